@@ -1,0 +1,3 @@
+module protolab
+
+go 1.26
