@@ -1,0 +1,360 @@
+package chash
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	//lab:solution 2A
+	"cmp"
+	"strconv"
+	"strings"
+	//lab:end
+)
+
+// DefaultVnodes is how many points (virtual nodes) a member of weight 1 gets
+// on the ring.
+//
+// A member's load is the total length of the arcs that end at its points.
+// With one point each, the arcs are exponential variables and the largest
+// member holds about ln N times its share. With V
+// points, a load is a sum of V such arcs, whose relative standard deviation
+// is 1/√V: 100 points give about 10%, 1000 give about 3% (the tests assert
+// 1.2/√V). The price is memory, V·N points, and a binary search over them.
+const DefaultVnodes = 100
+
+// A Ring places keys on a circle of 2^64 positions: each member owns several
+// points, and a key belongs to the member of the first point at or after the
+// key's hash, going clockwise and wrapping past the top (Karger et al.,
+// "Consistent hashing and random trees", 1997; the "ketama" layout of
+// memcached clients, with its virtual nodes).
+//
+// The ring is a function of its member set alone: adding the same members in
+// any order, with any removals in between, gives the same points and the same
+// owners. A Ring is not safe for concurrent use.
+type Ring struct {
+	vnodes int                 // points per unit of weight
+	hash   func(string) uint64 // hashes virtual-node names; see NewRingWithHash
+	// members in the order they were added, with their points' hashes.
+	members []*ringMember
+
+	// The lookup structure, rebuilt from members on every change: points
+	// sorted ascending, and owners[i] the index in names of the member that
+	// owns points[i]. Plain arrays of integers keep the binary search in
+	// the cache and the lookup free of allocations.
+	points []uint64
+	owners []int32
+	names  []string
+}
+
+// A ringMember is a member as the ring remembers it.
+type ringMember struct {
+	name   string
+	weight float64
+	hashes []uint64 // the hashes of its virtual nodes, computed once by Add
+}
+
+// NewRing returns an empty ring that gives a member of weight w about
+// w·vnodes points. vnodes <= 0 means DefaultVnodes.
+func NewRing(vnodes int) *Ring {
+	return NewRingWithHash(vnodes, HashKey)
+}
+
+// NewRingWithHash is NewRing with another hash for the names of virtual
+// nodes (keys are always hashed with HashKey). Tests use it to force hash
+// collisions; it also lets you see what a weak hash does to the balance.
+func NewRingWithHash(vnodes int, hash func(string) uint64) *Ring {
+	if vnodes <= 0 {
+		vnodes = DefaultVnodes
+	}
+	return &Ring{vnodes: vnodes, hash: hash}
+}
+
+// vnodeName is the name hashed to place the i-th point of a member.
+//
+// The separator matters: without it, point 10 of "node1" and point 0 of
+// "node11" are both "node110", land on the same position, and one of the two
+// members silently loses a point. Since the index is the text after the last
+// '#', and decimal digits never contain '#', no two (name, i) pairs share a
+// virtual-node name.
+func vnodeName(name string, i int) string {
+	//lab:solution 2A
+	return name + "#" + strconv.Itoa(i)
+	//lab:stub
+	// TODO(2A): build a name that no other (member, index) pair can produce.
+	//> return name
+	//lab:end
+}
+
+// pointsFor is how many points a member of the given weight gets: the
+// weight times vnodes, rounded, and at least one so that every member can
+// own keys.
+func pointsFor(weight float64, vnodes int) int {
+	//lab:solution 2A
+	return max(1, int(math.Round(weight*float64(vnodes))))
+	//lab:stub
+	// TODO(2A): weight·vnodes, rounded, never less than 1.
+	//> return 1
+	//lab:end
+}
+
+// Add puts members of weight 1 on the ring. It fails, adding none of them,
+// if a name is empty or already on the ring.
+func (r *Ring) Add(names ...string) error {
+	//lab:solution 2A
+	for i, name := range names {
+		if err := r.checkNew(name, 1); err != nil {
+			return err
+		}
+		if slices.Contains(names[:i], name) {
+			return fmt.Errorf("chash: member %q is listed twice in one Add", name)
+		}
+	}
+	for _, name := range names {
+		r.members = append(r.members, r.newMember(name, 1))
+	}
+	r.rebuild()
+	return nil
+	//lab:stub
+	// TODO(2A): check the names, remember each member with the hashes of
+	// its points, then rebuild the lookup arrays.
+	//> return nil
+	//lab:end
+}
+
+// AddWeighted puts one member on the ring with about weight·vnodes points,
+// so that it receives about weight times the keys of a member of weight 1.
+func (r *Ring) AddWeighted(name string, weight float64) error {
+	//lab:solution 2A
+	if err := r.checkNew(name, weight); err != nil {
+		return err
+	}
+	r.members = append(r.members, r.newMember(name, weight))
+	r.rebuild()
+	return nil
+	//lab:stub
+	// TODO(2A): as Add, with pointsFor(weight, r.vnodes) points.
+	//> return nil
+	//lab:end
+}
+
+// checkNew says why a member cannot be added, in words that name the fix.
+func (r *Ring) checkNew(name string, weight float64) error {
+	switch {
+	case name == "":
+		return fmt.Errorf("chash: a member needs a non-empty name")
+	case !(weight > 0) || math.IsInf(weight, 1):
+		return fmt.Errorf("chash: member %q has weight %v; a weight must be positive and finite", name, weight)
+	case r.index(name) >= 0:
+		return fmt.Errorf("chash: member %q is already on the ring; Remove it first to change its weight", name)
+	}
+	return nil
+}
+
+// index is the position of name in r.members, or -1.
+func (r *Ring) index(name string) int {
+	for i, m := range r.members {
+		if m.name == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// newMember hashes the names of a new member's points, once: lookups never
+// hash a member name, only the key.
+func (r *Ring) newMember(name string, weight float64) *ringMember {
+	//lab:solution 2A
+	m := &ringMember{name: name, weight: weight}
+	m.hashes = make([]uint64, pointsFor(weight, r.vnodes))
+	for i := range m.hashes {
+		m.hashes[i] = r.hash(vnodeName(name, i))
+	}
+	return m
+	//lab:stub
+	// TODO(2A): hash vnodeName(name, i) with r.hash for each of the
+	// pointsFor(weight, r.vnodes) points.
+	//> return &ringMember{name: name, weight: weight}
+	//lab:end
+}
+
+// Remove takes members off the ring. Only the keys they owned move: each to
+// the member of the next point clockwise. It fails, removing none, if a
+// name is not on the ring.
+func (r *Ring) Remove(names ...string) error {
+	//lab:solution 2A
+	for _, name := range names {
+		if r.index(name) < 0 {
+			return fmt.Errorf("chash: cannot remove %q: it is not on the ring", name)
+		}
+	}
+	r.members = slices.DeleteFunc(r.members, func(m *ringMember) bool {
+		return slices.Contains(names, m.name)
+	})
+	r.rebuild()
+	return nil
+	//lab:stub
+	// TODO(2A): drop the members (any of them, not only the last) and
+	// rebuild the lookup arrays.
+	//> return nil
+	//lab:end
+}
+
+// rebuild recomputes points, owners and names from the member list.
+//
+// Sorting every point again is O(P log P) for P points, a few milliseconds
+// for a thousand members: membership changes are rare next to lookups, and
+// a full rebuild makes the ring a function of the member set by
+// construction.
+func (r *Ring) rebuild() {
+	//lab:solution 2A
+	type point struct {
+		hash  uint64
+		owner int32
+	}
+	names := make([]string, len(r.members))
+	total := 0
+	for i, m := range r.members {
+		names[i] = m.name
+		total += len(m.hashes)
+	}
+	all := make([]point, 0, total)
+	for i, m := range r.members {
+		for _, h := range m.hashes {
+			all = append(all, point{h, int32(i)})
+		}
+	}
+	slices.SortFunc(all, func(a, b point) int {
+		if c := cmp.Compare(a.hash, b.hash); c != 0 {
+			return c
+		}
+		// Two points on one position: the smaller member name comes first
+		// and owns the keys that land there. Leaving them in insertion
+		// order would make the owner depend on the history of Adds.
+		return strings.Compare(names[a.owner], names[b.owner])
+	})
+	r.names = names
+	r.points = make([]uint64, len(all))
+	r.owners = make([]int32, len(all))
+	for i, p := range all {
+		r.points[i], r.owners[i] = p.hash, p.owner
+	}
+	//lab:stub
+	// TODO(2A): gather every member's points, sort them by hash, and on
+	// equal hashes by member name (never by insertion order); fill
+	// r.points, r.owners and r.names.
+	//lab:end
+}
+
+// Members returns the names on the ring, sorted.
+func (r *Ring) Members() []string {
+	names := make([]string, len(r.members))
+	for i, m := range r.members {
+		names[i] = m.name
+	}
+	slices.Sort(names)
+	return names
+}
+
+// Lookup returns the member that owns key, or "" if the ring is empty.
+func (r *Ring) Lookup(key string) string { return r.LookupHash(HashKey(key)) }
+
+// LookupHash returns the owner of the position h: the member of the first
+// point at or after h, wrapping past the top of the ring. It does not
+// allocate.
+func (r *Ring) LookupHash(h uint64) string {
+	//lab:solution 2A
+	if len(r.points) == 0 {
+		return ""
+	}
+	return r.names[r.owners[successor(r.points, h)]]
+	//lab:stub
+	// TODO(2A): find the first point clockwise from h with successor and
+	// return its owner's name; "" on an empty ring.
+	//> return ""
+	//lab:end
+}
+
+// Owners returns the n distinct members that hold copies of key: its owner
+// first, then the owners of the next points clockwise, skipping members
+// already chosen (the preference list of Dynamo, DeCandia et al. 2007, §4.3).
+// Fewer than n come back if the ring has fewer members.
+func (r *Ring) Owners(key string, n int) []string {
+	return r.AppendOwners(nil, HashKey(key), n)
+}
+
+// AppendOwners appends to dst the n distinct owners of the position h, as
+// Owners does; with a dst of enough capacity it does not allocate.
+func (r *Ring) AppendOwners(dst []string, h uint64, n int) []string {
+	//lab:solution 2A
+	want := min(n, len(r.members))
+	if want <= 0 {
+		return dst
+	}
+	start := len(dst)
+	i := successor(r.points, h)
+	// Each turn of the loop visits one point, so one lap of the ring is
+	// enough: by then every member has been seen.
+	for range r.points {
+		name := r.names[r.owners[i]]
+		if !slices.Contains(dst[start:], name) {
+			dst = append(dst, name)
+			if len(dst)-start == want {
+				break
+			}
+		}
+		if i++; i == len(r.points) {
+			i = 0
+		}
+	}
+	return dst
+	//lab:stub
+	// TODO(2A): walk clockwise from successor(r.points, h), wrapping,
+	// collecting owners not yet collected, until n of them (or all).
+	//> return dst
+	//lab:end
+}
+
+// successor returns the index of the first of the sorted points that is at
+// or after h, and 0 if h is past the last point: the ring wraps, so the key
+// belongs to the lowest point. points must not be empty.
+func successor(points []uint64, h uint64) int {
+	//lab:solution 2A
+	i := lowerBound(points, h)
+	if i == len(points) {
+		return 0
+	}
+	return i
+	//lab:stub
+	// TODO(2A): binary search for the first point >= h; wrap to 0 past
+	// the end.
+	//> return 0
+	//lab:end
+}
+
+// lowerBound returns the smallest i with a[i] >= x, or len(a) if there is
+// none; a is sorted and not empty.
+//
+// It is the "branch-free" binary search: the loop runs exactly ⌈log2 len(a)⌉
+// times whatever x is, and its only decision is a conditional add, which the
+// compiler emits as a conditional move rather than a jump the CPU would
+// mispredict half the time. On a large ring that halves the lookup time
+// compared with sort.Search.
+func lowerBound(a []uint64, x uint64) int {
+	//lab:solution 2A
+	base, n := 0, len(a)
+	for n > 1 {
+		half := n / 2
+		if a[base+half] < x {
+			base += half
+		}
+		n -= half
+	}
+	if a[base] < x {
+		base++
+	}
+	return base
+	//lab:stub
+	// TODO(2A): binary search; see sort.Search for the contract.
+	//> return 0
+	//lab:end
+}
