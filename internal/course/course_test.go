@@ -1,0 +1,61 @@
+package course
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestDefaultCourseOrder(t *testing.T) {
+	want := "1A 1B 1C 2A 2B 2C 2D 3A 3B 3C 4A 4B 4C 4D 4E 5A 5B"
+	if got := strings.Join(Default.Names(), " "); got != want {
+		t.Errorf("course order = %s, want %s", got, want)
+	}
+	dirs := map[byte]string{'1': "kvsrv", '2': "chash", '3': "gossip", '4': "raft", '5': "paxos"}
+	for _, p := range Default.Parts {
+		if p.Dir != dirs[p.Name[0]] {
+			t.Errorf("part %s lives in %s/, want %s/", p.Name, p.Dir, dirs[p.Name[0]])
+		}
+	}
+}
+
+func TestBefore(t *testing.T) {
+	tests := []struct{ part, want string }{
+		{"1A", ""},
+		{"1C", "1A 1B"},
+		{"2A", ""}, // 1A-1C are earlier, but in another package
+		{"4D", "4A 4B 4C"},
+		{"5B", "5A"},
+		{"9Z", ""},
+	}
+	for _, tt := range tests {
+		var names []string
+		for _, p := range Default.Before(tt.part) {
+			names = append(names, p.Name)
+		}
+		if got := strings.Join(names, " "); got != tt.want {
+			t.Errorf("Before(%s) = %q, want %q", tt.part, got, tt.want)
+		}
+	}
+}
+
+func TestParseParts(t *testing.T) {
+	parts, err := Default.ParseParts("4B, 1A,4B,2C")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, p := range parts {
+		names = append(names, p.Name)
+	}
+	if got := strings.Join(names, " "); got != "1A 2C 4B" {
+		t.Errorf("ParseParts = %s, want 1A 2C 4B (course order, no duplicates)", got)
+	}
+
+	_, err = Default.ParseParts("1A,6A")
+	if err == nil || !strings.Contains(err.Error(), `unknown part "6A"; the known parts are 1A 1B`) {
+		t.Errorf("ParseParts(1A,6A) error = %v, want one naming 6A and listing the parts", err)
+	}
+	if _, err := Default.ParseParts(" , "); err == nil {
+		t.Error("ParseParts of an empty list succeeded")
+	}
+}
