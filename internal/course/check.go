@@ -42,10 +42,10 @@ func (r CheckRow) OK() bool {
 
 // CheckOptions says what CheckSkeleton checks.
 type CheckOptions struct {
-	Root    string        // the module root of the reference solution
-	Course  Course        // the course table
-	Parts   []Part        // the parts to check; nil means every part that can be
-	Timeout time.Duration // for each go command; zero means DefaultTimeout
+	Root    string         // the module root of the reference solution
+	Course  Course         // the course table
+	Parts   []Part         // the parts to check; nil means every part that can be
+	Timeout time.Duration  // for each go command; zero means DefaultTimeout
 	Report  func(CheckRow) // if set, called as each row is done
 }
 
