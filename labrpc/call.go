@@ -1,0 +1,178 @@
+package labrpc
+
+import (
+	"fmt"
+	"reflect"
+	"time"
+
+	"protolab/labgob"
+)
+
+// call is one RPC in flight. A duplicated request shares its call; the
+// first completion wins and later ones are ignored.
+type call struct {
+	from, to int
+	fromInc  uint32
+	method   string
+	route    *route
+	args     reflect.Value // the receiver's own copy, decoded at send time
+	reply    any           // the caller's reply pointer, filled on arrival
+	done     func(ok bool)
+	start    time.Duration
+	finished bool
+}
+
+// send starts an RPC from endpoint `from`. Everything a caller can get wrong
+// is checked here, at the call site, with the fix in the message.
+func (w *World) send(from int, fromInc uint32, to int, method string, args, reply any, done func(bool)) {
+	if !w.checkID(to) {
+		return
+	}
+	r, err := w.resolve(method)
+	if err != nil {
+		w.misuse(err)
+		return
+	}
+	h := r.h
+	if at := reflect.TypeOf(args); at != h.argType {
+		w.misuse(fmt.Errorf("labrpc: Call(%q): args is a %v but the handler takes a %v", method, at, h.argType))
+		return
+	}
+	if rt := reflect.TypeOf(reply); rt != h.replyType {
+		w.misuse(fmt.Errorf("labrpc: Call(%q): reply is a %v but the handler fills a %v", method, rt, h.replyType))
+		return
+	}
+	if err := labgob.CheckZero(reply); err != nil {
+		w.misuse(fmt.Errorf("labrpc: Call(%q) from %s: %w", method, w.Name(from), err))
+		return
+	}
+	cp, n, err := w.stream(from, to).Copy(args)
+	if err != nil {
+		w.misuse(fmt.Errorf("labrpc: Call(%q): %w", method, err))
+		return
+	}
+	w.ends[from].rpcs++
+	w.ends[from].bytes += int64(n)
+	w.totalRPCs++
+	w.totalBytes += int64(n)
+	w.trace(Line{Node: from, Kind: KindSend, Peer: to, Method: method, Bytes: n})
+	c := &call{from: from, to: to, fromInc: fromInc, method: method, route: r,
+		args: reflect.ValueOf(cp), reply: reply, done: done, start: w.now}
+	w.transmit(c)
+	if w.chance(w.profile.Duplicate) {
+		w.transmit(c)
+	}
+}
+
+func (w *World) stream(from, to int) *labgob.Stream {
+	l := link{int32(from), int32(to)}
+	s, ok := w.streams[l]
+	if !ok {
+		s = labgob.NewStream()
+		w.streams[l] = s
+	}
+	return s
+}
+
+// transmit puts a request on the wire, or loses it.
+func (w *World) transmit(c *call) {
+	switch {
+	case !w.Reachable(c.from, c.to):
+		w.drop(c, c.from, c.to, "link down", true)
+	case w.chance(w.profile.DropRequest):
+		w.drop(c, c.from, c.to, "request lost", false)
+	default:
+		w.schedule(w.now+w.delay(c.from, c.to), event{kind: evDeliver, node: int32(c.to), c: c})
+	}
+}
+
+// drop records a lost message and schedules the caller's ok=false.
+func (w *World) drop(c *call, from, to int, why string, unreachable bool) {
+	w.trace(Line{Node: from, Kind: KindDrop, Peer: to, Method: c.method, Text: why})
+	at := max(c.start+w.lossTimeout(unreachable), w.now)
+	w.schedule(at, event{kind: evLost, node: int32(c.from), inc: c.fromInc, c: c})
+}
+
+// deliver runs the handler on the server, then sends the reply back.
+func (w *World) deliver(c *call) {
+	n := w.ends[c.to].node
+	if n != nil && !n.alive {
+		w.drop(c, c.from, c.to, w.Name(c.to)+" is down", true)
+		return
+	}
+	if !w.Reachable(c.from, c.to) {
+		w.drop(c, c.from, c.to, "link went down", true)
+		return
+	}
+	var rcvr reflect.Value
+	if n != nil {
+		rcvr = n.services[c.route.svc.name]
+	}
+	if !rcvr.IsValid() {
+		w.misuse(fmt.Errorf("labrpc: Call(%q) to %s, which runs no %s service (it runs: %s)",
+			c.method, w.Name(c.to), c.route.svc.name, listOrNone(sortedKeys(servicesOf(n)))))
+		return
+	}
+	w.ends[c.to].events++
+	w.trace(Line{Node: c.to, Kind: KindRecv, Peer: c.from, Method: c.method})
+	reply := reflect.New(c.route.h.replyType.Elem())
+	w.argBuf[0], w.argBuf[1], w.argBuf[2] = rcvr, c.args, reply
+	w.runAt(c.to, ctxNode, c.method+" handler", func() { c.route.h.fn.Call(w.argBuf[:]) })
+	w.argBuf = [3]reflect.Value{}
+	if w.err != nil {
+		return
+	}
+	cp, size, err := w.stream(c.to, c.from).Copy(reply.Interface())
+	if err != nil {
+		w.misuse(fmt.Errorf("labrpc: reply of %s: %w", c.method, err))
+		return
+	}
+	w.ends[c.to].bytes += int64(size)
+	w.totalBytes += int64(size)
+	switch {
+	case !w.Reachable(c.to, c.from):
+		w.drop(c, c.to, c.from, "reply link down", true)
+	case w.chance(w.profile.DropReply):
+		w.drop(c, c.to, c.from, "reply lost", false)
+	default:
+		w.schedule(w.now+w.delay(c.to, c.from), event{kind: evReply, node: int32(c.from), inc: c.fromInc, c: c, val: cp, n: int32(size)})
+	}
+}
+
+func servicesOf(n *node) map[string]reflect.Value {
+	if n == nil {
+		return nil
+	}
+	return n.services
+}
+
+// arrive hands a reply to its caller.
+func (w *World) arrive(c *call, val any, size int) {
+	if c.finished {
+		return // a duplicate's reply, or one that came after the time-out
+	}
+	c.finished = true
+	reflect.ValueOf(c.reply).Elem().Set(reflect.ValueOf(val).Elem())
+	w.ends[c.from].events++
+	w.trace(Line{Node: c.from, Kind: KindReply, Peer: c.to, Method: c.method, Bytes: size})
+	w.complete(c, true)
+}
+
+// giveUp completes a call whose message was lost.
+func (w *World) giveUp(c *call) {
+	if c.finished {
+		return
+	}
+	c.finished = true
+	w.ends[c.from].events++
+	w.trace(Line{Node: c.from, Kind: KindLost, Peer: c.to, Method: c.method, Text: "no reply"})
+	w.complete(c, false)
+}
+
+func (w *World) complete(c *call, ok bool) {
+	if w.ends[c.from].node != nil {
+		w.runAt(c.from, ctxNode, c.method+" reply callback", func() { c.done(ok) })
+	} else {
+		c.done(ok) // a client's completion resumes its process itself
+	}
+}

@@ -1,0 +1,191 @@
+package labrpc
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"reflect"
+	"time"
+)
+
+// Boot builds a node's object from its Env; the world registers what it
+// returns as the node's RPC services. Return one service (the usual case:
+// `return raft.Make(env, env.Persister(), apply)`), or a []any of several
+// (a key/value server and the Raft under it).
+type Boot func(env Env) any
+
+// node is a server's slot in the world. Its incarnation changes at every
+// start, so events of an earlier incarnation can be told apart and dropped.
+type node struct {
+	id        int
+	alive     bool
+	inc       uint32
+	boot      Boot
+	services  map[string]reflect.Value
+	persister *Persister
+}
+
+// Start boots node id with boot, giving it the node's Persister (empty at
+// first, whatever the last incarnation saved after a crash).
+func (w *World) Start(id int, boot Boot) {
+	if id < 0 || id >= w.cfg.Nodes {
+		w.misuse(fmt.Errorf("labrpc: Start(%d): nodes are 0..%d (Config.Nodes = %d)", id, w.cfg.Nodes-1, w.cfg.Nodes))
+		return
+	}
+	n := w.ends[id].node
+	if n.alive {
+		w.misuse(fmt.Errorf("labrpc: Start(%d): node %d is already running; Crash it first, or use Restart", id, id))
+		return
+	}
+	if boot == nil {
+		w.misuse(fmt.Errorf("labrpc: Start(%d): boot function is nil", id))
+		return
+	}
+	n.inc++
+	n.alive = true
+	n.boot = boot
+	n.services = map[string]reflect.Value{}
+	env := &nodeEnv{w: w, n: n, inc: n.inc, rand: newStream(w.cfg.Seed, streamNode, uint64(id), uint64(n.inc))}
+	for i := 0; i < w.cfg.Nodes; i++ {
+		env.peers = append(env.peers, i)
+	}
+	w.trace(Line{Node: id, Kind: KindStart, Text: fmt.Sprintf("incarnation %d", n.inc)})
+	var obj any
+	w.runAt(id, ctxNode, "its boot function", func() { obj = boot(env) })
+	if w.err != nil {
+		return
+	}
+	objs, isList := obj.([]any)
+	if !isList {
+		objs = []any{obj}
+	}
+	for _, o := range objs {
+		if err := w.register(n, o); err != nil {
+			w.misuse(fmt.Errorf("labrpc: starting node %d: %w", id, err))
+			return
+		}
+	}
+}
+
+func (w *World) register(n *node, obj any) error {
+	st, err := inspect(obj)
+	if err != nil {
+		return err
+	}
+	if _, dup := n.services[st.name]; dup {
+		return fmt.Errorf("labrpc: two services named %s on one node; each service type may be registered once", st.name)
+	}
+	n.services[st.name] = reflect.ValueOf(obj)
+	if other, ok := w.svcByName[st.name]; ok && other != st {
+		return fmt.Errorf("labrpc: two different types are both named %s; rename one", st.name)
+	}
+	w.svcByName[st.name] = st
+	return nil
+}
+
+// Crash stops node id: its object, its timers and its calls in flight are
+// gone, and replies to them are dropped. Its Persister survives.
+func (w *World) Crash(id int) {
+	if id < 0 || id >= w.cfg.Nodes {
+		w.misuse(fmt.Errorf("labrpc: Crash(%d): nodes are 0..%d", id, w.cfg.Nodes-1))
+		return
+	}
+	n := w.ends[id].node
+	if !n.alive {
+		return
+	}
+	n.alive = false
+	n.services = nil
+	n.persister = n.persister.copy()
+	w.trace(Line{Node: id, Kind: KindCrash})
+}
+
+// Restart crashes node id if it is running, then starts it again with the
+// boot function it was last started with, from its Persister.
+func (w *World) Restart(id int) {
+	if id < 0 || id >= w.cfg.Nodes || w.ends[id].node.boot == nil {
+		w.misuse(fmt.Errorf("labrpc: Restart(%d): the node was never started; use Start", id))
+		return
+	}
+	w.Crash(id)
+	w.Start(id, w.ends[id].node.boot)
+}
+
+// Alive reports whether node id is running.
+func (w *World) Alive(id int) bool { return w.ends[id].node != nil && w.ends[id].node.alive }
+
+// Persister returns node id's stable storage.
+func (w *World) Persister(id int) *Persister { return w.ends[id].node.persister }
+
+// Service returns node id's registered service of that name (its current
+// incarnation's object), or nil: how a test reaches a node's API
+// (`w.Service(2, "Raft").(*raft.Raft).GetState()`).
+func (w *World) Service(id int, name string) any {
+	n := w.ends[id].node
+	if n == nil || !n.alive {
+		return nil
+	}
+	v, ok := n.services[name]
+	if !ok {
+		return nil
+	}
+	return v.Interface()
+}
+
+// nodeEnv is the Env of one incarnation of a node. Once the incarnation is
+// gone its env does nothing, so a stale reference cannot reach the world.
+type nodeEnv struct {
+	w     *World
+	n     *node
+	inc   uint32
+	rand  *rand.Rand
+	peers []int
+}
+
+func (e *nodeEnv) live() bool { return e.n.alive && e.n.inc == e.inc }
+
+func (e *nodeEnv) Me() int               { return e.n.id }
+func (e *nodeEnv) Peers() []int          { return e.peers }
+func (e *nodeEnv) Now() time.Duration    { return e.w.now }
+func (e *nodeEnv) Rand() *rand.Rand      { return e.rand }
+func (e *nodeEnv) Persister() *Persister { return e.n.persister }
+
+func (e *nodeEnv) Call(to int, method string, args, reply any, done func(ok bool)) {
+	if !e.live() {
+		return
+	}
+	if done == nil {
+		e.w.misuse(fmt.Errorf("labrpc: %s called %s with a nil done function; pass func(ok bool) { ... } to handle the reply", e.w.Name(e.n.id), method))
+		return
+	}
+	e.w.send(e.n.id, e.inc, to, method, args, reply, done)
+}
+
+// timer is a pending After; stopping it marks the event, which the loop
+// then skips.
+type timer struct{ stopped bool }
+
+func (t *timer) stop() { t.stopped = true }
+
+func (e *nodeEnv) After(d time.Duration, f func()) (cancel func()) {
+	tm := &timer{}
+	if !e.live() {
+		return tm.stop
+	}
+	if d < 0 {
+		e.w.misuse(fmt.Errorf("labrpc: %s asked for a timer %v in the past; durations must be >= 0", e.w.Name(e.n.id), d))
+		return tm.stop
+	}
+	if f == nil {
+		e.w.misuse(fmt.Errorf("labrpc: %s passed a nil function to After", e.w.Name(e.n.id)))
+		return tm.stop
+	}
+	e.w.schedule(e.w.now+d, event{kind: evTimer, node: int32(e.n.id), inc: e.inc, fn: f, tm: tm})
+	return tm.stop
+}
+
+func (e *nodeEnv) Logf(topic string, format string, args ...any) {
+	if !e.live() {
+		return
+	}
+	e.w.trace(Line{Node: e.n.id, Kind: KindLog, Text: topic + ": " + fmt.Sprintf(format, args...)})
+}

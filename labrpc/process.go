@@ -1,0 +1,223 @@
+package labrpc
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"runtime"
+	"runtime/debug"
+	"time"
+)
+
+// Client code (a clerk, a test) is written in blocking style: a call waits
+// for its reply, Sleep waits for time to pass. Two kinds of code may block:
+//
+//   - the driver: the test's own goroutine. When it blocks, it runs the
+//     event loop itself until what it waits for has happened.
+//   - a process started with Go: a goroutine that runs only when the
+//     scheduler hands it the turn, and hands it back when it blocks.
+//
+// Exactly one of them runs at any moment, and a process is resumed only
+// from inside an event, so runs stay deterministic however many processes
+// there are. Node code never blocks.
+
+// proc is a simulated client process.
+type proc struct {
+	name     string
+	wake     chan struct{}
+	finished bool
+}
+
+// Go starts fn as a simulated process at the current virtual time.
+func (w *World) Go(name string, fn func()) {
+	p := &proc{name: name, wake: make(chan struct{})}
+	w.procs = append(w.procs, p)
+	go w.runProc(p, fn)
+	w.schedule(w.now, event{kind: evWake, node: -1, p: p})
+}
+
+func (w *World) runProc(p *proc, fn func()) {
+	defer func() {
+		if r := recover(); r != nil {
+			w.Fail(fmt.Errorf("process %q panicked at %s: %v\n%s", p.name, fmtTime(w.now), r, trimStack(debug.Stack())))
+		}
+		p.finished = true
+		w.parked <- struct{}{}
+	}()
+	<-p.wake
+	if w.closing {
+		runtime.Goexit()
+	}
+	w.trace(Line{Node: -1, Kind: KindProc, Text: "process " + p.name + " starts"})
+	fn()
+	w.trace(Line{Node: -1, Kind: KindProc, Text: "process " + p.name + " ends"})
+}
+
+// resume gives the turn to p until it blocks or ends.
+func (w *World) resume(p *proc) {
+	if p.finished {
+		return
+	}
+	prevCtx, prevProc, prevCur := w.ctx, w.curProc, w.cur
+	w.ctx, w.curProc, w.cur = ctxProc, p, -1
+	p.wake <- struct{}{}
+	<-w.parked
+	w.ctx, w.curProc, w.cur = prevCtx, prevProc, prevCur
+}
+
+// Done reports whether every process started with Go has finished.
+func (w *World) Done() bool {
+	for _, p := range w.procs {
+		if !p.finished {
+			return false
+		}
+	}
+	return true
+}
+
+// block waits until *done is true. what names the wait, for errors.
+func (w *World) block(done *bool, what string) {
+	switch w.ctx {
+	case ctxNode:
+		w.misuse(fmt.Errorf("labrpc: %s blocked (%s) inside node code; node code must not block: use Env.Call with a done callback, and Env.After instead of sleeping", w.Name(w.cur), what))
+		return
+	case ctxWorld:
+		w.misuse(fmt.Errorf("labrpc: a function scheduled with World.At blocked (%s); it must not block: start a process with World.Go instead", what))
+		return
+	case ctxProc:
+		p := w.curProc
+		for !*done {
+			if w.err != nil {
+				runtime.Goexit()
+			}
+			w.parked <- struct{}{}
+			<-p.wake
+			if w.closing {
+				runtime.Goexit()
+			}
+		}
+		return
+	}
+	for !*done {
+		if !w.step() {
+			if w.err == nil {
+				w.Fail(fmt.Errorf("labrpc: deadlock at %s: the test waits for %s, but nothing is left to happen (no timers, no messages in flight)", fmtTime(w.now), what))
+			}
+			panic(Stopped{w.err})
+		}
+	}
+	if w.err != nil {
+		panic(Stopped{w.err})
+	}
+}
+
+// wakeAt schedules the end of a wait: it sets *done at time at, and
+// resumes the waiting process if there is one.
+func (w *World) wakeAt(at time.Duration, done *bool) {
+	p := w.curProc
+	w.schedule(at, event{kind: evWorld, node: -1, fn: func() {
+		*done = true
+		if p != nil {
+			w.resume(p)
+		}
+	}})
+}
+
+// Sleep lets d of virtual time pass for the caller: the driver runs the
+// world meanwhile; a process gives up its turn.
+func (w *World) Sleep(d time.Duration) {
+	if w.err != nil {
+		w.stopCaller()
+		return
+	}
+	done := false
+	w.wakeAt(w.now+d, &done)
+	w.block(&done, fmt.Sprintf("Sleep(%v)", d))
+}
+
+// stopCaller ends the calling driver or process once the run has failed.
+func (w *World) stopCaller() {
+	switch w.ctx {
+	case ctxProc:
+		runtime.Goexit()
+	case ctxDriver:
+		panic(Stopped{w.err})
+	}
+}
+
+// WaitUntil lets time pass until cond holds, checking it every poll of
+// virtual time, for at most limit. It reports whether cond held.
+func (w *World) WaitUntil(cond func() bool, poll, limit time.Duration) bool {
+	deadline := w.now + limit
+	for {
+		if cond() {
+			return true
+		}
+		if w.now >= deadline {
+			return false
+		}
+		w.Sleep(min(poll, deadline-w.now))
+	}
+}
+
+// RunUntilDone runs the world until every process started with Go has
+// finished, or limit of virtual time has passed; it reports which.
+func (w *World) RunUntilDone(limit time.Duration) bool {
+	return w.WaitUntil(w.Done, 10*time.Millisecond, limit)
+}
+
+// A Client is a network endpoint for client code: clerks call servers
+// through one. It is a small value; create one per clerk.
+type Client struct {
+	w  *World
+	id int32
+}
+
+// NewClient adds a client endpoint to the network.
+func (w *World) NewClient() Client {
+	w.ends = append(w.ends, endpoint{})
+	return Client{w: w, id: int32(len(w.ends) - 1)}
+}
+
+// ID is the client's endpoint id, for Partition, Cut and the trace.
+func (c Client) ID() int { return int(c.id) }
+
+// Now is the world's virtual time.
+func (c Client) Now() time.Duration { return c.w.now }
+
+// Rand is the client's own random stream.
+func (c Client) Rand() *rand.Rand {
+	e := &c.w.ends[c.id]
+	if e.rand == nil {
+		e.rand = newStream(c.w.cfg.Seed, streamClient, uint64(c.id), 0)
+	}
+	return e.rand
+}
+
+// Call sends an RPC and waits for its completion, like Env.Call but
+// blocking the calling driver or process. It reports whether a reply came
+// back (the request may have been executed even when it did not).
+func (c Client) Call(to int, method string, args, reply any) bool {
+	w := c.w
+	if w.err != nil {
+		w.stopCaller()
+		return false
+	}
+	done, ok := false, false
+	p := w.curProc
+	if w.ctx != ctxDriver && w.ctx != ctxProc {
+		w.block(&done, "Client.Call("+method+")") // reports the misuse
+		return false
+	}
+	w.send(int(c.id), 0, to, method, args, reply, func(got bool) {
+		ok, done = got, true
+		if p != nil {
+			w.resume(p)
+		}
+	})
+	if w.err != nil {
+		w.stopCaller()
+		return false
+	}
+	w.block(&done, "the reply to "+method)
+	return ok
+}

@@ -1,0 +1,109 @@
+package labrpc
+
+import "time"
+
+// An event is one thing that will happen at a virtual time. Events run one at
+// a time, in (at, seq) order: seq breaks ties in the order events were
+// scheduled, which makes the order total and the run deterministic.
+type event struct {
+	at   time.Duration
+	seq  uint64
+	kind eventKind
+	node int32  // owner for timers and call completions; -1 for the world
+	inc  uint32 // owner's incarnation: an event of a crashed incarnation is skipped
+	fn   func()
+	tm   *timer
+	c    *call
+	p    *proc
+	val  any   // a reply's decoded copy
+	n    int32 // a reply's size in bytes
+}
+
+type eventKind uint8
+
+const (
+	evTimer   eventKind = iota // a node's After fires
+	evDeliver                  // a request reaches its server
+	evReply                    // a reply reaches its caller
+	evLost                     // a call whose message was lost completes with ok=false
+	evWake                     // a parked process resumes
+	evWorld                    // a harness function (nemesis, scheduled fault)
+)
+
+// queue orders events by (at, seq). The heap holds only small keys; the
+// events themselves wait in a slab and are copied once in and once out. It
+// is written out by hand rather than through container/heap, because the
+// event loop is the hottest path of every test.
+type queue struct {
+	keys []qkey
+	slab []event
+	free []int32
+}
+
+type qkey struct {
+	at  time.Duration
+	seq uint64
+	idx int32
+}
+
+func (a qkey) before(b qkey) bool {
+	return a.at < b.at || a.at == b.at && a.seq < b.seq
+}
+
+func (q *queue) len() int { return len(q.keys) }
+
+func (q *queue) push(e event) {
+	var idx int32
+	if n := len(q.free); n > 0 {
+		idx = q.free[n-1]
+		q.free = q.free[:n-1]
+		q.slab[idx] = e
+	} else {
+		idx = int32(len(q.slab))
+		q.slab = append(q.slab, e)
+	}
+	k := qkey{e.at, e.seq, idx}
+	q.keys = append(q.keys, k)
+	h := q.keys
+	i := len(h) - 1
+	for i > 0 {
+		parent := (i - 1) / 2
+		if !k.before(h[parent]) {
+			break
+		}
+		h[i] = h[parent]
+		i = parent
+	}
+	h[i] = k
+}
+
+func (q *queue) pop() event {
+	h := q.keys
+	top := h[0]
+	last := h[len(h)-1]
+	h = h[:len(h)-1]
+	q.keys = h
+	if len(h) > 0 {
+		i := 0
+		for {
+			l := 2*i + 1
+			if l >= len(h) {
+				break
+			}
+			m := l
+			if r := l + 1; r < len(h) && h[r].before(h[l]) {
+				m = r
+			}
+			if !h[m].before(last) {
+				break
+			}
+			h[i] = h[m]
+			i = m
+		}
+		h[i] = last
+	}
+	e := q.slab[top.idx]
+	q.slab[top.idx] = event{} // drop references so closures can be collected
+	q.free = append(q.free, top.idx)
+	return e
+}

@@ -1,0 +1,196 @@
+package labrpc
+
+import (
+	"fmt"
+	"reflect"
+	"slices"
+	"strings"
+	"sync"
+
+	"protolab/labgob"
+)
+
+// RPC handlers are ordinary methods, found by reflection as in Go's net/rpc:
+//
+//	func (rf *Raft) RequestVote(args *RequestVoteArgs, reply *RequestVoteReply)
+//
+// A node's object is registered as a service named after its type ("Raft"),
+// and a caller names a handler "Raft.RequestVote". Everything that can go
+// wrong with that (a method that does not exist, a method of the wrong
+// shape, a type gob would mangle) is reported with the cause and the fix.
+
+// handler is one RPC method of a service type.
+type handler struct {
+	name      string
+	fn        reflect.Value // the method's func, receiver first
+	argType   reflect.Type  // as declared: *T or T
+	replyType reflect.Type  // always a pointer
+}
+
+// serviceType is what reflection found on a receiver type. It is computed
+// once per type for the whole process.
+type serviceType struct {
+	name     string
+	handlers map[string]*handler
+	// notHandlers explains, for each exported method that is not a handler,
+	// why not: so that calling it gives the fix, not "no such method".
+	notHandlers map[string]string
+}
+
+var serviceTypes sync.Map // reflect.Type -> *serviceType or error
+
+// inspect builds (or finds) the serviceType of rcvr's type.
+func inspect(rcvr any) (*serviceType, error) {
+	t := reflect.TypeOf(rcvr)
+	if v, ok := serviceTypes.Load(t); ok {
+		if err, isErr := v.(error); isErr {
+			return nil, err
+		}
+		return v.(*serviceType), nil
+	}
+	st, err := buildServiceType(t)
+	if err != nil {
+		serviceTypes.Store(t, err)
+		return nil, err
+	}
+	serviceTypes.Store(t, st)
+	return st, nil
+}
+
+func buildServiceType(t reflect.Type) (*serviceType, error) {
+	if t == nil {
+		return nil, fmt.Errorf("labrpc: a node's boot function returned nil; return the node's object (a pointer), e.g. return rf")
+	}
+	if t.Kind() != reflect.Pointer || t.Elem().Kind() != reflect.Struct {
+		return nil, fmt.Errorf("labrpc: service %s must be a pointer to a struct, so that handlers can change its state; return &%s{...}", t, t.Name())
+	}
+	st := &serviceType{name: t.Elem().Name(), handlers: map[string]*handler{}, notHandlers: map[string]string{}}
+	for i := 0; i < t.NumMethod(); i++ {
+		m := t.Method(i)
+		h, why, err := asHandler(st.name, m)
+		if err != nil {
+			return nil, err
+		}
+		if h != nil {
+			st.handlers[m.Name] = h
+		} else {
+			st.notHandlers[m.Name] = why
+		}
+	}
+	return st, nil
+}
+
+// asHandler decides whether method m is an RPC handler. Shapes that are
+// almost a handler, and surely meant as one, are errors.
+func asHandler(svc string, m reflect.Method) (*handler, string, error) {
+	mt := m.Type // receiver is In(0)
+	shape := fmt.Sprintf("func (x *%s) %s(args *%sArgs, reply *%sReply)", svc, m.Name, m.Name, m.Name)
+	if mt.NumIn() != 3 {
+		return nil, fmt.Sprintf("it takes %d arguments; a handler has the shape %s", mt.NumIn()-1, shape), nil
+	}
+	args, reply := mt.In(1), mt.In(2)
+	isStructish := func(t reflect.Type) bool {
+		return t.Kind() == reflect.Struct || t.Kind() == reflect.Pointer && t.Elem().Kind() == reflect.Struct
+	}
+	if !isStructish(args) || !isStructish(reply) {
+		return nil, fmt.Sprintf("its arguments are not structs; a handler has the shape %s", shape), nil
+	}
+	name := svc + "." + m.Name
+	if reply.Kind() != reflect.Pointer {
+		return nil, "", fmt.Errorf("labrpc: handler %s takes its reply by value (%s), so the caller would never see it; declare it as reply *%s", name, reply, reply.Name())
+	}
+	if mt.NumOut() != 0 {
+		return nil, "", fmt.Errorf("labrpc: handler %s returns %d result(s); handlers return nothing and report through the reply struct: %s", name, mt.NumOut(), shape)
+	}
+	for _, t := range []reflect.Type{args, reply} {
+		if err := labgob.CheckType(t); err != nil {
+			return nil, "", fmt.Errorf("labrpc: handler %s: %w", name, err)
+		}
+	}
+	return &handler{name: m.Name, fn: m.Func, argType: args, replyType: reply}, "", nil
+}
+
+// route is a resolved "Service.Method" name.
+type route struct {
+	svc *serviceType
+	h   *handler
+}
+
+// resolve finds the handler a caller names, or explains why there is none.
+// Resolved names are cached per world.
+func (w *World) resolve(method string) (*route, error) {
+	if r, ok := w.routes[method]; ok {
+		return r, nil
+	}
+	svcName, mName, ok := strings.Cut(method, ".")
+	if !ok || svcName == "" || mName == "" {
+		return nil, fmt.Errorf("labrpc: Call(%q): name the handler as \"Service.Method\", e.g. \"Raft.RequestVote\"", method)
+	}
+	st, ok := w.svcByName[svcName]
+	if !ok {
+		return nil, fmt.Errorf("labrpc: Call(%q): no node has a service %q; registered services: %s",
+			method, svcName, listOrNone(sortedKeys(w.svcByName)))
+	}
+	h, ok := st.handlers[mName]
+	if !ok {
+		if why, exists := st.notHandlers[mName]; exists {
+			return nil, fmt.Errorf("labrpc: Call(%q): %s.%s is not an RPC handler: %s", method, svcName, mName, why)
+		}
+		names := sortedKeys(st.handlers)
+		hint := ""
+		if c := closest(mName, names); c != "" {
+			hint = fmt.Sprintf(" (did you mean %s.%s?)", svcName, c)
+		}
+		return nil, fmt.Errorf("labrpc: Call(%q): %s has no method %s%s; its handlers are: %s", method, svcName, mName, hint, listOrNone(names))
+	}
+	r := &route{svc: st, h: h}
+	w.routes[method] = r
+	return r, nil
+}
+
+func listOrNone(names []string) string {
+	if len(names) == 0 {
+		return "(none)"
+	}
+	return strings.Join(names, ", ")
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// closest returns the name within edit distance 2 of s, if any.
+func closest(s string, names []string) string {
+	best, bestD := "", 3
+	for _, n := range names {
+		if d := editDistance(strings.ToLower(s), strings.ToLower(n)); d < bestD {
+			best, bestD = n, d
+		}
+	}
+	return best
+}
+
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}

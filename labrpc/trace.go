@@ -1,0 +1,235 @@
+package labrpc
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Kind says what a trace line records.
+type Kind uint8
+
+// The kinds of trace line.
+const (
+	KindStart Kind = iota // a node (re)started
+	KindCrash             // a node crashed
+	KindTimer             // a node's timer fired
+	KindSend              // an RPC request left its caller
+	KindRecv              // a request reached its server and the handler ran
+	KindReply             // a reply reached its caller: done(true)
+	KindLost              // a call completed with done(false)
+	KindDrop              // the network lost a request or a reply
+	KindLog               // a node's own Logf line
+	KindFault             // the world changed: partition, heal, profile, ...
+	KindProc              // a client process started, or finished
+	KindNote              // a harness or test annotation
+)
+
+var kindNames = [...]string{"start", "crash", "timer", "send", "recv", "reply", "lost", "drop", "log", "fault", "proc", "note"}
+
+func (k Kind) String() string {
+	if int(k) < len(kindNames) {
+		return kindNames[k]
+	}
+	return fmt.Sprintf("kind%d", k)
+}
+
+// A Line is one entry of a run's trace. Several lines may belong to one event
+// (a handler that sends three RPCs); Step numbers the event.
+type Line struct {
+	Step   int64
+	At     time.Duration
+	Node   int // the endpoint it happened at; -1 for the world or the test
+	Kind   Kind
+	Peer   int    // the other end of a message; -1 if none
+	Method string // "Service.Method" for messages
+	Bytes  int    // bytes on the wire, for sends and replies
+	Text   string // free text: a log line, a fault, why a message was lost
+}
+
+// Format renders the line as the trace file has it. Endpoints below nodes
+// are nodes (n3); the others are clients (c7).
+func (l Line) Format(nodes int) string {
+	return fmt.Sprintf("#%d %s %s %s", l.Step, fmtTime(l.At), endpointName(l.Node, nodes), l.describe(nodes))
+}
+
+// describe is the line's content without time and node.
+func (l Line) describe(nodes int) string {
+	m := shortMethod(l.Method)
+	switch l.Kind {
+	case KindSend:
+		return fmt.Sprintf("→%s %s %dB", endpointName(l.Peer, nodes), m, l.Bytes)
+	case KindRecv:
+		return fmt.Sprintf("←%s %s", endpointName(l.Peer, nodes), m)
+	case KindReply:
+		return fmt.Sprintf("✓%s %s %dB", endpointName(l.Peer, nodes), m, l.Bytes)
+	case KindLost:
+		return fmt.Sprintf("✗%s %s (%s)", endpointName(l.Peer, nodes), m, l.Text)
+	case KindDrop:
+		return fmt.Sprintf("drop →%s %s: %s", endpointName(l.Peer, nodes), m, l.Text)
+	case KindLog:
+		return l.Text
+	case KindStart, KindCrash, KindTimer:
+		if l.Text != "" {
+			return l.Kind.String() + " " + l.Text
+		}
+		return l.Kind.String()
+	default:
+		return l.Text
+	}
+}
+
+func shortMethod(m string) string {
+	if i := strings.LastIndexByte(m, '.'); i >= 0 {
+		return m[i+1:]
+	}
+	return m
+}
+
+// endpointName names an endpoint in traces: n3 for node 3, c7 for the
+// client with endpoint id 7 (clients' ids follow the nodes').
+func endpointName(id, nodes int) string {
+	switch {
+	case id < 0:
+		return "--"
+	case id < nodes:
+		return "n" + strconv.Itoa(id)
+	default:
+		return "c" + strconv.Itoa(id)
+	}
+}
+
+func fmtTime(d time.Duration) string {
+	return fmt.Sprintf("%d.%06ds", d/time.Second, (d%time.Second)/time.Microsecond)
+}
+
+// trace keeps the digest of every line, the last few lines for failure
+// reports, and, if asked, writes every line to a file.
+type trace struct {
+	digest uint64
+	count  int64
+	ring   []Line
+	next   int
+	full   bool
+	out    *bufio.Writer
+	nodes  int
+}
+
+const fnvOffset, fnvPrime = 14695981039346656037, 1099511628211
+
+func newTrace(keep int, out io.Writer, nodes int) *trace {
+	t := &trace{digest: fnvOffset, ring: make([]Line, keep), nodes: nodes}
+	if out != nil {
+		t.out = bufio.NewWriter(out)
+	}
+	return t
+}
+
+func (t *trace) add(l Line) {
+	h := t.digest
+	h = mixInt(h, uint64(l.Step))
+	h = mixInt(h, uint64(l.At))
+	h = mixInt(h, uint64(int64(l.Node)))
+	h = mixInt(h, uint64(l.Kind))
+	h = mixInt(h, uint64(int64(l.Peer)))
+	h = mixInt(h, uint64(l.Bytes))
+	h = mixStr(h, l.Method)
+	h = mixStr(h, l.Text)
+	t.digest = h
+	t.count++
+	if len(t.ring) > 0 {
+		t.ring[t.next] = l
+		t.next++
+		if t.next == len(t.ring) {
+			t.next, t.full = 0, true
+		}
+	}
+	if t.out != nil {
+		t.out.WriteString(l.Format(t.nodes))
+		t.out.WriteByte('\n')
+	}
+}
+
+// mixInt folds a whole word into the digest at once: one multiply per
+// field keeps tracing cheap on the event loop's hot path.
+func mixInt(h, x uint64) uint64 {
+	h = (h ^ x) * fnvPrime
+	return h ^ h>>29
+}
+
+func mixStr(h uint64, s string) uint64 {
+	for i := 0; i < len(s); i++ {
+		h = (h ^ uint64(s[i])) * fnvPrime
+	}
+	return (h ^ 0xff) * fnvPrime // separates "ab"+"c" from "a"+"bc"
+}
+
+// tail returns up to n of the most recent lines, oldest first.
+func (t *trace) tail(n int) []Line {
+	var all []Line
+	if t.full {
+		all = append(append(all, t.ring[t.next:]...), t.ring[:t.next]...)
+	} else {
+		all = append(all, t.ring[:t.next]...)
+	}
+	if n >= 0 && len(all) > n {
+		all = all[len(all)-n:]
+	}
+	return all
+}
+
+// Timeline renders trace lines as a per-node timeline (nodes is the
+// world's node count, to tell nodes from clients): one column per endpoint
+// (up to eight), or one row per line tagged with the node when there are
+// more. Timer firings are left out: they count in the digest but say little
+// to a reader. World events (partitions, crashes from the test) span the row.
+func Timeline(lines []Line, nodes int) string {
+	var cols []int
+	seen := map[int]bool{}
+	for _, l := range lines {
+		if l.Node >= 0 && !seen[l.Node] && l.Kind != KindTimer {
+			seen[l.Node] = true
+			cols = append(cols, l.Node)
+		}
+	}
+	slices.Sort(cols)
+	var b strings.Builder
+	if len(cols) > 8 {
+		for _, l := range lines {
+			if l.Kind == KindTimer {
+				continue
+			}
+			fmt.Fprintf(&b, "%12s  %-4s %s\n", fmtTime(l.At), endpointName(l.Node, nodes), l.describe(nodes))
+		}
+		return b.String()
+	}
+	const width = 30
+	col := map[int]int{}
+	fmt.Fprintf(&b, "%12s", "time")
+	for i, n := range cols {
+		col[n] = i
+		fmt.Fprintf(&b, "  %-*s", width, endpointName(n, nodes))
+	}
+	b.WriteString("\n")
+	for _, l := range lines {
+		if l.Kind == KindTimer {
+			continue
+		}
+		fmt.Fprintf(&b, "%12s", fmtTime(l.At))
+		if l.Node < 0 {
+			fmt.Fprintf(&b, "  ── %s\n", l.describe(nodes))
+			continue
+		}
+		b.WriteString(strings.Repeat(" ", col[l.Node]*(width+2)))
+		text := l.describe(nodes)
+		if r := []rune(text); len(r) > width {
+			text = string(r[:width-1]) + "…"
+		}
+		fmt.Fprintf(&b, "  %s\n", text)
+	}
+	return b.String()
+}
