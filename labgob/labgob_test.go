@@ -159,4 +159,3 @@ func BenchmarkCopy(b *testing.B) {
 		}
 	})
 }
-
