@@ -1,0 +1,233 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"protolab/internal/course"
+)
+
+type mutantsFlags struct {
+	only    string
+	all     bool
+	list    bool
+	timeout time.Duration
+}
+
+func newMutantsFlags() (*flag.FlagSet, *mutantsFlags) {
+	f := &mutantsFlags{}
+	fs := flag.NewFlagSet("mutants", flag.ContinueOnError)
+	fs.StringVar(&f.only, "only", "", "run only the mutant called `NAME`")
+	fs.BoolVar(&f.all, "all", false, "run the mutants of every package that has a mutants.txt")
+	fs.BoolVar(&f.list, "list", false, "list the mutants instead of running them")
+	fs.DurationVar(&f.timeout, "timeout", course.DefaultTimeout, "the time limit of each go test run")
+	return fs, f
+}
+
+func helpMutants(w io.Writer) {
+	fmt.Fprint(w, `usage: lab mutants PKG [--only NAME] [--timeout D] [-- go test flags]
+       lab mutants --all [--timeout D] [-- go test flags]
+       lab mutants --list PKG | --all
+
+A mutant is a small edit that puts a classic bug into the reference solution. Each
+lab package lists its mutants in PKG/mutants.txt:
+
+	== vnode-no-separator: virtual-node names without a separator collide
+	file: ring.go
+	-	return name + "#" + strconv.Itoa(i)
+	+	return name + strconv.Itoa(i)
+
+The "-" lines (the text after "-", tabs included) must be whole lines that occur
+exactly once in the file; the "+" lines replace them, and no "+" line deletes them. A
+blank line ends a mutant; lines starting with "#" between mutants are comments.
+
+Mutants copies the module to a temporary directory, checks that the package's tests
+pass there, then applies each mutant in turn and runs
+	go test ./PKG -count=1 -json [go test flags]
+A mutant is caught when a test fails, "caught (build)" when the package no longer
+compiles (a weak mutant: it says nothing about the tests), and MISSED when every test
+passes. Mutants exits with status 1 if any mutant is missed.
+
+Flags:
+`)
+	fs, _ := newMutantsFlags()
+	fs.SetOutput(w)
+	fs.PrintDefaults()
+}
+
+func runMutants(c *cli, args []string) int {
+	flags, f := newMutantsFlags()
+	pkgs, extra, code, ok := c.parseFlags("mutants", flags, args)
+	if !ok {
+		return code
+	}
+	switch {
+	case f.all && len(pkgs) > 0:
+		return c.usageError("mutants", "give a package or --all, not both")
+	case f.all && f.only != "":
+		return c.usageError("mutants", "--only picks a mutant of one package; it does not go with --all")
+	case !f.all && len(pkgs) != 1:
+		return c.usageError("mutants", "give one package, like 'lab mutants chash', or --all")
+	case f.list && len(extra) > 0:
+		return c.usageError("mutants", "--list runs no test, so it takes no go test flags")
+	case f.timeout <= 0:
+		return c.usageError("mutants", "--timeout must be positive")
+	}
+	root, code, ok := c.moduleRoot("mutants")
+	if !ok {
+		return code
+	}
+	withMutants, err := course.MutantPackages(root)
+	if err != nil {
+		return c.failf("mutants", "%v", err)
+	}
+	if f.all {
+		pkgs = withMutants
+		if len(pkgs) == 0 {
+			fmt.Fprintf(c.stdout, "no package has a %s yet; nothing to run\n", course.MutantsFile)
+			return exitOK
+		}
+	} else {
+		pkg, err := c.packageDir(root, pkgs[0])
+		if err != nil {
+			return c.usageError("mutants", "%v", err)
+		}
+		if _, err := os.Stat(filepath.Join(root, filepath.FromSlash(pkg), course.MutantsFile)); errors.Is(err, fs.ErrNotExist) {
+			return c.usageError("mutants", "%s has no %s; %s", pkgs[0], course.MutantsFile, listOr(withMutants, "the packages with mutants are ", "no package has mutants yet"))
+		}
+		pkgs = []string{pkg}
+	}
+
+	status := exitOK
+	for i, pkg := range pkgs {
+		if i > 0 {
+			fmt.Fprintln(c.stdout)
+		}
+		mutants, err := course.LoadMutants(root, pkg)
+		if err != nil {
+			c.failf("mutants", "%v", err)
+			status = exitFail
+			continue
+		}
+		if f.only != "" {
+			mutants, err = onlyMutant(mutants, f.only)
+			if err != nil {
+				return c.usageError("mutants", "%v", err)
+			}
+		}
+		if f.list {
+			listMutants(c.stdout, pkg, mutants)
+			continue
+		}
+		if runPackageMutants(c, root, pkg, mutants, extra, f.timeout) != exitOK {
+			status = exitFail
+		}
+	}
+	return status
+}
+
+// packageDir turns a package argument (a directory, relative to the working directory)
+// into a slash-separated directory relative to the module root.
+func (c *cli) packageDir(root, arg string) (string, error) {
+	wd, err := c.workDir()
+	if err != nil {
+		return "", err
+	}
+	abs := arg
+	if !filepath.IsAbs(abs) {
+		abs = filepath.Join(wd, arg)
+	}
+	rel, err := filepath.Rel(root, filepath.Clean(abs))
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return "", fmt.Errorf("package %s is outside the module at %s", arg, root)
+	}
+	if info, err := os.Stat(abs); err != nil || !info.IsDir() {
+		return "", fmt.Errorf("no package directory %s", arg)
+	}
+	return filepath.ToSlash(rel), nil
+}
+
+func onlyMutant(mutants []course.Mutant, name string) ([]course.Mutant, error) {
+	var names []string
+	for _, m := range mutants {
+		if m.Name == name {
+			return []course.Mutant{m}, nil
+		}
+		names = append(names, m.Name)
+	}
+	return nil, fmt.Errorf("no mutant called %q%s; %s", name, didYouMean(name, names), listOr(names, "the mutants are ", "the package has no mutants"))
+}
+
+// listOr is prefix followed by the names, or none when there are no names.
+func listOr(names []string, prefix, none string) string {
+	if len(names) == 0 {
+		return none
+	}
+	return prefix + strings.Join(names, ", ")
+}
+
+func listMutants(w io.Writer, pkg string, mutants []course.Mutant) {
+	fmt.Fprintf(w, "%s: %d mutants\n", pkg, len(mutants))
+	for _, m := range mutants {
+		fmt.Fprintf(w, "  %-28s %-14s %s\n", m.Name, m.File, m.Description)
+	}
+}
+
+func runPackageMutants(c *cli, root, pkg string, mutants []course.Mutant, extra []string, timeout time.Duration) int {
+	const row = "%-28s %-15s %-44s %s\n"
+	fmt.Fprintf(c.stdout, "%s: %d mutants; checking that the tests pass without them...\n", pkg, len(mutants))
+	header := false
+	baseline, results, err := course.RunMutants(c.ctx, course.MutantOptions{
+		Root:      root,
+		Pkg:       pkg,
+		Mutants:   mutants,
+		ExtraArgs: extra,
+		Timeout:   timeout,
+		Report: func(r course.MutantResult) {
+			if !header {
+				fmt.Fprintf(c.stdout, row, "mutant", "result", "failed tests", "time")
+				header = true
+			}
+			fmt.Fprintf(c.stdout, row, r.Mutant.Name, r.Verdict, r.FailedSummary(), r.Elapsed.Round(100*time.Millisecond))
+		},
+	})
+	if err != nil {
+		return c.failf("mutants", "%s: %v", pkg, err)
+	}
+	var caught, build, missed int
+	for _, r := range results {
+		switch r.Verdict {
+		case course.Caught:
+			caught++
+		case course.CaughtBuild:
+			build++
+		case course.Missed:
+			missed++
+		}
+		if r.Detail != "" {
+			fmt.Fprintf(c.stdout, "\n--- %s (%s): %s\n%s", r.Mutant.Name, r.Verdict, r.Mutant.Description, r.Detail)
+		}
+	}
+	for _, r := range results {
+		if r.Verdict == course.Missed {
+			fmt.Fprintf(c.stdout, "\n--- %s MISSED: %s\n    no test of %s fails with this bug in %s; add one that does\n",
+				r.Mutant.Name, r.Mutant.Description, pkg, r.Mutant.File)
+		}
+	}
+	fmt.Fprintf(c.stdout, "\n%s: %d mutants: %d caught by tests, %d caught only by the build, %d MISSED (tests without mutants: ok in %v)\n",
+		pkg, len(results), caught, build, missed, baseline.Round(100*time.Millisecond))
+	if build > 0 {
+		fmt.Fprintln(c.stdout, "(a mutant that does not compile tests nothing; rewrite it as a bug that builds)")
+	}
+	if missed > 0 {
+		return exitFail
+	}
+	return exitOK
+}
