@@ -1,0 +1,252 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// lab runs the tool in dir ("" for the test's own directory) as the command line would,
+// and returns the exit status and what it wrote.
+func lab(t *testing.T, dir string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	c := &cli{ctx: context.Background(), stdout: &out, stderr: &errOut, dir: dir}
+	code = c.run(args)
+	return code, out.String(), errOut.String()
+}
+
+func TestUsageErrors(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string // the whole of stderr
+	}{
+		{[]string{"skelton"}, `lab: unknown subcommand "skelton" (did you mean "skeleton"?); run 'lab help'`},
+		{[]string{"mutant"}, `lab: unknown subcommand "mutant" (did you mean "mutants"?); run 'lab help'`},
+		{[]string{"xyzzy"}, `lab: unknown subcommand "xyzzy"; run 'lab help'`},
+		{[]string{"help", "demos"}, `lab: unknown subcommand "demos" (did you mean "demo"?); run 'lab help'`},
+		{[]string{"help", "demo", "skeleton"}, `lab help: too many arguments; give one subcommand; run 'lab help help'`},
+		{[]string{"skeleton"}, `lab skeleton: give --upto PART and -o DIR, or --check; run 'lab help skeleton'`},
+		{[]string{"skeleton", "--upto", "4B"}, `lab skeleton: give --upto PART and -o DIR, or --check; run 'lab help skeleton'`},
+		{[]string{"skeleton", "--bogus"}, `lab skeleton: flag provided but not defined: -bogus; run 'lab help skeleton'`},
+		{[]string{"skeleton", "--upto", "4F", "-o", "x"}, `lab skeleton: --upto: unknown part "4F"; the known parts are 1A 1B 1C 2A 2B 2C 2D 3A 3B 3C 4A 4B 4C 4D 4E 5A 5B; run 'lab help skeleton'`},
+		{[]string{"skeleton", "--check", "--upto", "4B"}, `lab skeleton: --check writes no copy, so it takes no --upto, -o or --force; run 'lab help skeleton'`},
+		{[]string{"skeleton", "--check", "--parts", "1A,9Z"}, `lab skeleton: --parts: unknown part "9Z"; the known parts are 1A 1B 1C 2A 2B 2C 2D 3A 3B 3C 4A 4B 4C 4D 4E 5A 5B; run 'lab help skeleton'`},
+		{[]string{"skeleton", "--parts", "1A"}, `lab skeleton: --parts goes with --check; run 'lab help skeleton'`},
+		{[]string{"skeleton", "4B"}, `lab skeleton: unexpected argument "4B"; the part and the directory go in --upto and -o; run 'lab help skeleton'`},
+		{[]string{"mutants"}, `lab mutants: give one package, like 'lab mutants chash', or --all; run 'lab help mutants'`},
+		{[]string{"mutants", "chash", "raft"}, `lab mutants: give one package, like 'lab mutants chash', or --all; run 'lab help mutants'`},
+		{[]string{"mutants", "--all", "chash"}, `lab mutants: give a package or --all, not both; run 'lab help mutants'`},
+		{[]string{"mutants", "--all", "--only", "x"}, `lab mutants: --only picks a mutant of one package; it does not go with --all; run 'lab help mutants'`},
+		{[]string{"mutants", "--list", "chash", "--", "-v"}, `lab mutants: --list runs no test, so it takes no go test flags; run 'lab help mutants'`},
+		{[]string{"demo", "a", "b"}, `lab demo: give at most one demo name; run 'lab help demo'`},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			code, stdout, stderr := lab(t, "", tt.args...)
+			if code != exitUsage {
+				t.Errorf("exit status %d, want %d", code, exitUsage)
+			}
+			if stderr != tt.want+"\n" {
+				t.Errorf("stderr:\n %s\nwant:\n %s", strings.TrimSuffix(stderr, "\n"), tt.want)
+			}
+			if stdout != "" {
+				t.Errorf("stdout = %q, want nothing", stdout)
+			}
+		})
+	}
+}
+
+func TestHelp(t *testing.T) {
+	code, stdout, _ := lab(t, "", "help")
+	if code != exitOK {
+		t.Errorf("lab help: exit status %d", code)
+	}
+	for _, s := range subcommands {
+		if !strings.Contains(stdout, "\t"+s.name) || !strings.Contains(stdout, s.summary) {
+			t.Errorf("lab help does not list %s with its summary:\n%s", s.name, stdout)
+		}
+	}
+	for _, args := range [][]string{{"-h"}, {"--help"}} {
+		if code, out, _ := lab(t, "", args...); code != exitOK || out != stdout {
+			t.Errorf("lab %s: exit status %d, output differs from lab help", args[0], code)
+		}
+	}
+	// Without arguments the overview goes to stderr, and it is a usage error.
+	if code, out, errOut := lab(t, ""); code != exitUsage || out != "" || errOut != stdout {
+		t.Errorf("lab: exit status %d, stdout %q; want %d and the overview on stderr", code, out, exitUsage)
+	}
+	for _, s := range subcommands {
+		code, byHelp, _ := lab(t, "", "help", s.name)
+		if code != exitOK || !strings.HasPrefix(byHelp, "usage: lab "+s.name) {
+			t.Errorf("lab help %s: exit status %d, output:\n%s", s.name, code, byHelp)
+		}
+		if s.name == "help" {
+			continue
+		}
+		code, byFlag, _ := lab(t, "", s.name, "-h")
+		if code != exitOK || byFlag != byHelp {
+			t.Errorf("lab %s -h: exit status %d; want 0 and the same text as lab help %s", s.name, code, s.name)
+		}
+	}
+}
+
+// fakeDemos replaces the demo registry for one test, so that the demos other files
+// register do not matter.
+func fakeDemos(t *testing.T) {
+	t.Helper()
+	saved := demos
+	demos = map[string]demo{}
+	t.Cleanup(func() { demos = saved })
+}
+
+func TestDemoRegistry(t *testing.T) {
+	fakeDemos(t)
+	if code, _, stderr := lab(t, "", "demo"); code != exitUsage ||
+		stderr != `lab demo: unknown demo "kvsrv"; no demo is built into this lab binary; run 'lab help demo'`+"\n" {
+		t.Errorf("lab demo with no demos: exit status %d, stderr %q", code, stderr)
+	}
+
+	registerDemo("zeta", "the last one", func(w io.Writer) error { _, err := io.WriteString(w, "zeta ran\n"); return err })
+	registerDemo(defaultDemo, "the default one", func(w io.Writer) error { _, err := io.WriteString(w, "default ran\n"); return err })
+	registerDemo("broken", "fails", func(w io.Writer) error { return errors.New("the simulator lost its clock") })
+
+	if code, stdout, _ := lab(t, "", "demo"); code != exitOK || stdout != "default ran\n" {
+		t.Errorf("lab demo: exit status %d, stdout %q; want the default demo", code, stdout)
+	}
+	if code, stdout, _ := lab(t, "", "demo", "zeta"); code != exitOK || stdout != "zeta ran\n" {
+		t.Errorf("lab demo zeta: exit status %d, stdout %q", code, stdout)
+	}
+	if code, _, stderr := lab(t, "", "demo", "kvsvr"); code != exitUsage ||
+		stderr != `lab demo: unknown demo "kvsvr" (did you mean "kvsrv"?); the demos are broken, kvsrv, zeta; run 'lab help demo'`+"\n" {
+		t.Errorf("lab demo kvsvr: exit status %d, stderr %q", code, stderr)
+	}
+	if code, _, stderr := lab(t, "", "demo", "broken"); code != exitFail ||
+		stderr != "lab demo broken: the simulator lost its clock\n" {
+		t.Errorf("lab demo broken: exit status %d, stderr %q", code, stderr)
+	}
+
+	_, help, _ := lab(t, "", "help", "demo")
+	for _, want := range []string{"broken", "kvsrv (default)", "the default one", "zeta", "the last one"} {
+		if !strings.Contains(help, want) {
+			t.Errorf("lab help demo does not mention %q:\n%s", want, help)
+		}
+	}
+	if strings.Index(help, "broken") > strings.Index(help, "zeta") {
+		t.Errorf("lab help demo does not list the demos in order:\n%s", help)
+	}
+
+	defer func() {
+		if recover() == nil {
+			t.Error("registering a demo name twice did not panic")
+		}
+	}()
+	registerDemo("zeta", "again", func(io.Writer) error { return nil })
+}
+
+// fixture copies the course package's fixture module into a fresh directory.
+func fixture(t *testing.T) string {
+	t.Helper()
+	src := filepath.Join("..", "..", "internal", "course", "testdata", "fixture")
+	dst := t.TempDir()
+	err := filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(src, path)
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		os.MkdirAll(filepath.Join(dst, filepath.Dir(rel)), 0o755)
+		return os.WriteFile(filepath.Join(dst, rel), data, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dst
+}
+
+func TestSkeletonWritesACopy(t *testing.T) {
+	root := fixture(t)
+	out := filepath.Join(t.TempDir(), "learner")
+	// The fixture's parts 1A and 1B are in the default course too.
+	code, stdout, stderr := lab(t, filepath.Join(root, "adder"), "skeleton", "--upto", "1B", "-o", out)
+	if code != exitOK {
+		t.Fatalf("exit status %d, stderr:\n%s", code, stderr)
+	}
+	if !strings.Contains(stdout, "wrote the skeleton up to 1B into "+out+": 4 files, 1 with markers (2 regions stubbed, 1 kept)") {
+		t.Errorf("stdout:\n%s", stdout)
+	}
+	got, err := os.ReadFile(filepath.Join(out, "adder", "adder.go"))
+	if err != nil || !strings.Contains(string(got), "// TODO(1B)") || strings.Contains(string(got), "//lab:") {
+		t.Errorf("adder.go in the skeleton (%v):\n%s", err, got)
+	}
+
+	code, _, stderr = lab(t, root, "skeleton", "--upto", "1A", "-o", out)
+	if code != exitUsage || !strings.Contains(stderr, "is not empty; pick an empty directory, or pass --force") {
+		t.Errorf("writing into a non-empty directory: exit status %d, stderr %q", code, stderr)
+	}
+	if code, _, stderr = lab(t, root, "skeleton", "--upto", "1A", "-o", out, "--force"); code != exitOK {
+		t.Errorf("--force: exit status %d, stderr %q", code, stderr)
+	}
+	code, _, stderr = lab(t, root, "skeleton", "--upto", "1A", "-o", "adder/out")
+	if code != exitUsage || !strings.Contains(stderr, "-o adder/out is inside the module") {
+		t.Errorf("writing inside the module: exit status %d, stderr %q", code, stderr)
+	}
+}
+
+func TestSkeletonCheckWithNothingToCheck(t *testing.T) {
+	// The fixture's package is adder/, which the default course does not know.
+	code, stdout, stderr := lab(t, fixture(t), "skeleton", "--check")
+	if code != exitOK || !strings.Contains(stdout, "nothing to check") {
+		t.Errorf("exit status %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	code, stdout, _ = lab(t, fixture(t), "skeleton", "--check", "--parts", "1A")
+	if code != exitFail || !strings.Contains(stdout, "not checked: no package directory kvsrv/") {
+		t.Errorf("an explicit part that cannot be checked: exit status %d, stdout:\n%s", code, stdout)
+	}
+}
+
+func TestMutants(t *testing.T) {
+	root := fixture(t)
+	code, stdout, _ := lab(t, root, "mutants", "--list", "adder")
+	if code != exitOK || !strings.Contains(stdout, "adder: 3 mutants") || !strings.Contains(stdout, "add-subtracts") {
+		t.Errorf("--list: exit status %d, stdout:\n%s", code, stdout)
+	}
+	code, _, stderr := lab(t, root, "mutants", "adder", "--only", "add-subtract")
+	if code != exitUsage || !strings.Contains(stderr, `no mutant called "add-subtract" (did you mean "add-subtracts"?); the mutants are add-subtracts, double-by-multiplying, add-string`) {
+		t.Errorf("--only with a wrong name: exit status %d, stderr %q", code, stderr)
+	}
+	code, _, stderr = lab(t, root, "mutants", ".")
+	if code != exitUsage || !strings.Contains(stderr, "has no mutants.txt; the packages with mutants are adder") {
+		t.Errorf("a package without mutants: exit status %d, stderr %q", code, stderr)
+	}
+
+	if testing.Short() {
+		t.Skip("runs go test; skipped in -short mode")
+	}
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("no go command")
+	}
+	code, stdout, stderr = lab(t, root, "mutants", "adder", "--only", "add-subtracts", "--", "-run", "1A$")
+	if code != exitOK || !strings.Contains(stdout, "add-subtracts") || !strings.Contains(stdout, "TestAdd1A, TestAddNegative1A") {
+		t.Errorf("one caught mutant: exit status %d, stdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	code, stdout, _ = lab(t, filepath.Join(root, "adder"), "mutants", "--all")
+	for _, want := range []string{"double-by-multiplying        MISSED", "add-string                   caught (build)", "1 MISSED"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("--all does not say %q:\n%s", want, stdout)
+		}
+	}
+	if code != exitFail {
+		t.Errorf("--all with a missed mutant: exit status %d, want %d", code, exitFail)
+	}
+}
