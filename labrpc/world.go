@@ -47,6 +47,7 @@ type World struct {
 	err     error
 	profile Profile
 	netRand *rand.Rand
+	hRand   *rand.Rand
 
 	ends      []endpoint
 	cuts      map[link]bool
@@ -131,6 +132,16 @@ func NewWorld(cfg Config) *World {
 		w.ends[i].node = &node{id: i, persister: NewPersister()}
 	}
 	return w
+}
+
+// Rand is the harness's random stream (nemesis choices, workloads), apart
+// from the network's and the nodes', so that a test's own draws do not shift
+// what the network does.
+func (w *World) Rand() *rand.Rand {
+	if w.hRand == nil {
+		w.hRand = newStream(w.cfg.Seed, streamHarness, 0, 0)
+	}
+	return w.hRand
 }
 
 // Seed is the run's seed.

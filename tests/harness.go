@@ -1,0 +1,192 @@
+// Package tests is the harness every lab's tests share: seeds and replay,
+// failure reports with a per-node timeline, the run-twice determinism check,
+// the nemesis that schedules faults, and the linearizability checker.
+//
+// A simulated test reads:
+//
+//	func TestBasicAgree4B(t *testing.T) {
+//		tests.Run(t, func(t *tests.T) {
+//			w := t.NewWorld(labrpc.Config{Nodes: 3})
+//			...
+//		})
+//	}
+//
+// and takes these flags (go test ./raft -run 4B -seed=7 -seeds=100 -v):
+//
+//	-seed=N      the seed (default 1, so plain `go test` is reproducible)
+//	-seeds=K     run each simulated test over seeds N..N+K-1
+//	-trace=FILE  write the whole trace of the run to FILE
+//	-tail=L      how many trace lines a failure report shows (default 60)
+//
+// With -v each run logs `seed=N digest=HEX`. A failing run prints its seed,
+// the command that replays exactly that run, and the tail of its trace.
+package tests
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"protolab/labrpc"
+)
+
+var (
+	seedFlag  = flag.Int64("seed", 1, "the simulation seed (protolab)")
+	seedsFlag = flag.Int("seeds", 1, "run each simulated test over this many consecutive seeds (protolab)")
+	traceFlag = flag.String("trace", "", "write the whole trace of each simulated run to this file (protolab)")
+	tailFlag  = flag.Int("tail", 60, "trace lines a failure report shows (protolab)")
+)
+
+// T is a simulated test's handle: the testing.T, the seed, and the worlds
+// it made.
+type T struct {
+	*testing.T
+	Seed   int64
+	worlds []*labrpc.World
+	files  []*os.File
+	// quiet runs write no trace file and log no digest: the run-twice
+	// check's inner runs, which report their digests together.
+	quiet bool
+	// traceTo, if set, receives the first world's whole trace.
+	traceTo io.Writer
+}
+
+// Run runs body once per seed (-seed, -seeds). Each run gets a fresh T.
+func Run(t *testing.T, body func(t *T)) {
+	t.Helper()
+	if *seedsFlag <= 1 {
+		runSeed(t, *seedFlag, body, false)
+		return
+	}
+	for i := 0; i < *seedsFlag; i++ {
+		seed := *seedFlag + int64(i)
+		t.Run(fmt.Sprintf("seed=%d", seed), func(t *testing.T) { runSeed(t, seed, body, false) })
+	}
+}
+
+// runSeed runs body with one seed and reports. It returns the T for the
+// caller to read digests from.
+func runSeed(t *testing.T, seed int64, body func(*T), quiet bool) *T {
+	st := &T{T: t, Seed: seed, quiet: quiet}
+	func() {
+		defer st.finish()
+		body(st)
+	}()
+	return st
+}
+
+// NewWorld creates the run's world with the run's seed. A test may make
+// more than one (the run-twice check does); the first one is traced.
+func (t *T) NewWorld(cfg labrpc.Config) *labrpc.World {
+	cfg.Seed = t.Seed
+	if *traceFlag != "" && len(t.worlds) == 0 && !t.quiet {
+		name := *traceFlag
+		if *seedsFlag > 1 {
+			name = fmt.Sprintf("%s.seed%d", name, t.Seed)
+		}
+		f, err := os.Create(name)
+		if err != nil {
+			t.Fatalf("-trace: %v", err)
+		}
+		t.files = append(t.files, f)
+		cfg.TraceTo = f
+	}
+	if t.traceTo != nil && len(t.worlds) == 0 {
+		cfg.TraceTo = t.traceTo
+	}
+	w := labrpc.NewWorld(cfg)
+	t.worlds = append(t.worlds, w)
+	return w
+}
+
+// World is the run's (first) world.
+func (t *T) World() *labrpc.World {
+	if len(t.worlds) == 0 {
+		t.Fatalf("tests: no world yet; call t.NewWorld first")
+	}
+	return t.worlds[0]
+}
+
+// Digest is the digest of the run: its worlds' digests, joined.
+func (t *T) Digest() string {
+	var ds []string
+	for _, w := range t.worlds {
+		ds = append(ds, w.Digest())
+	}
+	return strings.Join(ds, "+")
+}
+
+// finish turns a stopped world into a test failure, closes the worlds,
+// and writes the report.
+func (t *T) finish() {
+	if r := recover(); r != nil {
+		if _, ok := labrpc.IsStopped(r); !ok {
+			panic(r)
+		}
+	}
+	for _, w := range t.worlds {
+		w.Close()
+		if err := w.Err(); err != nil {
+			t.Errorf("%v", err)
+		}
+	}
+	for _, f := range t.files {
+		f.Close()
+	}
+	if len(t.worlds) == 0 {
+		return
+	}
+	if testing.Verbose() && !t.quiet {
+		t.Logf("seed=%d digest=%s", t.Seed, t.Digest())
+	}
+	if t.Failed() {
+		t.Log(t.report())
+	}
+}
+
+// report is what a failing run prints: the seed, how to replay it, and
+// what happened last.
+func (t *T) report() string {
+	w := t.worlds[0]
+	var b strings.Builder
+	fmt.Fprintf(&b, "\n--- seed=%d digest=%s (at %v of virtual time, step %d)\n", t.Seed, t.Digest(), w.Now(), w.Steps())
+	fmt.Fprintf(&b, "replay: %s\n", ReplayCommand(t.Name(), t.Seed))
+	if *traceFlag == "" {
+		b.WriteString("whole trace: add -trace=/tmp/trace.txt to the replay command\n")
+	}
+	fmt.Fprintf(&b, "the last %d trace lines:\n", *tailFlag)
+	b.WriteString(w.Timeline(w.Tail(*tailFlag)))
+	return b.String()
+}
+
+// ReplayCommand is the one-line command that re-runs exactly one run of a
+// test: its package, its name, its seed.
+func ReplayCommand(testName string, seed int64) string {
+	name, _, _ := strings.Cut(testName, "/")
+	return fmt.Sprintf("go test ./%s -run '^%s$' -seed=%d", packageDir(), name, seed)
+}
+
+// packageDir is the tested package's directory relative to the module
+// root (go test runs a test binary in its package's directory).
+func packageDir() string {
+	wd, err := os.Getwd()
+	if err != nil {
+		return "."
+	}
+	for dir := wd; ; dir = filepath.Dir(dir) {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			rel, err := filepath.Rel(dir, wd)
+			if err != nil || rel == "." {
+				return "."
+			}
+			return filepath.ToSlash(rel)
+		}
+		if filepath.Dir(dir) == dir {
+			return "."
+		}
+	}
+}

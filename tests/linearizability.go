@@ -1,0 +1,81 @@
+package tests
+
+import (
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/anishathalye/porcupine"
+
+	"protolab/labrpc"
+)
+
+// A History records client operations with their virtual call and return
+// times, for the linearizability checker. Client processes take turns, so
+// recording needs no lock.
+type History struct {
+	w   *labrpc.World
+	ops []porcupine.Operation
+}
+
+// NewHistory returns an empty history timed by w's clock.
+func NewHistory(w *labrpc.World) *History { return &History{w: w} }
+
+// An Op is an operation that has been called and not yet returned.
+type Op struct {
+	h *History
+	i int
+}
+
+// Begin records that client called an operation with input, now.
+func (h *History) Begin(client int, input any) Op {
+	h.ops = append(h.ops, porcupine.Operation{ClientId: client, Input: input, Call: int64(h.w.Now()), Return: math.MaxInt64})
+	return Op{h, len(h.ops) - 1}
+}
+
+// End records that the operation returned output, now. An operation that
+// never ends (its client gave up, or the run ended first) stays in the
+// history with a nil output and no return time: the model must accept a nil
+// output as "no answer seen", since such an operation may or may not have
+// taken effect.
+func (o Op) End(output any) {
+	o.h.ops[o.i].Output = output
+	o.h.ops[o.i].Return = int64(o.h.w.Now())
+}
+
+// Len is the number of operations recorded.
+func (h *History) Len() int { return len(h.ops) }
+
+// Operations returns the recorded operations.
+func (h *History) Operations() []porcupine.Operation { return h.ops }
+
+// CheckLinearizable requires that the history is linearizable under model.
+// A checker that runs out of time fails the test: an unknown verdict is
+// never a pass. On a violation it writes porcupine's HTML visualisation and
+// prints its path.
+func CheckLinearizable(t *T, model porcupine.Model, h *History, limit time.Duration) {
+	t.Helper()
+	if err := checkLinearizable(model, h.ops, limit); err != nil {
+		t.Fatalf("%v", err)
+	}
+}
+
+func checkLinearizable(model porcupine.Model, ops []porcupine.Operation, limit time.Duration) error {
+	res, info := porcupine.CheckOperationsVerbose(model, ops, limit)
+	switch res {
+	case porcupine.Ok:
+		return nil
+	case porcupine.Unknown:
+		return fmt.Errorf("the linearizability checker ran out of time (%v) on %d operations: that is a failure, not a pass; make the history shorter or give the checker longer", limit, len(ops))
+	}
+	path := "(visualisation not written)"
+	if dir, err := os.MkdirTemp("", "protolab-linearizability-"); err == nil {
+		p := filepath.Join(dir, "history.html")
+		if err := porcupine.VisualizePath(model, info, p); err == nil {
+			path = p
+		}
+	}
+	return fmt.Errorf("the history of %d operations is not linearizable: no order of the operations, each taking effect between its call and its return, explains what the clients saw.\nporcupine's visualisation: %s", len(ops), path)
+}
