@@ -133,7 +133,7 @@ func TestStoppedWorldFailsTheTest(t *testing.T) {
 				return nil
 			})
 			w.Sleep(time.Second)
-			t.Fatal("not reached: Sleep must give up when the world stops")
+			panic("not reached: Sleep must give up when the world stops")
 		}, true)
 	}()
 	<-done
