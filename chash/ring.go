@@ -7,7 +7,6 @@ import (
 	//lab:solution 2A
 	"cmp"
 	"strconv"
-	"strings"
 	//lab:end
 )
 
@@ -230,7 +229,7 @@ func (r *Ring) rebuild() {
 		// Two points on one position: the smaller member name comes first
 		// and owns the keys that land there. Leaving them in insertion
 		// order would make the owner depend on the history of Adds.
-		return strings.Compare(names[a.owner], names[b.owner])
+		return cmp.Compare(names[a.owner], names[b.owner])
 	})
 	r.names = names
 	r.points = make([]uint64, len(all))

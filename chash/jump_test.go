@@ -1,0 +1,51 @@
+package chash
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// Part 2C: jump consistent hash.
+
+func mustJump(names []string) Hasher {
+	j, err := NewJump(names...)
+	if err != nil {
+		panic(err)
+	}
+	return j
+}
+
+func TestJumpBucketRange2C(t *testing.T) {
+	// Every key lands in [0, n), and growing n by one either keeps a key
+	// in its bucket or moves it to the new bucket n: the property the
+	// whole algorithm is built on.
+	keys := testKeys(2000)
+	for n := 1; n <= 300; n++ {
+		for _, k := range keys {
+			b := jumpBucket(k, n)
+			if b < 0 || b >= n {
+				require.Failf(t, "bucket out of range", "jumpBucket(%#x, %d) = %d", k, n, b)
+			}
+			if n > 1 {
+				if prev := jumpBucket(k, n-1); b != prev && b != n-1 {
+					require.Failf(t, "key moved between old buckets", "jumpBucket(%#x, %d) = %d but with %d buckets it was %d", k, n, b, n-1, prev)
+				}
+			}
+		}
+	}
+	require.Equal(t, 0, jumpBucket(12345, 1), "one bucket holds everything")
+}
+
+func TestJumpBalance2C(t *testing.T) {
+	// Jump hash is balanced in expectation, so what remains is the
+	// sampling noise of the keys, √(N/K) = 1% here.
+	keys := testKeys(1_000_000)
+	for _, n := range []int{7, 100} {
+		checkBalance(t, mustJump(memberNames(n)), keys, 0.015, 1.05)
+	}
+}
+
+func TestJumpMoves2C(t *testing.T) {
+	checkMoves(t, mustJump, 50, 1.1, true)
+}

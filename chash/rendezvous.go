@@ -1,0 +1,106 @@
+package chash
+
+import (
+	"fmt"
+	"maps"
+	"math"
+	"slices"
+)
+
+// Rendezvous is rendezvous or highest-random-weight hashing (Thaler and
+// Ravishankar, "Using Name-Based Mappings to Increase Hit Rates", 1998):
+// every member scores the key with a hash of (key, member), and the highest
+// score wins. No ring, no table: any member can join or leave, and the only
+// keys that move are those it wins or held, so movement is minimal by
+// construction. The price is a lookup in O(N), fine for tens of members and
+// the slowest of the lot for thousands.
+//
+// With weights, a member's score is −w/ln(u) for u = hash(key, member)
+// mapped into (0, 1) (Schindelhauer and Schomaker, "Weighted Distributed
+// Hash Tables", 2005; the "logarithmic method"): since −ln(u) is an
+// exponential variable E, the winner is the member with the smallest E/w,
+// which is member i with probability exactly w_i/Σw. Multiplying u by the
+// weight instead, a common mistake, does not give proportional shares.
+type Rendezvous struct {
+	names   []string  // sorted, so equal scores go to the smaller name
+	seeds   []uint64  // seeds[i] = HashKey(names[i]), computed once
+	weights []float64 // weights[i] > 0
+	uniform bool      // all weights equal: the largest hash wins, no logarithm needed
+}
+
+// NewRendezvous returns rendezvous hashing over names, all of weight 1.
+func NewRendezvous(names ...string) (*Rendezvous, error) {
+	if err := checkNames(names); err != nil {
+		return nil, err
+	}
+	weights := make(map[string]float64, len(names))
+	for _, n := range names {
+		weights[n] = 1
+	}
+	return NewRendezvousWeighted(weights)
+}
+
+// NewRendezvousWeighted returns rendezvous hashing in which member m owns a
+// share weights[m]/Σweights of the keys.
+func NewRendezvousWeighted(weights map[string]float64) (*Rendezvous, error) {
+	r := &Rendezvous{names: slices.Sorted(maps.Keys(weights)), uniform: true}
+	for _, n := range r.names {
+		w := weights[n]
+		if n == "" {
+			return nil, fmt.Errorf("chash: a member needs a non-empty name")
+		}
+		if !(w > 0) || math.IsInf(w, 1) {
+			return nil, fmt.Errorf("chash: member %q has weight %v; a weight must be positive and finite", n, w)
+		}
+		r.seeds = append(r.seeds, HashKey(n))
+		r.weights = append(r.weights, w)
+		r.uniform = r.uniform && w == r.weights[0]
+	}
+	return r, nil
+}
+
+// Lookup returns the member that owns key.
+func (r *Rendezvous) Lookup(key string) string { return r.LookupHash(HashKey(key)) }
+
+// LookupHash returns the member with the highest score for h.
+func (r *Rendezvous) LookupHash(h uint64) string {
+	//lab:solution 2C
+	if len(r.names) == 0 {
+		return ""
+	}
+	best := 0
+	if r.uniform {
+		// −w/ln(u) grows with u when w is the same for all: compare the
+		// hashes themselves and skip N logarithms.
+		bestScore := score(h, r.seeds[0])
+		for i := 1; i < len(r.seeds); i++ {
+			if s := score(h, r.seeds[i]); s > bestScore {
+				best, bestScore = i, s
+			}
+		}
+		return r.names[best]
+	}
+	bestScore := math.Inf(-1)
+	for i, seed := range r.seeds {
+		u := (float64(score(h, seed)>>11) + 0.5) / (1 << 53) // in (0, 1), never 0 or 1
+		if s := -r.weights[i] / math.Log(u); s > bestScore {
+			best, bestScore = i, s
+		}
+	}
+	return r.names[best]
+	//lab:stub
+	// TODO(2C): score every member with score(h, seed) and return the
+	// highest; with weights, map the score to u in (0, 1) and use
+	// −w/ln(u).
+	//> return ""
+	//lab:end
+}
+
+// score is the random-looking hash of the pair (key, member). Both inputs
+// are already uniform hashes; mixing their xor gives a value as good as a
+// hash of the pair would, and different members give independent-looking
+// scores for the same key.
+func score(h, seed uint64) uint64 { return mix64(h ^ seed) }
+
+// Members returns the member names, sorted.
+func (r *Rendezvous) Members() []string { return slices.Clone(r.names) }
