@@ -170,7 +170,7 @@ func checkPart(ctx context.Context, opts CheckOptions, files []string, dir strin
 		if r.ok() {
 			row.Earlier = Step{Status: StepOK, Summary: fmt.Sprintf("ok (%s)", plural(len(rep.ran), "test"))}
 		} else {
-			row.Earlier = Step{Status: StepFailed, Summary: "FAIL " + firstFew(rep.failed, 2), Detail: r.describe()}
+			row.Earlier = Step{Status: StepFailed, Summary: "FAIL " + failedOrWhy(rep, r), Detail: r.describe()}
 		}
 	}
 
@@ -179,7 +179,9 @@ func checkPart(ctx context.Context, opts CheckOptions, files []string, dir strin
 	switch {
 	case rep.buildFail:
 		row.PartFails = Step{Status: StepFailed, Summary: "FAIL (tests do not build)", Detail: r.describe()}
-	case len(rep.ran) == 0 && !r.timedOut:
+	case len(rep.ran) == 0 && !r.ok():
+		row.PartFails = Step{Status: StepFailed, Summary: "FAIL " + failedOrWhy(rep, r), Detail: r.describe()}
+	case len(rep.ran) == 0:
 		row.PartFails = Step{Status: StepFailed, Summary: "FAIL (no tests of " + p.Name + ")",
 			Detail: fmt.Sprintf("no test in %s/ has a name ending in %s; name the tests of part %s like TestSomething%s\n", p.Dir, p.Name, p.Name, p.Name)}
 	case r.ok():
@@ -191,6 +193,18 @@ func checkPart(ctx context.Context, opts CheckOptions, files []string, dir strin
 		row.PartFails = Step{Status: StepOK, Summary: fmt.Sprintf("ok (%d of %d fail)", len(rep.failed), len(rep.ran))}
 	}
 	return row
+}
+
+// failedOrWhy names the failed tests of a go test run, or says why it failed without
+// a failing test.
+func failedOrWhy(rep testReport, r goResult) string {
+	switch {
+	case len(rep.failed) > 0:
+		return firstFew(rep.failed, 2)
+	case r.timedOut:
+		return "(timeout)"
+	}
+	return fmt.Sprintf("(exit status %d)", r.exitCode)
 }
 
 func plural(n int, noun string) string {
