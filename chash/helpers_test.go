@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"testing"
+
+	"github.com/stretchr/testify/require"
 )
 
 // Helpers shared by the tests and benchmarks of every part.
@@ -48,15 +51,16 @@ func (b balance) String() string {
 }
 
 // balanceOf measures the loads of members (members with no key count as
-// load 0; an owner outside members is an error of the test).
-func balanceOf(owners []string, members []string) balance {
+// load 0). A key owned by someone else fails the test.
+func balanceOf(t testing.TB, owners []string, members []string) balance {
+	t.Helper()
 	load := make(map[string]int, len(members))
 	for _, m := range members {
 		load[m] = 0
 	}
 	for _, o := range owners {
 		if _, ok := load[o]; !ok {
-			panic(fmt.Sprintf("key owned by %q, which is not a member", o))
+			require.Failf(t, "key owned by a stranger", "a key is owned by %q, which is not a member", o)
 		}
 		load[o]++
 	}

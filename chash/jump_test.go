@@ -8,11 +8,9 @@ import (
 
 // Part 2C: jump consistent hash.
 
-func mustJump(names []string) Hasher {
+func mustJump(t testing.TB, names []string) Hasher {
 	j, err := NewJump(names...)
-	if err != nil {
-		panic(err)
-	}
+	require.NoError(t, err)
 	return j
 }
 
@@ -35,6 +33,11 @@ func TestJumpBucketRange2C(t *testing.T) {
 		}
 	}
 	require.Equal(t, 0, jumpBucket(12345, 1), "one bucket holds everything")
+	used := map[int]bool{}
+	for _, k := range keys {
+		used[jumpBucket(k, 10)] = true
+	}
+	require.Len(t, used, 10, "2000 keys over 10 buckets should use every bucket")
 }
 
 func TestJumpBalance2C(t *testing.T) {
@@ -42,7 +45,7 @@ func TestJumpBalance2C(t *testing.T) {
 	// sampling noise of the keys, √(N/K) = 1% here.
 	keys := testKeys(1_000_000)
 	for _, n := range []int{7, 100} {
-		checkBalance(t, mustJump(memberNames(n)), keys, 0.015, 1.05)
+		checkBalance(t, mustJump(t, memberNames(n)), keys, 0.015, 1.05)
 	}
 }
 

@@ -8,13 +8,11 @@ import (
 
 // Part 2C: Maglev hashing.
 
-func mustMaglev(names []string) Hasher { return mustMaglevSize(0, names) }
+func mustMaglev(t testing.TB, names []string) Hasher { return mustMaglevSize(t, 0, names) }
 
-func mustMaglevSize(size int, names []string) Hasher {
+func mustMaglevSize(t testing.TB, size int, names []string) Hasher {
 	m, err := NewMaglev(size, names...)
-	if err != nil {
-		panic(err)
-	}
+	require.NoError(t, err)
 	return m
 }
 
@@ -45,7 +43,7 @@ func TestMaglevBalance2C(t *testing.T) {
 	// Members take turns to fill the table, so their entry counts differ by
 	// at most one: peak/mean ≤ 1 + N/M ≤ 1.01 of the table itself.
 	for _, n := range []int{3, 8, 100, 1000} {
-		m := mustMaglev(memberNames(n)).(*Maglev)
+		m := mustMaglev(t, memberNames(n)).(*Maglev)
 		count := map[string]int{}
 		for _, e := range m.table {
 			count[m.names[e]]++
@@ -56,7 +54,7 @@ func TestMaglevBalance2C(t *testing.T) {
 		require.LessOrEqual(t, b.peakOverMean, 1.02, "N=%d: table entries %v", n, b)
 	}
 	// And keys follow the entries, up to sampling noise.
-	checkBalance(t, mustMaglev(memberNames(100)), testKeys(1_000_000), 0.015, 1.05)
+	checkBalance(t, mustMaglev(t, memberNames(100)), testKeys(1_000_000), 0.015, 1.05)
 }
 
 func TestMaglevMoves2C(t *testing.T) {
@@ -69,7 +67,7 @@ func TestMaglevMoves2C(t *testing.T) {
 	// new size would give every member a new preference list and move
 	// almost every key.
 	size := MaglevTableSize(20)
-	checkMoves(t, func(names []string) Hasher { return mustMaglevSize(size, names) }, 20, 2, false)
+	checkMoves(t, func(t testing.TB, names []string) Hasher { return mustMaglevSize(t, size, names) }, 20, 2, false)
 	size = nextPrime(1000 * 50)
-	checkMoves(t, func(names []string) Hasher { return mustMaglevSize(size, names) }, 50, 1.5, false)
+	checkMoves(t, func(t testing.TB, names []string) Hasher { return mustMaglevSize(t, size, names) }, 50, 1.5, false)
 }

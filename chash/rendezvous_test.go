@@ -9,18 +9,16 @@ import (
 
 // Part 2C: rendezvous (highest random weight) hashing.
 
-func mustRendezvous(names []string) Hasher {
+func mustRendezvous(t testing.TB, names []string) Hasher {
 	r, err := NewRendezvous(names...)
-	if err != nil {
-		panic(err)
-	}
+	require.NoError(t, err)
 	return r
 }
 
 func TestRendezvousBalance2C(t *testing.T) {
 	keys := testKeys(1_000_000)
 	for _, n := range []int{7, 100} {
-		checkBalance(t, mustRendezvous(memberNames(n)), keys, 0.015, 1.05)
+		checkBalance(t, mustRendezvous(t, memberNames(n)), keys, 0.015, 1.05)
 	}
 }
 

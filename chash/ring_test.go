@@ -121,6 +121,7 @@ func TestRingSameMembersAnyOrder2A(t *testing.T) {
 	ref := NewRing(20)
 	require.NoError(t, ref.Add(names...))
 	want := ringState(ref, keys)
+	require.NotContains(t, want, "", "a ring of 12 members left keys without owner")
 
 	rng := rand.New(rand.NewPCG(1, 2))
 	for trial := range 10 {
@@ -198,7 +199,7 @@ func TestRingDefaultWeightManyPoints2A(t *testing.T) {
 	names := memberNames(10)
 	r := NewRing(0)
 	require.NoError(t, r.Add(names...))
-	b := balanceOf(assign(keys, r.LookupHash), names)
+	b := balanceOf(t, assign(keys, r.LookupHash), names)
 	require.LessOrEqual(t, b.stddev, 1.2/math.Sqrt(DefaultVnodes), "default ring: %v", b)
 	require.GreaterOrEqual(t, DefaultVnodes, 100)
 }
@@ -283,7 +284,7 @@ func TestRingBalance2A(t *testing.T) {
 	} {
 		r := NewRing(tc.vnodes)
 		require.NoError(t, r.Add(names...))
-		b := balanceOf(assign(keys, r.LookupHash), names)
+		b := balanceOf(t, assign(keys, r.LookupHash), names)
 		t.Logf("N=100, V=%d: %v", tc.vnodes, b)
 		require.LessOrEqual(t, b.stddev, tc.maxStddev, "N=100, V=%d: load deviation too high (%v); are the points spread by a good hash?", tc.vnodes, b)
 		require.LessOrEqual(t, b.peakOverMean, tc.maxPeakMean, "N=100, V=%d: %v", tc.vnodes, b)
@@ -310,6 +311,7 @@ func TestRingMovesOnlyToNewMember2A(t *testing.T) {
 		ideal += float64(len(keys)) / float64(n+1)
 	}
 	require.LessOrEqual(t, float64(moved)/ideal, 1.1, "ten joins moved %d keys, ideal %.0f", moved, ideal)
+	require.GreaterOrEqual(t, float64(moved)/ideal, 0.9, "ten joins moved %d keys, ideal %.0f: new members should take their share", moved, ideal)
 
 	before := assign(keys, r.LookupHash)
 	require.NoError(t, r.Remove("node-7"))
