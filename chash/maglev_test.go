@@ -1,6 +1,7 @@
 package chash
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -70,4 +71,23 @@ func TestMaglevMoves2C(t *testing.T) {
 	checkMoves(t, func(t testing.TB, names []string) Hasher { return mustMaglevSize(t, size, names) }, 20, 2, false)
 	size = nextPrime(1000 * 50)
 	checkMoves(t, func(t testing.TB, names []string) Hasher { return mustMaglevSize(t, size, names) }, 50, 1.5, false)
+}
+
+func TestMaglevPermutationCoversTable2C(t *testing.T) {
+	// Each member's preference list (offset + j·skip) mod M must visit
+	// every entry once: skip in [1, M−1], so that with M prime it is
+	// coprime with M. A skip of 0 would pin a member to one entry.
+	for _, size := range []int{7, 13, 101} {
+		for i := range 300 {
+			name := fmt.Sprintf("backend-%d", i)
+			offset, skip := maglevPermutation(name, size)
+			require.True(t, offset >= 0 && offset < size, "%s, M=%d: offset %d out of range", name, size, offset)
+			require.True(t, skip >= 1 && skip < size, "%s, M=%d: skip %d not in [1, M−1]", name, size, skip)
+			seen := map[int]bool{}
+			for j := range size {
+				seen[(offset+j*skip)%size] = true
+			}
+			require.Len(t, seen, size, "%s, M=%d: the preference list is not a permutation", name, size)
+		}
+	}
 }

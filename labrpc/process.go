@@ -221,3 +221,7 @@ func (c Client) Call(to int, method string, args, reply any) bool {
 	w.block(&done, "the reply to "+method)
 	return ok
 }
+
+// Sleep lets d of virtual time pass for the calling driver or process (a
+// clerk's pause before it retries).
+func (c Client) Sleep(d time.Duration) { c.w.Sleep(d) }
