@@ -17,6 +17,7 @@
 //	-seeds=K     run each simulated test over seeds N..N+K-1
 //	-trace=FILE  write the whole trace of the run to FILE
 //	-tail=L      how many trace lines a failure report shows (default 60)
+//	-twice       run every simulated test as a run-twice determinism check
 //
 // With -v each run logs `seed=N digest=HEX`. A failing run prints its seed,
 // the command that replays exactly that run, and the tail of its trace.
@@ -39,6 +40,7 @@ var (
 	seedsFlag = flag.Int("seeds", 1, "run each simulated test over this many consecutive seeds (protolab)")
 	traceFlag = flag.String("trace", "", "write the whole trace of each simulated run to this file (protolab)")
 	tailFlag  = flag.Int("tail", 60, "trace lines a failure report shows (protolab)")
+	twiceFlag = flag.Bool("twice", false, "run every simulated test as a run-twice determinism check (protolab)")
 )
 
 // T is a simulated test's handle: the testing.T, the seed, and the worlds
@@ -56,8 +58,14 @@ type T struct {
 }
 
 // Run runs body once per seed (-seed, -seeds). Each run gets a fresh T.
+// With -twice, every test becomes a run-twice check (see RunTwice): the same
+// seed twice must give the same digest, the next seed another.
 func Run(t *testing.T, body func(t *T)) {
 	t.Helper()
+	if *twiceFlag {
+		RunTwice(t, body)
+		return
+	}
 	if *seedsFlag <= 1 {
 		runSeed(t, *seedFlag, body, false)
 		return
