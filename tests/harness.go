@@ -15,7 +15,8 @@
 //
 //	-seed=N      the seed (default 1, so plain `go test` is reproducible)
 //	-seeds=K     run each simulated test over seeds N..N+K-1
-//	-trace=FILE  write the whole trace of the run to FILE
+//	-simtrace=FILE  write the whole trace of the run to FILE (go test keeps
+//	                -trace for Go's own execution tracer)
 //	-tail=L      how many trace lines a failure report shows (default 60)
 //	-twice       run every simulated test as a run-twice determinism check
 //
@@ -38,7 +39,7 @@ import (
 var (
 	seedFlag  = flag.Int64("seed", 1, "the simulation seed (protolab)")
 	seedsFlag = flag.Int("seeds", 1, "run each simulated test over this many consecutive seeds (protolab)")
-	traceFlag = flag.String("trace", "", "write the whole trace of each simulated run to this file (protolab)")
+	traceFlag = flag.String("simtrace", "", "write the whole trace of each simulated run to this file (protolab)")
 	tailFlag  = flag.Int("tail", 60, "trace lines a failure report shows (protolab)")
 	twiceFlag = flag.Bool("twice", false, "run every simulated test as a run-twice determinism check (protolab)")
 )
@@ -98,7 +99,7 @@ func (t *T) NewWorld(cfg labrpc.Config) *labrpc.World {
 		}
 		f, err := os.Create(name)
 		if err != nil {
-			t.Fatalf("-trace: %v", err)
+			t.Fatalf("-simtrace: %v", err)
 		}
 		t.files = append(t.files, f)
 		cfg.TraceTo = f
@@ -164,7 +165,7 @@ func (t *T) report() string {
 	fmt.Fprintf(&b, "\n--- seed=%d digest=%s (at %v of virtual time, step %d)\n", t.Seed, t.Digest(), w.Now(), w.Steps())
 	fmt.Fprintf(&b, "replay: %s\n", ReplayCommand(t.Name(), t.Seed))
 	if *traceFlag == "" {
-		b.WriteString("whole trace: add -trace=/tmp/trace.txt to the replay command\n")
+		b.WriteString("whole trace: add -simtrace=/tmp/trace.txt to the replay command\n")
 	}
 	fmt.Fprintf(&b, "the last %d trace lines:\n", *tailFlag)
 	b.WriteString(w.Timeline(w.Tail(*tailFlag)))

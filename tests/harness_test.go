@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -201,4 +204,25 @@ func TestScriptAppliesFaultsAtTheirTimes(t *testing.T) {
 		w.Sleep(100 * time.Millisecond)
 		require.True(t, w.Alive(2))
 	})
+}
+
+func TestSimtraceWritesTheWholeTrace(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "trace.txt")
+	old := *traceFlag
+	*traceFlag = path
+	defer func() { *traceFlag = old }()
+	var digest string
+	Run(t, func(t *T) {
+		w := t.NewWorld(labrpc.Config{Nodes: 2})
+		w.Start(0, bootPinger)
+		w.Start(1, bootPinger)
+		w.Sleep(200 * time.Millisecond)
+		digest = w.Digest()
+	})
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+	require.Greater(t, len(lines), 20)
+	require.Equal(t, "#0 0.000000s n0 start incarnation 1", lines[0])
+	require.NotEmpty(t, digest)
 }
