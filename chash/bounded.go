@@ -254,6 +254,11 @@ func (b *Bounded) shed(moves []Move) []Move {
 			key := b.evictee(m)
 			delete(b.keysOf[m], key)
 			to := b.firstWithRoom(HashKey(key), capNow)
+			if to == m {
+				// Only a walk that accepts a full member gets here, and it
+				// would loop forever: say so instead.
+				panic(fmt.Sprintf("chash: shedding key %q from %q put it back there: the walk must pass over members at capacity", key, m))
+			}
 			b.put(key, to)
 			moves = append(moves, Move{key, m, to})
 		}
