@@ -48,7 +48,7 @@ func (w *World) Start(id int, boot Boot) {
 	for i := 0; i < w.cfg.Nodes; i++ {
 		env.peers = append(env.peers, i)
 	}
-	w.trace(Line{Node: id, Kind: KindStart, Text: fmt.Sprintf("incarnation %d", n.inc)})
+	w.mark(id, KindStart, fmt.Sprintf("incarnation %d", n.inc))
 	var obj any
 	w.runAt(id, ctxNode, "its boot function", func() { obj = boot(env) })
 	if w.err != nil {
@@ -96,7 +96,7 @@ func (w *World) Crash(id int) {
 	n.alive = false
 	n.services = nil
 	n.persister = n.persister.copy()
-	w.trace(Line{Node: id, Kind: KindCrash})
+	w.mark(id, KindCrash, "")
 }
 
 // Restart crashes node id if it is running, then starts it again with the
@@ -187,5 +187,5 @@ func (e *nodeEnv) Logf(topic string, format string, args ...any) {
 	if !e.live() {
 		return
 	}
-	e.w.trace(Line{Node: e.n.id, Kind: KindLog, Text: topic + ": " + fmt.Sprintf(format, args...)})
+	e.w.mark(e.n.id, KindLog, topic+": "+fmt.Sprintf(format, args...))
 }

@@ -47,9 +47,9 @@ func (w *World) runProc(p *proc, fn func()) {
 	if w.closing {
 		runtime.Goexit()
 	}
-	w.trace(Line{Node: -1, Kind: KindProc, Text: "process " + p.name + " starts"})
+	w.mark(-1, KindProc, "process "+p.name+" starts")
 	fn()
-	w.trace(Line{Node: -1, Kind: KindProc, Text: "process " + p.name + " ends"})
+	w.mark(-1, KindProc, "process "+p.name+" ends")
 }
 
 // resume gives the turn to p until it blocks or ends.
@@ -74,16 +74,26 @@ func (w *World) Done() bool {
 	return true
 }
 
-// block waits until *done is true. what names the wait, for errors.
-func (w *World) block(done *bool, what string) {
+// mayBlock reports whether the running code may block (the driver or a
+// process), and stops the run with an explanation if not.
+func (w *World) mayBlock(what string) bool {
 	switch w.ctx {
 	case ctxNode:
 		w.misuse(fmt.Errorf("labrpc: %s blocked (%s) inside node code; node code must not block: use Env.Call with a done callback, and Env.After instead of sleeping", w.Name(w.cur), what))
-		return
+		return false
 	case ctxWorld:
 		w.misuse(fmt.Errorf("labrpc: a function scheduled with World.At blocked (%s); it must not block: start a process with World.Go instead", what))
+		return false
+	}
+	return true
+}
+
+// block waits until *done is true. what names the wait, for errors.
+func (w *World) block(done *bool, what string) {
+	if !w.mayBlock(what) {
 		return
-	case ctxProc:
+	}
+	if w.ctx == ctxProc {
 		p := w.curProc
 		for !*done {
 			if w.err != nil {
@@ -202,12 +212,11 @@ func (c Client) Call(to int, method string, args, reply any) bool {
 		w.stopCaller()
 		return false
 	}
-	done, ok := false, false
-	p := w.curProc
-	if w.ctx != ctxDriver && w.ctx != ctxProc {
-		w.block(&done, "Client.Call("+method+")") // reports the misuse
+	if !w.mayBlock("Client.Call(" + method + ")") {
 		return false
 	}
+	done, ok := false, false
+	p := w.curProc
 	w.send(int(c.id), 0, to, method, args, reply, func(got bool) {
 		ok, done = got, true
 		if p != nil {

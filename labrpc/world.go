@@ -1,7 +1,6 @@
 package labrpc
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -29,9 +28,11 @@ type Config struct {
 	MaxEvents int64
 
 	// KeepTrace is how many recent trace lines are kept for the failure
-	// report (default 4000). TraceTo, if set, receives every line.
+	// report (default 4000). TraceTo, if set, receives every line: as text
+	// (Line.Format), or as JSON lines if TraceJSON is set (see ReadTrace).
 	KeepTrace int
 	TraceTo   io.Writer
+	TraceJSON bool
 }
 
 // A World is one simulated run: the clock, the event queue, the network,
@@ -70,6 +71,7 @@ type World struct {
 	closing bool
 
 	totalRPCs, totalBytes int64
+	calls                 int64 // calls made so far; the last one's Line.Call
 	argBuf                [3]reflect.Value
 }
 
@@ -127,10 +129,12 @@ func NewWorld(cfg Config) *World {
 		cur:       -1,
 		parked:    make(chan struct{}),
 	}
+	w.tr.json = cfg.TraceJSON
 	w.ends = make([]endpoint, cfg.Nodes)
 	for i := range w.ends {
 		w.ends[i].node = &node{id: i, persister: NewPersister()}
 	}
+	notifyWatchers(w)
 	return w
 }
 
@@ -179,7 +183,7 @@ func (w *World) Fail(err error) {
 		return
 	}
 	w.err = err
-	w.trace(Line{Node: -1, Kind: KindNote, Text: "FAIL: " + firstLine(err.Error())})
+	w.mark(-1, KindNote, "FAIL: "+firstLine(err.Error()))
 }
 
 func (w *World) misuse(err error) { w.Fail(err) }
@@ -198,7 +202,7 @@ func (w *World) Check(f func() error) { w.checks = append(w.checks, f) }
 
 // Note adds a line of the test's own to the trace ("leader 2 cut off").
 func (w *World) Note(format string, args ...any) {
-	w.trace(Line{Node: -1, Kind: KindNote, Text: fmt.Sprintf(format, args...)})
+	w.mark(-1, KindNote, fmt.Sprintf(format, args...))
 }
 
 // Stopped is the panic value with which a blocking call in test code gives
@@ -214,15 +218,19 @@ func IsStopped(v any) (Stopped, bool) {
 	return s, ok
 }
 
+// trace records a message line (one with a peer) at the current step.
 func (w *World) trace(l Line) {
 	l.Step, l.At = w.steps, w.now
-	if l.Peer == 0 && l.Kind != KindSend && l.Kind != KindRecv && l.Kind != KindReply && l.Kind != KindLost && l.Kind != KindDrop {
-		l.Peer = -1
-	}
 	w.tr.add(l)
 }
 
-func (w *World) fault(text string) { w.trace(Line{Node: -1, Kind: KindFault, Text: text}) }
+// mark records a line that involves no peer: a start, a crash, a log line,
+// a fault, a note. node is -1 for the world.
+func (w *World) mark(node int, kind Kind, text string) {
+	w.tr.add(Line{Step: w.steps, At: w.now, Node: node, Kind: kind, Peer: -1, Text: text})
+}
+
+func (w *World) fault(text string) { w.mark(-1, KindFault, text) }
 
 func (w *World) checkID(id int) bool {
 	if id < 0 || id >= len(w.ends) {
@@ -310,7 +318,7 @@ func (w *World) fire(ev *event) {
 	switch ev.kind {
 	case evTimer:
 		w.ends[ev.node].events++
-		w.trace(Line{Node: int(ev.node), Kind: KindTimer})
+		w.mark(int(ev.node), KindTimer, "")
 		w.runAt(int(ev.node), ctxNode, "a timer", ev.fn)
 	case evDeliver:
 		w.deliver(ev.c)
@@ -397,5 +405,3 @@ func (w *World) Close() {
 		w.tr.out.Flush()
 	}
 }
-
-var errNothingLeft = errors.New("nothing left to happen")
