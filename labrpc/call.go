@@ -11,6 +11,7 @@ import (
 // call is one RPC in flight. A duplicated request shares its call; the
 // first completion wins and later ones are ignored.
 type call struct {
+	id       int64 // Line.Call
 	from, to int
 	fromInc  uint32
 	method   string
@@ -55,8 +56,9 @@ func (w *World) send(from int, fromInc uint32, to int, method string, args, repl
 	w.ends[from].bytes += int64(n)
 	w.totalRPCs++
 	w.totalBytes += int64(n)
-	w.trace(Line{Node: from, Kind: KindSend, Peer: to, Method: method, Bytes: n})
-	c := &call{from: from, to: to, fromInc: fromInc, method: method, route: r,
+	w.calls++
+	w.trace(Line{Node: from, Kind: KindSend, Peer: to, Method: method, Bytes: n, Call: w.calls})
+	c := &call{id: w.calls, from: from, to: to, fromInc: fromInc, method: method, route: r,
 		args: reflect.ValueOf(cp), reply: reply, done: done, start: w.now}
 	w.transmit(c)
 	if w.chance(w.profile.Duplicate) {
@@ -88,7 +90,7 @@ func (w *World) transmit(c *call) {
 
 // drop records a lost message and schedules the caller's ok=false.
 func (w *World) drop(c *call, from, to int, why string, unreachable bool) {
-	w.trace(Line{Node: from, Kind: KindDrop, Peer: to, Method: c.method, Text: why})
+	w.trace(Line{Node: from, Kind: KindDrop, Peer: to, Method: c.method, Text: why, Call: c.id})
 	at := max(c.start+w.lossTimeout(unreachable), w.now)
 	w.schedule(at, event{kind: evLost, node: int32(c.from), inc: c.fromInc, c: c})
 }
@@ -114,7 +116,7 @@ func (w *World) deliver(c *call) {
 		return
 	}
 	w.ends[c.to].events++
-	w.trace(Line{Node: c.to, Kind: KindRecv, Peer: c.from, Method: c.method})
+	w.trace(Line{Node: c.to, Kind: KindRecv, Peer: c.from, Method: c.method, Call: c.id})
 	reply := reflect.New(c.route.h.replyType.Elem())
 	w.argBuf[0], w.argBuf[1], w.argBuf[2] = rcvr, c.args, reply
 	w.runAt(c.to, ctxNode, c.method+" handler", func() { c.route.h.fn.Call(w.argBuf[:]) })
@@ -154,7 +156,7 @@ func (w *World) arrive(c *call, val any, size int) {
 	c.finished = true
 	reflect.ValueOf(c.reply).Elem().Set(reflect.ValueOf(val).Elem())
 	w.ends[c.from].events++
-	w.trace(Line{Node: c.from, Kind: KindReply, Peer: c.to, Method: c.method, Bytes: size})
+	w.trace(Line{Node: c.from, Kind: KindReply, Peer: c.to, Method: c.method, Bytes: size, Call: c.id})
 	w.complete(c, true)
 }
 
@@ -165,7 +167,7 @@ func (w *World) giveUp(c *call) {
 	}
 	c.finished = true
 	w.ends[c.from].events++
-	w.trace(Line{Node: c.from, Kind: KindLost, Peer: c.to, Method: c.method, Text: "no reply"})
+	w.trace(Line{Node: c.from, Kind: KindLost, Peer: c.to, Method: c.method, Text: "no reply", Call: c.id})
 	w.complete(c, false)
 }
 

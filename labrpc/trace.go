@@ -49,6 +49,13 @@ type Line struct {
 	Method string // "Service.Method" for messages
 	Bytes  int    // bytes on the wire, for sends and replies
 	Text   string // free text: a log line, a fault, why a message was lost
+
+	// Call numbers the RPC a message line belongs to (1, 2, ... in the
+	// order calls are made): the send, recv, reply, lost and drop lines of
+	// one call share it, so a viewer can draw each message from its send to
+	// its delivery. It is 0 on other lines. It is not part of the digest:
+	// it follows from the order of the send lines, which are.
+	Call int64
 }
 
 // Format renders the line as the trace file has it. Endpoints below nodes
@@ -116,7 +123,9 @@ type trace struct {
 	next   int
 	full   bool
 	out    *bufio.Writer
+	json   bool // out gets JSON lines (Config.TraceJSON)
 	nodes  int
+	sinks  []func(Line)
 }
 
 const fnvOffset, fnvPrime = 14695981039346656037, 1099511628211
@@ -149,8 +158,15 @@ func (t *trace) add(l Line) {
 		}
 	}
 	if t.out != nil {
-		t.out.WriteString(l.Format(t.nodes))
+		if t.json {
+			t.out.Write(l.appendJSON(nil))
+		} else {
+			t.out.WriteString(l.Format(t.nodes))
+		}
 		t.out.WriteByte('\n')
+	}
+	for _, f := range t.sinks {
+		f(l)
 	}
 }
 
