@@ -16,7 +16,8 @@
 //	-seed=N      the seed (default 1, so plain `go test` is reproducible)
 //	-seeds=K     run each simulated test over seeds N..N+K-1
 //	-simtrace=FILE  write the whole trace of the run to FILE (go test keeps
-//	                -trace for Go's own execution tracer)
+//	                -trace for Go's own execution tracer); a FILE ending in
+//	                .jsonl gets JSON lines, for tools (lab replay, the viewer)
 //	-tail=L      how many trace lines a failure report shows (default 60)
 //	-twice       run every simulated test as a run-twice determinism check
 //
@@ -102,7 +103,11 @@ func (t *T) NewWorld(cfg labrpc.Config) *labrpc.World {
 			t.Fatalf("-simtrace: %v", err)
 		}
 		t.files = append(t.files, f)
-		cfg.TraceTo = f
+		// The header names the run, so that `lab replay FILE` can run it
+		// again; a name ending in .jsonl asks for JSON lines, for tools.
+		test, _, _ := strings.Cut(t.Name(), "/")
+		fmt.Fprintln(f, labrpc.TraceHeader{Package: packageDir(), Test: test, Seed: t.Seed, Nodes: cfg.Nodes})
+		cfg.TraceTo, cfg.TraceJSON = f, strings.HasSuffix(name, ".jsonl")
 	}
 	if t.traceTo != nil && len(t.worlds) == 0 {
 		cfg.TraceTo = t.traceTo
@@ -144,6 +149,8 @@ func (t *T) finish() {
 		}
 	}
 	for _, f := range t.files {
+		w := t.worlds[0]
+		fmt.Fprintln(f, labrpc.TraceEnd{Digest: w.Digest(), Steps: w.Steps(), At: w.Now(), Failed: t.Failed()})
 		f.Close()
 	}
 	if len(t.worlds) == 0 {

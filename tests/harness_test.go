@@ -223,6 +223,33 @@ func TestSimtraceWritesTheWholeTrace(t *testing.T) {
 	require.NoError(t, err)
 	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
 	require.Greater(t, len(lines), 20)
-	require.Equal(t, "#0 0.000000s n0 start incarnation 1", lines[0])
+	require.Equal(t, "# protolab trace package=tests test=TestSimtraceWritesTheWholeTrace seed=1 nodes=2", lines[0])
+	require.Equal(t, "#0 0.000000s n0 start incarnation 1", lines[1])
 	require.NotEmpty(t, digest)
+	require.Regexp(t, `^# end digest=`+digest+` steps=\d+ at=200ms failed=false$`, lines[len(lines)-1])
+}
+
+func TestSimtraceJSONLinesForTools(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "trace.jsonl")
+	old := *traceFlag
+	*traceFlag = path
+	defer func() { *traceFlag = old }()
+	var digest string
+	Run(t, func(t *T) {
+		w := t.NewWorld(labrpc.Config{Nodes: 2})
+		w.Start(0, bootPinger)
+		w.Start(1, bootPinger)
+		w.Sleep(200 * time.Millisecond)
+		digest = w.Digest()
+	})
+	f, err := os.Open(path)
+	require.NoError(t, err)
+	defer f.Close()
+	tf, err := labrpc.ReadTrace(f)
+	require.NoError(t, err)
+	require.Equal(t, labrpc.TraceHeader{Package: "tests", Test: "TestSimtraceJSONLinesForTools", Seed: 1, Nodes: 2}, tf.Header)
+	require.Greater(t, len(tf.Lines), 20)
+	require.Zero(t, tf.TextLines)
+	require.Equal(t, digest, tf.End.Digest)
+	require.Equal(t, tf.End.Steps, tf.Lines[len(tf.Lines)-1].Step)
 }
