@@ -251,5 +251,5 @@ func TestSimtraceJSONLinesForTools(t *testing.T) {
 	require.Greater(t, len(tf.Lines), 20)
 	require.Zero(t, tf.TextLines)
 	require.Equal(t, digest, tf.End.Digest)
-	require.Equal(t, tf.End.Steps, tf.Lines[len(tf.Lines)-1].Step)
+	require.GreaterOrEqual(t, tf.End.Steps, tf.Lines[len(tf.Lines)-1].Step)
 }
