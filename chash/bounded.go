@@ -212,7 +212,7 @@ func (b *Bounded) put(key, to string) {
 // ⌈c·m/n⌉ with c ≥ 1, so the walk ends within the lap.
 func (b *Bounded) firstWithRoom(h uint64, capLimit int) string {
 	r := b.ring
-	i := successor(r.points, h)
+	i := r.search(h)
 	for range r.points {
 		if m := r.names[r.owners[i]]; b.Load(m) < capLimit {
 			return m
@@ -228,7 +228,7 @@ func (b *Bounded) firstWithRoom(h uint64, capLimit int) string {
 // reachesFirst says whether the walk from h meets member a before member b.
 func (b *Bounded) reachesFirst(h uint64, a, bName string) bool {
 	r := b.ring
-	i := successor(r.points, h)
+	i := r.search(h)
 	for range r.points {
 		switch r.names[r.owners[i]] {
 		case a:

@@ -90,6 +90,29 @@ func TestRingLowerBoundMatchesSortSearch2A(t *testing.T) {
 	}
 }
 
+func TestRingSearchMatchesSuccessor2A(t *testing.T) {
+	// The bucket index is only a shortcut: it must give successor's answer
+	// everywhere, above all on the points themselves, next to them, and
+	// past the last one.
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, size := range []struct{ members, vnodes int }{{1, 1}, {1, 3}, {3, 7}, {50, 100}} {
+		r := NewRing(size.vnodes)
+		require.NoError(t, r.Add(memberNames(size.members)...))
+		probes := []uint64{0, 1, math.MaxUint64, math.MaxUint64 - 1}
+		for _, p := range r.points {
+			probes = append(probes, p-1, p, p+1)
+		}
+		for range 1000 {
+			probes = append(probes, rng.Uint64())
+		}
+		for _, h := range probes {
+			if got, want := r.search(h), successor(r.points, h); got != want {
+				require.Failf(t, "search disagrees with successor", "%d members × %d points, h=%#x: search %d, successor %d", size.members, size.vnodes, h, got, want)
+			}
+		}
+	}
+}
+
 func TestRingVnodeNamesDistinct2A(t *testing.T) {
 	require.NotEqual(t, vnodeName("node1", 10), vnodeName("node11", 0),
 		"point 10 of node1 and point 0 of node11 must not share a name: use a separator")
