@@ -81,6 +81,8 @@ func (w *World) transmit(c *call) {
 	switch {
 	case !w.Reachable(c.from, c.to):
 		w.drop(c, c.from, c.to, "link down", true)
+	case w.ends[c.to].deaf:
+		w.drop(c, c.from, c.to, w.Name(c.to)+" is deaf", true)
 	case w.chance(w.profile.DropRequest):
 		w.drop(c, c.from, c.to, "request lost", false)
 	default:
@@ -104,6 +106,10 @@ func (w *World) deliver(c *call) {
 	}
 	if !w.Reachable(c.from, c.to) {
 		w.drop(c, c.from, c.to, "link went down", true)
+		return
+	}
+	if w.ends[c.to].deaf {
+		w.drop(c, c.from, c.to, w.Name(c.to)+" went deaf", true)
 		return
 	}
 	var rcvr reflect.Value

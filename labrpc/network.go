@@ -193,12 +193,33 @@ func (w *World) Partition(groups ...[]int) {
 	w.fault("partition " + strings.Join(desc, " | "))
 }
 
-// Heal undoes Partition and every one-way cut, and reconnects every
-// endpoint.
+// Deafen makes endpoint id deaf: every request sent to it is lost, while
+// the requests it sends, and the replies to them, still pass. It is a
+// server that stopped accepting connections but whose own outgoing
+// connections stay open (the "deaf peer" of Paxos tests). Undeafen or Heal
+// ends it.
+func (w *World) Deafen(id int) {
+	if w.checkID(id) {
+		w.ends[id].deaf = true
+		w.fault(fmt.Sprintf("deafen %s", w.Name(id)))
+	}
+}
+
+// Undeafen lets requests reach endpoint id again (see Deafen).
+func (w *World) Undeafen(id int) {
+	if w.checkID(id) {
+		w.ends[id].deaf = false
+		w.fault(fmt.Sprintf("undeafen %s", w.Name(id)))
+	}
+}
+
+// Heal undoes Partition, every one-way cut and every Deafen, and reconnects
+// every endpoint.
 func (w *World) Heal() {
 	for i := range w.ends {
 		w.ends[i].group = 0
 		w.ends[i].disabled = false
+		w.ends[i].deaf = false
 	}
 	clear(w.cuts)
 	w.fault("heal")

@@ -94,6 +94,7 @@ type endpoint struct {
 	events   int64 // events run at this endpoint
 	group    int32
 	disabled bool
+	deaf     bool // requests to it are lost; see Deafen
 }
 
 // NewWorld returns a world with cfg.Nodes nodes, none of them started.
