@@ -43,6 +43,7 @@ func init() {
 	subcommands = []subcommand{
 		{"demo", "run a demo of a lab in the simulator", runDemo, helpDemo},
 		{"stress", "run a package's simulated tests over many seeds in parallel", runStress, helpStress},
+		{"replay", "run a saved trace's run again and show its timeline up to a step", runReplay, helpReplay},
 		{"skeleton", "write the learner's copy up to a part, or check every part's copy", runSkeleton, helpSkeleton},
 		{"mutants", "check that a package's tests catch the bugs in its mutants.txt", runMutants, helpMutants},
 		{"help", "show help for lab or for one subcommand", runHelp, helpHelp},
