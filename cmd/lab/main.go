@@ -42,6 +42,7 @@ var subcommands []subcommand
 func init() {
 	subcommands = []subcommand{
 		{"demo", "run a demo of a lab in the simulator", runDemo, helpDemo},
+		{"run", "run an ad-hoc simulation of a lab with a workload, faults and its checks", runRun, helpRun},
 		{"stress", "run a package's simulated tests over many seeds in parallel", runStress, helpStress},
 		{"replay", "run a saved trace's run again and show its timeline up to a step", runReplay, helpReplay},
 		{"skeleton", "write the learner's copy up to a part, or check every part's copy", runSkeleton, helpSkeleton},

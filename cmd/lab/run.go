@@ -1,0 +1,428 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"protolab/labrpc"
+	"protolab/tests"
+)
+
+// 'lab run' runs an ad-hoc simulation of a lab: a cluster, a workload, a
+// fault profile, the lab's invariant checks, and a summary. Each lab plugs in
+// a runner from its own file (run_kvsrv.go, run_raft.go, ...), as demos do.
+
+// A runner is one lab's ad-hoc simulation.
+type runner struct {
+	name    string
+	summary string
+	// nodes is the default cluster size; minNodes and maxNodes bound --nodes
+	// (0: no bound).
+	nodes, minNodes, maxNodes int
+	// load is the default offered load, in operations per second of virtual
+	// time; what an operation is depends on the lab (a client's Get or Put,
+	// a command submitted to the leader, a broadcast).
+	load float64
+	// faults lists the nemesis faults the lab survives, beyond the network
+	// profile: "partitions", "crashes", "outages".
+	faults []string
+	// run boots the nodes on r.W, starts the workload and r.StartFaults, runs
+	// for r.For of virtual time, and records what happened through r's
+	// methods. An error means the run could not be done (a misuse); a broken
+	// invariant is recorded with r.Check.
+	run func(r *simRun) error
+}
+
+// runners is the registry that registerRunner fills.
+var runners = map[string]runner{}
+
+// registerRunner makes a lab's runner available to 'lab run NAME'. Each lab
+// registers its runner from an init function in its own file.
+func registerRunner(r runner) {
+	if r.name == "" || strings.ContainsAny(r.name, " \t") || r.run == nil || r.nodes < 1 || r.load <= 0 {
+		panic(fmt.Sprintf("lab: registerRunner(%q): a runner needs a one-word name, a run function, a default node count and a default load", r.name))
+	}
+	if _, dup := runners[r.name]; dup {
+		panic(fmt.Sprintf("lab: runner %q is registered twice", r.name))
+	}
+	runners[r.name] = r
+}
+
+func runnerNames() []string {
+	var names []string
+	for n := range runners {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// The nemesis faults 'lab run --faults' knows.
+var knownFaults = []string{"partitions", "crashes", "outages"}
+
+// A simRun is one 'lab run': what the runner is given, and what it records.
+type simRun struct {
+	W      *labrpc.World
+	Nodes  int
+	Seed   int64
+	For    time.Duration // how long the workload runs, in virtual time
+	Load   float64       // offered load, operations per second of virtual time
+	Faults []string      // the nemesis faults asked for (a subset of the runner's)
+
+	counts    []runCount
+	latencies []time.Duration
+	checks    []runCheck
+}
+
+type runCount struct {
+	Name  string `json:"name"`
+	Value int64  `json:"value"`
+}
+
+type runCheck struct {
+	Name  string `json:"name"`
+	OK    bool   `json:"ok"`
+	Error string `json:"error,omitempty"`
+}
+
+// Count adds n to the count called name ("operations", "commits",
+// "elections", "deliveries"); the summary lists counts in the order they
+// were first counted.
+func (r *simRun) Count(name string, n int64) {
+	for i := range r.counts {
+		if r.counts[i].Name == name {
+			r.counts[i].Value += n
+			return
+		}
+	}
+	r.counts = append(r.counts, runCount{name, n})
+}
+
+// Latency records how long one operation took, in virtual time.
+func (r *simRun) Latency(d time.Duration) { r.latencies = append(r.latencies, d) }
+
+// Check records the result of an invariant check (nil: it holds).
+func (r *simRun) Check(name string, err error) {
+	c := runCheck{Name: name, OK: err == nil}
+	if err != nil {
+		c.Error = err.Error()
+	}
+	r.checks = append(r.checks, c)
+}
+
+// Has reports whether the nemesis fault was asked for.
+func (r *simRun) Has(fault string) bool { return slices.Contains(r.Faults, fault) }
+
+// StartFaults starts the nemesis that --faults asked for, over the first
+// r.For of virtual time from now, drawing from the world's harness stream
+// (so it replays from the seed). At the end it heals everything.
+func (r *simRun) StartFaults() {
+	nodes := make([]int, r.Nodes)
+	for i := range nodes {
+		nodes[i] = i
+	}
+	every := max(r.For/20, 50*time.Millisecond)
+	active := r.For * 8 / 10
+	if r.Has("partitions") || r.Has("crashes") {
+		tests.Nemesis{Nodes: nodes, Every: every, For: active, Partitions: r.Has("partitions"), Crashes: r.Has("crashes")}.Start(r.W)
+	}
+	if r.Has("outages") {
+		startOutages(r.W, nodes, every, active)
+	}
+}
+
+// startOutages disconnects a random node now and then, for 100ms to 1s of
+// virtual time: the server outage a client must wait out.
+func startOutages(w *labrpc.World, nodes []int, every, active time.Duration) {
+	rng := w.Rand()
+	end := w.Now() + active
+	var next func()
+	next = func() {
+		if w.Now() >= end {
+			return
+		}
+		id := nodes[rng.IntN(len(nodes))]
+		down := time.Duration(100+rng.IntN(900)) * time.Millisecond
+		if w.Connected(id) {
+			w.Note("outage: %s cut off for %v", w.Name(id), down)
+			w.Disconnect(id)
+			w.At(down, func() { w.Connect(id) })
+		}
+		w.At(expGap(rng, every)+down, next)
+	}
+	w.At(expGap(rng, every), next)
+}
+
+func expGap(rng *rand.Rand, mean time.Duration) time.Duration {
+	return time.Duration(rng.ExpFloat64() * float64(mean))
+}
+
+type runFlags struct {
+	nodes  int
+	seed   int64
+	faults string
+	dur    time.Duration
+	load   float64
+	html   string
+	json   bool
+}
+
+func newRunFlags() (*flag.FlagSet, *runFlags) {
+	f := &runFlags{}
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	fs.IntVar(&f.nodes, "nodes", 0, "the number of nodes (default: the lab's own)")
+	fs.Int64Var(&f.seed, "seed", 1, "the simulation `SEED`")
+	fs.StringVar(&f.faults, "faults", "reliable", "the network `PROFILE`, with nemesis faults after a +: unreliable+partitions+crashes")
+	fs.DurationVar(&f.dur, "for", 10*time.Second, "run the workload for `DURATION` of virtual time")
+	fs.Float64Var(&f.load, "load", 0, "offer `OPS/S` operations per second of virtual time (default: the lab's own)")
+	fs.StringVar(&f.html, "html", "", "also write the run as a space-time diagram in `FILE` (one self-contained HTML page)")
+	fs.BoolVar(&f.json, "json", false, "print the summary as JSON")
+	return fs, f
+}
+
+func helpRun(w io.Writer) {
+	fmt.Fprint(w, `usage: lab run PROTOCOL [--nodes N] [--seed S] [--faults PROFILE] [--for DURATION]
+               [--load OPS/S] [--html FILE] [--json]
+
+Run runs an ad-hoc simulation of a lab: a cluster of N nodes, a workload of
+clients offering OPS/S operations per second of virtual time for DURATION, the
+network behaving as PROFILE, and the lab's invariant checks. It prints a
+summary (messages, bytes, what the lab counts, such as operations, commits or
+elections, operation latency p50/p99 in virtual time) and the trace digest:
+the same flags give the same run, and the same digest, every time.
+
+PROFILE is a network profile, optionally followed by nemesis faults, each
+after a "+":
+	profiles: `+strings.Join(labrpc.ProfileNames(), ", ")+`
+	faults:   partitions (random majority/minority splits), crashes (crash
+	          and restart nodes, a minority at a time), outages (cut one node
+	          off for 100ms to 1s)
+like "unreliable+partitions+crashes". A lab accepts the faults it survives.
+
+Run exits with status 1 if an invariant check fails.
+
+`)
+	if len(runners) == 0 {
+		fmt.Fprintln(w, "No lab has a runner in this lab binary yet.")
+	} else {
+		fmt.Fprintln(w, "The labs:")
+		fmt.Fprintln(w)
+		for _, name := range runnerNames() {
+			r := runners[name]
+			faults := "none"
+			if len(r.faults) > 0 {
+				faults = strings.Join(r.faults, ", ")
+			}
+			fmt.Fprintf(w, "\t%-8s %s\n\t         (default %d nodes, %g ops/s; faults: %s)\n", name, r.summary, r.nodes, r.load, faults)
+		}
+	}
+	fmt.Fprint(w, "\nFlags:\n")
+	fs, _ := newRunFlags()
+	fs.SetOutput(w)
+	fs.PrintDefaults()
+}
+
+// runSummary is what 'lab run --json' prints.
+type runSummary struct {
+	Protocol   string     `json:"protocol"`
+	Nodes      int        `json:"nodes"`
+	Seed       int64      `json:"seed"`
+	Faults     string     `json:"faults"`
+	ForMS      float64    `json:"for_ms"`
+	Load       float64    `json:"load"`
+	Messages   int64      `json:"messages"`
+	Bytes      int64      `json:"bytes"`
+	Counts     []runCount `json:"counts"`
+	Operations int        `json:"timed_operations"`
+	P50MS      float64    `json:"latency_p50_ms"`
+	P99MS      float64    `json:"latency_p99_ms"`
+	Events     int64      `json:"events"`
+	VirtualMS  float64    `json:"virtual_ms"`
+	WallMS     float64    `json:"wall_ms"`
+	SimSecPerS float64    `json:"simsec_per_s"`
+	Digest     string     `json:"digest"`
+	Checks     []runCheck `json:"checks"`
+	OK         bool       `json:"ok"`
+	HTML       string     `json:"html,omitempty"`
+}
+
+func runRun(c *cli, args []string) int {
+	fs, f := newRunFlags()
+	names, rest, code, ok := c.parseFlags("run", fs, args)
+	if !ok {
+		return code
+	}
+	if len(names) != 1 || len(rest) > 0 {
+		return c.usageError("run", "give one protocol, like 'lab run kvsrv'; %s", listOr(runnerNames(), "the protocols are ", "no lab has a runner yet"))
+	}
+	rn, found := runners[names[0]]
+	if !found {
+		return c.usageError("run", "no runner for %q%s; %s", names[0], didYouMean(names[0], runnerNames()), listOr(runnerNames(), "the protocols are ", "no lab has a runner yet"))
+	}
+	nodes := f.nodes
+	if nodes == 0 {
+		nodes = rn.nodes
+	}
+	load := f.load
+	if load == 0 {
+		load = rn.load
+	}
+	switch {
+	case nodes < 1 || rn.minNodes > 0 && nodes < rn.minNodes || rn.maxNodes > 0 && nodes > rn.maxNodes:
+		return c.usageError("run", "%s runs with %s, not --nodes %d", rn.name, nodeRange(rn), nodes)
+	case f.dur <= 0:
+		return c.usageError("run", "--for must be positive")
+	case load < 0:
+		return c.usageError("run", "--load must be positive")
+	}
+	profileName, faultList, _ := strings.Cut(f.faults, "+")
+	profile, err := labrpc.NamedProfile(profileName)
+	if err != nil {
+		return c.usageError("run", "--faults: no network profile %q%s; the profiles are %s", profileName, didYouMean(profileName, labrpc.ProfileNames()), strings.Join(labrpc.ProfileNames(), ", "))
+	}
+	var faults []string
+	if faultList != "" {
+		for _, fault := range strings.Split(faultList, "+") {
+			switch {
+			case !slices.Contains(knownFaults, fault):
+				return c.usageError("run", "--faults: no fault %q%s; the faults are %s", fault, didYouMean(fault, knownFaults), strings.Join(knownFaults, ", "))
+			case !slices.Contains(rn.faults, fault):
+				return c.usageError("run", "--faults: %s does not survive %s; %s", rn.name, fault, listOr(rn.faults, "it takes ", "it takes none"))
+			}
+			faults = append(faults, fault)
+		}
+	}
+
+	var recorded []labrpc.Line
+	w := labrpc.NewWorld(labrpc.Config{Seed: f.seed, Nodes: nodes, Profile: profile, KeepTrace: 200})
+	if f.html != "" {
+		w.OnTrace(func(l labrpc.Line) { recorded = append(recorded, l) })
+	}
+	r := &simRun{W: w, Nodes: nodes, Seed: f.seed, For: f.dur, Load: load, Faults: faults}
+	start := time.Now()
+	err = runSafely(w, func() error { return rn.run(r) })
+	wall := time.Since(start)
+	w.Close()
+	if err == nil && w.Err() != nil {
+		err = w.Err()
+	}
+	if err != nil {
+		r.Check("the run completes", err)
+	}
+
+	sum := runSummary{Protocol: rn.name, Nodes: nodes, Seed: f.seed, Faults: f.faults, ForMS: ms(f.dur), Load: load,
+		Messages: w.TotalRPCs(), Bytes: w.TotalBytes(), Counts: r.counts, Operations: len(r.latencies),
+		Events: w.Steps(), VirtualMS: ms(w.Now()), WallMS: ms(wall), Digest: w.Digest(), Checks: r.checks, OK: true}
+	if sum.Counts == nil {
+		sum.Counts = []runCount{}
+	}
+	if wall > 0 {
+		sum.SimSecPerS = w.Now().Seconds() / wall.Seconds()
+	}
+	sum.P50MS, sum.P99MS = ms(percentile(r.latencies, 50)), ms(percentile(r.latencies, 99))
+	for _, ch := range r.checks {
+		sum.OK = sum.OK && ch.OK
+	}
+	if f.html != "" {
+		p, err := c.outputPath(f.html)
+		if err == nil {
+			err = writeViewer(p, viewerInput{
+				Title: fmt.Sprintf("lab run %s --nodes %d --seed %d --faults %s --for %v", rn.name, nodes, f.seed, f.faults, f.dur),
+				Nodes: nodes, Lines: recorded, Digest: w.Digest(),
+			})
+		}
+		if err != nil {
+			return c.failf("run", "--html: %v", err)
+		}
+		sum.HTML = p
+	}
+	if f.json {
+		writeJSON(c.stdout, sum)
+	} else {
+		printRunSummary(c.stdout, sum)
+	}
+	if !sum.OK {
+		return exitFail
+	}
+	return exitOK
+}
+
+// runSafely runs f, turning a stopped world (a blocking call after the run
+// failed) into the world's error.
+func runSafely(w *labrpc.World, f func() error) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			s, ok := labrpc.IsStopped(v)
+			if !ok {
+				panic(v)
+			}
+			err = s.Err
+		}
+	}()
+	return f()
+}
+
+func nodeRange(rn runner) string {
+	switch {
+	case rn.minNodes > 0 && rn.minNodes == rn.maxNodes:
+		return fmt.Sprintf("%d node(s)", rn.minNodes)
+	case rn.minNodes > 0 && rn.maxNodes > 0:
+		return fmt.Sprintf("%d to %d nodes", rn.minNodes, rn.maxNodes)
+	case rn.minNodes > 0:
+		return fmt.Sprintf("at least %d nodes", rn.minNodes)
+	default:
+		return fmt.Sprintf("at most %d nodes", rn.maxNodes)
+	}
+}
+
+// percentile is the p-th percentile of ds (nearest rank), or 0 if empty.
+func percentile(ds []time.Duration, p float64) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	i := int(float64(len(s))*p/100+0.999999) - 1
+	return s[min(max(i, 0), len(s)-1)]
+}
+
+func printRunSummary(w io.Writer, s runSummary) {
+	col := colours(w)
+	nodes := fmt.Sprintf("%d nodes", s.Nodes)
+	if s.Nodes == 1 {
+		nodes = "1 node"
+	}
+	fmt.Fprintf(w, "lab run %s: %s, seed %d, faults %s, %v of virtual time, %g ops/s offered\n\n",
+		s.Protocol, nodes, s.Seed, s.Faults, time.Duration(s.ForMS*float64(time.Millisecond)), s.Load)
+	row := func(name, format string, args ...any) { fmt.Fprintf(w, "  %-18s %s\n", name, fmt.Sprintf(format, args...)) }
+	row("messages", "%d RPCs", s.Messages)
+	row("bytes", "%d", s.Bytes)
+	for _, c := range s.Counts {
+		row(c.Name, "%d", c.Value)
+	}
+	if s.Operations > 0 {
+		row("latency p50/p99", "%s / %s (%d operations, virtual time)", fmtMS(s.P50MS), fmtMS(s.P99MS), s.Operations)
+	}
+	row("events", "%d", s.Events)
+	row("virtual time", "%s in %s of wall time (%.1f simsec/s)", fmtMS(s.VirtualMS), fmtMS(s.WallMS), s.SimSecPerS)
+	row("trace digest", "%s", s.Digest)
+	if len(s.Checks) > 0 {
+		fmt.Fprintln(w, "\nchecks")
+		for _, ch := range s.Checks {
+			if ch.OK {
+				row(ch.Name, "%s", paint(col, "green", "ok"))
+			} else {
+				row(ch.Name, "%s: %s", paint(col, "red", "FAIL"), ch.Error)
+			}
+		}
+	}
+	if s.HTML != "" {
+		fmt.Fprintf(w, "\nspace-time diagram: %s\n", s.HTML)
+	}
+}
