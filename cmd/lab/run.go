@@ -400,7 +400,9 @@ func printRunSummary(w io.Writer, s runSummary) {
 	}
 	fmt.Fprintf(w, "lab run %s: %s, seed %d, faults %s, %v of virtual time, %g ops/s offered\n\n",
 		s.Protocol, nodes, s.Seed, s.Faults, time.Duration(s.ForMS*float64(time.Millisecond)), s.Load)
-	row := func(name, format string, args ...any) { fmt.Fprintf(w, "  %-18s %s\n", name, fmt.Sprintf(format, args...)) }
+	row := func(name, format string, args ...any) {
+		fmt.Fprintf(w, "  %-18s %s\n", name, fmt.Sprintf(format, args...))
+	}
 	row("messages", "%d RPCs", s.Messages)
 	row("bytes", "%d", s.Bytes)
 	for _, c := range s.Counts {
