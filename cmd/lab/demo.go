@@ -6,6 +6,8 @@ import (
 	"io"
 	"sort"
 	"strings"
+
+	"protolab/labrpc"
 )
 
 // defaultDemo is the demo that 'lab demo' runs without a name.
@@ -45,6 +47,8 @@ func demoNames() []string {
 
 func runDemo(c *cli, args []string) int {
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	html := fs.String("html", "", "also write the demo's run as a space-time diagram in `FILE` (one self-contained HTML page)")
+	asJSON := fs.Bool("json", false, "print the demo's run (its summary and every trace line) as JSON instead of its story")
 	names, rest, code, ok := c.parseFlags("demo", fs, args)
 	if !ok {
 		return code
@@ -60,10 +64,75 @@ func runDemo(c *cli, args []string) int {
 	if !found {
 		return c.usageError("demo", "unknown demo %q%s; %s", name, didYouMean(name, demoNames()), availableDemos())
 	}
-	if err := d.run(c.stdout); err != nil {
-		return c.failf("demo "+name, "%v", err)
+	if *html == "" && !*asJSON {
+		if err := d.run(c.stdout); err != nil {
+			return c.failf("demo "+name, "%v", err)
+		}
+		return exitOK
+	}
+	return recordDemo(c, d, *html, *asJSON)
+}
+
+// recordDemo runs a demo while recording the first world it builds (through
+// labrpc.WatchWorlds: a demo needs nothing more than registerDemo to be drawn),
+// then writes the viewer or the JSON.
+func recordDemo(c *cli, d demo, html string, asJSON bool) int {
+	var w *labrpc.World
+	var lines []labrpc.Line
+	stop := labrpc.WatchWorlds(func(nw *labrpc.World) {
+		if w == nil {
+			w = nw
+			nw.OnTrace(func(l labrpc.Line) { lines = append(lines, l) })
+		}
+	})
+	story := c.stdout
+	if asJSON {
+		story = io.Discard
+	}
+	err := d.run(story)
+	stop()
+	if err != nil {
+		return c.failf("demo "+d.name, "%v", err)
+	}
+	if w == nil {
+		return c.failf("demo "+d.name, "the demo built no simulated world, so there is nothing to draw or record")
+	}
+	res := demoJSON{Demo: d.name, Seed: w.Seed(), Nodes: w.Nodes(), Events: w.Steps(), VirtualMS: ms(w.Now()),
+		Messages: w.TotalRPCs(), Bytes: w.TotalBytes(), Digest: w.Digest(), Lines: lines}
+	if html != "" {
+		p, err := c.outputPath(html)
+		if err == nil {
+			err = writeViewer(p, viewerInput{Title: "lab demo " + d.name + ": " + d.summary, Nodes: w.Nodes(), Lines: lines, Digest: w.Digest()})
+		}
+		if err != nil {
+			return c.failf("demo "+d.name, "--html: %v", err)
+		}
+		res.HTML = p
+		if !asJSON {
+			fmt.Fprintf(c.stdout, "\nspace-time diagram: %s\n", p)
+		}
+	}
+	if asJSON {
+		if res.Lines == nil {
+			res.Lines = []labrpc.Line{}
+		}
+		writeJSON(c.stdout, res)
 	}
 	return exitOK
+}
+
+// demoJSON is what 'lab demo --json' prints.
+type demoJSON struct {
+	Demo      string        `json:"demo"`
+	Seed      int64         `json:"seed"`
+	Nodes     int           `json:"nodes"`
+	Events    int64         `json:"events"`
+	VirtualMS float64       `json:"virtual_ms"`
+	Messages  int64         `json:"messages"`
+	Bytes     int64         `json:"bytes"`
+	Digest    string        `json:"digest"`
+	HTML      string        `json:"html,omitempty"`
+	Lines     []labrpc.Line `json:"lines"`
 }
 
 // availableDemos says which demos there are, in one line.
@@ -75,10 +144,14 @@ func availableDemos() string {
 }
 
 func helpDemo(w io.Writer) {
-	fmt.Fprintf(w, `usage: lab demo [NAME]
+	fmt.Fprintf(w, `usage: lab demo [NAME] [--html FILE] [--json]
 
 Demo runs a short narrated scenario of a lab in the simulator, deterministically:
 the same demo prints the same story every time. Without a name it runs %q.
+
+With --html FILE it also writes the run as a space-time diagram: one
+self-contained HTML page, one lane per node, messages as arrows. With --json
+it prints the run's summary and every trace line as JSON instead of the story.
 
 `, defaultDemo)
 	if len(demos) == 0 {

@@ -19,6 +19,7 @@ type mutantsFlags struct {
 	all     bool
 	list    bool
 	timeout time.Duration
+	json    bool
 }
 
 func newMutantsFlags() (*flag.FlagSet, *mutantsFlags) {
@@ -28,13 +29,14 @@ func newMutantsFlags() (*flag.FlagSet, *mutantsFlags) {
 	fs.BoolVar(&f.all, "all", false, "run the mutants of every package that has a mutants.txt")
 	fs.BoolVar(&f.list, "list", false, "list the mutants instead of running them")
 	fs.DurationVar(&f.timeout, "timeout", course.DefaultTimeout, "the time limit of each go test run")
+	fs.BoolVar(&f.json, "json", false, "print the results as JSON")
 	return fs, f
 }
 
 func helpMutants(w io.Writer) {
-	fmt.Fprint(w, `usage: lab mutants PKG [--only NAME] [--timeout D] [-- go test flags]
-       lab mutants --all [--timeout D] [-- go test flags]
-       lab mutants --list PKG | --all
+	fmt.Fprint(w, `usage: lab mutants PKG [--only NAME] [--timeout D] [--json] [-- go test flags]
+       lab mutants --all [--timeout D] [--json] [-- go test flags]
+       lab mutants --list [--json] PKG | --all
 
 A mutant is a small edit that puts a classic bug into the reference solution. Each
 lab package lists its mutants in PKG/mutants.txt:
@@ -91,6 +93,10 @@ func runMutants(c *cli, args []string) int {
 	if f.all {
 		pkgs = withMutants
 		if len(pkgs) == 0 {
+			if f.json {
+				writeJSON(c.stdout, mutantsJSON{OK: true, Packages: []*mutantsPackageJSON{}})
+				return exitOK
+			}
 			fmt.Fprintf(c.stdout, "no package has a %s yet; nothing to run\n", course.MutantsFile)
 			return exitOK
 		}
@@ -106,14 +112,17 @@ func runMutants(c *cli, args []string) int {
 	}
 
 	status := exitOK
+	report := mutantsJSON{OK: true, Packages: []*mutantsPackageJSON{}}
 	for i, pkg := range pkgs {
-		if i > 0 {
+		if i > 0 && !f.json {
 			fmt.Fprintln(c.stdout)
 		}
 		mutants, err := course.LoadMutants(root, pkg)
 		if err != nil {
 			c.failf("mutants", "%v", err)
 			status = exitFail
+			report.OK = false
+			report.Packages = append(report.Packages, &mutantsPackageJSON{Package: pkg, Error: err.Error(), Mutants: []mutantJSON{}})
 			continue
 		}
 		if f.only != "" {
@@ -122,15 +131,57 @@ func runMutants(c *cli, args []string) int {
 				return c.usageError("mutants", "%v", err)
 			}
 		}
+		pj := &mutantsPackageJSON{Package: pkg, Mutants: []mutantJSON{}}
+		report.Packages = append(report.Packages, pj)
 		if f.list {
+			if f.json {
+				for _, m := range mutants {
+					pj.Mutants = append(pj.Mutants, mutantJSON{Name: m.Name, File: m.File, Description: m.Description})
+				}
+				continue
+			}
 			listMutants(c.stdout, pkg, mutants)
 			continue
 		}
-		if runPackageMutants(c, root, pkg, mutants, extra, f.timeout) != exitOK {
+		run := runPackageMutants
+		if f.json {
+			run = runPackageMutantsJSON
+		}
+		if run(c, root, pkg, mutants, extra, f.timeout, pj) != exitOK {
 			status = exitFail
+			report.OK = false
 		}
 	}
+	if f.json {
+		writeJSON(c.stdout, report)
+	}
 	return status
+}
+
+// mutantsJSON is what 'lab mutants --json' prints.
+type mutantsJSON struct {
+	OK       bool                  `json:"ok"` // no mutant missed, no error
+	Packages []*mutantsPackageJSON `json:"packages"`
+}
+
+type mutantsPackageJSON struct {
+	Package     string       `json:"package"`
+	Error       string       `json:"error,omitempty"`
+	BaselineMS  float64      `json:"baseline_ms,omitempty"` // the tests without mutants
+	Caught      int          `json:"caught"`
+	CaughtBuild int          `json:"caught_build"`
+	Missed      int          `json:"missed"`
+	Mutants     []mutantJSON `json:"mutants"`
+}
+
+type mutantJSON struct {
+	Name        string   `json:"name"`
+	File        string   `json:"file"`
+	Description string   `json:"description"`
+	Verdict     string   `json:"verdict,omitempty"` // "caught", "caught (build)", "MISSED"
+	FailedTests []string `json:"failed_tests,omitempty"`
+	ElapsedMS   float64  `json:"elapsed_ms,omitempty"`
+	Detail      string   `json:"detail,omitempty"`
 }
 
 // packageDir turns a package argument (a directory, relative to the working directory)
@@ -180,7 +231,39 @@ func listMutants(w io.Writer, pkg string, mutants []course.Mutant) {
 	}
 }
 
-func runPackageMutants(c *cli, root, pkg string, mutants []course.Mutant, extra []string, timeout time.Duration) int {
+// runPackageMutantsJSON runs the mutants of one package and fills in pj,
+// printing nothing.
+func runPackageMutantsJSON(c *cli, root, pkg string, mutants []course.Mutant, extra []string, timeout time.Duration, pj *mutantsPackageJSON) int {
+	baseline, results, err := course.RunMutants(c.ctx, course.MutantOptions{
+		Root: root, Pkg: pkg, Mutants: mutants, ExtraArgs: extra, Timeout: timeout,
+		Report: func(course.MutantResult) {},
+	})
+	if err != nil {
+		pj.Error = err.Error()
+		return exitFail
+	}
+	pj.BaselineMS = ms(baseline)
+	for _, r := range results {
+		verdict := r.Verdict.String()
+		switch r.Verdict {
+		case course.Caught:
+			pj.Caught++
+		case course.CaughtBuild:
+			pj.CaughtBuild++
+		case course.Missed:
+			pj.Missed++
+		}
+		pj.Mutants = append(pj.Mutants, mutantJSON{Name: r.Mutant.Name, File: r.Mutant.File, Description: r.Mutant.Description,
+			Verdict: verdict, FailedTests: r.Failed, ElapsedMS: ms(r.Elapsed), Detail: r.Detail})
+	}
+	if pj.Missed > 0 {
+		return exitFail
+	}
+	return exitOK
+}
+
+// runPackageMutants runs the mutants of one package, printing as it goes.
+func runPackageMutants(c *cli, root, pkg string, mutants []course.Mutant, extra []string, timeout time.Duration, _ *mutantsPackageJSON) int {
 	const row = "%-28s %-15s %-44s %s\n"
 	fmt.Fprintf(c.stdout, "%s: %d mutants; checking that the tests pass without them...\n", pkg, len(mutants))
 	header := false

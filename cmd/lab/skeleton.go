@@ -19,6 +19,7 @@ type skeletonFlags struct {
 	check   bool
 	parts   string
 	timeout time.Duration
+	json    bool
 }
 
 func newSkeletonFlags() (*flag.FlagSet, *skeletonFlags) {
@@ -30,12 +31,13 @@ func newSkeletonFlags() (*flag.FlagSet, *skeletonFlags) {
 	fs.BoolVar(&f.check, "check", false, "check the skeleton of every part instead of writing one")
 	fs.StringVar(&f.parts, "parts", "", "with --check, check only these `PARTS` (comma-separated, like 1A,2B)")
 	fs.DurationVar(&f.timeout, "timeout", course.DefaultTimeout, "with --check, the time limit of each go command")
+	fs.BoolVar(&f.json, "json", false, "print the result as JSON")
 	return fs, f
 }
 
 func helpSkeleton(w io.Writer) {
-	fmt.Fprintf(w, `usage: lab skeleton --upto PART -o DIR [--force]
-       lab skeleton --check [--parts 1A,2B,...] [--timeout D]
+	fmt.Fprintf(w, `usage: lab skeleton --upto PART -o DIR [--force] [--json]
+       lab skeleton --check [--parts 1A,2B,...] [--timeout D] [--json]
 
 The repository is the reference solution; the solution markers in its Go files say
 which part each piece of code belongs to and what the learner gets instead
@@ -84,7 +86,7 @@ func runSkeleton(c *cli, args []string) int {
 		if f.timeout <= 0 {
 			return c.usageError("skeleton", "--timeout must be positive")
 		}
-		return checkSkeleton(c, parts, f.timeout)
+		return checkSkeleton(c, parts, f.timeout, f.json)
 	}
 	switch {
 	case f.parts != "":
@@ -127,6 +129,11 @@ func writeSkeleton(c *cli, f *skeletonFlags) int {
 	if err != nil {
 		return c.failf("skeleton", "no skeleton written:\n%v", err)
 	}
+	if f.json {
+		writeJSON(c.stdout, map[string]any{"upto": f.upto, "out": out, "files": stats.Files, "rewritten": stats.Rewritten,
+			"stubbed": stats.Stubbed, "kept": stats.Kept})
+		return exitOK
+	}
 	fmt.Fprintf(c.stdout, "wrote the skeleton up to %s into %s: %d files, %d with markers (%d regions stubbed, %d kept)\n",
 		f.upto, out, stats.Files, stats.Rewritten, stats.Stubbed, stats.Kept)
 	part, _ := course.Default.Lookup(f.upto)
@@ -140,7 +147,53 @@ func within(path, dir string) bool {
 	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }
 
-func checkSkeleton(c *cli, parts []course.Part, timeout time.Duration) int {
+// checkJSON is one row of 'lab skeleton --check --json'.
+type checkJSON struct {
+	Part      string    `json:"part"`
+	Dir       string    `json:"dir"`
+	OK        bool      `json:"ok"`
+	NotRun    string    `json:"not_run,omitempty"`
+	BuildVet  *stepJSON `json:"build_vet,omitempty"`
+	Earlier   *stepJSON `json:"earlier_parts_pass,omitempty"`
+	PartFails *stepJSON `json:"part_fails,omitempty"`
+	ElapsedMS float64   `json:"elapsed_ms"`
+}
+
+type stepJSON struct {
+	Status  string `json:"status"` // "ok", "failed", "skipped"
+	Summary string `json:"summary"`
+	Detail  string `json:"detail,omitempty"`
+}
+
+func stepOf(s course.Step) *stepJSON {
+	status := map[course.StepStatus]string{course.StepSkipped: "skipped", course.StepOK: "ok", course.StepFailed: "failed"}[s.Status]
+	return &stepJSON{Status: status, Summary: s.Summary, Detail: s.Detail}
+}
+
+func checkSkeletonJSON(c *cli, res course.CheckResult) int {
+	out := struct {
+		OK      bool        `json:"ok"`
+		Parts   []checkJSON `json:"parts"`
+		Skipped []string    `json:"skipped"`
+	}{OK: res.OK(), Parts: []checkJSON{}, Skipped: []string{}}
+	for _, r := range res.Rows {
+		row := checkJSON{Part: r.Part.Name, Dir: r.Part.Dir, OK: r.OK(), NotRun: r.NotRun, ElapsedMS: ms(r.Elapsed)}
+		if r.NotRun == "" {
+			row.BuildVet, row.Earlier, row.PartFails = stepOf(r.BuildVet), stepOf(r.Earlier), stepOf(r.PartFails)
+		}
+		out.Parts = append(out.Parts, row)
+	}
+	for _, p := range res.Skipped {
+		out.Skipped = append(out.Skipped, p.Name)
+	}
+	writeJSON(c.stdout, out)
+	if !out.OK {
+		return exitFail
+	}
+	return exitOK
+}
+
+func checkSkeleton(c *cli, parts []course.Part, timeout time.Duration, asJSON bool) int {
 	root, code, ok := c.moduleRoot("skeleton")
 	if !ok {
 		return code
@@ -153,6 +206,9 @@ func checkSkeleton(c *cli, parts []course.Part, timeout time.Duration) int {
 		Parts:   parts,
 		Timeout: timeout,
 		Report: func(r course.CheckRow) {
+			if asJSON {
+				return
+			}
 			if !header {
 				fmt.Fprintf(c.stdout, row, "part", "build+vet", "earlier parts pass", "part fails", "time")
 				header = true
@@ -167,6 +223,9 @@ func checkSkeleton(c *cli, parts []course.Part, timeout time.Duration) int {
 	})
 	if err != nil {
 		return c.failf("skeleton", "%v", err)
+	}
+	if asJSON {
+		return checkSkeletonJSON(c, res)
 	}
 	if len(res.Skipped) > 0 {
 		var names []string
