@@ -19,7 +19,7 @@ import (
 // member holds about ln N times its share. With V
 // points, a load is a sum of V such arcs, whose relative standard deviation
 // is 1/√V: 100 points give about 10%, 1000 give about 3% (the tests assert
-// 1.2/√V). The price is memory, V·N points, and a binary search over them.
+// 1.2/√V). The price is memory, V·N points, and a search over them.
 const DefaultVnodes = 100
 
 // A Ring places keys on a circle of 2^64 positions: each member owns several
@@ -39,7 +39,7 @@ type Ring struct {
 
 	// The lookup structure, rebuilt from members on every change: points
 	// sorted ascending, and owners[i] the index in names of the member that
-	// owns points[i]. Plain arrays of integers keep the binary search in
+	// owns points[i]. Plain arrays of integers keep the search compact in
 	// the cache and the lookup free of allocations.
 	points []uint64
 	owners []int32
