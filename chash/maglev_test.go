@@ -78,6 +78,7 @@ func TestMaglevPermutationCoversTable2C(t *testing.T) {
 	// every entry once: skip in [1, M−1], so that with M prime it is
 	// coprime with M. A skip of 0 would pin a member to one entry.
 	for _, size := range []int{7, 13, 101} {
+		offsets, skips := map[int]bool{}, map[int]bool{}
 		for i := range 300 {
 			name := fmt.Sprintf("backend-%d", i)
 			offset, skip := maglevPermutation(name, size)
@@ -88,6 +89,11 @@ func TestMaglevPermutationCoversTable2C(t *testing.T) {
 				seen[(offset+j*skip)%size] = true
 			}
 			require.Len(t, seen, size, "%s, M=%d: the preference list is not a permutation", name, size)
+			offsets[offset], skips[skip] = true, true
 		}
+		// Members must start and stride differently, or they all want the
+		// same entries in the same order.
+		require.Greater(t, len(offsets), size/2, "M=%d: 300 members use only %d offsets", size, len(offsets))
+		require.Greater(t, len(skips), (size-1)/2, "M=%d: 300 members use only %d skips", size, len(skips))
 	}
 }
