@@ -40,9 +40,8 @@ func runKvsrv(r *simRun) error {
 	results := map[kvsrv.Err]int64{}
 	gap := time.Duration(float64(time.Second) * kvsrvClients / r.Load) // mean think time per client
 	for i := 0; i < kvsrvClients; i++ {
-		ck := kvsrv.MakeClerk(w.NewClient(), 0)
-		clnt := w.NewClient() // only for its random stream
-		rng := clnt.Rand()
+		clnt := w.NewClient()
+		ck, rng := kvsrv.MakeClerk(clnt, 0), clnt.Rand()
 		w.Go(fmt.Sprint("client", i), func() {
 			// Operations arrive at the client at random (a Poisson process of
 			// its share of the load); one that arrives while the last is still

@@ -1,8 +1,10 @@
 package main
 
 import (
-	"errors"
+	"bufio"
+	"os"
 
+	"protolab/internal/viewer"
 	"protolab/labrpc"
 )
 
@@ -15,6 +17,23 @@ type viewerInput struct {
 	Focus  *int // a node to highlight, or nil
 }
 
+// writeViewer writes the run as the space-time viewer's HTML page at path.
 func writeViewer(path string, in viewerInput) error {
-	return errors.New("the viewer is not built yet")
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	focus := -1
+	if in.Focus != nil {
+		focus = *in.Focus
+	}
+	bw := bufio.NewWriter(f)
+	err = viewer.Write(bw, viewer.Input{Title: in.Title, Nodes: in.Nodes, Lines: in.Lines, Digest: in.Digest, Focus: focus})
+	if err == nil {
+		err = bw.Flush()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }

@@ -1,0 +1,147 @@
+package viewer
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"protolab/labrpc"
+)
+
+func TestBuildDrawsWhatTheRunDid(t *testing.T) {
+	lines := scenario(0)
+	m := Build(Input{Title: "scenario", Nodes: 5, Lines: lines, Focus: 2})
+	require.Equal(t, []string{"world", "n0", "n1", "n2", "n3", "n4"}, m.Lanes)
+	require.Equal(t, 3, m.Focus, "the focus is a lane index")
+
+	timers := 0
+	for _, l := range lines {
+		if l.Kind == labrpc.KindTimer {
+			timers++
+		}
+	}
+	require.Len(t, m.Events.T, len(lines)-timers, "every line but the timers' is an event")
+	require.IsNonDecreasing(t, m.Events.T)
+	require.IsNonDecreasing(t, m.Messages.T0)
+
+	// Every delivered request is an arrow, and so is every reply; lost ones
+	// are arrows that say why.
+	var sends, recvs, replies, drops, arrows, lost, replyArrows int
+	for _, l := range lines {
+		switch l.Kind {
+		case labrpc.KindSend:
+			sends++
+		case labrpc.KindRecv:
+			recvs++
+		case labrpc.KindReply:
+			replies++
+		case labrpc.KindDrop:
+			drops++
+		}
+	}
+	for i := range m.Messages.T0 {
+		arrows++
+		require.LessOrEqual(t, m.Messages.T0[i], m.Messages.T1[i])
+		require.LessOrEqual(t, m.Messages.T1[i]-m.Messages.T0[i], m.Messages.MaxDur)
+		require.NotEqual(t, m.Messages.From[i], m.Messages.To[i])
+		if m.Messages.Drop[i] != "" {
+			lost++
+		}
+		if m.Messages.Reply[i] {
+			replyArrows++
+		}
+	}
+	require.NotZero(t, sends)
+	require.Equal(t, recvs+replies+drops, arrows, "one arrow per delivery, reply and loss")
+	require.Equal(t, drops, lost)
+	require.Equal(t, replies, replyArrows-countReplyDrops(lines))
+
+	// The crash of n3 (lane 4) from 500ms to 700ms, n1 (lane 2) cut off from
+	// 800ms to 900ms.
+	require.Contains(t, spans(m), "down 4 500ms 700ms")
+	require.Contains(t, spans(m), "cut 2 800ms 900ms")
+	require.Len(t, m.Partitions, 1)
+	p := m.Partitions[0]
+	require.Equal(t, int64(200e6), p.T0)
+	require.Equal(t, int64(400e6), p.T1)
+	require.Equal(t, []int{0, 1, 1, 2, 2, 2}, p.Groups)
+
+	// States: per lane, in time order, not overlapping, coloured by role.
+	require.NotEmpty(t, m.States.Lane)
+	roles := map[string]bool{}
+	for i := range m.States.Lane {
+		roles[m.States.Color[i]] = true
+		require.True(t, strings.HasPrefix(m.States.Label[i], "term="), m.States.Label[i])
+		if i > 0 && m.States.Lane[i] == m.States.Lane[i-1] {
+			require.LessOrEqual(t, m.States.T1[i-1], m.States.T0[i])
+		}
+	}
+	require.True(t, roles["follower"] && roles["candidate"] && roles["leader"], "roles seen: %v", roles)
+	// n3's state ends at its crash.
+	for i := range m.States.Lane {
+		if m.States.Lane[i] == 4 {
+			require.False(t, m.States.T0[i] < 500e6 && m.States.T1[i] > 500e6, "a state outlives its node's crash")
+		}
+	}
+}
+
+func countReplyDrops(lines []labrpc.Line) int {
+	senders := map[int64]int{}
+	n := 0
+	for _, l := range lines {
+		switch {
+		case l.Kind == labrpc.KindSend:
+			senders[l.Call] = l.Node
+		case l.Kind == labrpc.KindDrop && senders[l.Call] != l.Node:
+			n++
+		}
+	}
+	return n
+}
+
+func spans(m *Model) []string {
+	var s []string
+	for i := range m.Spans.Lane {
+		s = append(s, fmt.Sprintf("%s %d %v %v", m.Spans.Kind[i], m.Spans.Lane[i], time.Duration(m.Spans.T0[i]), time.Duration(m.Spans.T1[i])))
+	}
+	return s
+}
+
+func TestStateColour(t *testing.T) {
+	for label, want := range map[string]string{
+		"term=3 role=leader":           "leader",
+		"ballot=4.1 status=accepting":  "accepting",
+		"suspects=2 view=7":            "2",
+		"no pairs here":                "",
+		"role=candidate status=voting": "candidate",
+	} {
+		require.Equal(t, want, stateColor(label), label)
+	}
+}
+
+func TestClientsShareALaneWhenThereAreMany(t *testing.T) {
+	var lines []labrpc.Line
+	for c := 0; c < 30; c++ {
+		lines = append(lines, labrpc.Line{Node: 1 + c, Peer: 0, Kind: labrpc.KindSend, Call: int64(c + 1)})
+	}
+	m := Build(Input{Nodes: 1, Lines: lines, Focus: -1})
+	require.Equal(t, []string{"world", "n0", "clients (30)"}, m.Lanes)
+	require.Equal(t, -1, m.Focus)
+}
+
+func TestWriteIsOnePageThatLoadsNothing(t *testing.T) {
+	var b bytes.Buffer
+	lines := scenario(0)
+	lines = append(lines, labrpc.Line{Node: -1, Kind: labrpc.KindNote, Peer: -1, Text: `</script><script>alert("x")</script>`})
+	require.NoError(t, Write(&b, Input{Title: "a <title>", Nodes: 5, Lines: lines, Focus: -1}))
+	page := b.String()
+	for _, bad := range []string{"src=", "href=", "url(", "@import", "http:", "https:", "<script>alert"} {
+		require.NotContains(t, page, bad, "the page must be self-contained and its data escaped")
+	}
+	require.Equal(t, 2, strings.Count(page, "<script"), "the data and the script, nothing more")
+	require.Contains(t, page, "<title>a &lt;title&gt;</title>")
+}
