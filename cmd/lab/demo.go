@@ -10,8 +10,20 @@ import (
 	"protolab/labrpc"
 )
 
-// defaultDemo is the demo that 'lab demo' runs without a name.
-const defaultDemo = "kvsrv"
+// 'lab demo' without a name runs Raft's demo, the course's centrepiece, and
+// lab 1's until Raft has one.
+const (
+	preferredDemo = "raft"
+	defaultDemo   = "kvsrv"
+)
+
+// defaultDemoName is the demo that 'lab demo' runs without a name.
+func defaultDemoName() string {
+	if _, ok := demos[preferredDemo]; ok {
+		return preferredDemo
+	}
+	return defaultDemo
+}
 
 // A demo is a short narrated run of a lab in the simulator.
 type demo struct {
@@ -56,7 +68,7 @@ func runDemo(c *cli, args []string) int {
 	if len(names) > 1 || len(rest) > 0 {
 		return c.usageError("demo", "give at most one demo name")
 	}
-	name := defaultDemo
+	name := defaultDemoName()
 	if len(names) == 1 {
 		name = names[0]
 	}
@@ -153,7 +165,7 @@ With --html FILE it also writes the run as a space-time diagram: one
 self-contained HTML page, one lane per node, messages as arrows. With --json
 it prints the run's summary and every trace line as JSON instead of the story.
 
-`, defaultDemo)
+`, defaultDemoName())
 	if len(demos) == 0 {
 		fmt.Fprintln(w, "No demo is built into this lab binary yet.")
 		return
@@ -162,7 +174,7 @@ it prints the run's summary and every trace line as JSON instead of the story.
 	fmt.Fprintln(w)
 	for _, name := range demoNames() {
 		label := name
-		if name == defaultDemo {
+		if name == defaultDemoName() {
 			label += " (default)"
 		}
 		fmt.Fprintf(w, "\t%-16s %s\n", label, demos[name].summary)

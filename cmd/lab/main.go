@@ -1,6 +1,8 @@
-// Command lab is protolab's course tool. It runs the demos, writes a learner's
-// skeleton from the reference solution and checks that every part's skeleton has the
-// property the course needs, and checks that the tests catch the classic bugs.
+// Command lab is protolab's course tool. It runs the demos and ad-hoc simulations,
+// sweeps a package's simulated tests over many seeds and replays a saved failure (with
+// a space-time viewer for all three), writes a learner's skeleton from the reference
+// solution and checks that every part's skeleton has the property the course needs,
+// and checks that the tests catch the classic bugs. docs/instructors.md is its guide.
 //
 //	go run ./cmd/lab help
 //
@@ -104,7 +106,8 @@ func subcommandNames() []string {
 }
 
 func printOverview(w io.Writer) {
-	fmt.Fprint(w, `Lab is the protolab course tool: it runs the demos, writes a learner's skeleton
+	fmt.Fprint(w, `Lab is the protolab course tool: it runs the demos and ad-hoc simulations, sweeps
+simulated tests over many seeds and replays their failures, writes a learner's skeleton
 from the reference solution, and checks that the tests catch the classic bugs.
 
 Usage:
