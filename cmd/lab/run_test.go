@@ -106,3 +106,19 @@ func TestRunReportsABrokenInvariant(t *testing.T) {
 		t.Errorf("the summary does not give the default node count:\n%s", out)
 	}
 }
+
+func TestRunGossip(t *testing.T) {
+	code, out, stderr := lab(t, "", "run", "gossip", "--faults", "lossy+partitions", "--for", "3s", "--json")
+	var s runSummary
+	decode(t, out, &s)
+	if code != exitOK || !s.OK || s.Nodes != 5 {
+		t.Fatalf("exit status %d, stderr %s, summary %+v", code, stderr, s)
+	}
+	counts := map[string]int64{}
+	for _, c := range s.Counts {
+		counts[c.Name] = c.Value
+	}
+	if counts["broadcasts"] == 0 || counts["deliveries"] != 5*counts["broadcasts"] || s.Operations != int(counts["broadcasts"]) {
+		t.Errorf("counts %v, %d timed operations", counts, s.Operations)
+	}
+}
