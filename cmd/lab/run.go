@@ -120,8 +120,9 @@ func (r *simRun) Check(name string, err error) {
 func (r *simRun) Has(fault string) bool { return slices.Contains(r.Faults, fault) }
 
 // StartFaults starts the nemesis that --faults asked for, over the first
-// r.For of virtual time from now, drawing from the world's harness stream
-// (so it replays from the seed). At the end it heals everything.
+// 80% of r.For from now, drawing from the world's harness stream (so it
+// replays from the seed). Then it heals every partition and restarts every
+// crashed node; the network profile stays the one --faults named.
 func (r *simRun) StartFaults() {
 	nodes := make([]int, r.Nodes)
 	for i := range nodes {
@@ -131,6 +132,10 @@ func (r *simRun) StartFaults() {
 	active := r.For * 8 / 10
 	if r.Has("partitions") || r.Has("crashes") {
 		tests.Nemesis{Nodes: nodes, Every: every, For: active, Partitions: r.Has("partitions"), Crashes: r.Has("crashes")}.Start(r.W)
+		// The nemesis ends by making the network reliable; the profile that
+		// --faults asked for holds for the whole run.
+		profile := r.W.Profile()
+		r.W.At(active+time.Millisecond, func() { r.W.SetProfile(profile) })
 	}
 	if r.Has("outages") {
 		startOutages(r.W, nodes, every, active)
