@@ -2,7 +2,7 @@
 
 GO ?= go
 
-.PHONY: test demo vet fmt-check unit determinism check-course check-mutants check bench
+.PHONY: test demo vet fmt-check unit determinism check-course check-mutants check bench browser
 
 # The whole suite, as CI runs it: formatting, vet, every test, and the
 # skeleton check (each part's learner copy builds, and its tests fail in it).
@@ -39,6 +39,11 @@ check-mutants:
 
 # Everything, including the mutants: slower; run before a release.
 check: test check-mutants
+
+# The space-time viewer in headless chromium, keeping its screenshots in
+# .artifacts/ (make unit runs the same tests without keeping them).
+browser:
+	mkdir -p .artifacts && $(GO) test -count=1 -v -run Browser ./internal/viewer -artifacts -outputdir "$(CURDIR)/.artifacts"
 
 bench:
 	$(GO) test -run '^$$' -bench . ./...
