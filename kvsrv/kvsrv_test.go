@@ -87,16 +87,16 @@ func workload(c *cluster, clients, ops int, keys []string) *tests.History {
 			for j := 0; j < ops; j++ {
 				key := keys[rng.IntN(len(keys))]
 				if rng.IntN(2) == 0 {
-					op := h.Begin(i, kvInput{Key: key})
+					op := h.Begin(i, ModelInput{Key: key})
 					v, ver, err := ck.Get(key)
-					op.End(kvOutput{Value: v, Version: ver, Err: err})
+					op.End(ModelOutput{Value: v, Version: ver, Err: err})
 					continue
 				}
 				_, ver, _ := ck.Get(key) // usually the current version; sometimes stale by the time of the Put
 				value := fmt.Sprintf("%d.%d", i, j)
-				op := h.Begin(i, kvInput{Put: true, Key: key, Value: value, Version: ver})
+				op := h.Begin(i, ModelInput{Put: true, Key: key, Value: value, Version: ver})
 				err := ck.Put(key, value, ver)
-				op.End(kvOutput{Err: err})
+				op.End(ModelOutput{Err: err})
 			}
 		})
 	}
@@ -109,7 +109,7 @@ func TestManyClientsLinearizable1A(t *testing.T) {
 		h := workload(c, 10, 40, []string{"a", "b", "c"})
 		require.True(t, c.w.RunUntilDone(time.Minute))
 		require.Equal(t, 10*40, h.Len())
-		tests.CheckLinearizable(t, kvModel, h, 10*time.Second)
+		tests.CheckLinearizable(t, Model, h, 10*time.Second)
 	})
 }
 
@@ -209,7 +209,7 @@ func TestManyClientsUnreliableLinearizable1B(t *testing.T) {
 		c := newCluster(t, "unreliable")
 		h := workload(c, 20, 30, []string{"a", "b", "c", "d"})
 		require.True(t, c.w.RunUntilDone(5*time.Minute))
-		tests.CheckLinearizable(t, kvModel, h, 20*time.Second)
+		tests.CheckLinearizable(t, Model, h, 20*time.Second)
 	})
 }
 

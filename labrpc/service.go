@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 
+	"protolab/internal/suggest"
 	"protolab/labgob"
 )
 
@@ -138,7 +139,7 @@ func (w *World) resolve(method string) (*route, error) {
 		}
 		names := sortedKeys(st.handlers)
 		hint := ""
-		if c := closest(mName, names); c != "" {
+		if c := suggest.Closest(mName, names); c != "" {
 			hint = fmt.Sprintf(" (did you mean %s.%s?)", svcName, c)
 		}
 		return nil, fmt.Errorf("labrpc: Call(%q): %s has no method %s%s; its handlers are: %s", method, svcName, mName, hint, listOrNone(names))
@@ -162,35 +163,4 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	slices.Sort(keys)
 	return keys
-}
-
-// closest returns the name within edit distance 2 of s, if any.
-func closest(s string, names []string) string {
-	best, bestD := "", 3
-	for _, n := range names {
-		if d := editDistance(strings.ToLower(s), strings.ToLower(n)); d < bestD {
-			best, bestD = n, d
-		}
-	}
-	return best
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }

@@ -162,10 +162,10 @@ func TestLinearizabilityCheckerCatchesStaleRead(t *testing.T) {
 		{ClientId: 1, Input: [2]int{1, 0}, Call: 5, Output: 0, Return: 15}, // concurrent with the write: fine
 		{ClientId: 1, Input: [2]int{1, 0}, Call: 20, Output: 1, Return: 25},
 	}
-	require.NoError(t, checkLinearizable(registerModel, ok, time.Second))
+	require.NoError(t, Linearizable(registerModel, ok, time.Second))
 
 	stale := append(ok[:2:2], porcupine.Operation{ClientId: 1, Input: [2]int{1, 0}, Call: 20, Output: 0, Return: 25})
-	err := checkLinearizable(registerModel, stale, time.Second)
+	err := Linearizable(registerModel, stale, time.Second)
 	require.ErrorContains(t, err, "not linearizable")
 	require.ErrorContains(t, err, "history.html")
 }
@@ -178,7 +178,7 @@ func TestLinearizabilityTimeoutIsAFailure(t *testing.T) {
 		ops = append(ops, porcupine.Operation{ClientId: i, Input: [2]int{0, i}, Call: 0, Return: 1000})
 		ops = append(ops, porcupine.Operation{ClientId: 400 + i, Input: [2]int{1, 0}, Call: 0, Output: (i * 7) % 400, Return: 1000})
 	}
-	err := checkLinearizable(registerModel, ops, time.Microsecond)
+	err := Linearizable(registerModel, ops, time.Microsecond)
 	require.Error(t, err)
 	require.ErrorContains(t, err, "ran out of time")
 }

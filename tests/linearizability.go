@@ -57,12 +57,15 @@ func (h *History) Operations() []porcupine.Operation { return h.ops }
 // prints its path.
 func CheckLinearizable(t *T, model porcupine.Model, h *History, limit time.Duration) {
 	t.Helper()
-	if err := checkLinearizable(model, h.ops, limit); err != nil {
+	if err := Linearizable(model, h.ops, limit); err != nil {
 		t.Fatalf("%v", err)
 	}
 }
 
-func checkLinearizable(model porcupine.Model, ops []porcupine.Operation, limit time.Duration) error {
+// Linearizable checks ops against model, for tools that record histories
+// outside a test (lab run). It returns nil only when the checker finished
+// and found the history linearizable.
+func Linearizable(model porcupine.Model, ops []porcupine.Operation, limit time.Duration) error {
 	res, info := porcupine.CheckOperationsVerbose(model, ops, limit)
 	switch res {
 	case porcupine.Ok:

@@ -19,7 +19,8 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"strings"
+
+	"protolab/internal/suggest"
 )
 
 // Exit statuses.
@@ -225,44 +226,10 @@ func (c *cli) moduleRoot(sub string) (root string, code int, ok bool) {
 }
 
 // didYouMean returns ` (did you mean "x"?)` for the candidate that name is most
-// likely a typo of: one it is a prefix of, or else the nearest within two edits. It
-// returns "" when no candidate is close.
+// likely a typo of (see suggest.Closest), or "" when no candidate is close.
 func didYouMean(name string, candidates []string) string {
-	name = strings.ToLower(name)
-	for _, cand := range candidates {
-		if len(name) >= 2 && strings.HasPrefix(cand, name) {
-			return fmt.Sprintf(" (did you mean %q?)", cand)
-		}
+	if best := suggest.Closest(name, candidates); best != "" {
+		return fmt.Sprintf(" (did you mean %q?)", best)
 	}
-	best, bestDist := "", 3
-	for _, cand := range candidates {
-		if d := editDistance(name, cand); d < bestDist && d < len(cand) {
-			best, bestDist = cand, d
-		}
-	}
-	if best == "" {
-		return ""
-	}
-	return fmt.Sprintf(" (did you mean %q?)", best)
-}
-
-// editDistance is the Levenshtein distance between a and b.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
+	return ""
 }

@@ -58,16 +58,16 @@ func runKvsrv(r *simRun) error {
 				key := keys[rng.IntN(len(keys))]
 				start := w.Now()
 				if rng.IntN(2) == 0 {
-					op := h.Begin(i, kvIn{Key: key})
+					op := h.Begin(i, kvsrv.ModelInput{Key: key})
 					v, ver, err := ck.Get(key)
-					op.End(kvOut{Value: v, Version: ver, Err: err})
+					op.End(kvsrv.ModelOutput{Value: v, Version: ver, Err: err})
 					results[err]++
 				} else {
 					_, ver, _ := ck.Get(key)
 					value := fmt.Sprintf("%d.%d", i, n)
-					op := h.Begin(i, kvIn{Put: true, Key: key, Value: value, Version: ver})
+					op := h.Begin(i, kvsrv.ModelInput{Put: true, Key: key, Value: value, Version: ver})
 					err := ck.Put(key, value, ver)
-					op.End(kvOut{Err: err})
+					op.End(kvsrv.ModelOutput{Err: err})
 					results[err]++
 				}
 				r.Latency(w.Now() - start)
@@ -88,80 +88,6 @@ func runKvsrv(r *simRun) error {
 // The linearizability model of the key/value server, one key at a time. A
 // Put that returned ErrMaybe may or may not have applied: both states stay.
 
-type kvIn struct {
-	Put     bool
-	Key     string
-	Value   string
-	Version kvsrv.Tversion
-}
-
-type kvOut struct {
-	Value   string
-	Version kvsrv.Tversion
-	Err     kvsrv.Err
-}
-
-type kvState struct {
-	exists  bool
-	value   string
-	version kvsrv.Tversion
-}
-
-var kvModel = (&porcupine.NondeterministicModel{
-	Partition: func(ops []porcupine.Operation) [][]porcupine.Operation {
-		byKey := map[string][]porcupine.Operation{}
-		var keys []string
-		for _, op := range ops {
-			k := op.Input.(kvIn).Key
-			if _, ok := byKey[k]; !ok {
-				keys = append(keys, k)
-			}
-			byKey[k] = append(byKey[k], op)
-		}
-		var parts [][]porcupine.Operation
-		for _, k := range keys {
-			parts = append(parts, byKey[k])
-		}
-		return parts
-	},
-	Init: func() []any { return []any{kvState{}} },
-	Step: func(state, input, output any) []any {
-		s, in := state.(kvState), input.(kvIn)
-		if !in.Put {
-			if output == nil {
-				return []any{s}
-			}
-			out := output.(kvOut)
-			if !s.exists && out.Err == kvsrv.ErrNoKey || s.exists && out.Err == kvsrv.OK && out.Value == s.value && out.Version == s.version {
-				return []any{s}
-			}
-			return nil
-		}
-		next, err := s, kvsrv.OK
-		switch {
-		case !s.exists && in.Version != 0:
-			err = kvsrv.ErrNoKey
-		case s.version != in.Version:
-			err = kvsrv.ErrVersion
-		default:
-			next = kvState{true, in.Value, s.version + 1}
-		}
-		if output == nil || output.(kvOut).Err == kvsrv.ErrMaybe {
-			return []any{s, next}
-		}
-		if output.(kvOut).Err == err {
-			return []any{next}
-		}
-		return nil
-	},
-}).ToModel()
-
 func checkKV(ops []porcupine.Operation) error {
-	switch porcupine.CheckOperationsTimeout(kvModel, ops, 20*time.Second) {
-	case porcupine.Ok:
-		return nil
-	case porcupine.Unknown:
-		return fmt.Errorf("the checker ran out of time on %d operations (that is not a pass); run for less time", len(ops))
-	}
-	return fmt.Errorf("the history of %d operations is not linearizable", len(ops))
+	return tests.Linearizable(kvsrv.Model, ops, 20*time.Second)
 }
