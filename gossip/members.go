@@ -1,0 +1,211 @@
+package gossip
+
+// The member table and the rules that change it (SWIM §4.2, and
+// memberlist's aliveNode, suspectNode and deadNode). News about a member
+// is ordered by its incarnation number, which only that member raises:
+//
+//	Alive(i)   overrides Suspect(j) and Alive(j)   if i > j
+//	Suspect(i) overrides Alive(j)                  if i >= j
+//	Dead(i)    overrides Alive(j) and Suspect(j)   if i >= j
+//
+// So a suspicion can be lifted only by the suspect itself, by announcing a
+// higher incarnation (refutation); and a member declared dead comes back
+// only by rejoining with a higher incarnation than the one it died with.
+// News that changes the table is queued to be passed on (dissemination.go).
+
+// MemberInfo is one row of a member's table, for tests and tools.
+type MemberInfo struct {
+	ID          int
+	State       State
+	Incarnation uint64
+}
+
+// Members lists the members this member believes are in the group, itself
+// included, alive or suspected, in id order.
+func (s *Swim) Members() []int {
+	var ids []int
+	for _, m := range s.members {
+		if m != nil && (m.state == Alive || m.state == Suspect) {
+			ids = append(ids, m.id)
+		}
+	}
+	return ids
+}
+
+// Lookup returns what this member believes of member id.
+func (s *Swim) Lookup(id int) (MemberInfo, bool) {
+	if id < 0 || id >= len(s.members) || s.members[id] == nil {
+		return MemberInfo{}, false
+	}
+	m := s.members[id]
+	return MemberInfo{ID: m.id, State: m.state, Incarnation: m.incarnation}, true
+}
+
+// numMembers is the group's size as this member sees it: the n of the
+// log n in retransmit limits and suspicion timeouts.
+func (s *Swim) numMembers() int { return len(s.Members()) }
+
+// setState is the one place a member's row changes: every transition goes
+// through it, so Notify sees them all.
+func (s *Swim) setState(m *member, state State, incarnation uint64) {
+	from := m.state
+	m.state, m.incarnation, m.since = state, incarnation, s.env.Now()
+	s.env.Logf("member", "n%d %v→%v inc %d", m.id, from, state, incarnation)
+	if s.cfg.Notify != nil {
+		s.cfg.Notify(Event{At: s.env.Now(), Node: s.me, Member: m.id, From: from, To: state, Incarnation: incarnation})
+	}
+}
+
+// notify reports a member added to the table.
+func (s *Swim) notify(m *member, state State, isNew bool) {
+	s.env.Logf("member", "n%d new, %v inc %d", m.id, state, m.incarnation)
+	if s.cfg.Notify != nil {
+		s.cfg.Notify(Event{At: s.env.Now(), Node: s.me, Member: m.id, From: state, To: state, Incarnation: m.incarnation, New: isNew})
+	}
+}
+
+// apply takes one piece of news, wherever it came from.
+func (s *Swim) apply(u Update) {
+	if u.Member < 0 || u.Member >= len(s.members) {
+		return
+	}
+	switch u.State {
+	case Alive:
+		s.aliveNode(u)
+	case Suspect:
+		s.suspectNode(u)
+	case Dead, Left:
+		s.deadNode(u)
+	}
+}
+
+// receive applies every update a message carried.
+func (s *Swim) receive(updates []Update) {
+	for _, u := range updates {
+		s.apply(u)
+	}
+}
+
+// aliveNode: a member is alive at an incarnation.
+func (s *Swim) aliveNode(u Update) {
+	//lab:solution 3B
+	if u.Member == s.me {
+		return // only I speak for my own liveness
+	}
+	m := s.members[u.Member]
+	if m == nil {
+		// A new member: it joined through someone, and the news reached us.
+		m = &member{id: u.Member, state: Alive, incarnation: u.Incarnation, since: s.env.Now()}
+		s.members[u.Member] = m
+		s.notify(m, Alive, true)
+		s.queue.add(u)
+		return
+	}
+	// Alive(i) overrides anything at j only if i > j: an alive at the same
+	// incarnation is old news that a suspicion already answered, and
+	// accepting it would let stale rumours cancel every suspicion.
+	if u.Incarnation <= m.incarnation {
+		return
+	}
+	s.cancelSuspicion(u.Member)
+	s.setState(m, Alive, u.Incarnation)
+	s.queue.add(u)
+	//lab:stub
+	// TODO(3B): ignore news about myself; add an unknown member; otherwise
+	// accept Alive(i) only if i is above the incarnation we have (SWIM
+	// §4.2), cancelling any suspicion. Pass accepted news on (s.queue.add).
+	//lab:end
+}
+
+// suspectNode: someone suspects a member at an incarnation.
+func (s *Swim) suspectNode(u Update) {
+	//lab:solution 3B
+	m := s.members[u.Member]
+	if m == nil || u.Incarnation < m.incarnation {
+		return // unknown, or old news
+	}
+	if u.Member == s.me {
+		s.refute(u.Incarnation)
+		return
+	}
+	switch m.state {
+	case Dead, Left:
+		return // only a rejoin (Alive at a higher incarnation) brings it back
+	case Suspect:
+		// Already suspected: this is another member's confirmation (3C),
+		// worth passing on only if it was a new one.
+		if sus := s.suspicions[u.Member]; sus != nil && sus.confirm(u.From) {
+			s.queue.add(u)
+		}
+		return
+	}
+	s.setState(m, Suspect, u.Incarnation)
+	s.startSuspicion(m, u.From)
+	s.queue.add(u)
+	//lab:stub
+	// TODO(3B): ignore unknown members and old news; refute a suspicion of
+	// myself; ignore dead or left members; count a suspicion of a member
+	// already suspected as a confirmation (suspicion.confirm), passed on
+	// if new; otherwise mark the member suspect, start its suspicion timer
+	// and pass the news on.
+	//lab:end
+}
+
+// deadNode: someone declares a member dead (or the member says it leaves).
+func (s *Swim) deadNode(u Update) {
+	//lab:solution 3B
+	m := s.members[u.Member]
+	if m == nil || u.Incarnation < m.incarnation || m.state == Dead || m.state == Left {
+		return
+	}
+	if u.Member == s.me {
+		if !s.leaving {
+			s.refute(u.Incarnation) // I am not dead: say so, louder
+		}
+		return
+	}
+	s.cancelSuspicion(u.Member)
+	s.setState(m, u.State, u.Incarnation)
+	s.queue.add(u)
+	//lab:stub
+	// TODO(3B): ignore unknown members, old news and members already dead
+	// or left; refute news of my own death unless I am leaving; otherwise
+	// mark the member dead (or left), cancel its suspicion and pass the
+	// news on.
+	//lab:end
+}
+
+// refute answers a suspicion (or a declaration of death) of this member at
+// incarnation inc: raise my incarnation above it and tell everyone I am
+// alive. Under Lifeguard, being suspected is also a sign that I may be the
+// slow one (3C).
+func (s *Swim) refute(inc uint64) {
+	//lab:solution 3B
+	// The new incarnation must be above the accused one: Alive(i)
+	// overrides Suspect(j) only if i > j.
+	s.incarnation = max(s.incarnation, inc) + 1
+	s.setState(s.members[s.me], Alive, s.incarnation)
+	s.queue.add(Update{Member: s.me, State: Alive, Incarnation: s.incarnation, From: s.me})
+	//lab:stub
+	// TODO(3B): raise s.incarnation above inc, record it in my own row,
+	// and queue Alive news about myself.
+	//lab:end
+	//lab:solution 3C
+	s.awareness.apply(1)
+	//lab:end
+}
+
+// Leave announces that this member leaves the group for good: Left at a
+// new incarnation. Keep it running for a few periods afterwards, so that
+// the news goes out on its messages, then stop it.
+func (s *Swim) Leave() {
+	//lab:solution 3B
+	s.leaving = true
+	s.incarnation++
+	s.setState(s.members[s.me], Left, s.incarnation)
+	s.queue.add(Update{Member: s.me, State: Left, Incarnation: s.incarnation, From: s.me})
+	//lab:stub
+	// TODO(3B): mark myself leaving, raise my incarnation, record Left in
+	// my own row and queue the news.
+	//lab:end
+}
