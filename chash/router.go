@@ -45,21 +45,16 @@ func (r *Router) Get(key string) (string, Err) {
 			r.refresh()
 			continue
 		}
-		switch reply.Err {
-		case OK, ErrNoKey:
+		if reply.Err == OK || reply.Err == ErrNoKey {
 			return reply.Value, reply.Err
-		case ErrWrongOwner:
-			r.refresh()
-		default: // ErrWrongEpoch, ErrMigrating: the member will be ready soon
-			r.clnt.Sleep(routerPause)
 		}
+		r.refused(reply.Err)
 	}
 	//lab:stub
 	// TODO(2D): send "Cache.Get" to the key's owner (r.route) with the
 	// router's epoch, until a member answers OK or ErrNoKey. Fetch the newest
-	// configuration (r.refresh) when the member says ErrWrongOwner or the
-	// call fails; pause (routerPause) and retry on ErrWrongEpoch and
-	// ErrMigrating.
+	// configuration (r.refresh) when the call fails; on a refusal, do what
+	// it asks (r.refused).
 	//> return "", ErrNoKey
 	//lab:end
 }
@@ -78,17 +73,29 @@ func (r *Router) Put(key, value string) {
 			r.refresh()
 			continue
 		}
-		switch reply.Err {
-		case OK:
+		if reply.Err == OK {
 			return
-		case ErrWrongOwner:
-			r.refresh()
-		default:
-			r.clnt.Sleep(routerPause)
 		}
+		r.refused(reply.Err)
 	}
 	//lab:stub
 	// TODO(2D): as Get, with "Cache.Put", until a member answers OK.
+	//lab:end
+}
+
+// refused does what a member's refusal asks before the router tries again:
+// fetch the newest configuration on ErrWrongOwner (the member is ahead of
+// the router); pause on ErrWrongEpoch (the member is behind) and on
+// ErrMigrating (the key is on its way), since waiting is all that helps.
+func (r *Router) refused(err Err) {
+	//lab:solution 2D
+	if err == ErrWrongOwner {
+		r.refresh()
+		return
+	}
+	r.clnt.Sleep(routerPause)
+	//lab:stub
+	// TODO(2D): refresh on ErrWrongOwner; pause routerPause otherwise.
 	//lab:end
 }
 

@@ -127,13 +127,17 @@ type change struct {
 
 func (ch change) ratio() float64 { return float64(ch.moved) / ch.ideal }
 
-// measure runs act (a membership change) and returns what it moved.
+// measure runs act (a membership change) and returns what it moved. It
+// lets 100ms pass before and after, so that clients running meanwhile
+// meet the change with routers of the old configuration.
 func (c *cacheCluster) measure(keys []string, ideal float64, act func()) change {
+	c.w.Sleep(100 * time.Millisecond)
 	before, in0 := c.latest(), c.keysIn()
 	stats0, msgs0, bytes0 := c.stats(), c.migrateMsgs, c.migrateBytes
 	act()
 	c.settle("the change")
 	after, in1 := c.latest(), c.keysIn()
+	c.w.Sleep(100 * time.Millisecond)
 	ch := change{ideal: ideal, moved: c.stats().KeysIn - stats0.KeysIn,
 		migrates: c.migrateMsgs - msgs0, bytes: c.migrateBytes - bytes0, receivers: map[int]int{}}
 	for _, key := range keys {
@@ -249,6 +253,96 @@ func TestCacheCrash2D(t *testing.T) {
 			}
 		}
 		require.Zero(t, c.readAll(keys))
+	})
+}
+
+// A member crashes, and before anyone notices, a new member joins: the
+// newcomer waits for the crashed member's keys. The test plays the crashed
+// member's part by hand, to check the rules for handoffs one at a time.
+func TestCacheMigrateOnce2D(t *testing.T) {
+	tests.Run(t, func(t *tests.T) {
+		c := newCacheCluster(t, "reliable", 4, 2)
+		keys := cacheKeys(200)
+		c.load(keys, 2)
+		c.w.Crash(2) // the controller is not told
+		newcomer := c.join()
+		c.w.Sleep(200 * time.Millisecond)
+		before, after := c.view(1), c.view(2)
+
+		var fromN1, fromN2 string // a key moving to the newcomer from each old member
+		for _, key := range keys {
+			if after.owner(key) == newcomer {
+				switch before.owner(key) {
+				case 1:
+					fromN1 = key
+				case 2:
+					fromN2 = key
+				}
+			}
+		}
+		require.NotEmpty(t, fromN1)
+		require.NotEmpty(t, fromN2)
+		clnt := c.w.NewClient()
+		get := func(key string) GetReply {
+			reply := GetReply{}
+			require.True(t, clnt.Call(newcomer, "Cache.Get", &GetArgs{Key: key, Epoch: 2}, &reply))
+			return reply
+		}
+		migrate := func(epoch int, entries ...Entry) Err {
+			reply := MigrateReply{}
+			require.True(t, clnt.Call(newcomer, "Cache.Migrate", &MigrateArgs{Epoch: epoch, From: 2, Entries: entries}, &reply))
+			return reply.Err
+		}
+
+		require.Equal(t, 1, c.cache(newcomer).Done(), "n%d waits for n2's keys: its move to epoch 2 cannot be complete", newcomer)
+		require.Equal(t, GetReply{Err: OK, Value: c.writes[fromN1].value, Epoch: 2}, get(fromN1), "a key that has arrived from n1 is served")
+		require.Equal(t, ErrMigrating, get(fromN2).Err, "a key still on its way from n2 must not be served: not even as ErrNoKey")
+		putErr := func(key, value string) Err {
+			reply := PutReply{}
+			require.True(t, clnt.Call(newcomer, "Cache.Put", &PutArgs{Key: key, Value: value, Epoch: 2}, &reply))
+			return reply.Err
+		}
+		require.Equal(t, ErrMigrating, putErr(fromN2, "too early"), "nor may a Put of it be stored: the handoff would overwrite it")
+
+		require.Equal(t, ErrWrongEpoch, migrate(3, Entry{fromN2, "from the future"}), "a handoff for an epoch the member has not reached is refused")
+		require.Equal(t, OK, migrate(2, Entry{fromN2, "old"}), "n2's handoff")
+		require.Equal(t, "old", get(fromN2).Value)
+		require.Equal(t, OK, putErr(fromN2, "new"))
+		require.Equal(t, OK, migrate(2, Entry{fromN2, "old"}), "a duplicate of the handoff is acknowledged")
+		require.Equal(t, "new", get(fromN2).Value, "a duplicate handoff must not bring the old value back over a newer write")
+		require.True(t, c.w.WaitUntil(func() bool { return c.cache(newcomer).Done() == 2 }, time.Millisecond, time.Second),
+			"with both handoffs in, n%d's move to epoch 2 is complete", newcomer)
+	})
+}
+
+// The same, but the crashed member never hands off: once the controller
+// hears of the crash, the newcomer must stop waiting for it, and the keys
+// it held are lost, those alone.
+func TestCacheCrashDuringMove2D(t *testing.T) {
+	tests.Run(t, func(t *tests.T) {
+		c := newCacheCluster(t, "reliable", 4, 2)
+		keys := cacheKeys(400)
+		c.load(keys, 4)
+		before := c.latest()
+		c.crashed[2] = true
+		c.w.Crash(2) // the controller is not told yet
+		newcomer := c.join()
+		c.w.Sleep(500 * time.Millisecond)
+		require.Equal(t, 1, c.cache(newcomer).Done(), "n%d waits for n2, which has crashed but is not known to have", newcomer)
+
+		_, err := c.admin.Fail(2)
+		require.NoError(t, err)
+		c.settle("the configuration without n2")
+		r := c.router()
+		for _, key := range keys {
+			v, err := r.Get(key)
+			if before.owner(key) == 2 {
+				require.Equal(t, ErrNoKey, err, "key %q was on n2, which crashed", key)
+			} else {
+				require.Equal(t, OK, err, "key %q was on n1, which did not crash", key)
+				require.Equal(t, c.writes[key].value, v)
+			}
+		}
 	})
 }
 
