@@ -1,13 +1,14 @@
 package paxos
 
+//lab:solution 5A
 import (
-	//lab:solution 5A
 	"bytes"
 	"slices"
 
 	"protolab/labgob"
-	//lab:end
 )
+
+//lab:end
 
 // Stable storage. An acceptor's promise and its accepted proposal must
 // survive a crash (Paxos Made Simple §2.2: "an acceptor must remember this
@@ -76,5 +77,63 @@ func (px *Synod) readPersist(data []byte) {
 	}
 	//lab:stub
 	// TODO(5A): decode what persist saved.
+	//lab:end
+}
+
+// A MultiPaxos peer saves its acceptor state: the promise, which covers
+// every slot, and the proposals it accepted in the slots after its snapshot,
+// which it saves with the state in one write (Raft §7 does the same, so
+// that a crash never leaves a snapshot that disagrees with the log).
+// What the learner knows is not saved, just as Raft does not save
+// commitIndex: a restarted peer learns it again from the leader.
+
+//lab:solution 5B
+
+// multiPaxosState is what a MultiPaxos peer saves.
+type multiPaxosState struct {
+	Promised      Ballot
+	SnapshotIndex int
+	Accepted      []Entry // the slots with an accepted proposal, in order
+}
+
+//lab:end
+
+// persist writes the acceptor's state, with the snapshot, to stable storage.
+func (mp *MultiPaxos) persist() {
+	//lab:solution 5B
+	st := multiPaxosState{Promised: mp.promised, SnapshotIndex: mp.snapshotIndex}
+	for i, sl := range mp.log {
+		if !sl.accepted.IsZero() {
+			st.Accepted = append(st.Accepted, Entry{Slot: mp.snapshotIndex + 1 + i, Ballot: sl.accepted, Command: sl.command})
+		}
+	}
+	var buf bytes.Buffer
+	if err := labgob.NewEncoder(&buf).Encode(st); err != nil {
+		panic(err)
+	}
+	mp.persister.Save(buf.Bytes(), mp.snapshot)
+	//lab:stub
+	// TODO(5B): encode the promise, the snapshot index and the accepted slots
+	// with labgob; Save them with the snapshot.
+	//lab:end
+}
+
+// readPersist restores what persist saved (nothing on first boot).
+func (mp *MultiPaxos) readPersist(data []byte) {
+	//lab:solution 5B
+	if len(data) == 0 {
+		return
+	}
+	var st multiPaxosState
+	if err := labgob.NewDecoder(bytes.NewReader(data)).Decode(&st); err != nil {
+		panic(err)
+	}
+	mp.promised, mp.snapshotIndex = st.Promised, st.SnapshotIndex
+	for _, e := range st.Accepted {
+		sl := mp.slotAt(e.Slot)
+		sl.accepted, sl.command = e.Ballot, e.Command
+	}
+	//lab:stub
+	// TODO(5B)
 	//lab:end
 }

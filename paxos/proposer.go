@@ -1,10 +1,9 @@
 package paxos
 
-import (
-	//lab:solution 5A
-	"time"
-	//lab:end
-)
+//lab:solution 5A
+import "time"
+
+//lab:end
 
 // The proposer (Paxos Made Simple §2.2, "a proposer issues a proposal"):
 //

@@ -1,0 +1,369 @@
+package replog
+
+import (
+	"encoding/binary"
+	"fmt"
+	"hash/fnv"
+	"reflect"
+	"strconv"
+	"time"
+
+	"protolab/labrpc"
+	"protolab/tests"
+)
+
+// A Cluster is n peers of one engine in a simulated world, each with the
+// suite's service on top: a state machine that records what it applies and
+// checks the invariants (see the package comment) after every event. The
+// scenarios use it, and so can an engine's own tests:
+//
+//	c := replog.NewCluster(t, engine, 5, labrpc.MustProfile("reliable"))
+//	leader := c.CheckOneLeader()
+//	index := c.One(42, 5, true)
+type Cluster struct {
+	t         *tests.T
+	w         *labrpc.World
+	e         Engine
+	n         int
+	snapEvery int
+
+	peers     []Peer // the running incarnation of each node; nil while it boots or is down
+	connected []bool // as the test set it with Connect/Disconnect
+	applied   []int  // applied[i]: the last index node i's current incarnation applied
+	snapshots []int  // snapshots[i]: how many snapshots node i's services were handed
+
+	committed []any    // committed[k]: the command applied at index k (index 0 unused)
+	appliedBy []int    // appliedBy[k]: the peer that applied index k first
+	prefix    []uint64 // prefix[k]: a hash of the commands at indexes 1..k
+	err       error    // the first violation, reported by the world's check
+}
+
+// NewCluster starts n peers of engine e on a network with the given profile.
+// The service snapshots every e.SnapshotEvery indexes, if that is positive.
+func NewCluster(t *tests.T, e Engine, n int, profile labrpc.Profile) *Cluster {
+	return newCluster(t, e, n, profile, e.SnapshotEvery)
+}
+
+func newCluster(t *tests.T, e Engine, n int, profile labrpc.Profile, snapEvery int) *Cluster {
+	c := &Cluster{
+		t: t, e: e, n: n, snapEvery: snapEvery,
+		peers:     make([]Peer, n),
+		connected: make([]bool, n),
+		applied:   make([]int, n),
+		snapshots: make([]int, n),
+		committed: []any{nil},
+		appliedBy: []int{-1},
+		prefix:    []uint64{0},
+	}
+	c.w = t.NewWorld(labrpc.Config{Nodes: n, Profile: profile})
+	c.w.Check(func() error { return c.err })
+	for i := 0; i < n; i++ {
+		c.StartNode(i)
+	}
+	return c
+}
+
+// World is the cluster's simulated world.
+func (c *Cluster) World() *labrpc.World { return c.w }
+
+// Peer is node i's running peer, or nil if it is down.
+func (c *Cluster) Peer(i int) Peer {
+	if !c.w.Alive(i) {
+		return nil
+	}
+	return c.peers[i]
+}
+
+// Applied is the last index node i's current incarnation has applied.
+func (c *Cluster) Applied(i int) int { return c.applied[i] }
+
+// CommandAt is the command committed at index, or nil if no peer has
+// applied it yet.
+func (c *Cluster) CommandAt(index int) any {
+	if index < len(c.committed) {
+		return c.committed[index]
+	}
+	return nil
+}
+
+// LastCommitted is the highest index any peer has applied.
+func (c *Cluster) LastCommitted() int { return len(c.committed) - 1 }
+
+// boot is node i's boot function: a fresh peer of the engine, with a fresh
+// service on top (a new incarnation rebuilds its state from the snapshot the
+// engine hands it, then from the log).
+func (c *Cluster) boot(i int) labrpc.Boot {
+	return func(env labrpc.Env) any {
+		c.peers[i] = nil
+		c.applied[i] = 0
+		p := c.e.Boot(env, env.Persister(), func(m Msg) { c.onApply(i, m) })
+		c.peers[i] = p
+		return p
+	}
+}
+
+// StartNode starts node i (again, after Crash), from its Persister, and
+// connects it.
+func (c *Cluster) StartNode(i int) {
+	c.w.Start(i, c.boot(i))
+	c.connected[i] = true
+	c.w.Connect(i)
+}
+
+// Crash stops node i; its Persister survives.
+func (c *Cluster) Crash(i int) {
+	c.w.Crash(i)
+	c.peers[i] = nil
+}
+
+// Restart crashes node i (if it runs) and starts it again from its
+// Persister.
+func (c *Cluster) Restart(i int) {
+	c.Crash(i)
+	c.w.Start(i, c.boot(i))
+}
+
+// Disconnect cuts node i off from everyone; Connect links it again.
+func (c *Cluster) Disconnect(i int) { c.connected[i] = false; c.w.Disconnect(i) }
+
+// Connect undoes Disconnect.
+func (c *Cluster) Connect(i int) { c.connected[i] = true; c.w.Connect(i) }
+
+// Up reports whether node i runs and is connected.
+func (c *Cluster) Up(i int) bool { return c.peers[i] != nil && c.w.Alive(i) && c.connected[i] }
+
+// Fatalf notes the failure in the trace and fails the test.
+func (c *Cluster) Fatalf(format string, args ...any) {
+	c.t.Helper()
+	c.w.Note("test fails: "+format, args...)
+	c.t.Fatalf("%s: "+format, append([]any{c.e.Name}, args...)...)
+}
+
+// The service.
+
+func (c *Cluster) fail(format string, args ...any) {
+	if c.err == nil {
+		c.err = fmt.Errorf("%s: "+format, append([]any{c.e.Name}, args...)...)
+	}
+}
+
+func (c *Cluster) onApply(i int, m Msg) {
+	switch {
+	case m.CommandValid && m.SnapshotValid:
+		c.fail("n%d applied a message with both CommandValid and SnapshotValid: %+v", i, m)
+	case m.CommandValid:
+		c.applyCommand(i, m)
+	case m.SnapshotValid:
+		c.applySnapshot(i, m)
+	default:
+		c.fail("n%d applied a message with neither CommandValid nor SnapshotValid: %+v", i, m)
+	}
+}
+
+func (c *Cluster) applyCommand(i int, m Msg) {
+	index := m.CommandIndex
+	if index != c.applied[i]+1 {
+		what := "a gap"
+		if index <= c.applied[i] {
+			what = "a repeat"
+		}
+		c.fail("n%d applied index %d right after index %d (%s): a peer applies every index once, in order", i, index, c.applied[i], what)
+		return
+	}
+	switch {
+	case index < len(c.committed):
+		if !sameCommand(c.committed[index], m.Command) {
+			c.fail("n%d applied %s at index %d, but n%d applied %s there: two commands committed at one index (state-machine safety: Raft §5.4.3; Paxos Made Simple §3)",
+				i, show(m.Command), index, c.appliedBy[index], show(c.committed[index]))
+			return
+		}
+	default: // index == len(c.committed), since index-1 was applied before
+		c.committed = append(c.committed, m.Command)
+		c.appliedBy = append(c.appliedBy, i)
+		c.prefix = append(c.prefix, extendHash(c.prefix[index-1], m.Command))
+	}
+	c.applied[i] = index
+	if c.snapEvery > 0 && index%c.snapEvery == 0 && c.peers[i] != nil {
+		c.peers[i].Snapshot(index, encodeSnapshot(index, c.prefix[index]))
+	}
+}
+
+func (c *Cluster) applySnapshot(i int, m Msg) {
+	index, hash, err := decodeSnapshot(m.Snapshot)
+	switch {
+	case err != nil:
+		c.fail("n%d applied a snapshot through index %d whose data is not the service's (%v): was the snapshot lost or not kept?", i, m.SnapshotIndex, err)
+		return
+	case index != m.SnapshotIndex:
+		c.fail("n%d applied a snapshot labelled index %d that the service took at index %d", i, m.SnapshotIndex, index)
+		return
+	case index < c.applied[i]:
+		c.fail("n%d applied a snapshot through index %d after it had applied index %d: its state would go back", i, index, c.applied[i])
+		return
+	case index >= len(c.committed) || hash != c.prefix[index]:
+		c.fail("n%d applied a snapshot through index %d whose state is not that of the commands committed at 1..%d", i, index, index)
+		return
+	}
+	c.applied[i] = index
+	c.snapshots[i]++
+}
+
+// The service's snapshot: the index it covers and the hash of the commands
+// up to it, which is enough to check that a restored state is the right one.
+
+func encodeSnapshot(index int, hash uint64) []byte {
+	b := make([]byte, 16)
+	binary.BigEndian.PutUint64(b, uint64(index))
+	binary.BigEndian.PutUint64(b[8:], hash)
+	return b
+}
+
+func decodeSnapshot(b []byte) (index int, hash uint64, err error) {
+	if len(b) != 16 {
+		return 0, 0, fmt.Errorf("%d bytes, not 16", len(b))
+	}
+	return int(binary.BigEndian.Uint64(b)), binary.BigEndian.Uint64(b[8:]), nil
+}
+
+func extendHash(h uint64, cmd any) uint64 {
+	f := fnv.New64a()
+	var b [8]byte
+	binary.BigEndian.PutUint64(b[:], h)
+	f.Write(b[:])
+	fmt.Fprintf(f, "%T:%v", cmd, cmd)
+	return f.Sum64()
+}
+
+func sameCommand(a, b any) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	if reflect.TypeOf(a) != reflect.TypeOf(b) {
+		return false
+	}
+	if reflect.TypeOf(a).Comparable() {
+		return a == b
+	}
+	return reflect.DeepEqual(a, b)
+}
+
+// show prints a command briefly.
+func show(cmd any) string {
+	switch v := cmd.(type) {
+	case int:
+		return strconv.Itoa(v)
+	case string:
+		if len(v) > 24 {
+			return fmt.Sprintf("%q…(%d bytes)", v[:16], len(v))
+		}
+		return strconv.Quote(v)
+	}
+	s := fmt.Sprintf("%T%+v", cmd, cmd)
+	if len(s) > 40 {
+		s = s[:36] + "…"
+	}
+	return s
+}
+
+// What scenarios are made of, after MIT 6.5840's Raft tester.
+
+// checkOneLeader waits until some connected peer leads, requires that no two
+// connected peers lead with one term, and returns the leader with the
+// highest term.
+func (c *Cluster) CheckOneLeader() int {
+	c.t.Helper()
+	for iters := 0; iters < 10; iters++ {
+		c.w.Sleep(time.Duration(450+c.w.Rand().IntN(100)) * time.Millisecond)
+		leaders := map[int][]int{}
+		lastTerm := -1
+		for i := 0; i < c.n; i++ {
+			if !c.Up(i) {
+				continue
+			}
+			if term, isLeader := c.peers[i].GetState(); isLeader {
+				leaders[term] = append(leaders[term], i)
+				lastTerm = max(lastTerm, term)
+			}
+		}
+		for term, ls := range leaders {
+			if len(ls) > 1 {
+				c.Fatalf("term %d has %d leaders: %v (at most one leader per term or ballot)", term, len(ls), ls)
+			}
+		}
+		if lastTerm >= 0 {
+			return leaders[lastTerm][0]
+		}
+	}
+	c.Fatalf("no leader among the connected peers after 5s")
+	return -1
+}
+
+// nCommitted says how many running peers have applied index, and the
+// command there.
+func (c *Cluster) NCommitted(index int) (int, any) {
+	count := 0
+	for i := 0; i < c.n; i++ {
+		if c.peers[i] != nil && c.applied[i] >= index {
+			count++
+		}
+	}
+	if index < len(c.committed) {
+		return count, c.committed[index]
+	}
+	return count, nil
+}
+
+// one submits cmd until it commits at the index Start gave, on at least
+// expected peers, and returns that index. With retry, it tries again if the
+// command lost its index to another (the leader failed); without, that is a
+// failure. It gives up after 10s of virtual time.
+func (c *Cluster) One(cmd any, expected int, retry bool) int {
+	c.t.Helper()
+	deadline := c.w.Now() + 10*time.Second
+	starts := 0
+	for c.w.Now() < deadline {
+		index := -1
+		for si := 0; si < c.n; si++ {
+			starts = (starts + 1) % c.n
+			if c.Up(starts) {
+				if i, _, ok := c.peers[starts].Start(cmd); ok {
+					index = i
+					break
+				}
+			}
+		}
+		if index == -1 {
+			c.w.Sleep(50 * time.Millisecond)
+			continue
+		}
+		end := c.w.Now() + 2*time.Second
+		for c.w.Now() < end {
+			if nd, cmd1 := c.NCommitted(index); nd > 0 && nd >= expected {
+				if sameCommand(cmd1, cmd) {
+					return index
+				}
+				break
+			}
+			c.w.Sleep(20 * time.Millisecond)
+		}
+		if !retry {
+			nd, cmd1 := c.NCommitted(index)
+			c.Fatalf("one(%s) failed to reach agreement: index %d has %s on %d peers, want it on %d", show(cmd), index, show(cmd1), nd, expected)
+		}
+		c.w.Sleep(50 * time.Millisecond)
+	}
+	c.Fatalf("one(%s) failed to reach agreement in 10s", show(cmd))
+	return -1
+}
+
+// wait waits until at least n peers have applied index, and returns the
+// command there.
+func (c *Cluster) Wait(index, n int) any {
+	c.t.Helper()
+	ok := c.w.WaitUntil(func() bool { nd, _ := c.NCommitted(index); return nd >= n }, 10*time.Millisecond, 10*time.Second)
+	nd, cmd := c.NCommitted(index)
+	if !ok {
+		c.Fatalf("only %d peers applied index %d after 10s; want %d", nd, index, n)
+	}
+	return cmd
+}
