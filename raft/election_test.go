@@ -1,0 +1,221 @@
+package raft
+
+import (
+	"testing"
+	"time"
+
+	"protolab/tests"
+)
+
+// Part 4A: leader election (§5.2).
+
+func TestInitialElection4A(t *testing.T) {
+	tests.Run(t, func(t *tests.T) {
+		c := newCluster(t, 3, clusterConfig{})
+
+		c.checkOneLeader()
+		// Heartbeats reach every peer quickly: the terms agree.
+		c.w.Sleep(50 * time.Millisecond)
+		term1 := c.checkTerms()
+		if term1 < 1 {
+			c.fatalf("term is %d after an election; it must be at least 1", term1)
+		}
+
+		// With no failure, the leader keeps its office: no new election.
+		c.w.Sleep(2 * electionTimeoutMax)
+		if term2 := c.checkTerms(); term2 != term1 {
+			c.fatalf("the term changed from %d to %d with no failure: are heartbeats reaching the followers and resetting their timers?", term1, term2)
+		}
+		c.checkOneLeader()
+	})
+}
+
+func TestReElection4A(t *testing.T) {
+	tests.Run(t, func(t *tests.T) {
+		c := newCluster(t, 3, clusterConfig{})
+		leader1 := c.checkOneLeader()
+
+		c.w.Note("the leader n%d is cut off: the other two elect a new one", leader1)
+		c.disconnect(leader1)
+		leader2 := c.checkOneLeader()
+		term2, _ := c.peers[leader2].GetState()
+
+		c.w.Note("the old leader n%d rejoins: it must not disturb the new leader", leader1)
+		c.connect(leader1)
+		c.w.Sleep(electionTimeoutMax)
+		if leader := c.checkOneLeader(); leader != leader2 {
+			c.fatalf("after the old leader rejoined, n%d leads instead of n%d", leader, leader2)
+		}
+		if term, _ := c.peers[leader2].GetState(); term != term2 {
+			c.fatalf("the old leader's return moved the term from %d to %d", term2, term)
+		}
+
+		c.w.Note("no majority: n%d and n%d are cut off", leader2, (leader2+1)%3)
+		c.disconnect(leader2)
+		c.disconnect((leader2 + 1) % 3)
+		c.w.Sleep(2 * electionTimeoutMax)
+		c.checkNoLeader()
+
+		c.w.Note("a majority again")
+		c.connect((leader2 + 1) % 3)
+		c.checkOneLeader()
+
+		c.connect(leader2)
+		c.checkOneLeader()
+	})
+}
+
+// A leader that hears no requests learns of a newer term only from the
+// replies to its own heartbeats: it must step down on them (Figure 2, "All
+// servers": a term in a request or a response).
+func TestLeaderStepsDownOnReply4A(t *testing.T) {
+	tests.Run(t, func(t *tests.T) {
+		c := newCluster(t, 3, clusterConfig{})
+		leader := c.checkOneLeader()
+		term, _ := c.peers[leader].GetState()
+		b := (leader + 1) % 3
+
+		c.w.Note("n%d hears no more requests, only the replies to its own; n%d moves to term %d", leader, b, term+5)
+		c.w.Deafen(leader)
+		r := c.fake().requestVote(b, RequestVoteArgs{Term: term + 5, CandidateId: (leader + 2) % 3, LastLogIndex: 1000, LastLogTerm: 1000, LeadershipTransfer: true})
+		if r.Term != term+5 {
+			c.fatalf("n%d did not adopt the term %d of a RequestVote (it replied %d)", b, term+5, r.Term)
+		}
+		ok := c.w.WaitUntil(func() bool { _, isLeader := c.peers[leader].GetState(); return !isLeader }, 5*time.Millisecond, electionTimeoutMin)
+		if !ok {
+			c.fatalf("n%d still leads term %d %v after n%d answered its heartbeats with term %d: step down on a newer term in a reply (Figure 2, All servers)", leader, term, electionTimeoutMin, b, term+5)
+		}
+	})
+}
+
+func TestManyElections4A(t *testing.T) {
+	tests.Run(t, func(t *tests.T) {
+		const n = 7
+		c := newCluster(t, n, clusterConfig{})
+		c.checkOneLeader()
+
+		for round := 0; round < 10; round++ {
+			// Cut off three random peers: four remain, a majority of seven.
+			rng := c.w.Rand()
+			var cut []int
+			for len(cut) < 3 {
+				i := rng.IntN(n)
+				if c.w.Connected(i) {
+					c.disconnect(i)
+					cut = append(cut, i)
+				}
+			}
+			c.w.Note("round %d: cut off %v", round, cut)
+			c.checkOneLeader()
+			for _, i := range cut {
+				c.connect(i)
+			}
+		}
+		c.checkOneLeader()
+	})
+}
+
+func TestElectionRPCCount4A(t *testing.T) {
+	tests.Run(t, func(t *tests.T) {
+		c := newCluster(t, 3, clusterConfig{})
+		c.checkOneLeader()
+		if n := c.rpcs(); n > 30 {
+			c.fatalf("an initial election with 3 peers took %d RPCs; at most 30 (are you sending RequestVote more than once per peer per election?)", n)
+		}
+	})
+}
+
+// A new leader within a second of the old one failing, over twenty failures,
+// and well under it in the median.
+func TestElectionTime4A(t *testing.T) {
+	tests.Run(t, func(t *tests.T) {
+		c := newCluster(t, 5, clusterConfig{})
+		var times []time.Duration
+		for round := 0; round < 20; round++ {
+			old := c.checkOneLeader()
+			c.w.Sleep(time.Duration(c.w.Rand().IntN(100)) * time.Millisecond) // any phase of the heartbeat
+			c.crash(old)
+			t0 := c.w.Now()
+			if !c.w.WaitUntil(func() bool { return c.anyLeader() }, time.Millisecond, 3*time.Second) {
+				c.fatalf("no new leader 3s after the leader n%d crashed", old)
+			}
+			times = append(times, c.w.Now()-t0)
+			c.start(old)
+		}
+		worst, median := percentiles(times)
+		t.Logf("election after a leader crash: median %v, worst %v (20 crashes)", median, worst)
+		if worst > time.Second {
+			c.fatalf("an election took %v after the leader crashed; the limit is 1s", worst)
+		}
+		if median > 700*time.Millisecond {
+			c.fatalf("the median election took %v after the leader crashed; it should be well under 1s", median)
+		}
+	})
+}
+
+func (c *cluster) anyLeader() bool {
+	for i := 0; i < c.n; i++ {
+		if rf := c.raft(i); rf != nil {
+			if _, isLeader := rf.GetState(); isLeader {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// Same seed, same run: an election, a failure, a re-election.
+func TestElectionReplays4A(t *testing.T) {
+	tests.RunTwice(t, func(t *tests.T) {
+		c := newCluster(t, 5, clusterConfig{profile: "unreliable"})
+		leader := c.checkOneLeader()
+		c.crash(leader)
+		c.checkOneLeader()
+		c.start(leader)
+		c.w.Sleep(time.Second)
+		c.checkOneLeader()
+	})
+}
+
+// The receiver's side of RequestVote, with the test as the candidates: one
+// vote per term, none for a stale term, and a granted vote resets the
+// election timer. n0 runs alone; the test plays n1 and n2.
+func TestVoteRules4A(t *testing.T) {
+	tests.Run(t, func(t *tests.T) {
+		c := newCluster(t, 3, clusterConfig{only: []int{0}})
+		f := c.fake()
+		// The flag lets the votes through the leader lease of part 4E; it
+		// changes nothing else.
+		vote := func(term, candidate int) RequestVoteReply {
+			return f.requestVote(0, RequestVoteArgs{Term: term, CandidateId: candidate, LeadershipTransfer: true})
+		}
+
+		// n0 booted at 0s: its first time-out is at electionTimeoutMin or later.
+		at := electionTimeoutMin - 50*time.Millisecond
+		for term := 1; term <= 3; term++ {
+			c.w.Sleep(at - c.w.Now())
+			candidate := 1 + term%2
+			if r := vote(term, candidate); !r.VoteGranted || r.Term != term {
+				c.fatalf("n0 refused its vote (or replied term %d) to the first candidate n%d of term %d", r.Term, candidate, term)
+			}
+			if r := vote(term, 3-candidate); r.VoteGranted {
+				c.fatalf("n0 voted for both n1 and n2 in term %d: one vote per term (Figure 2, votedFor; election safety, §5.2)", term)
+			}
+			if r := vote(term, candidate); !r.VoteGranted {
+				c.fatalf("n0 refused a repeated request from n%d, which it voted for in term %d (votedFor == candidateId)", candidate, term)
+			}
+			// Granting the vote restarted n0's election timer: it must not
+			// start an election (or a pre-vote) for electionTimeoutMin.
+			// (The reply came back after n0 granted it: a little slack.)
+			before := c.w.RPCs(0)
+			at = c.w.Now() + electionTimeoutMin - 10*time.Millisecond
+			if r := vote(term-1, 3-candidate); r.VoteGranted || r.Term != term {
+				c.fatalf("n0 voted in the stale term %d (or did not reply with its term %d) (Figure 2: reply false if term < currentTerm)", term-1, term)
+			}
+			c.w.Sleep(at - c.w.Now())
+			if c.w.RPCs(0) != before {
+				c.fatalf("n0 began an election less than electionTimeoutMin after granting a vote in term %d: granting a vote must reset the election timer (Figure 2, Followers)", term)
+			}
+		}
+	})
+}

@@ -1,0 +1,289 @@
+// Package raft is lab 4: the Raft consensus algorithm, written as event
+// handlers hosted by a labrpc.Env.
+//
+// The reference is Ongaro and Ousterhout, "In Search of an Understandable
+// Consensus Algorithm" (extended version), whose Figure 2 this package mirrors
+// name for name, and Ongaro's thesis, "Consensus: Bridging Theory and
+// Practice", for the extensions of part 4E. Section numbers in comments (§5.2)
+// are the paper's; "thesis §6.4" is the thesis.
+//
+// A service (a key/value server, a test) uses a Raft peer like this:
+//
+//	rf := raft.Make(env, env.Persister(), func(m raft.ApplyMsg) { ... })
+//	index, term, isLeader := rf.Start(command)
+//	// ... later, apply is called with CommandValid and CommandIndex == index
+//	// on every peer, if the command was committed.
+//
+// The files follow the paper: raft.go (state and the role transitions),
+// election.go (§5.2), replication.go (§5.3), commit.go (§5.4.2 and applying),
+// persist.go (Figure 2's persistent state), snapshot.go (§7), log.go (the log
+// with an offset), and one file per extension: prevote.go (thesis §9.6),
+// checkquorum.go (thesis §6.2), readindex.go (thesis §6.4), transfer.go
+// (thesis §3.10). docs/lab4-raft.md is the handout.
+//
+// Node code runs one event at a time (an RPC handler, a timer, an RPC
+// completion), so there are no locks and no goroutines here: a timer is
+// env.After, an RPC is env.Call with a callback, and randomness is env.Rand().
+package raft
+
+import (
+	"time"
+
+	"protolab/labrpc"
+)
+
+// Timing. Heartbeats go out at most ten times a second; the election timeout
+// is drawn afresh from [electionTimeoutMin, electionTimeoutMax) each time the
+// timer is reset, so that split votes are rare and short (§5.2). The minimum
+// is three heartbeats, so a follower does not start an election because one
+// or two heartbeats were lost. The tests assume these values.
+const (
+	heartbeatInterval  = 100 * time.Millisecond
+	electionTimeoutMin = 300 * time.Millisecond
+	electionTimeoutMax = 600 * time.Millisecond
+)
+
+// ApplyMsg is what a peer hands its service through apply, in log order.
+//
+// CommandValid: the command at CommandIndex is committed; apply it.
+// SnapshotValid: replace the service's state with Snapshot, which covers
+// every entry up to SnapshotIndex (whose term is SnapshotTerm). A peer sends
+// one when a leader installs a snapshot on it (§7), and as the first message
+// after a restart if it has a snapshot, so the service has a single path to
+// restore its state.
+type ApplyMsg struct {
+	CommandValid bool
+	Command      any
+	CommandIndex int
+
+	SnapshotValid bool
+	Snapshot      []byte
+	SnapshotTerm  int
+	SnapshotIndex int
+}
+
+type role int
+
+const (
+	follower role = iota
+	candidate
+	leader
+)
+
+func (r role) String() string { return [...]string{"follower", "candidate", "leader"}[r] }
+
+// A Raft is one peer. Field names are Figure 2's.
+type Raft struct {
+	env       labrpc.Env
+	persister *labrpc.Persister
+	apply     func(ApplyMsg)
+	me        int
+	peers     []int
+
+	// Persistent state on all servers (Figure 2), saved by persist before
+	// this peer answers an RPC or sends one that depends on it.
+	currentTerm int
+	votedFor    int // -1 for none
+	log         raftLog
+
+	// Volatile state on all servers.
+	commitIndex int
+	lastApplied int
+	role        role
+	snapshot    []byte // the latest snapshot, saved with the state (§7)
+
+	// Volatile state on leaders, reinitialised by becomeLeader.
+	nextIndex  []int
+	matchIndex []int
+	// inflight[p]: until when the last batch of entries (or snapshot) sent
+	// to p counts as on its way. Until then heartbeats to p carry no entries,
+	// so that no entry is sent twice over a healthy link; after it, they send
+	// the entries again, in case the batch was lost or is held up.
+	inflight []time.Duration
+
+	// Timers: cancel functions of the pending ones (nil if none).
+	cancelElection  func()
+	cancelHeartbeat func()
+	replicateQueued bool // a replicate is scheduled to batch new entries
+
+	// Part 4E.
+	lastLeaderContact time.Duration   // when a current leader last reached us
+	preVote           preVoteCampaign // the pre-votes granted so far
+	ackedAt           []time.Duration // leader: latest send time p has answered (ReadIndex)
+	heardAt           []time.Duration // leader: when p last answered (CheckQuorum)
+	reads             []pendingRead   // leader: ReadIndex requests awaiting a quorum
+	transferTarget    int             // leader: peer we hand over to, or -1
+	transferID        int             // which transfer a time-out belongs to
+	timeoutNowSent    bool
+}
+
+// Make creates a peer from its stable storage and starts it as a follower.
+// apply is called synchronously from this peer's own event handlers with each
+// committed command, in index order, exactly once per incarnation; apply may
+// call Snapshot. The peer is ready when Make returns; it keeps running until
+// its node crashes.
+func Make(env labrpc.Env, persister *labrpc.Persister, apply func(ApplyMsg)) *Raft {
+	rf := &Raft{
+		env:       env,
+		persister: persister,
+		apply:     apply,
+		me:        env.Me(),
+		peers:     env.Peers(),
+		votedFor:  -1,
+		log:       newLog(),
+
+		lastLeaderContact: -time.Hour, // long ago: no leader lease at boot
+		transferTarget:    -1,
+	}
+	rf.readPersist(persister.ReadState())
+	rf.restoreSnapshot()
+	//lab:solution 4A
+	rf.resetElectionTimer()
+	//lab:stub
+	// TODO(4A): start the election timer, so that a follower that hears
+	// from no leader starts an election (§5.2).
+	//lab:end
+	return rf
+}
+
+// GetState reports this peer's term and whether it believes it is the leader.
+func (rf *Raft) GetState() (term int, isLeader bool) {
+	//lab:solution 4A
+	return rf.currentTerm, rf.role == leader
+	//lab:stub
+	// TODO(4A): report this peer's term and whether it believes it is the leader.
+	//> return 0, false
+	//lab:end
+}
+
+// Start proposes a command. If this peer is the leader it appends the
+// command to its log and returns at once, with the index the command will
+// have if it is ever committed, the current term, and true; it does not wait
+// for the command to commit. Otherwise it returns false. The command must be
+// a type labgob can encode (register it with labgob.Register if it travels
+// inside the interface and is not a basic type).
+func (rf *Raft) Start(command any) (index int, term int, isLeader bool) {
+	//lab:solution 4B
+	// A leader handing over to another peer takes no new commands, so that
+	// the target can catch up (thesis §3.10).
+	if rf.role != leader || rf.transferring() {
+		return -1, rf.currentTerm, false
+	}
+	rf.log.append(Entry{Term: rf.currentTerm, Command: command})
+	rf.persist()
+	rf.matchIndex[rf.me] = rf.log.lastIndex()
+	rf.replicateSoon()
+	return rf.log.lastIndex(), rf.currentTerm, true
+	//lab:stub
+	// TODO(4B): if this peer leads, append the command to its log (Figure 2,
+	// "Leaders: if command received from client: append entry to local log")
+	// and get it replicated; return its index, the term, and whether this
+	// peer leads.
+	//> return -1, rf.currentTerm, false
+	//lab:end
+}
+
+// quorum is the number of peers that make a majority of n: any two quorums
+// share a peer, which is what makes elections (§5.2) and commitment (§5.4)
+// safe.
+func quorum(n int) int { return n/2 + 1 }
+
+// Role transitions. Each happens in one function, so that no handler
+// half-does one: the timers, the leader's bookkeeping and the persisted
+// term and vote change together.
+
+// becomeFollower adopts term (if it is newer, forgetting the vote of the old
+// term) and becomes a follower. Figure 2, "All servers: If RPC request or
+// response contains term T > currentTerm: set currentTerm = T, convert to
+// follower (§5.1)". A leader that steps down stops its heartbeats and starts
+// an election timer again; a follower or candidate keeps the timer it has, so
+// that messages from a stale term do not postpone elections.
+func (rf *Raft) becomeFollower(term int) {
+	//lab:solution 4A
+	if term > rf.currentTerm {
+		rf.currentTerm = term
+		rf.votedFor = -1
+		rf.persist()
+	}
+	if rf.role == leader {
+		rf.env.Logf("role", "term %d: leader steps down", rf.currentTerm)
+		if rf.cancelHeartbeat != nil {
+			rf.cancelHeartbeat()
+			rf.cancelHeartbeat = nil
+		}
+		rf.abandonLeaderWork()
+	}
+	rf.role = follower
+	if rf.cancelElection == nil {
+		rf.resetElectionTimer()
+	}
+	//lab:stub
+	// TODO(4A): adopt a newer term (forgetting votedFor), become a follower,
+	// and make sure an election timer runs (a leader has none).
+	//lab:end
+}
+
+// becomeCandidate starts an election (Figure 2, "Candidates: On conversion
+// to candidate, start election: increment currentTerm, vote for self, reset
+// election timer, send RequestVote RPCs to all other servers").
+// leadershipTransfer is true only when the old leader asked this peer to take
+// over (thesis §3.10, part 4E); it lets the votes through the leader lease.
+func (rf *Raft) becomeCandidate(leadershipTransfer bool) {
+	//lab:solution 4A
+	rf.role = candidate
+	rf.currentTerm++
+	rf.votedFor = rf.me
+	rf.persist()
+	rf.resetElectionTimer()
+	rf.env.Logf("elect", "term %d: candidate, last log %d/t%d", rf.currentTerm, rf.log.lastIndex(), rf.log.lastTerm())
+	rf.requestVotes(leadershipTransfer)
+	//lab:stub
+	// TODO(4A): increment the term, vote for yourself, reset the election
+	// timer and ask every other peer for its vote.
+	//lab:end
+}
+
+// becomeLeader takes office after winning an election: it initialises the
+// leader's state (Figure 2, "Volatile state on leaders ... reinitialized after
+// election"), sends the first round of heartbeats at once, "to establish its
+// authority" (§5.2), and keeps sending them.
+func (rf *Raft) becomeLeader() {
+	//lab:solution 4A
+	rf.role = leader
+	if rf.cancelElection != nil {
+		rf.cancelElection()
+		rf.cancelElection = nil
+	}
+	n := len(rf.peers)
+	rf.nextIndex = make([]int, n)
+	rf.matchIndex = make([]int, n)
+	rf.inflight = make([]time.Duration, n)
+	rf.ackedAt = make([]time.Duration, n)
+	rf.heardAt = make([]time.Duration, n)
+	for p := range rf.peers {
+		rf.nextIndex[p] = rf.log.lastIndex() + 1
+		rf.heardAt[p] = rf.env.Now() // CheckQuorum (4E) gives a new leader a full period
+	}
+	rf.matchIndex[rf.me] = rf.log.lastIndex()
+	rf.env.Logf("elect", "term %d: leader, last log %d/t%d", rf.currentTerm, rf.log.lastIndex(), rf.log.lastTerm())
+	rf.heartbeat()
+	//lab:stub
+	// TODO(4A): become leader: stop the election timer, initialise nextIndex
+	// and matchIndex (Figure 2), and start sending heartbeats at once.
+	//lab:end
+}
+
+// abandonLeaderWork is what a leader that steps down leaves undone: the reads
+// it could not confirm fail, and a leadership transfer ends (part 4E).
+func (rf *Raft) abandonLeaderWork() {
+	//lab:solution 4E
+	reads := rf.reads
+	rf.reads = nil
+	for _, r := range reads {
+		r.done(0, false)
+	}
+	rf.transferTarget = -1
+	//lab:stub
+	// TODO(4E): fail every pending ReadIndex and forget any transfer.
+	//lab:end
+}

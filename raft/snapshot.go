@@ -1,0 +1,171 @@
+package raft
+
+// Log compaction by snapshots (§7, Figure 13).
+//
+// The service decides when to snapshot: after applying an entry, it may call
+// Snapshot(index, state), and Raft discards the log up to index. A follower
+// so far behind that the leader has discarded the entries it needs gets the
+// leader's snapshot with InstallSnapshot instead. The whole snapshot travels
+// in one RPC (Figure 13's offset and done fields are not needed when
+// snapshots are small).
+
+// InstallSnapshotArgs is Figure 13's InstallSnapshot request, in one chunk.
+type InstallSnapshotArgs struct {
+	Term              int    // leader's term
+	LeaderId          int    // so follower can redirect clients
+	LastIncludedIndex int    // the snapshot replaces all entries up through and including this index
+	LastIncludedTerm  int    // term of lastIncludedIndex
+	Data              []byte // the snapshot
+}
+
+// InstallSnapshotReply is Figure 13's InstallSnapshot reply.
+type InstallSnapshotReply struct {
+	Term int // currentTerm, for leader to update itself
+}
+
+// Snapshot is called by the service: its state now includes every command up
+// to and including index, and snapshot encodes that state. Raft keeps the
+// snapshot and discards the log up to index. A snapshot no newer than the one
+// Raft has, or of entries not yet applied, is ignored.
+func (rf *Raft) Snapshot(index int, snapshot []byte) {
+	//lab:solution 4D
+	if index <= rf.log.firstIndex() || index > rf.lastApplied {
+		return
+	}
+	rf.log.compact(index)
+	rf.snapshot = snapshot
+	rf.persist()
+	rf.env.Logf("snap", "snapshot through %d", index)
+	//lab:stub
+	// TODO(4D): discard the log through index (raftLog.compact), keep the
+	// snapshot and persist both; ignore an old or unapplied index.
+	//lab:end
+}
+
+// restoreSnapshot runs at boot, after readPersist: with a snapshot, the
+// service's state starts from it, so lastApplied and commitIndex start at its
+// last index, and the service receives the snapshot as its first ApplyMsg.
+func (rf *Raft) restoreSnapshot() {
+	//lab:solution 4D
+	rf.snapshot = rf.persister.ReadSnapshot()
+	if rf.log.firstIndex() == 0 {
+		return
+	}
+	rf.commitIndex, rf.lastApplied = rf.log.firstIndex(), rf.log.firstIndex()
+	rf.apply(ApplyMsg{SnapshotValid: true, Snapshot: rf.snapshot, SnapshotTerm: rf.log.term(rf.log.firstIndex()), SnapshotIndex: rf.log.firstIndex()})
+	//lab:stub
+	// TODO(4D): load the saved snapshot (so that later saves keep it); if
+	// the log starts after one, start lastApplied and commitIndex at its
+	// index and hand it to the service with apply.
+	//lab:end
+}
+
+// trimToSnapshot drops from an AppendEntries the part that this follower's
+// snapshot already covers: such entries are committed, so they match (§7).
+// It returns the request's new prevLogIndex and entries, and covered=true if
+// nothing of it is past the snapshot.
+func (rf *Raft) trimToSnapshot(prevLogIndex int, entries []Entry) (prev int, rest []Entry, covered bool) {
+	//lab:solution 4D
+	first := rf.log.firstIndex()
+	if prevLogIndex >= first {
+		return prevLogIndex, entries, false
+	}
+	skip := min(first-prevLogIndex, len(entries))
+	prev, rest = prevLogIndex+skip, entries[skip:]
+	return prev, rest, prev < first
+	//lab:stub
+	// TODO(4D): if prevLogIndex is below the snapshot, skip the entries the
+	// snapshot covers.
+	//> return prevLogIndex, entries, false
+	//lab:end
+}
+
+// needsSnapshot reports whether the next entry peer p needs is already
+// compacted into the leader's snapshot.
+func (rf *Raft) needsSnapshot(p int) bool {
+	//lab:solution 4D
+	return rf.nextIndex[p] <= rf.log.firstIndex()
+	//lab:stub
+	// TODO(4D): is nextIndex[p] at or below the snapshot's last index?
+	//> return false
+	//lab:end
+}
+
+// sendInstallSnapshot sends p the leader's snapshot (Figure 13). Like an
+// AppendEntries it is resent at each heartbeat until p answers.
+func (rf *Raft) sendInstallSnapshot(p int) {
+	//lab:solution 4D
+	args := &InstallSnapshotArgs{
+		Term:              rf.currentTerm,
+		LeaderId:          rf.me,
+		LastIncludedIndex: rf.log.firstIndex(),
+		LastIncludedTerm:  rf.log.term(rf.log.firstIndex()),
+		Data:              rf.snapshot,
+	}
+	rf.inflight[p] = rf.env.Now() + heartbeatInterval
+	reply := &InstallSnapshotReply{}
+	sent := rf.env.Now()
+	rf.env.Call(p, "Raft.InstallSnapshot", args, reply, func(ok bool) {
+		if ok && reply.Term > rf.currentTerm {
+			rf.becomeFollower(reply.Term)
+			return
+		}
+		if rf.role != leader || rf.currentTerm != args.Term {
+			return
+		}
+		rf.inflight[p] = 0
+		if !ok {
+			return
+		}
+		rf.peerAcknowledged(p, sent)
+		if args.LastIncludedIndex > rf.matchIndex[p] {
+			rf.matchIndex[p] = args.LastIncludedIndex
+			rf.advanceCommitIndex()
+		}
+		rf.nextIndex[p] = max(rf.nextIndex[p], args.LastIncludedIndex+1)
+		rf.transferProgress(p)
+		if rf.nextIndex[p] <= rf.log.lastIndex() {
+			rf.sendAppendEntries(p)
+		}
+	})
+	//lab:stub
+	// TODO(4D): send InstallSnapshot with the leader's snapshot; on the
+	// reply, step down on a newer term, or move matchIndex[p] and
+	// nextIndex[p] past the snapshot.
+	//lab:end
+}
+
+// InstallSnapshot is the RPC handler a leader calls to bring a follower that
+// lags behind its log up to date (Figure 13, "Receiver implementation").
+func (rf *Raft) InstallSnapshot(args *InstallSnapshotArgs, reply *InstallSnapshotReply) {
+	//lab:solution 4D
+	if !rf.acceptLeader(args.Term) {
+		reply.Term = rf.currentTerm
+		return // 1. Reply immediately if term < currentTerm
+	}
+	reply.Term = rf.currentTerm
+	index, term := args.LastIncludedIndex, args.LastIncludedTerm
+	if index <= rf.commitIndex {
+		return // we have all of it already, and have applied it
+	}
+	// 6. If existing log entry has same index and term as snapshot's last
+	// included entry, retain log entries following it and reply.
+	// 7. Discard the entire log (otherwise).
+	if index <= rf.log.lastIndex() && rf.log.term(index) == term {
+		rf.log.compact(index)
+	} else {
+		rf.log.reset(index, term)
+	}
+	rf.snapshot = args.Data
+	rf.commitIndex, rf.lastApplied = index, index
+	rf.persist()
+	rf.env.Logf("snap", "installed the leader's snapshot through %d", index)
+	// 8. Reset state machine using snapshot contents.
+	rf.apply(ApplyMsg{SnapshotValid: true, Snapshot: args.Data, SnapshotTerm: term, SnapshotIndex: index})
+	//lab:stub
+	// TODO(4D): Figure 13's receiver: refuse a stale leader (acceptLeader),
+	// ignore a snapshot you already cover, keep the log after the snapshot
+	// if it matches or else reset it, persist, and hand the snapshot to the
+	// service through apply.
+	//lab:end
+}
