@@ -1,0 +1,392 @@
+package raft
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"protolab/tests"
+)
+
+// Part 4C: persistence. A crashed peer comes back from its Persister with the
+// term, the vote and the log it had (Figure 2, "Persistent state").
+
+func TestPersist14C(t *testing.T) {
+	tests.Run(t, func(t *tests.T) {
+		c := newCluster(t, 3, clusterConfig{})
+		c.one(11, 3, true)
+
+		c.w.Note("every peer crashes and restarts")
+		for i := 0; i < 3; i++ {
+			c.restart(i)
+		}
+		c.one(12, 3, true)
+
+		leader1 := c.checkOneLeader()
+		c.w.Note("the leader n%d crashes and restarts", leader1)
+		c.restart(leader1)
+		c.one(13, 3, true)
+
+		leader2 := c.checkOneLeader()
+		c.w.Note("the leader n%d crashes; the others go on; it restarts", leader2)
+		c.crash(leader2)
+		c.one(14, 2, true)
+		c.start(leader2)
+		c.wait(4, 3, -1) // it catches up before the next crash
+
+		i3 := (c.checkOneLeader() + 1) % 3
+		c.w.Note("the follower n%d crashes; the others go on; it restarts", i3)
+		c.crash(i3)
+		c.one(15, 2, true)
+		c.start(i3)
+		c.one(16, 3, true)
+	})
+}
+
+// Five rounds of crashing two and then three of five peers, restarting them
+// in a different order.
+func TestPersist24C(t *testing.T) {
+	tests.Run(t, func(t *tests.T) {
+		const n = 5
+		c := newCluster(t, n, clusterConfig{})
+		index := 1
+		for round := 0; round < 5; round++ {
+			c.one(10+index, n, true)
+			index++
+
+			leader1 := c.checkOneLeader()
+			c.w.Note("round %d: two followers crash", round)
+			c.crash((leader1 + 1) % n)
+			c.crash((leader1 + 2) % n)
+			c.one(10+index, n-2, true)
+			index++
+
+			c.w.Note("round %d: the other three crash; the first two restart", round)
+			c.crash(leader1)
+			c.crash((leader1 + 3) % n)
+			c.crash((leader1 + 4) % n)
+			c.start((leader1 + 1) % n)
+			c.start((leader1 + 2) % n)
+			c.w.Sleep(electionTimeoutMax)
+			c.start((leader1 + 3) % n)
+			c.one(10+index, n-2, true)
+			index++
+
+			c.start((leader1 + 4) % n)
+			c.start(leader1)
+		}
+		c.one(1000, n, true)
+	})
+}
+
+// A leader and one follower are cut off with an entry; the follower crashes,
+// the leader restarts, and the entry must not be lost or duplicated.
+func TestPersist34C(t *testing.T) {
+	tests.Run(t, func(t *tests.T) {
+		c := newCluster(t, 3, clusterConfig{})
+		c.one(101, 3, true)
+
+		leader := c.checkOneLeader()
+		c.disconnect((leader + 2) % 3)
+		c.one(102, 2, true)
+
+		c.crash(leader % 3)
+		c.crash((leader + 1) % 3)
+		c.connect((leader + 2) % 3)
+		c.start(leader % 3)
+		c.one(103, 2, true)
+
+		c.start((leader + 1) % 3)
+		c.one(104, 3, true)
+	})
+}
+
+// The receiver's vote and term survive a crash: n0 runs alone and the test
+// plays the candidates.
+func TestVotePersists4C(t *testing.T) {
+	tests.Run(t, func(t *tests.T) {
+		c := newCluster(t, 3, clusterConfig{only: []int{0}})
+		f := c.fake()
+		vote := func(term, candidate int) RequestVoteReply {
+			return f.requestVote(0, RequestVoteArgs{Term: term, CandidateId: candidate, LeadershipTransfer: true})
+		}
+		c.w.Sleep(electionTimeoutMin / 2)
+		if r := vote(5, 1); !r.VoteGranted {
+			c.fatalf("n0 refused its vote to the first candidate of term 5")
+		}
+		c.w.Note("n0 crashes and restarts")
+		c.restart(0)
+		if r := vote(5, 2); r.VoteGranted {
+			c.fatalf("after a restart, n0 voted again in term 5, for n2 after n1: votedFor must be persisted before the vote is granted (Figure 2, Persistent state)")
+		}
+		if r := vote(4, 2); r.VoteGranted || r.Term < 5 {
+			c.fatalf("after a restart, n0 answered a candidate of term 4 with term %d: currentTerm must be persisted", r.Term)
+		}
+
+		r := f.appendEntries(0, AppendEntriesArgs{Term: 5, LeaderId: 1, Entries: []Entry{{5, 11}, {5, 12}}})
+		if !r.Success {
+			c.fatalf("n0 refused the entries of the leader of term 5")
+		}
+		c.restart(0)
+		if r := f.appendEntries(0, AppendEntriesArgs{Term: 5, LeaderId: 1, PrevLogIndex: 2, PrevLogTerm: 5, LeaderCommit: 2}); !r.Success {
+			c.fatalf("after a restart, n0 no longer has the entries 1..2 it accepted: the log must be persisted")
+		}
+		c.w.Sleep(10 * time.Millisecond)
+		if c.applied[0] != 2 {
+			c.fatalf("n0 applied up to %d after leaderCommit 2", c.applied[0])
+		}
+	})
+}
+
+// Figure 8 at random: the leader crashes right after taking a command, over
+// and over, with at most two of five peers down; then everyone must agree.
+func TestFigure84C(t *testing.T) {
+	tests.Run(t, func(t *tests.T) {
+		const n = 5
+		c := newCluster(t, n, clusterConfig{})
+		rng := c.w.Rand()
+		c.one(rng.IntN(1_000_000), 1, true)
+
+		nup := n
+		for iter := 0; iter < 1000; iter++ {
+			leader := -1
+			for i := 0; i < n; i++ {
+				if rf := c.raft(i); rf != nil {
+					if _, _, ok := rf.Start(rng.IntN(1_000_000)); ok {
+						leader = i
+					}
+				}
+			}
+			if rng.IntN(1000) < 100 {
+				c.w.Sleep(time.Duration(rng.Int64N(int64(electionTimeoutMax / 2))))
+			} else {
+				c.w.Sleep(time.Duration(rng.IntN(13)) * time.Millisecond)
+			}
+			if leader != -1 {
+				c.crash(leader)
+				nup--
+			}
+			if nup < 3 {
+				if s := rng.IntN(n); !c.w.Alive(s) {
+					c.start(s)
+					nup++
+				}
+			}
+		}
+		for i := 0; i < n; i++ {
+			if !c.w.Alive(i) {
+				c.start(i)
+			}
+		}
+		c.one(rng.IntN(1_000_000), n, true)
+	})
+}
+
+// Agreement with concurrent clients over a network that loses 10% of the
+// messages and delays the rest.
+func TestUnreliableAgree4C(t *testing.T) {
+	tests.Run(t, func(t *tests.T) {
+		const n = 5
+		c := newCluster(t, n, clusterConfig{profile: "unreliable"})
+		for iter := 1; iter < 50; iter++ {
+			for j := 0; j < 4; j++ {
+				c.w.Go(fmt.Sprintf("client %d.%d", iter, j), func() { c.startUntilCommitted((100*iter)+j, 1) })
+			}
+			c.startUntilCommitted(iter, 1)
+		}
+		c.w.SetReliable(true)
+		if !c.w.RunUntilDone(20 * time.Second) {
+			c.fatalf("clients still waiting 20s after the network became reliable")
+		}
+		c.one(100, n, true)
+	})
+}
+
+// startUntilCommitted is one() for client processes, which may not end the
+// test themselves: it submits cmd until expected peers have applied it, and
+// stops the run with an error after 10s.
+func (c *cluster) startUntilCommitted(cmd any, expected int) int {
+	deadline := c.w.Now() + 10*time.Second
+	next := 0
+	for c.w.Now() < deadline {
+		index := -1
+		for k := 0; k < c.n; k++ {
+			i := next
+			next = (next + 1) % c.n
+			if c.up(i) {
+				if idx, _, ok := c.peers[i].Start(cmd); ok {
+					index = idx
+					break
+				}
+			}
+		}
+		if index < 0 {
+			c.w.Sleep(50 * time.Millisecond)
+			continue
+		}
+		for until := c.w.Now() + 2*time.Second; c.w.Now() < until; {
+			if n, got := c.nCommitted(index); n >= expected && sameCommand(got, cmd) {
+				return index
+			}
+			c.w.Sleep(20 * time.Millisecond)
+		}
+	}
+	c.w.Fail(fmt.Errorf("a client's command %s did not commit within 10s", show(cmd)))
+	return -1
+}
+
+// Figure 8 on an unreliable network with long reordering: leaders are cut off
+// right after taking commands, messages arrive seconds late and out of order.
+func TestFigure8Unreliable4C(t *testing.T) {
+	tests.Run(t, func(t *tests.T) {
+		const n = 5
+		c := newCluster(t, n, clusterConfig{profile: "unreliable"})
+		rng := c.w.Rand()
+		c.one(rng.IntN(10000), 1, true)
+
+		nup := n
+		for iter := 0; iter < 1000; iter++ {
+			if iter == 200 {
+				c.w.SetLongReordering(true)
+			}
+			leader := -1
+			for i := 0; i < n; i++ {
+				if _, _, ok := c.peers[i].Start(rng.IntN(10000)); ok && c.w.Connected(i) {
+					leader = i
+				}
+			}
+			if rng.IntN(1000) < 100 {
+				c.w.Sleep(time.Duration(rng.Int64N(int64(electionTimeoutMax / 2))))
+			} else {
+				c.w.Sleep(time.Duration(rng.IntN(13)) * time.Millisecond)
+			}
+			if leader != -1 && rng.IntN(1000) < int(electionTimeoutMax/time.Millisecond)/2 {
+				c.disconnect(leader)
+				nup--
+			}
+			if nup < 3 {
+				if s := rng.IntN(n); !c.w.Connected(s) {
+					c.connect(s)
+					nup++
+				}
+			}
+		}
+		// Safety was checked under reordering all along; agreement is
+		// required once messages are no longer held back for seconds.
+		c.w.SetLongReordering(false)
+		for i := 0; i < n; i++ {
+			c.connect(i)
+		}
+		c.one(rng.IntN(10000), n, true)
+	})
+}
+
+// Churn: clients keep submitting while peers are cut off, crashed and
+// restarted at random. Every value a client saw committed must be in the
+// final log.
+func churn(t *tests.T, unreliable bool) {
+	const n = 5
+	profile := "reliable"
+	if unreliable {
+		profile = "unreliable"
+	}
+	c := newCluster(t, n, clusterConfig{profile: profile})
+	stop := false
+	var seen [][]int // what each client saw committed
+	for client := 0; client < 3; client++ {
+		seen = append(seen, nil)
+		c.w.Go(fmt.Sprintf("client%d", client), func() {
+			rng := c.w.Rand()
+			for !stop {
+				c.w.Sleep(time.Duration(20+rng.IntN(80)) * time.Millisecond) // a client's pace
+				x := rng.Int()
+				index := -1
+				for i := 0; i < n && index < 0; i++ {
+					if rf := c.raft((client + i) % n); rf != nil {
+						if idx, _, ok := rf.Start(x); ok {
+							index = idx
+						}
+					}
+				}
+				if index < 0 {
+					c.w.Sleep(time.Duration(79+client*17) * time.Millisecond)
+					continue
+				}
+				for _, to := range []int{10, 20, 50, 100, 200} {
+					if nd, cmd := c.nCommitted(index); nd > 0 {
+						if cmd == x {
+							seen[client] = append(seen[client], x)
+						}
+						break
+					}
+					c.w.Sleep(time.Duration(to) * time.Millisecond)
+				}
+			}
+		})
+	}
+
+	rng := c.w.Rand()
+	for iter := 0; iter < 20; iter++ {
+		if rng.IntN(1000) < 200 {
+			c.disconnect(rng.IntN(n))
+		}
+		if rng.IntN(1000) < 500 {
+			i := rng.IntN(n)
+			if !c.w.Alive(i) {
+				c.start(i)
+			}
+			c.connect(i)
+		}
+		if rng.IntN(1000) < 200 {
+			i := rng.IntN(n)
+			if c.w.Alive(i) {
+				c.crash(i)
+			}
+		}
+		// Keep a majority alive most of the time, so that things commit.
+		c.w.Sleep(electionTimeoutMax * 7 / 10)
+	}
+	c.w.Sleep(electionTimeoutMax)
+	c.w.SetReliable(true)
+	for i := 0; i < n; i++ {
+		if !c.w.Alive(i) {
+			c.start(i)
+		}
+		c.connect(i)
+	}
+	stop = true
+	if !c.w.RunUntilDone(10 * time.Second) {
+		c.fatalf("the clients did not stop")
+	}
+	last := c.one(rng.Int(), n, true)
+
+	inLog := map[any]bool{}
+	for index := 1; index <= last; index++ {
+		nd, cmd := c.nCommitted(index)
+		if nd == 0 {
+			c.fatalf("no peer applied index %d of %d", index, last)
+		}
+		inLog[cmd] = true
+	}
+	total := 0
+	for client, values := range seen {
+		for _, v := range values {
+			if !inLog[v] {
+				c.fatalf("client %d saw %d committed, but it is not in the final log", client, v)
+			}
+		}
+		total += len(values)
+	}
+	t.Logf("%d values committed while peers failed; all in the final log of %d entries", total, last)
+	if total == 0 {
+		c.fatalf("no value committed during the churn: the cluster made no progress")
+	}
+}
+
+func TestReliableChurn4C(t *testing.T) {
+	tests.Run(t, func(t *tests.T) { churn(t, false) })
+}
+
+func TestUnreliableChurn4C(t *testing.T) {
+	tests.Run(t, func(t *tests.T) { churn(t, true) })
+}
