@@ -61,6 +61,8 @@ type Noop struct {
 	Slot int
 }
 
+func (n Noop) String() string { return "no-op" }
+
 func init() { labgob.Register(Noop{}) }
 
 type mpRole int

@@ -48,7 +48,7 @@ func (mp *MultiPaxos) becomeLeader() {
 	}
 	mp.adopted = nil
 	mp.persist()
-	mp.env.Logf("role", "leader with ballot %v; re-proposing slots %d..%d (%d no-ops)", mp.ballot, start, last, holes)
+	mp.env.Logf("lead", "%v, slots %d-%d, %d no-op", mp.ballot, start, last, holes)
 	mp.trackFollowers(start)
 	for s := start; s <= last; s++ {
 		mp.countAcks(s) // with one peer, this peer's acceptance is a majority

@@ -71,7 +71,7 @@ func (px *Synod) prepare(pr *proposal) {
 	pr.ballot = nextBallot(maxBallot(in.promised, pr.seen), px.me)
 	pr.phase, pr.oks, pr.fails, pr.tries = 1, 0, 0, pr.tries+1
 	pr.highest, pr.highestValue = Ballot{}, nil
-	px.env.Logf("propose", "#%d prepare %v", pr.seq, pr.ballot)
+	px.env.Logf("prepare", "#%d ballot %v", pr.seq, pr.ballot)
 	args := &PrepareArgs{Seq: pr.seq, Ballot: pr.ballot, From: px.me, Done: px.dones[px.me]}
 	b := pr.ballot
 	for _, p := range px.peers {
@@ -135,7 +135,7 @@ func (px *Synod) onPromise(pr *proposal, b Ballot, from int, reply *PrepareReply
 func (px *Synod) acceptPhase(pr *proposal, v any) {
 	//lab:solution 5A
 	pr.phase, pr.oks, pr.fails = 2, 0, 0
-	px.env.Logf("propose", "#%d accept %s in %v", pr.seq, short(v), pr.ballot)
+	px.env.Logf("accept", "#%d %s in %v", pr.seq, short(v), pr.ballot)
 	args := &AcceptArgs{Seq: pr.seq, Ballot: pr.ballot, Value: v, From: px.me, Done: px.dones[px.me]}
 	b := pr.ballot
 	for _, p := range px.peers {

@@ -206,7 +206,7 @@ func (mp *MultiPaxos) countAcks(s int) {
 // ballot.
 func (mp *MultiPaxos) stepDown(higher Ballot) {
 	//lab:solution 5B
-	mp.env.Logf("role", "ballot %v is outbid by %v", mp.ballot, higher)
+	mp.env.Logf("outbid", "%v by %v", mp.ballot, higher)
 	if mp.promised.Less(higher) {
 		mp.promised = higher
 		mp.persist()

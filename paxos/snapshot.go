@@ -64,7 +64,7 @@ func (mp *MultiPaxos) installSnapshot(index int, snapshot []byte) {
 	mp.snapshotIndex, mp.snapshot = index, snapshot
 	mp.commitIndex, mp.lastApplied = index, index
 	mp.persist()
-	mp.env.Logf("snapshot", "installed through slot %d", index)
+	mp.env.Logf("snapshot", "installed up to %d", index)
 	mp.apply(ApplyMsg{SnapshotValid: true, Snapshot: snapshot, SnapshotIndex: index})
 	mp.advanceCommit()
 	//lab:stub
