@@ -40,8 +40,15 @@ type clusterConfig struct {
 	only      []int  // start only these nodes (nil: all); the tests play the others
 }
 
+// testingT is what the cluster needs of a test or a benchmark.
+type testingT interface {
+	Helper()
+	Fatalf(format string, args ...any)
+	Logf(format string, args ...any)
+}
+
 type cluster struct {
-	t   *tests.T
+	t   testingT
 	w   *labrpc.World
 	n   int
 	cfg clusterConfig
@@ -77,11 +84,19 @@ type logVal struct {
 }
 
 func newCluster(t *tests.T, n int, cfg clusterConfig) *cluster {
+	return newClusterIn(t, t.NewWorld(worldConfig(n, cfg)), n, cfg)
+}
+
+func worldConfig(n int, cfg clusterConfig) labrpc.Config {
 	profile := labrpc.MustProfile("reliable")
 	if cfg.profile != "" {
 		profile = labrpc.MustProfile(cfg.profile)
 	}
-	w := t.NewWorld(labrpc.Config{Nodes: n, Profile: profile})
+	return labrpc.Config{Nodes: n, Profile: profile}
+}
+
+// newClusterIn starts the cluster in a world made elsewhere (a benchmark's).
+func newClusterIn(t testingT, w *labrpc.World, n int, cfg clusterConfig) *cluster {
 	c := &cluster{
 		t: t, w: w, n: n, cfg: cfg,
 		peers:      make([]*Raft, n),

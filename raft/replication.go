@@ -292,8 +292,8 @@ func (rf *Raft) appendFromLeader(args *AppendEntriesArgs, reply *AppendEntriesRe
 	// 5. If leaderCommit > commitIndex, set commitIndex = min(leaderCommit,
 	// index of last new entry). Only the entries this request vouched for:
 	// anything after them may still be a stale leader's leftovers.
-	if last := prev + len(entries); args.LeaderCommit > rf.commitIndex && last > rf.commitIndex {
-		rf.commitIndex = min(args.LeaderCommit, last)
+	if args.LeaderCommit > rf.commitIndex {
+		rf.commitIndex = max(rf.commitIndex, min(args.LeaderCommit, prev+len(entries)))
 		rf.applyCommitted()
 	}
 	//lab:stub
