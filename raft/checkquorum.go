@@ -54,7 +54,7 @@ func (rf *Raft) checkQuorum() {
 		}
 	}
 	if recent < quorum(len(rf.peers)) {
-		rf.env.Logf("role", "term %d: only %d of %d peers answered lately (CheckQuorum)", rf.currentTerm, recent, len(rf.peers))
+		rf.env.Logf("role", "t%d CheckQuorum: %d of %d answered lately", rf.currentTerm, recent, len(rf.peers))
 		rf.becomeFollower(rf.currentTerm)
 	}
 	//lab:stub

@@ -41,7 +41,7 @@ func (rf *Raft) advanceCommitIndex() {
 	// is the bug the Figure 8 tests catch.
 	if n > rf.commitIndex && rf.log.term(n) == rf.currentTerm {
 		rf.commitIndex = n
-		rf.env.Logf("commit", "term %d: commit %d", rf.currentTerm, n)
+		rf.env.Logf("commit", "through %d (t%d)", n, rf.currentTerm)
 		rf.applyCommitted()
 	}
 	//lab:stub

@@ -206,7 +206,7 @@ func (rf *Raft) becomeFollower(term int) {
 		rf.persist()
 	}
 	if rf.role == leader {
-		rf.env.Logf("role", "term %d: leader steps down", rf.currentTerm)
+		rf.env.Logf("role", "t%d leader steps down", rf.currentTerm)
 		if rf.cancelHeartbeat != nil {
 			rf.cancelHeartbeat()
 			rf.cancelHeartbeat = nil
@@ -235,7 +235,7 @@ func (rf *Raft) becomeCandidate(leadershipTransfer bool) {
 	rf.votedFor = rf.me
 	rf.persist()
 	rf.resetElectionTimer()
-	rf.env.Logf("elect", "term %d: candidate, last log %d/t%d", rf.currentTerm, rf.log.lastIndex(), rf.log.lastTerm())
+	rf.env.Logf("elect", "candidate t%d, log %d/t%d", rf.currentTerm, rf.log.lastIndex(), rf.log.lastTerm())
 	rf.requestVotes(leadershipTransfer)
 	//lab:stub
 	// TODO(4A): increment the term, vote for yourself, reset the election
@@ -265,7 +265,7 @@ func (rf *Raft) becomeLeader() {
 		rf.heardAt[p] = rf.env.Now() // CheckQuorum (4E) gives a new leader a full period
 	}
 	rf.matchIndex[rf.me] = rf.log.lastIndex()
-	rf.env.Logf("elect", "term %d: leader, last log %d/t%d", rf.currentTerm, rf.log.lastIndex(), rf.log.lastTerm())
+	rf.env.Logf("elect", "leader t%d, log %d/t%d", rf.currentTerm, rf.log.lastIndex(), rf.log.lastTerm())
 	rf.heartbeat()
 	//lab:stub
 	// TODO(4A): become leader: stop the election timer, initialise nextIndex

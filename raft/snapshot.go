@@ -35,7 +35,7 @@ func (rf *Raft) Snapshot(index int, snapshot []byte) {
 	rf.log.compact(index)
 	rf.snapshot = snapshot
 	rf.persist()
-	rf.env.Logf("snap", "snapshot through %d", index)
+	rf.env.Logf("snap", "through %d", index)
 	//lab:stub
 	// TODO(4D): discard the log through index (raftLog.compact), keep the
 	// snapshot and persist both; ignore an old or unapplied index.
@@ -159,7 +159,7 @@ func (rf *Raft) InstallSnapshot(args *InstallSnapshotArgs, reply *InstallSnapsho
 	rf.snapshot = args.Data
 	rf.commitIndex, rf.lastApplied = index, index
 	rf.persist()
-	rf.env.Logf("snap", "installed the leader's snapshot through %d", index)
+	rf.env.Logf("snap", "installed, through %d", index)
 	// 8. Reset state machine using snapshot contents.
 	rf.apply(ApplyMsg{SnapshotValid: true, Snapshot: args.Data, SnapshotTerm: term, SnapshotIndex: index})
 	//lab:stub

@@ -34,10 +34,10 @@ func (rf *Raft) TransferLeadership(target int) bool {
 	rf.transferTarget, rf.timeoutNowSent = target, false
 	rf.transferID++
 	id, term := rf.transferID, rf.currentTerm
-	rf.env.Logf("transfer", "term %d: hand over to n%d", rf.currentTerm, target)
+	rf.env.Logf("transfer", "t%d hand over to n%d", rf.currentTerm, target)
 	rf.env.After(electionTimeoutMin, func() {
 		if rf.transferID == id && rf.currentTerm == term && rf.transferTarget == target {
-			rf.env.Logf("transfer", "term %d: n%d did not take over; abandon the transfer", rf.currentTerm, target)
+			rf.env.Logf("transfer", "t%d n%d did not take over; abandoned", rf.currentTerm, target)
 			rf.transferTarget = -1
 		}
 	})
@@ -101,7 +101,7 @@ func (rf *Raft) TimeoutNow(args *TimeoutNowArgs, reply *TimeoutNowReply) {
 	if args.Term < rf.currentTerm || rf.role == leader {
 		return
 	}
-	rf.env.Logf("transfer", "term %d: n%d asks us to take over", rf.currentTerm, args.LeaderId)
+	rf.env.Logf("transfer", "t%d n%d asks us to take over", rf.currentTerm, args.LeaderId)
 	rf.becomeCandidate(true)
 	//lab:stub
 	// TODO(4E): unless the request is stale, start an election now
