@@ -10,8 +10,10 @@
 //     Veach 2014), rendezvous or highest-random-weight hashing (Thaler and
 //     Ravishankar 1998), and Maglev's lookup table (Eisenbud et al. 2016),
 //     behind the Hasher interface of hasher.go (2C);
-//   - a key router on the simulated network comes later (2D), in files of
-//     its own.
+//   - cache.go, controller.go, shard.go, migrate.go, router.go: a sharded
+//     cache on the simulated network, whose members join, leave and crash
+//     while routers send each key to its ring owner and keys migrate to
+//     their new owners (2D).
 //
 // Everything here is deterministic: the same members and keys always give
 // the same placement, whatever the order in which they were added.

@@ -5,6 +5,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
@@ -21,7 +22,7 @@ import (
 const ctrlNode = 0
 
 type cacheCluster struct {
-	t *tests.T
+	t testing.TB
 	w *labrpc.World
 
 	admin *Admin
@@ -53,7 +54,11 @@ type write struct {
 }
 
 func newCacheCluster(t *tests.T, profile string, nodes, members int) *cacheCluster {
-	w := t.NewWorld(labrpc.Config{Nodes: nodes, Profile: labrpc.MustProfile(profile)})
+	return startCache(t, t.NewWorld(labrpc.Config{Nodes: nodes, Profile: labrpc.MustProfile(profile)}), members)
+}
+
+// startCache starts the controller and members 1..members in w.
+func startCache(t testing.TB, w *labrpc.World, members int) *cacheCluster {
 	c := &cacheCluster{t: t, w: w, next: members + 1, crashed: map[int]bool{}, stopped: map[int]bool{},
 		writes: map[string]write{}, dirty: map[int]bool{}, holds: map[int][]string{}, holder: map[string]int{}}
 	var initial []int

@@ -154,16 +154,19 @@ func (c *cacheCluster) measure(keys []string, ideal float64, act func()) change 
 }
 
 // The ideal for K keys is K/(N+1) for a join and K/N for a leave. A ring
-// move is exactly the newcomer's (or leaver's) share of the keys, so the
-// ratio to the ideal is that member's share over 1/(N±1): with 100 points
-// per member a share is within about ±10% (1/√V) of its mean, and the
-// sampling noise of K keys adds √(N/K) (some 5% here). The keys and member
-// names of these tests are fixed, so the ratios are fixed numbers (logged
-// with -v); 0.7 to 1.3 is three standard deviations either way.
-const (
-	moveRatioMin = 0.7
-	moveRatioMax = 1.3
-)
+// move is exactly the newcomer's (or the leaver's) share of the keys, so the
+// ratio to the ideal is that member's share over its mean: with 100 points
+// per member a share is within about ±10% (1/√V) of the mean, and the
+// sampling noise of K keys adds some 5% (√((1-p)/(K·p)) for a share p).
+// The keys and member names of these tests are fixed, so the ratios are
+// fixed numbers (0.875 for the join, 0.938 and 1.064 for the leaves, 1.058
+// for the crash; -v logs them); 0.7 to 1.3 is some 2.7 standard
+// deviations either way.
+func requireNearIdeal(t testing.TB, ratio float64, what string) {
+	t.Helper()
+	require.GreaterOrEqual(t, ratio, 0.7, "%s: %.3f× the ideal", what, ratio)
+	require.LessOrEqual(t, ratio, 1.3, "%s: %.3f× the ideal", what, ratio)
+}
 
 func TestCacheJoin2D(t *testing.T) {
 	tests.Run(t, func(t *tests.T) {
@@ -181,8 +184,11 @@ func TestCacheJoin2D(t *testing.T) {
 			ch.moved, ch.ideal, ch.ratio(), ch.migrates, float64(ch.migrates)/float64(ch.moved), ch.bytes, float64(ch.bytes)/float64(ch.moved))
 		require.Equal(t, ch.mustMove, ch.moved, "a join must move exactly the keys whose ring owner changed")
 		require.Equal(t, map[int]int{newcomer: ch.moved}, ch.receivers, "every moved key goes to the newcomer n%d", newcomer)
-		require.InDelta(t, 1, ch.ratio(), 0.3, "keys moved over the ideal K/(N+1)")
-		require.EqualValues(t, n, ch.migrates, "one Migrate from each old member on a reliable network")
+		requireNearIdeal(t, ch.ratio(), "keys moved by a join over K/(N+1)")
+		// One Migrate from each old member, and now and then a second when it
+		// reaches the newcomer before the newcomer has heard of the join.
+		require.GreaterOrEqual(t, ch.migrates, int64(n), "every old member must hand off to the newcomer")
+		require.LessOrEqual(t, ch.migrates, int64(3*n), "a reliable network needs few retries")
 		require.Zero(t, c.readAll(keys), "every key must still be readable after a join")
 	})
 }
@@ -210,7 +216,7 @@ func TestCacheLeave2D(t *testing.T) {
 					require.Equal(t, leaver, before.owner(key), "key %q moved, but it was not the leaver's", key)
 				}
 			}
-			require.InDelta(t, 1, ch.ratio(), 0.3, "keys moved over the ideal K/N")
+			requireNearIdeal(t, ch.ratio(), "keys moved by a leave over K/N")
 		}
 		stop()
 		require.Zero(t, c.readAll(keys), "no acknowledged write may be lost across a planned leave")
@@ -244,7 +250,7 @@ func TestCacheCrash2D(t *testing.T) {
 			require.Equal(t, c.writes[key].value, v)
 		}
 		t.Logf("crash of n%d: %d keys lost, ideal %d/%d = %d: %.3f×", victim, lost, k, n, k/n, float64(lost)/(k/n))
-		require.InDelta(t, 1, float64(lost)/(float64(k)/n), 0.3, "the victim's share of the keys")
+		requireNearIdeal(t, float64(lost)/(float64(k)/n), "keys lost with the victim over K/N")
 
 		// The cache goes on: the lost keys can be written again.
 		for _, key := range keys {
@@ -359,7 +365,7 @@ func cacheNemesis(t *tests.T, rounds int, every time.Duration) {
 	c := newCacheCluster(t, "reliable", 7+2*rounds, 6)
 	keys := cacheKeys(500)
 	c.load(keys, 4)
-	stop := c.churn(keys, 4)
+	stop := c.churn(keys, 6)
 
 	rng := c.w.Rand()
 	var actions []string
@@ -423,7 +429,7 @@ func cacheNemesis(t *tests.T, rounds int, every time.Duration) {
 }
 
 func TestCacheNemesis2D(t *testing.T) {
-	tests.Run(t, func(t *tests.T) { cacheNemesis(t, 4, 150*time.Millisecond) })
+	tests.Run(t, func(t *tests.T) { cacheNemesis(t, 6, 150*time.Millisecond) })
 }
 
 func TestCacheSameSeedSameRun2D(t *testing.T) {
