@@ -123,6 +123,7 @@ func (s *Swim) indirectProbe(p *probeRun) {
 	rng.Shuffle(len(candidates), func(i, j int) { candidates[i], candidates[j] = candidates[j], candidates[i] })
 	helpers := candidates[:min(s.cfg.IndirectChecks, len(candidates))]
 	p.helpers = len(helpers)
+	s.env.Logf("probe", "ping-req n%d via %v", p.target, helpers)
 	for _, h := range helpers {
 		reply := &PingReqReply{}
 		args := &PingReqArgs{From: s.me, Target: p.target, Seq: p.seq,

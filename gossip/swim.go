@@ -70,9 +70,9 @@ type SwimConfig struct {
 // memberlist also gossips on a timer of its own (three members every
 // 200 ms), which spreads a refutation several times faster:
 //
-//   - λ is 8, not 4. With 4, under 10% loss a refutation sometimes runs out
-//     of retransmits before it reaches every member, and a healthy member
-//     of 32 is declared dead a few times an hour;
+//   - λ is 10, not 4. With 4, under 10% loss a refutation sometimes runs
+//     out of retransmits before it reaches every member, and a healthy
+//     member of 32 is declared dead a few times an hour;
 //   - SuspicionMult is 6, not 4: the suspicion must reach the suspect and
 //     the refutation come back, a few periods each way;
 //   - the push-pull interval is shorter, for the small groups of the tests.
@@ -84,7 +84,7 @@ func DefaultSwimConfig() SwimConfig {
 		ProbeInterval:           time.Second,
 		ProbeTimeout:            500 * time.Millisecond,
 		IndirectChecks:          3,
-		RetransmitMult:          8,
+		RetransmitMult:          10,
 		MaxPiggyback:            8,
 		SuspicionMult:           6,
 		SuspicionMaxTimeoutMult: 6,
