@@ -5,12 +5,14 @@ import (
 	"io"
 	"math"
 	"strings"
+	"time"
 
 	"protolab/chash"
+	"protolab/labrpc"
 )
 
 func init() {
-	registerDemo("chash", "load per member before and after a member joins", demoChash)
+	registerDemo("chash", "load per member before and after a member joins; then the same on a simulated cache", demoChash)
 }
 
 // demoChash shows lab 2's point in one picture: a ring of eight members
@@ -93,8 +95,159 @@ func demoChash(w io.Writer) error {
 		modMoved, 100*float64(modMoved)/keys)
 	fmt.Fprintf(w, "\nThe bars vary by about 1/√%d = %.0f%% around the mean: that is the ring's\n", vnodes, 100/math.Sqrt(vnodes))
 	fmt.Fprintf(w, "imbalance with %d points per member. Bounded loads (part 2B) cap it.\n", vnodes)
-	fmt.Fprintf(w, "\nnext: go test ./chash -run 2A -v, and docs/lab2-chash.md\n")
+	if err := demoCache(w); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "\nnext: go test ./chash -run 2A -v (2D for the cache), and docs/lab2-chash.md\n")
 	return nil
+}
+
+// demoCache is the second act: the ring on the simulated network (part 2D).
+// Four cache members hold 4000 keys; a fifth joins while a client reads, and
+// the keys it now owns travel to it in handoffs; then a member crashes, and
+// its keys, and no others, are lost.
+func demoCache(w io.Writer) error {
+	const (
+		ctrl    = 0
+		members = 4
+		keys    = 4000
+		writers = 8
+	)
+	world := labrpc.NewWorld(labrpc.Config{Seed: 1, Nodes: members + 2})
+	defer world.Close()
+	var initial []int
+	for id := 1; id <= members; id++ {
+		initial = append(initial, id)
+	}
+	world.Start(ctrl, func(env labrpc.Env) any { return chash.MakeController(env, initial) })
+	boot := func(env labrpc.Env) any { return chash.MakeCache(env, ctrl) }
+	for _, id := range initial {
+		world.Start(id, boot)
+	}
+	controller := world.Service(ctrl, "Controller").(*chash.Controller)
+	cache := func(id int) *chash.Cache {
+		c, _ := world.Service(id, "Cache").(*chash.Cache)
+		return c
+	}
+	settle := func(what string) error {
+		if !world.WaitUntil(controller.Settled, 5*time.Millisecond, 10*time.Second) {
+			return fmt.Errorf("%s: the cache did not settle in 10s of virtual time", what)
+		}
+		return nil
+	}
+	names := make([]string, members+1)
+	for i := range names {
+		names[i] = chash.MemberName(i + 1)
+	}
+	loads := func() map[string]int {
+		load := map[string]int{}
+		for i, name := range names {
+			if c := cache(i + 1); c != nil {
+				load[name] = len(c.Keys())
+			}
+		}
+		return load
+	}
+	handoffs := func() (keysIn, calls int) {
+		for i := range names {
+			if c := cache(i + 1); c != nil {
+				keysIn += c.Stats().KeysIn
+				calls += c.Stats().MigrateCalls
+			}
+		}
+		return keysIn, calls
+	}
+	key := func(i int) string { return fmt.Sprintf("key-%d", i) }
+	value := func(i int) string { return fmt.Sprintf("value-%d", i) }
+
+	if err := settle("the first configuration"); err != nil {
+		return err
+	}
+	for c := 0; c < writers; c++ {
+		r := chash.MakeRouter(world.NewClient(), ctrl)
+		world.Go(fmt.Sprint("writer", c), func() {
+			for i := c; i < keys; i += writers {
+				r.Put(key(i), value(i))
+			}
+		})
+	}
+	if !world.RunUntilDone(time.Minute) {
+		return fmt.Errorf("loading %d keys took over a minute of virtual time", keys)
+	}
+
+	fmt.Fprintf(w, "\n\nact 2: the same ring on the simulated network (part 2D)\n\n")
+	fmt.Fprintf(w, "%d cache members, %d keys written through routers (%v of virtual time)\n", members, keys, world.Now().Round(time.Millisecond))
+	before := loads()
+	scale := maxLoad(before)
+	drawLoads(w, names[:members], before, nil, scale)
+
+	// A reader goes through every key while n5 joins: it meets the change
+	// with a router of the old configuration.
+	reads, wrong := 0, 0
+	reader := chash.MakeRouter(world.NewClient(), ctrl)
+	world.Go("reader", func() {
+		for i := 0; i < keys; i += 4 {
+			v, err := reader.Get(key(i))
+			reads++
+			if err != chash.OK || v != value(i) {
+				wrong++
+			}
+		}
+	})
+	world.Sleep(100 * time.Millisecond)
+	in0, calls0 := handoffs()
+	start := world.Now()
+	newcomer := members + 1
+	world.Start(newcomer, boot)
+	admin := chash.MakeAdmin(world.NewClient(), ctrl)
+	if _, err := admin.Join(newcomer); err != nil {
+		return err
+	}
+	if err := settle("the join"); err != nil {
+		return err
+	}
+	in1, calls1 := handoffs()
+	moved, calls, took := in1-in0, calls1-calls0, world.Now()-start
+	if !world.RunUntilDone(time.Minute) {
+		return fmt.Errorf("the reader did not finish")
+	}
+	after := loads()
+	fmt.Fprintf(w, "\n%s joins; the keys it now owns travel to it (Migrate), while a client reads\n\n", names[members])
+	drawLoads(w, names, after, before, scale)
+	ideal := float64(keys) / float64(members+1)
+	fmt.Fprintf(w, "\nmoved    %d keys in %v of virtual time; ideal K/(N+1) = %.0f: %.2f× ideal\n", moved, took.Round(time.Millisecond), ideal, float64(moved)/ideal)
+	retries := ""
+	if calls > members {
+		retries = fmt.Sprintf(", and %d sent again: they came before %s had heard of the join", calls-members, names[members])
+	}
+	fmt.Fprintf(w, "handoffs %d Migrate messages: one batch from each old member to %s%s\n", calls, names[members], retries)
+	fmt.Fprintf(w, "reads    %d before, during and after the join, %d of them wrong: a key on its way\n", reads, wrong)
+	fmt.Fprintf(w, "         is served by neither side, and a router refused by the old owner asks again\n")
+
+	// A crash loses the crashed member's keys, and only those.
+	victim := 2
+	held := after[chash.MemberName(victim)]
+	world.Crash(victim)
+	if _, err := admin.Fail(victim); err != nil {
+		return err
+	}
+	if err := settle("the crash"); err != nil {
+		return err
+	}
+	r := chash.MakeRouter(world.NewClient(), ctrl)
+	lost, bad := 0, 0
+	for i := 0; i < keys; i++ {
+		v, err := r.Get(key(i))
+		switch {
+		case err == chash.ErrNoKey:
+			lost++
+		case err != chash.OK || v != value(i):
+			bad++
+		}
+	}
+	fmt.Fprintf(w, "\n%s crashes: %d keys lost, the %d it held (it is a cache); %d of the others wrong\n",
+		chash.MemberName(victim), lost, held, bad)
+	return world.Err()
 }
 
 func countLoads(owners []string) map[string]int {
