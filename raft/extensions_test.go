@@ -15,8 +15,11 @@ import (
 // transfer (§3.10).
 
 // A follower cut off for seconds times out again and again. With PreVote its
-// term does not grow, and when it comes back it does not depose the leader,
-// even though its log is as up to date as anyone's.
+// term does not grow, and when it comes back it does not depose the leader.
+// Then it hears no requests for two seconds (a link that works one way): it
+// keeps timing out and asking for pre-votes, which the others, who hear from
+// the leader, refuse (the leader lease), though its log is as up to date as
+// theirs.
 func TestPreVoteRejoin4E(t *testing.T) {
 	tests.Run(t, func(t *tests.T) {
 		const n = 5
@@ -24,6 +27,15 @@ func TestPreVoteRejoin4E(t *testing.T) {
 		c.one(1, n, false)
 		leader := c.checkOneLeader()
 		term, _ := c.peers[leader].GetState()
+		expectUndisturbed := func(what string) {
+			c.t.Helper()
+			if now := c.checkOneLeader(); now != leader {
+				c.fatalf("%s, n%d leads instead of the healthy leader n%d", what, now, leader)
+			}
+			if lt, _ := c.peers[leader].GetState(); lt != term {
+				c.fatalf("%s, the leader's term moved from %d to %d: a peer that heard from a leader lately refuses pre-votes (thesis §9.6, §4.2.3)", what, term, lt)
+			}
+		}
 
 		f := (leader + 1) % n
 		c.w.Note("follower n%d is cut off for 5s", f)
@@ -36,13 +48,14 @@ func TestPreVoteRejoin4E(t *testing.T) {
 		c.w.Note("n%d rejoins", f)
 		c.connect(f)
 		c.w.Sleep(2 * time.Second)
-		if now := c.checkOneLeader(); now != leader {
-			c.fatalf("after n%d rejoined, n%d leads instead of the healthy leader n%d", f, now, leader)
-		}
-		if lt, _ := c.peers[leader].GetState(); lt != term {
-			c.fatalf("the rejoining n%d moved the leader's term from %d to %d: a peer that heard from a leader lately refuses pre-votes (thesis §9.6, §4.2.3)", f, term, lt)
-		}
-		c.one(2, n, false)
+		expectUndisturbed(fmt.Sprintf("after n%d rejoined", f))
+
+		c.w.Note("n%d hears no requests for 2s, but its own reach the others", f)
+		c.w.Deafen(f)
+		c.w.Sleep(2 * time.Second)
+		expectUndisturbed(fmt.Sprintf("while n%d could not hear the leader", f))
+		c.w.Undeafen(f)
+		c.one(2, n, true)
 	})
 }
 

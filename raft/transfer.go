@@ -42,7 +42,8 @@ func (rf *Raft) TransferLeadership(target int) bool {
 		}
 	})
 	rf.transferProgress(target)
-	if !rf.timeoutNowSent && !rf.batchInFlight(target) {
+	if !rf.timeoutNowSent {
+		rf.inflight[target] = 0 // send what the target lacks now: the transfer waits for it
 		rf.sendAppendEntries(target)
 	}
 	return true
