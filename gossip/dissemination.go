@@ -96,6 +96,9 @@ func (s *Swim) piggyback(to int) []Update {
 	if m := s.members[to]; s.cfg.Lifeguard && m != nil && m.state == Suspect {
 		out = append(out, Update{Member: to, State: Suspect, Incarnation: m.incarnation, From: s.me})
 	}
+	//lab:stub
+	// TODO(3C): under Lifeguard, a message to a member we suspect carries
+	// that suspicion first (the buddy system).
 	//lab:end
 	//lab:solution 3B
 	out = append(out, s.queue.take(s.cfg.MaxPiggyback, retransmitLimit(s.cfg.RetransmitMult, s.numMembers()))...)

@@ -192,6 +192,8 @@ func (s *Swim) refute(inc uint64) {
 	//lab:end
 	//lab:solution 3C
 	s.awareness.apply(1)
+	//lab:stub
+	// TODO(3C): being suspected is a sign of ill health: raise the score.
 	//lab:end
 }
 

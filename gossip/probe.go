@@ -153,6 +153,9 @@ func (s *Swim) finishProbe() {
 	s.probe = nil
 	//lab:solution 3C
 	s.awareness.apply(probeHealthDelta(p))
+	//lab:stub
+	// TODO(3C): adjust this member's health by the probe's outcome
+	// (probeHealthDelta).
 	//lab:end
 	//lab:solution 3B
 	if p.acked {

@@ -106,6 +106,10 @@ func (s *Swim) startSuspicion(m *member, from int) {
 		}
 		sus.max = time.Duration(s.cfg.SuspicionMaxTimeoutMult) * min
 	}
+	//lab:stub
+	// TODO(3C): under Lifeguard, expect sus.k = SuspicionMult-2
+	// confirmations (none if n-2 < k) and let the timeout start at
+	// sus.max = SuspicionMaxTimeoutMult·min.
 	//lab:end
 	//lab:solution 3B
 	id, inc := m.id, m.incarnation
