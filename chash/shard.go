@@ -31,13 +31,11 @@ type Cache struct {
 	// the member owns in cur.
 	data map[string]string
 
-	//lab:solution 2D
 	// waiting are the members whose keys for cur have not arrived yet: a
 	// key whose owner in prev is one of them is not served. outbox holds,
 	// for each new owner, the keys handed to it and not yet acknowledged.
 	waiting map[int]bool
 	outbox  map[int][]Entry
-	//lab:end
 
 	stats CacheStats
 }
@@ -65,11 +63,9 @@ const (
 //
 //	w.Start(id, func(env labrpc.Env) any { return chash.MakeCache(env, 0) })
 func MakeCache(env labrpc.Env, ctrl int) *Cache {
-	c := &Cache{env: env, me: env.Me(), ctrl: ctrl, data: map[string]string{}}
+	c := &Cache{env: env, me: env.Me(), ctrl: ctrl, data: map[string]string{},
+		waiting: map[int]bool{}, outbox: map[int][]Entry{}}
 	c.cur, c.prev = newPlacement(Config{}), newPlacement(Config{})
-	//lab:solution 2D
-	c.waiting, c.outbox = map[int]bool{}, map[int][]Entry{}
-	//lab:end
 	// After boot, not during it: the node's services are registered only
 	// once MakeCache returns.
 	env.After(0, c.poll)
