@@ -59,7 +59,8 @@ func (rf *Raft) checkQuorum() {
 	}
 	//lab:stub
 	// TODO(4E): step down if fewer than a majority answered within
-	// checkQuorumWindow (thesis §6.2).
+	// checkQuorumWindow (thesis §6.2). Call it from heartbeat, before
+	// sending.
 	//lab:end
 }
 
@@ -71,7 +72,8 @@ func (rf *Raft) inLeaderLease() bool {
 	return rf.role == leader || rf.env.Now()-rf.lastLeaderContact < electionTimeoutMin
 	//lab:stub
 	// TODO(4E): are we the leader, or did a leader reach us within
-	// electionTimeoutMin?
+	// electionTimeoutMin? PreVote consults it, and so must RequestVote,
+	// before adopting a newer term (unless LeadershipTransfer is set).
 	//> return false
 	//lab:end
 }

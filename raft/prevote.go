@@ -78,7 +78,9 @@ func (rf *Raft) startPreVote() {
 	}
 	//lab:stub
 	// TODO(4E): ask every peer for a pre-vote (thesis §9.6) and become a
-	// candidate only on a majority of them.
+	// candidate only on a majority of them; electionTimeout calls this
+	// instead of becomeCandidate. Keep the grants of earlier rounds in
+	// rf.preVote while the term stays and no leader is heard.
 	//> rf.becomeCandidate(false)
 	//lab:end
 }

@@ -284,6 +284,7 @@ func (rf *Raft) abandonLeaderWork() {
 	}
 	rf.transferTarget = -1
 	//lab:stub
-	// TODO(4E): fail every pending ReadIndex and forget any transfer.
+	// TODO(4E): fail every pending ReadIndex and forget any transfer;
+	// becomeFollower calls this when a leader steps down.
 	//lab:end
 }

@@ -75,7 +75,8 @@ func (rf *Raft) trimToSnapshot(prevLogIndex int, entries []Entry) (prev int, res
 	return prev, rest, prev < first
 	//lab:stub
 	// TODO(4D): if prevLogIndex is below the snapshot, skip the entries the
-	// snapshot covers.
+	// snapshot covers. (appendFromLeader calls this before its consistency
+	// check.)
 	//> return prevLogIndex, entries, false
 	//lab:end
 }
@@ -87,6 +88,7 @@ func (rf *Raft) needsSnapshot(p int) bool {
 	return rf.nextIndex[p] <= rf.log.firstIndex()
 	//lab:stub
 	// TODO(4D): is nextIndex[p] at or below the snapshot's last index?
+	// (sendAppendEntries asks this first, and sends the snapshot if so.)
 	//> return false
 	//lab:end
 }

@@ -61,6 +61,7 @@ func (rf *Raft) transferring() bool {
 	//lab:solution 4E
 	return rf.transferTarget != -1
 	//lab:stub
+	// TODO(4E): Start refuses commands while this is true.
 	//> return false
 	//lab:end
 }
@@ -86,7 +87,8 @@ func (rf *Raft) transferProgress(p int) {
 	})
 	//lab:stub
 	// TODO(4E): once the target's matchIndex reaches the last index, send it
-	// TimeoutNow (once).
+	// TimeoutNow (once). Call it wherever matchIndex[p] grows
+	// (handleAppendEntriesReply, the InstallSnapshot reply).
 	//lab:end
 }
 
