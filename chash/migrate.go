@@ -33,20 +33,20 @@ import (
 type handoff struct{ From, To int }
 
 // handoffs lists the (from, to) pairs of members between which some arc of
-// the ring changes owner when the configuration goes from old to new, in
+// the ring changes owner when the configuration goes from prev to cur, in
 // increasing order, each pair once. Keys move only along these pairs.
 //
 // The arcs to look at are those between consecutive points of either ring:
 // within such an arc no point of either ring intervenes, so every key in it
-// has one owner in old and one in new, those of the arc's upper end. An
-// empty old ring (epoch 0) hands nothing.
-func handoffs(old, new placement) []handoff {
+// has one owner in prev and one in cur, those of the arc's upper end. An
+// empty ring (epoch 0) hands nothing.
+func handoffs(prev, cur placement) []handoff {
 	//lab:solution 2D
 	seen := map[handoff]bool{}
 	var out []handoff
-	for _, points := range [][]uint64{old.ring.points, new.ring.points} {
+	for _, points := range [][]uint64{prev.ring.points, cur.ring.points} {
 		for _, h := range points {
-			from, to := old.ownerHash(h), new.ownerHash(h)
+			from, to := prev.ownerHash(h), cur.ownerHash(h)
 			if from < 0 || to < 0 || from == to {
 				continue
 			}
@@ -65,7 +65,7 @@ func handoffs(old, new placement) []handoff {
 	return out
 	//lab:stub
 	// TODO(2D): for every point h of either ring, the arc that ends at h
-	// goes from old's owner of h to new's. Collect the pairs that differ
+	// goes from prev's owner of h to cur's. Collect the pairs that differ
 	// (ignore an empty ring's -1), once each, sorted.
 	//> return nil
 	//lab:end

@@ -47,8 +47,8 @@ func TestCacheHandoffs2D(t *testing.T) {
 		if len(before) == 0 || len(after) == 0 {
 			continue
 		}
-		old, new := view(1, before...), view(2, after...)
-		pairs := handoffs(old, new)
+		was, now := view(1, before...), view(2, after...)
+		pairs := handoffs(was, now)
 		require.True(t, slices.IsSortedFunc(pairs, func(a, b handoff) int {
 			if a.From != b.From {
 				return a.From - b.From
@@ -61,7 +61,7 @@ func TestCacheHandoffs2D(t *testing.T) {
 		}
 		used := map[handoff]bool{}
 		for _, h := range testKeys(1 << 16) {
-			from, to := old.ownerHash(h), new.ownerHash(h)
+			from, to := was.ownerHash(h), now.ownerHash(h)
 			if hf := (handoff{from, to}); from != to && !listed[hf] {
 				require.Failf(t, "a key moves along a pair handoffs does not list", "%v → %v: a key moves from n%d to n%d; handoffs lists %v", before, after, from, to, pairs)
 			} else if from != to {
