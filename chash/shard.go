@@ -93,8 +93,8 @@ func (c *Cache) Get(args *GetArgs, reply *GetReply) {
 }
 
 // Put stores the value, if this member serves the key. An OK is a promise:
-// the value stays readable until it is overwritten, or a member holding it
-// crashes.
+// the value stays readable until it is overwritten, or until a member that
+// holds it (or is about to receive it in a handoff) crashes.
 func (c *Cache) Put(args *PutArgs, reply *PutReply) {
 	reply.Epoch = c.cur.Epoch
 	//lab:solution 2D
