@@ -144,6 +144,17 @@ func TestReadIndex4E(t *testing.T) {
 		if _, ok, done := c.readIndex((leader + 1) % n); !done || ok {
 			c.fatalf("the follower n%d served a ReadIndex read (or never answered): only the leader may", (leader+1)%n)
 		}
+
+		c.w.Note("a new leader has committed nothing of its term yet: it cannot know the commit index")
+		c.crash(leader)
+		leader2 := c.checkOneLeader()
+		if _, ok, done := c.readIndex(leader2); !done || ok {
+			c.fatalf("the new leader n%d served a read before committing an entry of its term: its commitIndex may be behind (thesis §6.4, step 1)", leader2)
+		}
+		c.one(6, n-1, false)
+		if index, ok, _ := c.readIndex(leader2); !ok || index != 6 {
+			c.fatalf("after committing index 6 in its term, the leader n%d answered ReadIndex with (%d, %v)", leader2, index, ok)
+		}
 	})
 }
 

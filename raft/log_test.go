@@ -24,6 +24,18 @@ func TestBasicAgree4B(t *testing.T) {
 	})
 }
 
+// A group of one commits alone.
+func TestSinglePeer4B(t *testing.T) {
+	tests.Run(t, func(t *tests.T) {
+		c := newCluster(t, 1, clusterConfig{})
+		for index := 1; index <= 3; index++ {
+			if got := c.one(index*10, 1, false); got != index {
+				c.fatalf("the command went to index %d; expected %d", got, index)
+			}
+		}
+	})
+}
+
 // Each command is sent to each follower about once: the bytes on the wire
 // stay close to the bytes of the commands themselves.
 func TestRPCBytes4B(t *testing.T) {
