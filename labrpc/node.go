@@ -44,7 +44,7 @@ func (w *World) Start(id int, boot Boot) {
 	n.alive = true
 	n.boot = boot
 	n.services = map[string]reflect.Value{}
-	env := &nodeEnv{w: w, n: n, inc: n.inc, rand: newStream(w.cfg.Seed, streamNode, uint64(id), uint64(n.inc))}
+	env := &nodeEnv{w: w, n: n, inc: n.inc, rand: w.randStream(streamNode, uint64(id), uint64(n.inc))}
 	for i := 0; i < w.cfg.Nodes; i++ {
 		env.peers = append(env.peers, i)
 	}

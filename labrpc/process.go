@@ -198,7 +198,7 @@ func (c Client) Now() time.Duration { return c.w.now }
 func (c Client) Rand() *rand.Rand {
 	e := &c.w.ends[c.id]
 	if e.rand == nil {
-		e.rand = newStream(c.w.cfg.Seed, streamClient, uint64(c.id), 0)
+		e.rand = c.w.randStream(streamClient, uint64(c.id), 0)
 	}
 	return e.rand
 }

@@ -14,12 +14,28 @@ const (
 	streamHarness
 )
 
-// newStream returns the random stream for (seed, kind, id, incarnation).
-func newStream(seed int64, kind, id, inc uint64) *rand.Rand {
-	a := mix(uint64(seed) ^ mix(kind))
+// randStream returns the world's random stream for (kind, id, incarnation).
+// Every draw is counted, so that the run-twice check can tell a run that
+// ignores its seed (a bug) from one that never needed randomness.
+func (w *World) randStream(kind, id, inc uint64) *rand.Rand {
+	a := mix(uint64(w.cfg.Seed) ^ mix(kind))
 	b := mix(a ^ mix(id<<20^inc))
-	return rand.New(rand.NewPCG(a, b))
+	return rand.New(countingSource{rand.NewPCG(a, b), &w.draws})
 }
+
+type countingSource struct {
+	src   *rand.PCG
+	draws *int64
+}
+
+func (c countingSource) Uint64() uint64 {
+	*c.draws++
+	return c.src.Uint64()
+}
+
+// Draws is the number of random numbers drawn so far, by the network, the
+// nodes, the clients and the harness together.
+func (w *World) Draws() int64 { return w.draws }
 
 // mix is SplitMix64's finaliser: consecutive inputs give unrelated outputs.
 func mix(x uint64) uint64 {

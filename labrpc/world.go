@@ -49,6 +49,7 @@ type World struct {
 	profile Profile
 	netRand *rand.Rand
 	hRand   *rand.Rand
+	draws   int64
 
 	ends      []endpoint
 	cuts      map[link]bool
@@ -120,7 +121,6 @@ func NewWorld(cfg Config) *World {
 	w := &World{
 		cfg:       cfg,
 		profile:   cfg.Profile,
-		netRand:   newStream(cfg.Seed, streamNetwork, 0, 0),
 		cuts:      map[link]bool{},
 		linkDelay: map[link][2]time.Duration{},
 		streams:   map[link]*labgob.Stream{},
@@ -131,6 +131,7 @@ func NewWorld(cfg Config) *World {
 		parked:    make(chan struct{}),
 	}
 	w.tr.json = cfg.TraceJSON
+	w.netRand = w.randStream(streamNetwork, 0, 0)
 	w.ends = make([]endpoint, cfg.Nodes)
 	for i := range w.ends {
 		w.ends[i].node = &node{id: i, persister: NewPersister()}
@@ -144,7 +145,7 @@ func NewWorld(cfg Config) *World {
 // what the network does.
 func (w *World) Rand() *rand.Rand {
 	if w.hRand == nil {
-		w.hRand = newStream(w.cfg.Seed, streamHarness, 0, 0)
+		w.hRand = w.randStream(streamHarness, 0, 0)
 	}
 	return w.hRand
 }

@@ -10,14 +10,15 @@ import (
 
 // RunTwice is the run-twice check: it runs scenario twice with the same
 // seed and requires the same digest, then once with the next seed and
-// requires a different one. Same code and same seed must give the same run;
+// requires a different one, unless the run drew no random number at all (a
+// scripted scenario on fixed delays has nothing for the seed to change). Same code and same seed must give the same run;
 // when they do not, something in the code reads the wall clock, uses global
 // randomness, depends on goroutine scheduling or on map order, and the
 // report shows the first trace line where the two runs parted.
 func RunTwice(t *testing.T, scenario func(t *T)) {
 	t.Helper()
 	seed := *seedFlag
-	run := func(s int64, trace io.Writer) string {
+	run := func(s int64, trace io.Writer) runResult {
 		st := runSeed(t, s, func(st *T) {
 			st.traceTo = trace
 			scenario(st)
@@ -25,32 +26,43 @@ func RunTwice(t *testing.T, scenario func(t *T)) {
 		if t.Failed() {
 			t.Fatalf("the scenario failed with seed %d; replay: %s", s, ReplayCommand(t.Name(), s))
 		}
-		return st.Digest()
+		return runResult{st.Digest(), st.draws()}
 	}
-	d, err := compareRuns(seed, run)
+	r, err := compareRuns(seed, run)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if testing.Verbose() {
-		t.Logf("seed=%d digest=%s twice; seed=%d gives another", seed, d, seed+1)
+		if r.draws == 0 {
+			t.Logf("seed=%d digest=%s twice; the run draws no random number, so every seed gives it", seed, r.digest)
+		} else {
+			t.Logf("seed=%d digest=%s twice; seed=%d gives another", seed, r.digest, seed+1)
+		}
 	}
+}
+
+// runResult is what the run-twice check compares: the digest, and how many
+// random numbers the run drew.
+type runResult struct {
+	digest string
+	draws  int64
 }
 
 // compareRuns runs a scenario twice with seed and once with seed+1 and
 // explains what is wrong if the digests do not say "deterministic, and
-// driven by the seed". It returns the seed's digest.
-func compareRuns(seed int64, run func(seed int64, trace io.Writer) (digest string)) (string, error) {
+// driven by the seed". It returns the seed's run.
+func compareRuns(seed int64, run func(seed int64, trace io.Writer) runResult) (runResult, error) {
 	var a, b bytes.Buffer
-	d1, d2 := run(seed, &a), run(seed, &b)
-	if d1 != d2 {
-		return "", fmt.Errorf("not deterministic: seed %d gave digests %s and %s.\n"+
+	r1, r2 := run(seed, &a), run(seed, &b)
+	if r1.digest != r2.digest {
+		return r1, fmt.Errorf("not deterministic: seed %d gave digests %s and %s.\n"+
 			"Node code must not read the wall clock, use global randomness, start goroutines or depend on map order.\n"+
-			"The runs parted here:\n%s", seed, d1, d2, firstDifference(a.Bytes(), b.Bytes()))
+			"The runs parted here:\n%s", seed, r1.digest, r2.digest, firstDifference(a.Bytes(), b.Bytes()))
 	}
-	if d3 := run(seed+1, nil); d3 == d1 {
-		return "", fmt.Errorf("seeds %d and %d gave the same digest %s: the seed does not reach the run", seed, seed+1, d1)
+	if r3 := run(seed+1, nil); r3.digest == r1.digest && r1.draws > 0 {
+		return r1, fmt.Errorf("seeds %d and %d gave the same digest %s, though the run drew %d random numbers: the seed does not reach the run", seed, seed+1, r1.digest, r1.draws)
 	}
-	return d1, nil
+	return r1, nil
 }
 
 // firstDifference shows the first line at which two traces differ, with

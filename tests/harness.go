@@ -134,6 +134,15 @@ func (t *T) Digest() string {
 	return strings.Join(ds, "+")
 }
 
+// draws is the number of random numbers the run's worlds drew.
+func (t *T) draws() int64 {
+	var n int64
+	for _, w := range t.worlds {
+		n += w.Draws()
+	}
+	return n
+}
+
 // finish turns a stopped world into a test failure, closes the worlds,
 // and writes the report.
 func (t *T) finish() {

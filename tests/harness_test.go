@@ -59,7 +59,7 @@ func TestRunTwiceOnNemesisScenario(t *testing.T) {
 func TestCompareRunsCatchesNondeterminism(t *testing.T) {
 	// A scenario whose node draws from the global random source: the kind
 	// of code the determinism contract forbids.
-	leaky := func(seed int64, trace io.Writer) string {
+	leaky := func(seed int64, trace io.Writer) runResult {
 		w := labrpc.NewWorld(labrpc.Config{Seed: seed, Nodes: 1, TraceTo: trace})
 		w.Start(0, func(env labrpc.Env) any {
 			env.After(time.Millisecond, func() { env.Logf("bad", "drew %d", rand.IntN(1000000)) })
@@ -67,7 +67,7 @@ func TestCompareRunsCatchesNondeterminism(t *testing.T) {
 		})
 		w.Sleep(time.Second)
 		w.Close()
-		return w.Digest()
+		return runResult{w.Digest(), w.Draws()}
 	}
 	_, err := compareRuns(1, leaky)
 	require.ErrorContains(t, err, "not deterministic")
@@ -75,29 +75,45 @@ func TestCompareRunsCatchesNondeterminism(t *testing.T) {
 	require.ErrorContains(t, err, "bad: drew")
 
 	// A scenario that ignores the seed.
-	deaf := func(seed int64, trace io.Writer) string {
+	deaf := func(seed int64, trace io.Writer) runResult {
 		w := labrpc.NewWorld(labrpc.Config{Seed: 42, Nodes: 1, TraceTo: trace})
 		w.Start(0, bootPinger)
 		w.Sleep(time.Second)
 		w.Close()
-		return w.Digest()
+		return runResult{w.Digest(), w.Draws()}
 	}
 	_, err = compareRuns(1, deaf)
 	require.ErrorContains(t, err, "the seed does not reach the run")
 
 	// And the real thing passes.
-	good := func(seed int64, trace io.Writer) string {
+	good := func(seed int64, trace io.Writer) runResult {
 		w := labrpc.NewWorld(labrpc.Config{Seed: seed, Nodes: 3, TraceTo: trace, Profile: labrpc.MustProfile("unreliable")})
 		for i := 0; i < 3; i++ {
 			w.Start(i, bootPinger)
 		}
 		w.Sleep(time.Second)
 		w.Close()
-		return w.Digest()
+		return runResult{w.Digest(), w.Draws()}
 	}
-	d, err := compareRuns(1, good)
+	r, err := compareRuns(1, good)
 	require.NoError(t, err)
-	require.Len(t, d, 16)
+	require.Len(t, r.digest, 16)
+
+	// A scripted run that draws no random number has nothing for the seed
+	// to change: the same digest for every seed is right.
+	scripted := func(seed int64, trace io.Writer) runResult {
+		w := labrpc.NewWorld(labrpc.Config{Seed: seed, Nodes: 1, TraceTo: trace})
+		w.Start(0, func(env labrpc.Env) any {
+			env.After(time.Millisecond, func() { env.Logf("tick", "at %v", env.Now()) })
+			return &pinger{env: env}
+		})
+		w.Sleep(time.Second)
+		w.Close()
+		return runResult{w.Digest(), w.Draws()}
+	}
+	r, err = compareRuns(1, scripted)
+	require.NoError(t, err)
+	require.Zero(t, r.draws)
 }
 
 func TestReplayCommandNamesPackageTestAndSeed(t *testing.T) {
