@@ -174,6 +174,9 @@ func TestReadIndexStaleLeader4E(t *testing.T) {
 		c := newCluster(t, n, clusterConfig{})
 		c.one(1, n, false)
 		old := c.checkOneLeader()
+		if _, ok, _ := c.readIndex(old); !ok {
+			c.fatalf("the leader n%d of a healthy cluster did not serve a ReadIndex read", old)
+		}
 
 		c.w.Note("the leader n%d is cut off, and is asked for a read", old)
 		c.disconnect(old)
@@ -229,7 +232,16 @@ func TestReadIndexLinearizable4E(t *testing.T) {
 		if !c.w.RunUntilDone(10 * time.Second) {
 			c.fatalf("the clients did not finish")
 		}
-		t.Logf("%d operations", h.Len())
+		reads := 0
+		for _, op := range h.Operations() {
+			if out, ok := op.Output.(regOutput); ok && !op.Input.(regInput).Write && !out.Failed {
+				reads++
+			}
+		}
+		t.Logf("%d operations, %d reads served", h.Len(), reads)
+		if reads < 10 {
+			c.fatalf("only %d reads were served through ReadIndex in 7s", reads)
+		}
 		tests.CheckLinearizable(t, regModel, h, 10*time.Second)
 	})
 }
