@@ -131,7 +131,7 @@ func (mp *MultiPaxos) onPromise(b Ballot, reply *PrepareLogReply) {
 		}
 		return
 	}
-	if reply.Snapshot != nil && reply.SnapshotIndex > mp.commitIndex {
+	if reply.SnapshotIndex > mp.commitIndex {
 		// The acceptor has compacted slots this candidate never learned:
 		// they are chosen, and the snapshot holds their effect.
 		mp.installSnapshot(reply.SnapshotIndex, reply.Snapshot)
