@@ -2,7 +2,7 @@
 
 GO ?= go
 
-.PHONY: test demo vet fmt-check unit determinism check-course check-mutants check bench browser
+.PHONY: test demo vet fmt-check unit determinism check-course check-mutants mutants check bench browser
 
 # The whole suite, as CI runs it: formatting, vet, every test, and the
 # skeleton check (each part's learner copy builds, and its tests fail in it).
@@ -36,6 +36,12 @@ check-course:
 # Every lab's mutants (the classic bugs) must be caught by its tests.
 check-mutants:
 	$(GO) run ./cmd/lab mutants --all
+
+# One lab's mutants, its tests over a few seeds: make mutants PKG=raft SEEDS=3
+PKG ?= kvsrv
+SEEDS ?= 1
+mutants:
+	$(GO) run ./cmd/lab mutants $(PKG) -- -seeds=$(SEEDS)
 
 # Everything, including the mutants: slower; run before a release.
 check: test check-mutants
