@@ -184,6 +184,7 @@ func (s *Swim) refute(inc uint64) {
 	// The new incarnation must be above the accused one: Alive(i)
 	// overrides Suspect(j) only if i > j.
 	s.incarnation = max(s.incarnation, inc) + 1
+	s.env.Logf("refute", "alive at inc %d", s.incarnation)
 	s.setState(s.members[s.me], Alive, s.incarnation)
 	s.queue.add(Update{Member: s.me, State: Alive, Incarnation: s.incarnation, From: s.me})
 	//lab:stub
