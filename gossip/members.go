@@ -51,9 +51,29 @@ func (s *Swim) setState(m *member, state State, incarnation uint64) {
 	from := m.state
 	m.state, m.incarnation, m.since = state, incarnation, s.env.Now()
 	s.env.Logf("member", "n%d %v→%v inc %d", m.id, from, state, incarnation)
+	if from == Suspect || state == Suspect || m.id == s.me {
+		s.logState()
+	}
 	if s.cfg.Notify != nil {
 		s.cfg.Notify(Event{At: s.env.Now(), Node: s.me, Member: m.id, From: from, To: state, Incarnation: incarnation})
 	}
+}
+
+// logState records how this member sees the group, on the trace topic the
+// space-time viewer colours lanes by: whether it suspects anyone, how many,
+// and its own incarnation.
+func (s *Swim) logState() {
+	suspects := 0
+	for _, m := range s.members {
+		if m != nil && m.state == Suspect {
+			suspects++
+		}
+	}
+	status := "calm"
+	if suspects > 0 {
+		status = "suspecting"
+	}
+	s.env.Logf("state", "status=%s suspects=%d incarnation=%d", status, suspects, s.incarnation)
 }
 
 // notify reports a member added to the table.

@@ -40,7 +40,7 @@ type PrepareLogReply struct {
 func (mp *MultiPaxos) becomeFollower() {
 	//lab:solution 5B
 	if mp.role != follower {
-		mp.env.Logf("follow", "promised %v", mp.promised)
+		mp.env.Logf("state", "role=follower ballot=%v", mp.promised)
 	}
 	mp.role = follower
 	mp.resetElectionTimer()
@@ -70,7 +70,7 @@ func (mp *MultiPaxos) campaign() {
 	mp.ballot = nextBallot(mp.promised, mp.me)
 	mp.promises, mp.adopted = 0, map[int]Entry{}
 	mp.resetElectionTimer() // if no majority answers in time, campaign again
-	mp.env.Logf("campaign", "ballot %v", mp.ballot)
+	mp.env.Logf("state", "role=candidate ballot=%v", mp.ballot)
 	args := &PrepareLogArgs{Ballot: mp.ballot, From: mp.commitIndex + 1}
 	b := mp.ballot
 	for _, p := range mp.peers {

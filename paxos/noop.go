@@ -20,6 +20,7 @@ package paxos
 func (mp *MultiPaxos) becomeLeader() {
 	//lab:solution 5B
 	mp.role = leader
+	mp.env.Logf("state", "role=leader ballot=%v", mp.ballot)
 	if mp.cancelElection != nil {
 		mp.cancelElection()
 		mp.cancelElection = nil

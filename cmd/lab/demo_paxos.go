@@ -167,7 +167,7 @@ func demoMultiPaxos(out io.Writer, w *labrpc.World, act1 string) error {
 			continue
 		}
 		if l.Kind == labrpc.KindNote || l.Kind == labrpc.KindCrash || l.Kind == labrpc.KindStart || l.Kind == labrpc.KindFault ||
-			l.Kind == labrpc.KindLog && !strings.HasPrefix(l.Text, "follow:") {
+			l.Kind == labrpc.KindLog && !strings.HasPrefix(l.Text, "state: role=follower") {
 			story = append(story, l)
 		}
 	}
