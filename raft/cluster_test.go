@@ -73,6 +73,10 @@ type cluster struct {
 	logs      map[logKey]logVal
 	nextFull  time.Duration
 	applyErrs int
+
+	// onCommand, if set, is called after peer i applies the command at
+	// index: the benchmarks time commits with it.
+	onCommand func(i, index int)
 }
 
 type logKey struct{ index, term int }
@@ -203,6 +207,9 @@ func (c *cluster) applyCommand(i int, m ApplyMsg) {
 		return
 	}
 	c.applied[i] = index
+	if c.onCommand != nil {
+		c.onCommand(i, index)
+	}
 	if c.cfg.snapEvery > 0 && index%c.cfg.snapEvery == 0 && c.peers[i] != nil {
 		c.snapshotAt[i] = index
 		c.peers[i].Snapshot(index, encodeSnapshot(index, c.prefix[index]))

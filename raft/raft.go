@@ -37,10 +37,14 @@ import (
 // timer is reset, so that split votes are rare and short (§5.2). The minimum
 // is three heartbeats, so a follower does not start an election because one
 // or two heartbeats were lost. The tests assume these values.
+//
+// batchWindow is the least time between two pipelined batches of entries to
+// one follower (replication.go, "Batching and pipelining").
 const (
 	heartbeatInterval  = 100 * time.Millisecond
 	electionTimeoutMin = 300 * time.Millisecond
 	electionTimeoutMax = 600 * time.Millisecond
+	batchWindow        = 10 * time.Millisecond
 )
 
 // ApplyMsg is what a peer hands its service through apply, in log order.
@@ -95,16 +99,23 @@ type Raft struct {
 	// Volatile state on leaders, reinitialised by becomeLeader.
 	nextIndex  []int
 	matchIndex []int
-	// inflight[p]: until when the last batch of entries (or snapshot) sent
-	// to p counts as on its way. Until then heartbeats to p carry no entries,
-	// so that no entry is sent twice over a healthy link; after it, they send
-	// the entries again, in case the batch was lost or is held up.
-	inflight []time.Duration
+	// The batches of entries on their way to each follower (replication.go,
+	// "Batching and pipelining"). sentIndex[p] is the last index sent to p
+	// in a batch (or snapshot) not yet answered, 0 if none; sentAt[p] is
+	// when the last batch went. A batch counts as on its way for a heartbeat
+	// interval: after that it is sent again, in case it was lost or is held
+	// up. replicating[p]: p answered with success since it last refused an
+	// AppendEntries or a batch to it was lost, so batches to it are
+	// pipelined; otherwise it is probed with one batch at a time.
+	sentIndex   []int
+	sentAt      []time.Duration
+	replicating []bool
 
 	// Timers: cancel functions of the pending ones (nil if none).
 	cancelElection  func()
 	cancelHeartbeat func()
-	replicateQueued bool // a replicate is scheduled to batch new entries
+	replicateQueued bool   // a replicate is scheduled to batch new entries
+	batchQueued     []bool // leader: a batch to p waits for its window
 
 	// Part 4E.
 	lastLeaderContact time.Duration   // when a current leader last reached us
@@ -257,7 +268,10 @@ func (rf *Raft) becomeLeader() {
 	n := len(rf.peers)
 	rf.nextIndex = make([]int, n)
 	rf.matchIndex = make([]int, n)
-	rf.inflight = make([]time.Duration, n)
+	rf.sentIndex = make([]int, n)
+	rf.sentAt = make([]time.Duration, n)
+	rf.replicating = make([]bool, n)
+	rf.batchQueued = make([]bool, n)
 	rf.ackedAt = make([]time.Duration, n)
 	rf.heardAt = make([]time.Duration, n)
 	for p := range rf.peers {

@@ -104,7 +104,8 @@ func (rf *Raft) sendInstallSnapshot(p int) {
 		LastIncludedTerm:  rf.log.term(rf.log.firstIndex()),
 		Data:              rf.snapshot,
 	}
-	rf.inflight[p] = rf.env.Now() + heartbeatInterval
+	rf.sentIndex[p], rf.sentAt[p] = args.LastIncludedIndex, rf.env.Now()
+	rf.replicating[p] = false // no pipelined batch before the snapshot is in
 	reply := &InstallSnapshotReply{}
 	sent := rf.env.Now()
 	rf.env.Call(p, "Raft.InstallSnapshot", args, reply, func(ok bool) {
@@ -115,8 +116,8 @@ func (rf *Raft) sendInstallSnapshot(p int) {
 		if rf.role != leader || rf.currentTerm != args.Term {
 			return
 		}
-		rf.inflight[p] = 0
 		if !ok {
+			rf.batchesLost(p)
 			return
 		}
 		rf.peerAcknowledged(p, sent)
@@ -125,10 +126,9 @@ func (rf *Raft) sendInstallSnapshot(p int) {
 			rf.advanceCommitIndex()
 		}
 		rf.nextIndex[p] = max(rf.nextIndex[p], args.LastIncludedIndex+1)
+		rf.replicating[p] = true
 		rf.transferProgress(p)
-		if rf.nextIndex[p] <= rf.log.lastIndex() {
-			rf.sendAppendEntries(p)
-		}
+		rf.replicateTo(p)
 	})
 	//lab:stub
 	// TODO(4D): send InstallSnapshot with the leader's snapshot; on the

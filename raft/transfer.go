@@ -43,7 +43,7 @@ func (rf *Raft) TransferLeadership(target int) bool {
 	})
 	rf.transferProgress(target)
 	if !rf.timeoutNowSent {
-		rf.inflight[target] = 0 // send what the target lacks now: the transfer waits for it
+		rf.batchesLost(target) // send what the target lacks now: the transfer waits for it
 		rf.sendAppendEntries(target)
 	}
 	return true
