@@ -76,6 +76,12 @@ const (
 
 func (r role) String() string { return [...]string{"follower", "candidate", "leader"}[r] }
 
+// logState records the peer's term and role at every transition, on the
+// trace topic the space-time viewer colours each peer's lane by.
+func (rf *Raft) logState() {
+	rf.env.Logf("state", "term=%d role=%s", rf.currentTerm, rf.role)
+}
+
 // A Raft is one peer. Field names are Figure 2's.
 type Raft struct {
 	env       labrpc.Env
@@ -211,6 +217,7 @@ func quorum(n int) int { return n/2 + 1 }
 // that messages from a stale term do not postpone elections.
 func (rf *Raft) becomeFollower(term int) {
 	//lab:solution 4A
+	changed := rf.role != follower || term > rf.currentTerm
 	if term > rf.currentTerm {
 		rf.currentTerm = term
 		rf.votedFor = -1
@@ -225,6 +232,9 @@ func (rf *Raft) becomeFollower(term int) {
 		rf.abandonLeaderWork()
 	}
 	rf.role = follower
+	if changed {
+		rf.logState()
+	}
 	if rf.cancelElection == nil {
 		rf.resetElectionTimer()
 	}
@@ -246,6 +256,7 @@ func (rf *Raft) becomeCandidate(leadershipTransfer bool) {
 	rf.votedFor = rf.me
 	rf.persist()
 	rf.resetElectionTimer()
+	rf.logState()
 	rf.env.Logf("elect", "candidate t%d, log %d/t%d", rf.currentTerm, rf.log.lastIndex(), rf.log.lastTerm())
 	rf.requestVotes(leadershipTransfer)
 	//lab:stub
@@ -279,6 +290,7 @@ func (rf *Raft) becomeLeader() {
 		rf.heardAt[p] = rf.env.Now() // CheckQuorum (4E) gives a new leader a full period
 	}
 	rf.matchIndex[rf.me] = rf.log.lastIndex()
+	rf.logState()
 	rf.env.Logf("elect", "leader t%d, log %d/t%d", rf.currentTerm, rf.log.lastIndex(), rf.log.lastTerm())
 	rf.heartbeat()
 	//lab:stub

@@ -264,6 +264,9 @@ func storyLines(lines []labrpc.Line) []labrpc.Line {
 	for _, l := range lines {
 		switch l.Kind {
 		case labrpc.KindLog:
+			if strings.HasPrefix(l.Text, "state: ") {
+				continue // for the viewer's colours; the elect lines tell it here
+			}
 			if prev := len(keep) - 1; prev >= 0 && isApply(l) && isApply(keep[prev]) && keep[prev].Node == l.Node && keep[prev].Step == l.Step {
 				keep[prev].Text = joinApplies(keep[prev].Text, l.Text)
 				continue
