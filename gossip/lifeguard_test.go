@@ -192,14 +192,24 @@ func TestHealthRecovers3C(t *testing.T) {
 		g.startAll()
 		w.Sleep(20 * time.Second)
 		slowMember(w, n, victim, slowLo, slowHi)
-		peak := 0
-		w.WaitUntil(func() bool { peak = max(peak, g.member(victim).Health()); return false }, 100*time.Millisecond, 2*time.Minute)
-		require.GreaterOrEqual(t, peak, cfg.AwarenessMax/2, "the slow member's health score peaked at %d", peak)
-		for id := 0; id < n; id++ {
-			if id != victim {
-				require.LessOrEqual(t, g.member(id).Health(), 2, "healthy n%d has health score %d", id, g.member(id).Health())
+		// Sample every member's score while the victim is slow. A healthy
+		// member may be marked down now and then (a ping-req through the slow
+		// member misses its nack, §IV.A of the Lifeguard paper), but on
+		// average the healthy stay near 0 while the slow one climbs.
+		peak, samples, healthySum := 0, 0, 0
+		w.WaitUntil(func() bool {
+			peak = max(peak, g.member(victim).Health())
+			for id := 0; id < n; id++ {
+				if id != victim {
+					healthySum += g.member(id).Health()
+				}
 			}
-		}
+			samples++
+			return false
+		}, 100*time.Millisecond, 2*time.Minute)
+		require.GreaterOrEqual(t, peak, cfg.AwarenessMax/2, "the slow member's health score peaked at %d", peak)
+		healthyMean := float64(healthySum) / float64(samples*(n-1))
+		require.LessOrEqual(t, healthyMean, 0.5, "the healthy members' mean health score while n%d was slow", victim)
 		for from := 0; from < n; from++ {
 			if from != victim {
 				w.SetLinkDelay(from, victim, time.Millisecond, 5*time.Millisecond)
