@@ -23,8 +23,8 @@ func TestRunUsageErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"run"}, "lab run: give one protocol, like 'lab run kvsrv'; the protocols are gossip, kvsrv"},
-		{[]string{"run", "kvsvr"}, `lab run: no runner for "kvsvr" (did you mean "kvsrv"?); the protocols are gossip, kvsrv`},
+		{[]string{"run"}, "lab run: give one protocol, like 'lab run kvsrv'; the protocols are gossip, kvsrv, paxos, raft"},
+		{[]string{"run", "kvsvr"}, `lab run: no runner for "kvsvr" (did you mean "kvsrv"?); the protocols are gossip, kvsrv, paxos, raft`},
 		{[]string{"run", "kvsrv", "--nodes", "3"}, "lab run: kvsrv runs with 1 node(s), not --nodes 3"},
 		{[]string{"run", "kvsrv", "--for", "0s"}, "lab run: --for must be positive"},
 		{[]string{"run", "kvsrv", "--faults", "unreliabel"}, `lab run: --faults: no network profile "unreliabel" (did you mean "unreliable"?); the profiles are reliable, unreliable, reorder, duplicating, lossy, slow-dead, wan`},

@@ -1,11 +1,6 @@
 package replog
 
 import (
-	"encoding/binary"
-	"fmt"
-	"hash/fnv"
-	"reflect"
-	"strconv"
 	"time"
 
 	"protolab/labrpc"
@@ -27,15 +22,9 @@ type Cluster struct {
 	n         int
 	snapEvery int
 
-	peers     []Peer // the running incarnation of each node; nil while it boots or is down
-	connected []bool // as the test set it with Connect/Disconnect
-	applied   []int  // applied[i]: the last index node i's current incarnation applied
-	snapshots []int  // snapshots[i]: how many snapshots node i's services were handed
-
-	committed []any    // committed[k]: the command applied at index k (index 0 unused)
-	appliedBy []int    // appliedBy[k]: the peer that applied index k first
-	prefix    []uint64 // prefix[k]: a hash of the commands at indexes 1..k
-	err       error    // the first violation, reported by the world's check
+	peers     []Peer   // the running incarnation of each node; nil while it boots or is down
+	connected []bool   // as the test set it with Connect/Disconnect
+	check     *Checker // what each peer applied, and the first violation, reported by the world's check
 }
 
 // NewCluster starts n peers of engine e on a network with the given profile.
@@ -49,14 +38,10 @@ func newCluster(t *tests.T, e Engine, n int, profile labrpc.Profile, snapEvery i
 		t: t, e: e, n: n, snapEvery: snapEvery,
 		peers:     make([]Peer, n),
 		connected: make([]bool, n),
-		applied:   make([]int, n),
-		snapshots: make([]int, n),
-		committed: []any{nil},
-		appliedBy: []int{-1},
-		prefix:    []uint64{0},
+		check:     NewChecker(e.Name, n),
 	}
 	c.w = t.NewWorld(labrpc.Config{Nodes: n, Profile: profile})
-	c.w.Check(func() error { return c.err })
+	c.w.Check(c.check.Err)
 	for i := 0; i < n; i++ {
 		c.StartNode(i)
 	}
@@ -75,19 +60,14 @@ func (c *Cluster) Peer(i int) Peer {
 }
 
 // Applied is the last index node i's current incarnation has applied.
-func (c *Cluster) Applied(i int) int { return c.applied[i] }
+func (c *Cluster) Applied(i int) int { return c.check.Applied(i) }
 
 // CommandAt is the command committed at index, or nil if no peer has
 // applied it yet.
-func (c *Cluster) CommandAt(index int) any {
-	if index < len(c.committed) {
-		return c.committed[index]
-	}
-	return nil
-}
+func (c *Cluster) CommandAt(index int) any { return c.check.CommandAt(index) }
 
 // LastCommitted is the highest index any peer has applied.
-func (c *Cluster) LastCommitted() int { return len(c.committed) - 1 }
+func (c *Cluster) LastCommitted() int { return c.check.LastCommitted() }
 
 // boot is node i's boot function: a fresh peer of the engine, with a fresh
 // service on top (a new incarnation rebuilds its state from the snapshot the
@@ -95,7 +75,7 @@ func (c *Cluster) LastCommitted() int { return len(c.committed) - 1 }
 func (c *Cluster) boot(i int) labrpc.Boot {
 	return func(env labrpc.Env) any {
 		c.peers[i] = nil
-		c.applied[i] = 0
+		c.check.Boot(i)
 		p := c.e.Boot(env, env.Persister(), func(m Msg) { c.onApply(i, m) })
 		c.peers[i] = p
 		return p
@@ -139,130 +119,12 @@ func (c *Cluster) Fatalf(format string, args ...any) {
 	c.t.Fatalf("%s: "+format, append([]any{c.e.Name}, args...)...)
 }
 
-// The service.
-
-func (c *Cluster) fail(format string, args ...any) {
-	if c.err == nil {
-		c.err = fmt.Errorf("%s: "+format, append([]any{c.e.Name}, args...)...)
-	}
-}
+// The service: the checker, which snapshots every snapEvery indexes.
 
 func (c *Cluster) onApply(i int, m Msg) {
-	switch {
-	case m.CommandValid && m.SnapshotValid:
-		c.fail("n%d applied a message with both CommandValid and SnapshotValid: %+v", i, m)
-	case m.CommandValid:
-		c.applyCommand(i, m)
-	case m.SnapshotValid:
-		c.applySnapshot(i, m)
-	default:
-		c.fail("n%d applied a message with neither CommandValid nor SnapshotValid: %+v", i, m)
+	if c.check.Apply(i, m) && m.CommandValid && c.snapEvery > 0 && m.CommandIndex%c.snapEvery == 0 && c.peers[i] != nil {
+		c.peers[i].Snapshot(m.CommandIndex, c.check.State(m.CommandIndex))
 	}
-}
-
-func (c *Cluster) applyCommand(i int, m Msg) {
-	index := m.CommandIndex
-	if index != c.applied[i]+1 {
-		what := "a gap"
-		if index <= c.applied[i] {
-			what = "a repeat"
-		}
-		c.fail("n%d applied index %d right after index %d (%s): a peer applies every index once, in order", i, index, c.applied[i], what)
-		return
-	}
-	switch {
-	case index < len(c.committed):
-		if !sameCommand(c.committed[index], m.Command) {
-			c.fail("n%d applied %s at index %d, but n%d applied %s there: two commands committed at one index (state-machine safety: Raft §5.4.3; Paxos Made Simple §3)",
-				i, show(m.Command), index, c.appliedBy[index], show(c.committed[index]))
-			return
-		}
-	default: // index == len(c.committed), since index-1 was applied before
-		c.committed = append(c.committed, m.Command)
-		c.appliedBy = append(c.appliedBy, i)
-		c.prefix = append(c.prefix, extendHash(c.prefix[index-1], m.Command))
-	}
-	c.applied[i] = index
-	if c.snapEvery > 0 && index%c.snapEvery == 0 && c.peers[i] != nil {
-		c.peers[i].Snapshot(index, encodeSnapshot(index, c.prefix[index]))
-	}
-}
-
-func (c *Cluster) applySnapshot(i int, m Msg) {
-	index, hash, err := decodeSnapshot(m.Snapshot)
-	switch {
-	case err != nil:
-		c.fail("n%d applied a snapshot through index %d whose data is not the service's (%v): was the snapshot lost or not kept?", i, m.SnapshotIndex, err)
-		return
-	case index != m.SnapshotIndex:
-		c.fail("n%d applied a snapshot labelled index %d that the service took at index %d", i, m.SnapshotIndex, index)
-		return
-	case index < c.applied[i]:
-		c.fail("n%d applied a snapshot through index %d after it had applied index %d: its state would go back", i, index, c.applied[i])
-		return
-	case index >= len(c.committed) || hash != c.prefix[index]:
-		c.fail("n%d applied a snapshot through index %d whose state is not that of the commands committed at 1..%d", i, index, index)
-		return
-	}
-	c.applied[i] = index
-	c.snapshots[i]++
-}
-
-// The service's snapshot: the index it covers and the hash of the commands
-// up to it, which is enough to check that a restored state is the right one.
-
-func encodeSnapshot(index int, hash uint64) []byte {
-	b := make([]byte, 16)
-	binary.BigEndian.PutUint64(b, uint64(index))
-	binary.BigEndian.PutUint64(b[8:], hash)
-	return b
-}
-
-func decodeSnapshot(b []byte) (index int, hash uint64, err error) {
-	if len(b) != 16 {
-		return 0, 0, fmt.Errorf("%d bytes, not 16", len(b))
-	}
-	return int(binary.BigEndian.Uint64(b)), binary.BigEndian.Uint64(b[8:]), nil
-}
-
-func extendHash(h uint64, cmd any) uint64 {
-	f := fnv.New64a()
-	var b [8]byte
-	binary.BigEndian.PutUint64(b[:], h)
-	f.Write(b[:])
-	fmt.Fprintf(f, "%T:%v", cmd, cmd)
-	return f.Sum64()
-}
-
-func sameCommand(a, b any) bool {
-	if a == nil || b == nil {
-		return a == nil && b == nil
-	}
-	if reflect.TypeOf(a) != reflect.TypeOf(b) {
-		return false
-	}
-	if reflect.TypeOf(a).Comparable() {
-		return a == b
-	}
-	return reflect.DeepEqual(a, b)
-}
-
-// show prints a command briefly.
-func show(cmd any) string {
-	switch v := cmd.(type) {
-	case int:
-		return strconv.Itoa(v)
-	case string:
-		if len(v) > 24 {
-			return fmt.Sprintf("%q…(%d bytes)", v[:16], len(v))
-		}
-		return strconv.Quote(v)
-	}
-	s := fmt.Sprintf("%T%+v", cmd, cmd)
-	if len(s) > 40 {
-		s = s[:36] + "…"
-	}
-	return s
 }
 
 // What scenarios are made of, after MIT 6.5840's Raft tester.
@@ -303,14 +165,11 @@ func (c *Cluster) CheckOneLeader() int {
 func (c *Cluster) NCommitted(index int) (int, any) {
 	count := 0
 	for i := 0; i < c.n; i++ {
-		if c.peers[i] != nil && c.applied[i] >= index {
+		if c.peers[i] != nil && c.check.Applied(i) >= index {
 			count++
 		}
 	}
-	if index < len(c.committed) {
-		return count, c.committed[index]
-	}
-	return count, nil
+	return count, c.check.CommandAt(index)
 }
 
 // one submits cmd until it commits at the index Start gave, on at least

@@ -283,7 +283,7 @@ func TestUnreliableChurn(t *testing.T, e Engine) {
 				c.Fatalf("n%d is still down after the nemesis", i)
 			}
 		}
-		t.Logf("%d commands started on a leader; %d indexes committed during the churn", submitted, len(c.committed)-1)
+		t.Logf("%d commands started on a leader; %d indexes committed during the churn", submitted, c.LastCommitted())
 		c.One(99, n, true)
 	})
 }
@@ -309,11 +309,11 @@ func TestSnapshots(t *testing.T, e Engine) {
 		for k := 0; k < 5*every; k++ {
 			c.One(100+k, n-1, true)
 		}
-		before := c.snapshots[lagger]
+		before := c.check.snapshots[lagger]
 		c.Connect(lagger)
 		index := c.One(200, n, true)
 		c.Wait(index, n)
-		if c.snapshots[lagger] == before {
+		if c.check.snapshots[lagger] == before {
 			c.Fatalf("n%d caught up without a snapshot, though the others had compacted the slots it missed", lagger)
 		}
 
@@ -322,7 +322,7 @@ func TestSnapshots(t *testing.T, e Engine) {
 			c.Restart(i)
 		}
 		for i := 0; i < n; i++ {
-			if c.applied[i] == 0 {
+			if c.Applied(i) == 0 {
 				c.Fatalf("n%d restarted without handing its snapshot to the service", i)
 			}
 		}
@@ -331,7 +331,7 @@ func TestSnapshots(t *testing.T, e Engine) {
 		}
 		for i := 0; i < n; i++ {
 			if size := c.w.Persister(i).StateSize(); size > 8000 {
-				c.Fatalf("n%d's stable state is %d bytes after %d commands with a snapshot every %d: is the log cut at each snapshot?", i, size, len(c.committed)-1, every)
+				c.Fatalf("n%d's stable state is %d bytes after %d commands with a snapshot every %d: is the log cut at each snapshot?", i, size, c.LastCommitted(), every)
 			}
 		}
 	})
