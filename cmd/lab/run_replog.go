@@ -20,7 +20,7 @@ func init() {
 		summary string
 	}{
 		{raftEngine, "lab 4: a client submits commands to the leader; every peer must apply the same log"},
-		{multiPaxosEngine, "lab 5B: the same workload and checks on Multi-Paxos, one replicated log"},
+		{multiPaxosEngine, "lab 5B: Multi-Paxos, with the same client and checks as raft; every peer must apply the same log"},
 	} {
 		registerRunner(runner{
 			name:     e.engine.Name,
@@ -63,8 +63,9 @@ const (
 
 // A command the client submitted.
 type replogCommand struct {
-	arrived, tried time.Duration
-	committed      bool
+	arrived   time.Duration // when the client had it to submit
+	tried     time.Duration // when a leader last took it (0: none yet)
+	committed bool          // some peer has applied it
 }
 
 // runReplog offers r.Load commands per second (Poisson arrivals) to whoever
@@ -161,7 +162,8 @@ func runReplog(r *simRun, e replog.Engine) error {
 	var order []int // the commands not yet seen committed, in arrival order
 	w.Go("client", func() {
 		// Commands arrive at random; one that arrives while no peer leads
-		// waits, with those after it, until one does.
+		// waits, with those after it, until one does (or the retries take
+		// it over, once the workload ends).
 		next := w.Now()
 		for cmd := 1; ; cmd++ {
 			next += expGap(rng, gap)
@@ -171,9 +173,10 @@ func runReplog(r *simRun, e replog.Engine) error {
 			if w.Now() >= end {
 				return
 			}
-			commands[cmd] = &replogCommand{arrived: next}
+			c := &replogCommand{arrived: next}
+			commands[cmd] = c
 			order = append(order, cmd)
-			for !submit(cmd) {
+			for c.tried == 0 && w.Now() < end && !submit(cmd) {
 				w.Sleep(10 * time.Millisecond)
 			}
 		}
@@ -187,7 +190,7 @@ func runReplog(r *simRun, e replog.Engine) error {
 					continue
 				}
 				kept = append(kept, cmd)
-				if c.tried > 0 && w.Now()-c.tried >= replogRetry {
+				if w.Now()-max(c.tried, c.arrived) >= replogRetry {
 					submit(cmd)
 				}
 			}
