@@ -1,16 +1,13 @@
 package raft
 
 import (
-	"encoding/binary"
 	"fmt"
-	"hash/fnv"
-	"reflect"
 	"slices"
-	"strconv"
 	"time"
 
 	"protolab/labrpc"
 	"protolab/tests"
+	"protolab/tests/replog"
 )
 
 // The cluster is the Raft tests' harness: it starts n peers in a simulated
@@ -192,15 +189,15 @@ func (c *cluster) applyCommand(i int, m ApplyMsg) {
 	}
 	switch {
 	case index < len(c.committed):
-		if !sameCommand(c.committed[index], m.Command) {
+		if !replog.SameCommand(c.committed[index], m.Command) {
 			c.w.Fail(fmt.Errorf("n%d and n%d applied different commands at index %d: %s and %s (state-machine safety, §5.4.3)",
-				c.appliedBy[index], i, index, show(c.committed[index]), show(m.Command)))
+				c.appliedBy[index], i, index, replog.Show(c.committed[index]), replog.Show(m.Command)))
 			return
 		}
 	case index == len(c.committed):
 		c.committed = append(c.committed, m.Command)
 		c.appliedBy = append(c.appliedBy, i)
-		c.prefix = append(c.prefix, extendHash(c.prefix[index-1], m.Command))
+		c.prefix = append(c.prefix, replog.ExtendHash(c.prefix[index-1], m.Command))
 	default:
 		// Unreachable if the peer applied index-1 first; kept for clarity.
 		c.w.Fail(fmt.Errorf("n%d applied index %d, but no peer has applied index %d", i, index, index-1))
@@ -212,12 +209,12 @@ func (c *cluster) applyCommand(i int, m ApplyMsg) {
 	}
 	if c.cfg.snapEvery > 0 && index%c.cfg.snapEvery == 0 && c.peers[i] != nil {
 		c.snapshotAt[i] = index
-		c.peers[i].Snapshot(index, encodeSnapshot(index, c.prefix[index]))
+		c.peers[i].Snapshot(index, replog.EncodeSnapshot(index, c.prefix[index]))
 	}
 }
 
 func (c *cluster) applySnapshot(i int, m ApplyMsg) {
-	index, hash, err := decodeSnapshot(m.Snapshot)
+	index, hash, err := replog.DecodeSnapshot(m.Snapshot)
 	switch {
 	case err != nil:
 		c.w.Fail(fmt.Errorf("n%d applied a snapshot through index %d whose data is not the service's (%v): was the snapshot lost or not kept (§7)?", i, m.SnapshotIndex, err))
@@ -236,65 +233,6 @@ func (c *cluster) applySnapshot(i int, m ApplyMsg) {
 	c.snapshotAt[i] = max(c.snapshotAt[i], index)
 	if !c.booting[i] {
 		c.installed++
-	}
-}
-
-// The snapshot the service takes: the index it covers and the hash of the
-// commands up to it, enough to check that a restored state is the right one.
-
-func encodeSnapshot(index int, hash uint64) []byte {
-	b := make([]byte, 16)
-	binary.BigEndian.PutUint64(b, uint64(index))
-	binary.BigEndian.PutUint64(b[8:], hash)
-	return b
-}
-
-func decodeSnapshot(b []byte) (index int, hash uint64, err error) {
-	if len(b) != 16 {
-		return 0, 0, fmt.Errorf("%d bytes, not 16", len(b))
-	}
-	return int(binary.BigEndian.Uint64(b)), binary.BigEndian.Uint64(b[8:]), nil
-}
-
-func extendHash(h uint64, cmd any) uint64 {
-	f := fnv.New64a()
-	var b [8]byte
-	binary.BigEndian.PutUint64(b[:], h)
-	f.Write(b[:])
-	f.Write([]byte(show(cmd)))
-	return f.Sum64()
-}
-
-func sameCommand(a, b any) bool {
-	if a == nil || b == nil {
-		return a == nil && b == nil
-	}
-	ta := reflect.TypeOf(a)
-	if ta != reflect.TypeOf(b) {
-		return false
-	}
-	if ta.Comparable() {
-		return a == b
-	}
-	return reflect.DeepEqual(a, b)
-}
-
-// show prints a command briefly (a 5000-byte string would flood a report).
-func show(cmd any) string {
-	switch v := cmd.(type) {
-	case int:
-		return strconv.Itoa(v)
-	case string:
-		if len(v) > 24 {
-			return fmt.Sprintf("%q…(%d bytes)", v[:16], len(v))
-		}
-		return strconv.Quote(v)
-	default:
-		s := fmt.Sprintf("%v", cmd)
-		if len(s) > 40 {
-			s = s[:32] + "…"
-		}
-		return s
 	}
 }
 
@@ -347,9 +285,9 @@ func (c *cluster) checkLeader(i int, rf *Raft, term int) error {
 			i, term, rf.log.lastIndex(), last)
 	}
 	for k := rf.log.firstIndex() + 1; k <= last; k++ {
-		if e := rf.log.entry(k); !sameCommand(e.Command, c.committed[k]) {
+		if e := rf.log.entry(k); !replog.SameCommand(e.Command, c.committed[k]) {
 			return fmt.Errorf("n%d became leader of term %d with %s at index %d, but %s is committed there (leader completeness, §5.4; check the up-to-date rule of §5.4.1)",
-				i, term, show(e.Command), k, show(c.committed[k]))
+				i, term, replog.Show(e.Command), k, replog.Show(c.committed[k]))
 		}
 	}
 	return nil
@@ -365,9 +303,9 @@ func (c *cluster) checkEntry(i int, rf *Raft, k int) error {
 		c.logs[key] = logVal{cmd: e.Command, prevTerm: prevTerm, peer: i}
 		return nil
 	}
-	if !sameCommand(v.cmd, e.Command) {
+	if !replog.SameCommand(v.cmd, e.Command) {
 		return fmt.Errorf("n%d and n%d both hold an entry of term %d at index %d, but with different commands, %s and %s (log matching, §5.3)",
-			v.peer, i, e.Term, k, show(v.cmd), show(e.Command))
+			v.peer, i, e.Term, k, replog.Show(v.cmd), replog.Show(e.Command))
 	}
 	if v.prevTerm != prevTerm {
 		return fmt.Errorf("n%d and n%d both hold an entry of term %d at index %d, but the entries before it have terms %d and %d (log matching, §5.3)",
@@ -476,17 +414,17 @@ func (c *cluster) one(cmd any, expected int, retry bool) int {
 		}
 		until := c.w.Now() + 2*time.Second
 		for c.w.Now() < until {
-			if n, got := c.nCommitted(index); n > 0 && n >= expected && sameCommand(got, cmd) {
+			if n, got := c.nCommitted(index); n > 0 && n >= expected && replog.SameCommand(got, cmd) {
 				return index
 			}
 			c.w.Sleep(20 * time.Millisecond)
 		}
 		if !retry {
 			n, got := c.nCommitted(index)
-			c.fatalf("one(%s): %d of the %d expected peers applied index %d within 2s (it holds %s)", show(cmd), n, expected, index, show(got))
+			c.fatalf("one(%s): %d of the %d expected peers applied index %d within 2s (it holds %s)", replog.Show(cmd), n, expected, index, replog.Show(got))
 		}
 	}
-	c.fatalf("one(%s): no agreement within 10s", show(cmd))
+	c.fatalf("one(%s): no agreement within 10s", replog.Show(cmd))
 	return -1
 }
 

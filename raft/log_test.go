@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"protolab/tests"
+	"protolab/tests/replog"
 )
 
 // Part 4B: log replication (§5.3) and commitment (§5.4).
@@ -232,7 +233,7 @@ func TestConcurrentStarts4B(t *testing.T) {
 					break
 				}
 				if cmd != 100+i {
-					c.fatalf("index %d holds %s; Start(%d) returned that index", index, show(cmd), 100+i)
+					c.fatalf("index %d holds %s; Start(%d) returned that index", index, replog.Show(cmd), 100+i)
 				}
 			}
 			if stillLeader && !c.leaderMoved(term) {
@@ -445,7 +446,7 @@ func TestRPCCount4B(t *testing.T) {
 					break
 				}
 				if cmd != cmds[i-1] {
-					c.fatalf("index %d holds %s; expected %d", start+i, show(cmd), cmds[i-1])
+					c.fatalf("index %d holds %s; expected %d", start+i, replog.Show(cmd), cmds[i-1])
 				}
 			}
 			if failed || c.leaderMoved(term) {
@@ -564,7 +565,7 @@ func TestAppendEntriesRules4B(t *testing.T) {
 		}
 		expectApplied(4, "leaderCommit 4 and entry 4 from this leader")
 		if c.committed[4] != 16 {
-			c.fatalf("index 4 holds %s after the leader of term 3 sent 16", show(c.committed[4]))
+			c.fatalf("index 4 holds %s after the leader of term 3 sent 16", replog.Show(c.committed[4]))
 		}
 		if r := ae(3, 5, 2, nil, 4); r.Success {
 			c.fatalf("n0 still has the entry of term 2 at index 5: an entry that conflicts deletes it and all that follow (Figure 2, AppendEntries step 3)")
@@ -661,7 +662,7 @@ func TestFigure8Scenario4B(t *testing.T) {
 		c.connect(s5)
 		c.one(4, 3, true)
 		if cmd := c.committed[2]; cmd != 3 {
-			c.fatalf("index 2 holds %s; the leader of the later term had 3 there", show(cmd))
+			c.fatalf("index 2 holds %s; the leader of the later term had 3 there", replog.Show(cmd))
 		}
 
 		c.w.Note("everyone is back")

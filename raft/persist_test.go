@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"protolab/tests"
+	"protolab/tests/replog"
 )
 
 // Part 4C: persistence. A crashed peer comes back from its Persister with the
@@ -226,13 +227,13 @@ func (c *cluster) startUntilCommitted(cmd any, expected int) int {
 			continue
 		}
 		for until := c.w.Now() + 2*time.Second; c.w.Now() < until; {
-			if n, got := c.nCommitted(index); n >= expected && sameCommand(got, cmd) {
+			if n, got := c.nCommitted(index); n >= expected && replog.SameCommand(got, cmd) {
 				return index
 			}
 			c.w.Sleep(20 * time.Millisecond)
 		}
 	}
-	c.w.Fail(fmt.Errorf("a client's command %s did not commit within 10s", show(cmd)))
+	c.w.Fail(fmt.Errorf("a client's command %s did not commit within 10s", replog.Show(cmd)))
 	return -1
 }
 

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"protolab/tests"
+	"protolab/tests/replog"
 )
 
 // Part 4D: log compaction with snapshots (§7). The cluster's service takes a
@@ -205,11 +206,11 @@ func TestInstallSnapshotRules4D(t *testing.T) {
 		for k, e := range entries {
 			c.committed = append(c.committed, e.Command)
 			c.appliedBy = append(c.appliedBy, 1)
-			c.prefix = append(c.prefix, extendHash(c.prefix[k], e.Command))
+			c.prefix = append(c.prefix, replog.ExtendHash(c.prefix[k], e.Command))
 		}
 		snap := func(term, index, lastTerm int) InstallSnapshotReply {
 			var reply InstallSnapshotReply
-			args := InstallSnapshotArgs{Term: term, LeaderId: 1, LastIncludedIndex: index, LastIncludedTerm: lastTerm, Data: encodeSnapshot(index, c.prefix[index])}
+			args := InstallSnapshotArgs{Term: term, LeaderId: 1, LastIncludedIndex: index, LastIncludedTerm: lastTerm, Data: replog.EncodeSnapshot(index, c.prefix[index])}
 			if !f.cl.Call(0, "Raft.InstallSnapshot", &args, &reply) {
 				c.fatalf("InstallSnapshot to n0 got no reply")
 			}

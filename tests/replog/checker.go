@@ -68,7 +68,7 @@ func (k *Checker) CommandAt(index int) any {
 // State is the service's state after index: what it hands the engine's
 // Snapshot (the index, and a hash of the commands up to it, which is enough
 // to check that a restored state is the right one).
-func (k *Checker) State(index int) []byte { return encodeSnapshot(index, k.prefix[index]) }
+func (k *Checker) State(index int) []byte { return EncodeSnapshot(index, k.prefix[index]) }
 
 // Apply records that node i applied m, and reports whether that kept the
 // invariants.
@@ -104,22 +104,22 @@ func (k *Checker) applyCommand(i int, m Msg) bool {
 	}
 	switch {
 	case index < len(k.committed):
-		if !sameCommand(k.committed[index], m.Command) {
+		if !SameCommand(k.committed[index], m.Command) {
 			k.fail("n%d applied %s at index %d, but n%d applied %s there: two commands committed at one index (state-machine safety: Raft §5.4.3; Paxos Made Simple §3)",
-				i, show(m.Command), index, k.appliedBy[index], show(k.committed[index]))
+				i, Show(m.Command), index, k.appliedBy[index], Show(k.committed[index]))
 			return false
 		}
 	default: // index == len(k.committed), since index-1 was applied before
 		k.committed = append(k.committed, m.Command)
 		k.appliedBy = append(k.appliedBy, i)
-		k.prefix = append(k.prefix, extendHash(k.prefix[index-1], m.Command))
+		k.prefix = append(k.prefix, ExtendHash(k.prefix[index-1], m.Command))
 	}
 	k.applied[i] = index
 	return true
 }
 
 func (k *Checker) applySnapshot(i int, m Msg) bool {
-	index, hash, err := decodeSnapshot(m.Snapshot)
+	index, hash, err := DecodeSnapshot(m.Snapshot)
 	switch {
 	case err != nil:
 		k.fail("n%d applied a snapshot through index %d whose data is not the service's (%v): was the snapshot lost or not kept?", i, m.SnapshotIndex, err)
@@ -139,24 +139,29 @@ func (k *Checker) applySnapshot(i int, m Msg) bool {
 	return true
 }
 
-// The service's snapshot: the index it covers and the hash of the commands
-// up to it.
+// The test service's state, shared by every replicated-log test (this
+// suite's and the labs' own): a snapshot holds the index it covers and a
+// hash of the commands up to it, enough to check that a restored state is
+// the right one.
 
-func encodeSnapshot(index int, hash uint64) []byte {
+// EncodeSnapshot is the service's snapshot through index, whose commands hash to hash.
+func EncodeSnapshot(index int, hash uint64) []byte {
 	b := make([]byte, 16)
 	binary.BigEndian.PutUint64(b, uint64(index))
 	binary.BigEndian.PutUint64(b[8:], hash)
 	return b
 }
 
-func decodeSnapshot(b []byte) (index int, hash uint64, err error) {
+// DecodeSnapshot reads a snapshot EncodeSnapshot made.
+func DecodeSnapshot(b []byte) (index int, hash uint64, err error) {
 	if len(b) != 16 {
 		return 0, 0, fmt.Errorf("%d bytes, not 16", len(b))
 	}
 	return int(binary.BigEndian.Uint64(b)), binary.BigEndian.Uint64(b[8:]), nil
 }
 
-func extendHash(h uint64, cmd any) uint64 {
+// ExtendHash is the hash of the commands up to one index, from the hash up to the index before.
+func ExtendHash(h uint64, cmd any) uint64 {
 	f := fnv.New64a()
 	var b [8]byte
 	binary.BigEndian.PutUint64(b[:], h)
@@ -165,7 +170,8 @@ func extendHash(h uint64, cmd any) uint64 {
 	return f.Sum64()
 }
 
-func sameCommand(a, b any) bool {
+// SameCommand reports whether two applied commands are the same command.
+func SameCommand(a, b any) bool {
 	if a == nil || b == nil {
 		return a == nil && b == nil
 	}
@@ -178,8 +184,8 @@ func sameCommand(a, b any) bool {
 	return reflect.DeepEqual(a, b)
 }
 
-// show prints a command briefly.
-func show(cmd any) string {
+// Show prints a command briefly (a 5000-byte string would flood a report).
+func Show(cmd any) string {
 	switch v := cmd.(type) {
 	case int:
 		return strconv.Itoa(v)

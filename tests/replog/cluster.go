@@ -198,7 +198,7 @@ func (c *Cluster) One(cmd any, expected int, retry bool) int {
 		end := c.w.Now() + 2*time.Second
 		for c.w.Now() < end {
 			if nd, cmd1 := c.NCommitted(index); nd > 0 && nd >= expected {
-				if sameCommand(cmd1, cmd) {
+				if SameCommand(cmd1, cmd) {
 					return index
 				}
 				break
@@ -207,11 +207,11 @@ func (c *Cluster) One(cmd any, expected int, retry bool) int {
 		}
 		if !retry {
 			nd, cmd1 := c.NCommitted(index)
-			c.Fatalf("one(%s) failed to reach agreement: index %d has %s on %d peers, want it on %d", show(cmd), index, show(cmd1), nd, expected)
+			c.Fatalf("one(%s) failed to reach agreement: index %d has %s on %d peers, want it on %d", Show(cmd), index, Show(cmd1), nd, expected)
 		}
 		c.w.Sleep(50 * time.Millisecond)
 	}
-	c.Fatalf("one(%s) failed to reach agreement in 10s", show(cmd))
+	c.Fatalf("one(%s) failed to reach agreement in 10s", Show(cmd))
 	return -1
 }
 

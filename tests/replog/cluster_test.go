@@ -71,7 +71,7 @@ func TestInvariantSnapshotMustMatchCommits(t *testing.T) {
 			apply(cmd(1, "x"))
 			return
 		}
-		apply(Msg{SnapshotValid: true, Snapshot: encodeSnapshot(1, 12345), SnapshotIndex: 1})
+		apply(Msg{SnapshotValid: true, Snapshot: EncodeSnapshot(1, 12345), SnapshotIndex: 1})
 	})
 	require.ErrorContains(t, err, "whose state is not that of the commands committed")
 	err = runLiar(t, func(me int, apply func(Msg)) {
