@@ -162,7 +162,7 @@ func (w *World) arrive(c *call, val any, size int) {
 	c.finished = true
 	reflect.ValueOf(c.reply).Elem().Set(reflect.ValueOf(val).Elem())
 	w.ends[c.from].events++
-	w.trace(Line{Node: c.from, Kind: KindReply, Peer: c.to, Method: c.method, Bytes: size, Call: c.id})
+	w.trace(Line{Node: c.from, Kind: KindReply, Peer: c.to, Method: c.method, Bytes: size, Call: c.id, reply: val})
 	w.complete(c, true)
 }
 

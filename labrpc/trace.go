@@ -4,9 +4,11 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -56,6 +58,24 @@ type Line struct {
 	// its delivery. It is 0 on other lines. It is not part of the digest:
 	// it follows from the order of the send lines, which are.
 	Call int64
+
+	// Outcome is what a reply said, in a few words ("ErrVersion",
+	// "VoteGranted", "not Success"): see ReplyOutcome. It is set on reply
+	// lines read back from a JSON trace; on a live run the world keeps the
+	// reply itself (reply) and words it only when the line is shown, so
+	// that tracing stays cheap. Like Call, it is not part of the digest:
+	// the digest hashes events, not their wording.
+	Outcome string
+	reply   any
+}
+
+// ReplyOutcome is the outcome of a reply line: Outcome, or the words for
+// the reply it carries (see Outcome below); "" for other lines.
+func (l Line) ReplyOutcome() string {
+	if l.Outcome != "" || l.reply == nil {
+		return l.Outcome
+	}
+	return outcomeOf(l.reply)
 }
 
 // Format renders the line as the trace file has it. Endpoints below nodes
@@ -73,6 +93,9 @@ func (l Line) describe(nodes int) string {
 	case KindRecv:
 		return fmt.Sprintf("←%s %s", endpointName(l.Peer, nodes), m)
 	case KindReply:
+		if o := l.ReplyOutcome(); o != "" {
+			return fmt.Sprintf("✓%s %s → %s %dB", endpointName(l.Peer, nodes), m, o, l.Bytes)
+		}
 		return fmt.Sprintf("✓%s %s %dB", endpointName(l.Peer, nodes), m, l.Bytes)
 	case KindLost:
 		return fmt.Sprintf("✗%s %s (%s)", endpointName(l.Peer, nodes), m, l.Text)
@@ -150,6 +173,11 @@ func (t *trace) add(l Line) {
 	h = mixStr(h, l.Text)
 	t.digest = h
 	t.count++
+	if l.reply != nil && (t.out != nil || len(t.sinks) > 0) {
+		// Someone reads every line: word the reply now, once, and let go
+		// of it, so that what they get is plain data.
+		l.Outcome, l.reply = outcomeOf(l.reply), nil
+	}
 	if len(t.ring) > 0 {
 		t.ring[t.next] = l
 		t.next++
@@ -248,4 +276,89 @@ func Timeline(lines []Line, nodes int) string {
 		fmt.Fprintf(&b, "  %s\n", text)
 	}
 	return b.String()
+}
+
+// Reply outcomes. A timeline that says "✓n0 Put 34B" leaves the reader to
+// guess what the server answered; "✓n0 Put → ErrVersion" does not. The world
+// knows no protocol, so it words a reply by its shape:
+//
+//   - a reply type with a method Outcome() string words itself;
+//   - otherwise its string-kinded field named Err, if set, is the outcome
+//     ("ErrVersion"), and each bool field reads as its name when true and
+//     "not" and its name when false ("VoteGranted", "not Success").
+//
+// Other fields (terms, values, entries) are left out: the outcome is a few
+// words for a timeline, not a dump of the reply.
+
+// An Outcomer is a reply that says its own outcome in a few words, for
+// traces: "refused: stale term 3", "promised b4.1".
+type Outcomer interface{ Outcome() string }
+
+// maxOutcome bounds an outcome's length in a trace line.
+const maxOutcome = 80
+
+// outcomeFields are the fields of a reply type that its outcome reads: the
+// index of its Err field (-1 if none) and of its bool fields.
+type outcomeFields struct {
+	err   int
+	bools []int
+}
+
+var outcomeCache sync.Map // reflect.Type → *outcomeFields
+
+func fieldsOf(t reflect.Type) *outcomeFields {
+	if f, ok := outcomeCache.Load(t); ok {
+		return f.(*outcomeFields)
+	}
+	f := &outcomeFields{err: -1}
+	for i := 0; i < t.NumField(); i++ {
+		sf := t.Field(i)
+		switch {
+		case !sf.IsExported():
+		case sf.Name == "Err" && sf.Type.Kind() == reflect.String:
+			f.err = i
+		case sf.Type.Kind() == reflect.Bool:
+			f.bools = append(f.bools, i)
+		}
+	}
+	outcomeCache.Store(t, f)
+	return f
+}
+
+// outcomeOf words a reply (a pointer to the reply struct, as handlers
+// fill it).
+func outcomeOf(reply any) (out string) {
+	defer func() {
+		if recover() != nil {
+			out = "(its Outcome method panicked)"
+		}
+		if len(out) > maxOutcome {
+			out = out[:maxOutcome-1] + "…"
+		}
+	}()
+	if o, ok := reply.(Outcomer); ok {
+		return o.Outcome()
+	}
+	v := reflect.ValueOf(reply)
+	for v.Kind() == reflect.Pointer && !v.IsNil() {
+		v = v.Elem()
+	}
+	if v.Kind() != reflect.Struct {
+		return ""
+	}
+	f := fieldsOf(v.Type())
+	var words []string
+	if f.err >= 0 {
+		if e := v.Field(f.err).String(); e != "" {
+			words = append(words, e)
+		}
+	}
+	for _, i := range f.bools {
+		name := v.Type().Field(i).Name
+		if !v.Field(i).Bool() {
+			name = "not " + name
+		}
+		words = append(words, name)
+	}
+	return strings.Join(words, " ")
 }

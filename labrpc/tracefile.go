@@ -141,10 +141,12 @@ type lineJSON struct {
 	Bytes  int    `json:"bytes,omitempty"`
 	Text   string `json:"text,omitempty"`
 	Call   int64  `json:"call,omitempty"`
+	// Outcome is a reply's outcome (Line.ReplyOutcome), on reply lines.
+	Outcome string `json:"outcome,omitempty"`
 }
 
 func (l Line) appendJSON(b []byte) []byte {
-	data, _ := json.Marshal(lineJSON{l.Step, int64(l.At), l.Node, l.Kind.String(), l.Peer, l.Method, l.Bytes, l.Text, l.Call})
+	data, _ := json.Marshal(lineJSON{l.Step, int64(l.At), l.Node, l.Kind.String(), l.Peer, l.Method, l.Bytes, l.Text, l.Call, l.ReplyOutcome()})
 	return append(b, data...)
 }
 
@@ -163,7 +165,7 @@ func (l *Line) unmarshalJSON(data []byte) error {
 	if !ok {
 		return fmt.Errorf("unknown trace line kind %q", j.Kind)
 	}
-	*l = Line{Step: j.Step, At: time.Duration(j.At), Node: j.Node, Kind: k, Peer: j.Peer, Method: j.Method, Bytes: j.Bytes, Text: j.Text, Call: j.Call}
+	*l = Line{Step: j.Step, At: time.Duration(j.At), Node: j.Node, Kind: k, Peer: j.Peer, Method: j.Method, Bytes: j.Bytes, Text: j.Text, Call: j.Call, Outcome: j.Outcome}
 	return nil
 }
 
