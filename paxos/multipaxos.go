@@ -148,7 +148,7 @@ func Make(env labrpc.Env, persister *labrpc.Persister, apply func(ApplyMsg)) *Mu
 	mp.snapshot = persister.ReadSnapshot()
 	mp.commitIndex, mp.lastApplied = mp.snapshotIndex, mp.snapshotIndex
 	if mp.snapshotIndex > 0 {
-		mp.apply(ApplyMsg{SnapshotValid: true, Snapshot: mp.snapshot, SnapshotIndex: mp.snapshotIndex})
+		mp.apply(ApplyMsg{SnapshotValid: true, Snapshot: append([]byte(nil), mp.snapshot...), SnapshotIndex: mp.snapshotIndex})
 	}
 	mp.becomeFollower()
 	//lab:stub
@@ -166,6 +166,9 @@ func (mp *MultiPaxos) Start(command any) (index int, ballot int, isLeader bool) 
 	//lab:solution 5B
 	if mp.role != leader {
 		return -1, mp.ballotNumber(mp.promised), false
+	}
+	if b, ok := command.([]byte); ok {
+		command = append([]byte(nil), b...) // the caller may reuse its buffer
 	}
 	index = mp.lastSlot() + 1
 	sl := mp.slotAt(index)

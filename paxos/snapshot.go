@@ -28,10 +28,13 @@ func (mp *MultiPaxos) Snapshot(index int, snapshot []byte) {
 		return
 	}
 	mp.log = append([]slot(nil), mp.log[index-mp.snapshotIndex:]...)
-	mp.snapshotIndex, mp.snapshot = index, snapshot
+	// A copy: the service may reuse its buffer, and this snapshot is
+	// persisted again and sent to followers that fall behind.
+	mp.snapshotIndex, mp.snapshot = index, append([]byte(nil), snapshot...)
 	mp.persist()
 	//lab:stub
-	// TODO(5B): drop the slots up to index, keep the snapshot, persist both.
+	// TODO(5B): drop the slots up to index, keep a copy of the snapshot (the
+	// service may reuse its buffer), persist both.
 	//lab:end
 }
 
@@ -65,7 +68,7 @@ func (mp *MultiPaxos) installSnapshot(index int, snapshot []byte) {
 	mp.commitIndex, mp.lastApplied = index, index
 	mp.persist()
 	mp.env.Logf("snapshot", "installed up to %d", index)
-	mp.apply(ApplyMsg{SnapshotValid: true, Snapshot: snapshot, SnapshotIndex: index})
+	mp.apply(ApplyMsg{SnapshotValid: true, Snapshot: append([]byte(nil), snapshot...), SnapshotIndex: index}) // the service's own copy
 	mp.advanceCommit()
 	//lab:stub
 	// TODO(5B): drop the slots up to index, move commitIndex and lastApplied

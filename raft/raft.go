@@ -186,6 +186,11 @@ func (rf *Raft) Start(command any) (index int, term int, isLeader bool) {
 	if rf.role != leader || rf.transferring() {
 		return -1, rf.currentTerm, false
 	}
+	if b, ok := command.([]byte); ok {
+		// The log keeps the command until it is sent, applied and
+		// compacted: a copy, since the caller may reuse its buffer.
+		command = append([]byte(nil), b...)
+	}
 	rf.log.append(Entry{Term: rf.currentTerm, Command: command})
 	rf.persist()
 	rf.matchIndex[rf.me] = rf.log.lastIndex()

@@ -33,12 +33,15 @@ func (rf *Raft) Snapshot(index int, snapshot []byte) {
 		return
 	}
 	rf.log.compact(index)
-	rf.snapshot = snapshot
+	// Keep a copy: the service may reuse its buffer for its next snapshot,
+	// and the one taken now is persisted again and sent in InstallSnapshot.
+	rf.snapshot = append([]byte(nil), snapshot...)
 	rf.persist()
 	rf.env.Logf("snap", "through %d", index)
 	//lab:stub
-	// TODO(4D): discard the log through index (raftLog.compact), keep the
-	// snapshot and persist both; ignore an old or unapplied index.
+	// TODO(4D): discard the log through index (raftLog.compact), keep a copy
+	// of the snapshot (the service may reuse its buffer) and persist both;
+	// ignore an old or unapplied index.
 	//lab:end
 }
 
@@ -52,7 +55,8 @@ func (rf *Raft) restoreSnapshot() {
 		return
 	}
 	rf.commitIndex, rf.lastApplied = rf.log.firstIndex(), rf.log.firstIndex()
-	rf.apply(ApplyMsg{SnapshotValid: true, Snapshot: rf.snapshot, SnapshotTerm: rf.log.term(rf.log.firstIndex()), SnapshotIndex: rf.log.firstIndex()})
+	// The service gets its own copy, which it may change at will.
+	rf.apply(ApplyMsg{SnapshotValid: true, Snapshot: append([]byte(nil), rf.snapshot...), SnapshotTerm: rf.log.term(rf.log.firstIndex()), SnapshotIndex: rf.log.firstIndex()})
 	//lab:stub
 	// TODO(4D): load the saved snapshot (so that later saves keep it); if
 	// the log starts after one, start lastApplied and commitIndex at its
@@ -163,7 +167,7 @@ func (rf *Raft) InstallSnapshot(args *InstallSnapshotArgs, reply *InstallSnapsho
 	rf.persist()
 	rf.env.Logf("snap", "installed, through %d", index)
 	// 8. Reset state machine using snapshot contents.
-	rf.apply(ApplyMsg{SnapshotValid: true, Snapshot: args.Data, SnapshotTerm: term, SnapshotIndex: index})
+	rf.apply(ApplyMsg{SnapshotValid: true, Snapshot: append([]byte(nil), args.Data...), SnapshotTerm: term, SnapshotIndex: index})
 	//lab:stub
 	// TODO(4D): Figure 13's receiver: refuse a stale leader (acceptLeader),
 	// ignore a snapshot you already cover, keep the log after the snapshot
