@@ -41,10 +41,10 @@ func helpMutants(w io.Writer) {
 A mutant is a small edit that puts a classic bug into the reference solution. Each
 lab package lists its mutants in PKG/mutants.txt:
 
-	== vnode-no-separator: virtual-node names without a separator collide
-	file: ring.go
-	-	return name + "#" + strconv.Itoa(i)
-	+	return name + strconv.Itoa(i)
+	== add-subtracts: Add subtracts instead of adding
+	file: adder.go
+	-	return a + b
+	+	return a - b
 
 The "-" lines (the text after "-", tabs included) must be whole lines that occur
 exactly once in the file; the "+" lines replace them, and no "+" line deletes them. A

@@ -19,10 +19,10 @@ const MutantsFile = "mutants.txt"
 
 // A Mutant is one entry of a mutants file:
 //
-//	== vnode-no-separator: virtual-node names without a separator collide
-//	file: ring.go
-//	-	return name + "#" + strconv.Itoa(i)
-//	+	return name + strconv.Itoa(i)
+//	== add-subtracts: Add subtracts instead of adding
+//	file: adder.go
+//	-	return a + b
+//	+	return a - b
 //
 // Each "-" line is a whole line of the file, tabs included, after the "-"; the "-"
 // lines together must occur exactly once in the file. The "+" lines replace them (no
