@@ -89,6 +89,15 @@ var Model = (&porcupine.NondeterministicModel{
 		}
 		return nil
 	},
+	// The descriptions are plain text: tests.Linearizable escapes them for
+	// porcupine's page, which shows states as HTML.
+	DescribeState: func(state any) string {
+		k := state.(modelKey)
+		if !k.exists {
+			return "no value"
+		}
+		return fmt.Sprintf("%q v%d", k.value, k.version)
+	},
 	DescribeOperation: func(input, output any) string {
 		in := input.(ModelInput)
 		out := "?"

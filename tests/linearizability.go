@@ -2,6 +2,7 @@ package tests
 
 import (
 	"fmt"
+	"html"
 	"math"
 	"os"
 	"path/filepath"
@@ -76,9 +77,37 @@ func Linearizable(model porcupine.Model, ops []porcupine.Operation, limit time.D
 	path := "(visualisation not written)"
 	if dir, err := os.MkdirTemp("", "protolab-linearizability-"); err == nil {
 		p := filepath.Join(dir, "history.html")
-		if err := porcupine.VisualizePath(model, info, p); err == nil {
+		if err := porcupine.VisualizePath(htmlSafe(model), info, p); err == nil {
 			path = p
 		}
 	}
 	return fmt.Errorf("the history of %d operations is not linearizable: no order of the operations, each taking effect between its call and its return, explains what the clients saw.\nporcupine's visualisation: %s", len(ops), path)
+}
+
+// htmlSafe returns model with descriptions that are safe in porcupine's
+// page. The page inserts a state's description (and an operation's metadata)
+// as HTML, in the tooltip shown when the mouse is over an operation, and an
+// operation's description as text. A value a client wrote, like
+// "<img src=x onerror=...>", would otherwise become an element of the page,
+// and its script would run in the browser of whoever reads the report. So
+// this escapes every state description and metadata here, once, for every
+// model: a model describes its states as plain text (porcupine prints them
+// with %v if it does not) and need not know where they end up.
+func htmlSafe(model porcupine.Model) porcupine.Model {
+	state := model.DescribeState
+	if state == nil {
+		state = func(s any) string { return fmt.Sprintf("%v", s) }
+	}
+	model.DescribeState = func(s any) string { return html.EscapeString(state(s)) }
+	meta := model.DescribeOperationMetadata
+	model.DescribeOperationMetadata = func(info any) string {
+		switch {
+		case meta != nil:
+			return html.EscapeString(meta(info))
+		case info == nil:
+			return ""
+		}
+		return html.EscapeString(fmt.Sprintf("%v", info))
+	}
+	return model
 }
