@@ -118,6 +118,13 @@ func Skeletonize(file string, src []byte, upto string, c Course) (out []byte, ch
 	if !ok {
 		return nil, false, c.unknownPart(upto)
 	}
+	return skeletonizeAt(file, src, cut, c)
+}
+
+// skeletonizeAt is Skeletonize with the cut given as a position in course order: the
+// regions of the parts at cut and after become stubs. A cut of len(c.Parts) keeps every
+// solution and only strips the markers (the annotated reference, for reading).
+func skeletonizeAt(file string, src []byte, cut int, c Course) (out []byte, changed bool, err error) {
 	if !HasMarkers(src) {
 		return src, false, nil
 	}
@@ -159,7 +166,7 @@ func Skeletonize(file string, src []byte, upto string, c Course) (out []byte, ch
 	}
 	formatted, err := format.Source(buf.Bytes())
 	if err != nil {
-		return nil, false, formatError(file, upto, err, origin)
+		return nil, false, formatError(file, c.cutName(cut), err, origin)
 	}
 	return formatted, true, nil
 }

@@ -154,66 +154,136 @@ type SkeletonStats struct {
 // into dst, with every region of part upto or later replaced by its stub. It checks
 // the markers of every file before writing anything, and reports all the files whose
 // markers are wrong or whose skeleton is not valid Go. Existing files in dst are
-// overwritten; nothing else in dst is removed.
+// overwritten; nothing else in dst is removed. It never writes through a symbolic link
+// inside dst (see writeTree).
 func WriteSkeleton(root string, files []string, dst, upto string, c Course) (SkeletonStats, error) {
-	var stats SkeletonStats
 	cut, ok := c.Index(upto)
 	if !ok {
-		return stats, c.unknownPart(upto)
+		return SkeletonStats{}, c.unknownPart(upto)
 	}
-	type output struct {
-		path string
-		data []byte // nil: copy the file as it is
-	}
-	var outs []output
-	var errs []error
-	for _, f := range files {
-		if !IsMarkable(f) {
-			outs = append(outs, output{path: f})
-			continue
-		}
-		src, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(f)))
-		if err != nil {
-			return stats, err
-		}
-		data, changed, err := Skeletonize(f, src, upto, c)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		if !changed {
-			outs = append(outs, output{path: f})
-			continue
-		}
-		regions, _ := ParseRegions(f, src, c) // already known to parse
-		for _, r := range regions {
-			if i, _ := c.Index(r.Part); i < cut {
-				stats.Kept++
-			} else {
-				stats.Stubbed++
-			}
-		}
-		stats.Rewritten++
-		outs = append(outs, output{path: f, data: data})
-	}
-	if err := errors.Join(errs...); err != nil {
+	outs, stats, err := buildTree(root, files, cut, c)
+	if err != nil {
 		return stats, err
 	}
+	if err := writeTree(dst, outs); err != nil {
+		return stats, err
+	}
+	stats.Files = len(outs)
+	return stats, nil
+}
+
+// An outFile is one file of a copy, held in memory until every file is known to be
+// right.
+type outFile struct {
+	path string // slash-separated, relative to the copy's root
+	data []byte
+	link string // for a symbolic link, its target (and data is nil)
+	perm fs.FileMode
+}
+
+// buildTree reads the files (paths relative to root) and returns them as they go into
+// a copy cut at position cut of the course: the regions of the parts at cut and after
+// become stubs. Files without markers are kept byte for byte.
+func buildTree(root string, files []string, cut int, c Course) ([]outFile, SkeletonStats, error) {
+	var stats SkeletonStats
+	var outs []outFile
+	var errs []error
+	for _, f := range files {
+		from := filepath.Join(root, filepath.FromSlash(f))
+		info, err := os.Lstat(from)
+		if err != nil {
+			return nil, stats, err
+		}
+		if info.Mode()&fs.ModeSymlink != 0 {
+			target, err := os.Readlink(from)
+			if err != nil {
+				return nil, stats, err
+			}
+			outs = append(outs, outFile{path: f, link: target})
+			continue
+		}
+		src, err := os.ReadFile(from)
+		if err != nil {
+			return nil, stats, err
+		}
+		out := outFile{path: f, data: src, perm: info.Mode().Perm()}
+		if IsMarkable(f) {
+			data, changed, err := skeletonizeAt(f, src, cut, c)
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			if changed {
+				regions, _ := ParseRegions(f, src, c) // already known to parse
+				for _, r := range regions {
+					if i, _ := c.Index(r.Part); i < cut {
+						stats.Kept++
+					} else {
+						stats.Stubbed++
+					}
+				}
+				stats.Rewritten++
+				out.data = data
+			}
+		}
+		outs = append(outs, out)
+	}
+	return outs, stats, errors.Join(errs...)
+}
+
+// writeTree writes the files into dst. It first checks every path: no directory on the
+// way to a file, and no file it would replace, may be a symbolic link, since writing
+// through one could land anywhere (the reference solution included). Only then does it
+// write.
+func writeTree(dst string, outs []outFile) error {
 	for _, o := range outs {
-		from := filepath.Join(root, filepath.FromSlash(o.path))
+		if err := noLinkOnPath(dst, o.path); err != nil {
+			return err
+		}
+	}
+	for _, o := range outs {
 		to := filepath.Join(dst, filepath.FromSlash(o.path))
-		var err error
-		if o.data == nil {
-			err = copyFile(from, to)
-		} else {
-			err = writeLike(from, to, o.data)
+		if err := os.MkdirAll(filepath.Dir(to), 0o755); err != nil {
+			return err
+		}
+		if o.link != "" {
+			os.Remove(to)
+			if err := os.Symlink(o.link, to); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := writeFile(to, o.data, o.perm); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// noLinkOnPath reports an error if a directory between dst and dst/rel, or dst/rel
+// itself, exists and is a symbolic link (or, for rel itself, a directory).
+func noLinkOnPath(dst, rel string) error {
+	parts := strings.Split(rel, "/")
+	p := dst
+	for i, part := range parts {
+		p = filepath.Join(p, part)
+		info, err := os.Lstat(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
 		}
 		if err != nil {
-			return stats, err
+			return err
 		}
-		stats.Files++
+		switch {
+		case info.Mode()&fs.ModeSymlink != 0:
+			return fmt.Errorf("%s is a symbolic link, and the copy never writes through one (it could lead into the reference solution); remove it, or write the copy into an empty directory", p)
+		case i < len(parts)-1 && !info.IsDir():
+			return fmt.Errorf("%s is a file where the copy needs a directory; remove it, or write the copy into an empty directory", p)
+		case i == len(parts)-1 && info.IsDir():
+			return fmt.Errorf("%s is a directory where the copy writes a file; remove it, or write the copy into an empty directory", p)
+		}
 	}
-	return stats, nil
+	return nil
 }
 
 // CopyFiles copies the files (paths relative to root) into dst, unchanged.
