@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -16,33 +15,6 @@ func decode(t *testing.T, out string, v any) {
 	t.Helper()
 	if err := json.Unmarshal([]byte(out), v); err != nil {
 		t.Fatalf("--json output does not parse: %v\n%s", err, out)
-	}
-}
-
-func TestSkeletonJSON(t *testing.T) {
-	root := fixture(t)
-	out := filepath.Join(t.TempDir(), "learner")
-	code, stdout, stderr := lab(t, root, "skeleton", "--upto", "1B", "-o", out, "--json")
-	if code != exitOK {
-		t.Fatalf("exit status %d, stderr %s", code, stderr)
-	}
-	var wrote struct {
-		Upto, Out                       string
-		Files, Rewritten, Stubbed, Kept int
-	}
-	decode(t, stdout, &wrote)
-	if wrote.Upto != "1B" || wrote.Out != out || wrote.Files != 4 || wrote.Stubbed != 2 || wrote.Kept != 1 {
-		t.Errorf("skeleton --json: %+v", wrote)
-	}
-
-	code, stdout, _ = lab(t, root, "skeleton", "--check", "--parts", "1A", "--json")
-	var check struct {
-		OK    bool
-		Parts []checkJSON
-	}
-	decode(t, stdout, &check)
-	if code != exitFail || check.OK || len(check.Parts) != 1 || check.Parts[0].Part != "1A" || check.Parts[0].NotRun == "" {
-		t.Errorf("skeleton --check --json on a part that cannot be checked: exit status %d, %+v", code, check)
 	}
 }
 

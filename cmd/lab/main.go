@@ -86,7 +86,7 @@ func (c *cli) run(args []string) int {
 	if sub == nil {
 		return c.usageError("", "unknown subcommand %q%s", args[0], didYouMean(args[0], subcommandNames()))
 	}
-	return sub.run(c, args[1:])
+	return c.runSub(sub, args[1:])
 }
 
 func lookup(name string) *subcommand {

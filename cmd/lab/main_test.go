@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"protolab/internal/course"
 )
 
 // lab runs the tool in dir ("" for the test's own directory) as the command line would,
@@ -33,14 +35,16 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"xyzzy"}, `lab: unknown subcommand "xyzzy"; run 'lab help'`},
 		{[]string{"help", "demos"}, `lab: unknown subcommand "demos" (did you mean "demo"?); run 'lab help'`},
 		{[]string{"help", "demo", "skeleton"}, `lab help: too many arguments; give one subcommand; run 'lab help help'`},
-		{[]string{"skeleton"}, `lab skeleton: give --upto PART and -o DIR, or --check; run 'lab help skeleton'`},
-		{[]string{"skeleton", "--upto", "4B"}, `lab skeleton: give --upto PART and -o DIR, or --check; run 'lab help skeleton'`},
+		{[]string{"skeleton"}, `lab skeleton: give --next PART and -o DIR, --solution and -o DIR, or --check; run 'lab help skeleton'`},
+		{[]string{"skeleton", "--next", "4B"}, `lab skeleton: give --next PART and -o DIR, --solution and -o DIR, or --check; run 'lab help skeleton'`},
+		{[]string{"skeleton", "--upto", "4B", "-o", "x"}, `lab skeleton: --upto is gone, since it read as "solved up to"; say which part the student does next: --next 4B (4B and every later part are stubs); run 'lab help skeleton'`},
+		{[]string{"skeleton", "--next", "4B", "--solution", "-o", "x"}, `lab skeleton: give --next PART or --solution, not both; run 'lab help skeleton'`},
 		{[]string{"skeleton", "--bogus"}, `lab skeleton: flag provided but not defined: -bogus; run 'lab help skeleton'`},
-		{[]string{"skeleton", "--upto", "4F", "-o", "x"}, `lab skeleton: --upto: unknown part "4F"; the known parts are 1A 1B 1C 2A 2B 2C 2D 3A 3B 3C 4A 4B 4C 4D 4E 5A 5B; run 'lab help skeleton'`},
-		{[]string{"skeleton", "--check", "--upto", "4B"}, `lab skeleton: --check writes no copy, so it takes no --upto, -o or --force; run 'lab help skeleton'`},
+		{[]string{"skeleton", "--next", "9Z", "-o", "x"}, `lab skeleton: --next: unknown part "9Z"; the known parts are ` + strings.Join(course.Default.Names(), " ") + `; run 'lab help skeleton'`},
+		{[]string{"skeleton", "--check", "--next", "4B"}, `lab skeleton: --check writes no copy, so it takes no --next, --solution, -o or --force; run 'lab help skeleton'`},
 		{[]string{"skeleton", "--check", "--parts", "1A,9Z"}, `lab skeleton: --parts: unknown part "9Z"; the known parts are 1A 1B 1C 2A 2B 2C 2D 3A 3B 3C 4A 4B 4C 4D 4E 5A 5B; run 'lab help skeleton'`},
 		{[]string{"skeleton", "--parts", "1A"}, `lab skeleton: --parts goes with --check; run 'lab help skeleton'`},
-		{[]string{"skeleton", "4B"}, `lab skeleton: unexpected argument "4B"; the part and the directory go in --upto and -o; run 'lab help skeleton'`},
+		{[]string{"skeleton", "4B"}, `lab skeleton: unexpected argument "4B"; the part and the directory go in --next and -o; run 'lab help skeleton'`},
 		{[]string{"mutants"}, `lab mutants: give one package, like 'lab mutants chash', or --all; run 'lab help mutants'`},
 		{[]string{"mutants", "chash", "raft"}, `lab mutants: give one package, like 'lab mutants chash', or --all; run 'lab help mutants'`},
 		{[]string{"mutants", "--all", "chash"}, `lab mutants: give a package or --all, not both; run 'lab help mutants'`},
@@ -172,47 +176,6 @@ func fixture(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return dst
-}
-
-func TestSkeletonWritesACopy(t *testing.T) {
-	root := fixture(t)
-	out := filepath.Join(t.TempDir(), "learner")
-	// The fixture's parts 1A and 1B are in the default course too.
-	code, stdout, stderr := lab(t, filepath.Join(root, "adder"), "skeleton", "--upto", "1B", "-o", out)
-	if code != exitOK {
-		t.Fatalf("exit status %d, stderr:\n%s", code, stderr)
-	}
-	if !strings.Contains(stdout, "wrote the skeleton up to 1B into "+out+": 4 files, 1 with markers (2 regions stubbed, 1 kept)") {
-		t.Errorf("stdout:\n%s", stdout)
-	}
-	got, err := os.ReadFile(filepath.Join(out, "adder", "adder.go"))
-	if err != nil || !strings.Contains(string(got), "// TODO(1B)") || strings.Contains(string(got), "//lab:") {
-		t.Errorf("adder.go in the skeleton (%v):\n%s", err, got)
-	}
-
-	code, _, stderr = lab(t, root, "skeleton", "--upto", "1A", "-o", out)
-	if code != exitUsage || !strings.Contains(stderr, "is not empty; pick an empty directory, or pass --force") {
-		t.Errorf("writing into a non-empty directory: exit status %d, stderr %q", code, stderr)
-	}
-	if code, _, stderr = lab(t, root, "skeleton", "--upto", "1A", "-o", out, "--force"); code != exitOK {
-		t.Errorf("--force: exit status %d, stderr %q", code, stderr)
-	}
-	code, _, stderr = lab(t, root, "skeleton", "--upto", "1A", "-o", "adder/out")
-	if code != exitUsage || !strings.Contains(stderr, "-o adder/out is inside the module") {
-		t.Errorf("writing inside the module: exit status %d, stderr %q", code, stderr)
-	}
-}
-
-func TestSkeletonCheckWithNothingToCheck(t *testing.T) {
-	// The fixture's package is adder/, which the default course does not know.
-	code, stdout, stderr := lab(t, fixture(t), "skeleton", "--check")
-	if code != exitOK || !strings.Contains(stdout, "nothing to check") {
-		t.Errorf("exit status %d, stdout %q, stderr %q", code, stdout, stderr)
-	}
-	code, stdout, _ = lab(t, fixture(t), "skeleton", "--check", "--parts", "1A")
-	if code != exitFail || !strings.Contains(stdout, "not checked: no package directory kvsrv/") {
-		t.Errorf("an explicit part that cannot be checked: exit status %d, stdout:\n%s", code, stdout)
-	}
 }
 
 func TestMutants(t *testing.T) {

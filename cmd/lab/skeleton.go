@@ -13,20 +13,24 @@ import (
 )
 
 type skeletonFlags struct {
-	upto    string
-	out     string
-	force   bool
-	check   bool
-	parts   string
-	timeout time.Duration
-	json    bool
+	next     string
+	upto     string // refused: it read as "solved up to"
+	solution bool
+	out      string
+	force    bool
+	check    bool
+	parts    string
+	timeout  time.Duration
+	json     bool
 }
 
 func newSkeletonFlags() (*flag.FlagSet, *skeletonFlags) {
 	f := &skeletonFlags{}
 	fs := flag.NewFlagSet("skeleton", flag.ContinueOnError)
-	fs.StringVar(&f.upto, "upto", "", "write the skeleton up to `PART`: its regions and those of later parts become stubs")
-	fs.StringVar(&f.out, "o", "", "write the skeleton into `DIR`, which must be empty and outside the module")
+	fs.StringVar(&f.next, "next", "", "write the copy of a student who does `PART` next: PART and every later part are stubs")
+	fs.StringVar(&f.upto, "upto", "", "gone; use --next (it names the part the student does next)")
+	fs.BoolVar(&f.solution, "solution", false, "write the annotated reference with its markers stripped (every part done), for reading")
+	fs.StringVar(&f.out, "o", "", "write the copy into `DIR`, which must be empty (or new) and outside the module")
 	fs.BoolVar(&f.force, "force", false, "write into a non-empty DIR, over its files (nothing else there is removed)")
 	fs.BoolVar(&f.check, "check", false, "check the skeleton of every part instead of writing one")
 	fs.StringVar(&f.parts, "parts", "", "with --check, check only these `PARTS` (comma-separated, like 1A,2B)")
@@ -36,19 +40,34 @@ func newSkeletonFlags() (*flag.FlagSet, *skeletonFlags) {
 }
 
 func helpSkeleton(w io.Writer) {
-	fmt.Fprintf(w, `usage: lab skeleton --upto PART -o DIR [--force] [--json]
+	fmt.Fprintf(w, `usage: lab skeleton --next PART -o DIR [--force] [--json]
+       lab skeleton --solution -o DIR [--force] [--json]
        lab skeleton --check [--parts 1A,2B,...] [--timeout D] [--json]
 
 The repository is the reference solution; the solution markers in its Go files say
 which part each piece of code belongs to and what the learner gets instead
-(docs/markers.md).
+(docs/markers.md). Skeleton runs there, and only there: a learner's copy has no
+solution regions, and refuses it.
 
-With --upto and -o, skeleton writes the learner's copy of the whole module (the files
-git tracks) into DIR: every region of PART or a later part is replaced by its stub,
-every region of an earlier part keeps its solution, and every marker line is removed.
+With --next PART and -o DIR, skeleton writes the repository a student starts PART
+with: every region of PART or a later part is replaced by its stub, every region of an
+earlier part keeps its solution, and every marker line is removed. The copy leaves out
+the instructors' files (every mutants.txt, docs/instructors.md, docs/markers.md,
+grading.json, the reference's CI, the tool's own tests) and gets its own README.md and
+Makefile (make test, make demo) and a %s file that tells the tool it is a
+learner's copy. Before writing, skeleton searches every file of the copy for the lines
+of the stubbed regions and refuses to write one that holds any. DIR is then made a git
+repository with one commit (unless it already is one).
+
+With --solution and -o DIR, it writes the same kind of copy with every part done: the
+annotated reference with its markers stripped, for reading.
+
+DIR is resolved, symbolic links included, and refused if it is inside the module or
+contains it, or if it is not empty (unless --force). Skeleton never writes through a
+symbolic link inside DIR.
 
 With --check, skeleton checks, for each part P that has a package directory and at
-least one region, that in the skeleton up to P:
+least one region, that in the skeleton with P next:
   - go build ./... and go vet ./... pass;
   - the tests of the earlier parts in P's package pass;
   - the tests of P (test names ending in P) exist and fail.
@@ -57,7 +76,7 @@ It prints a table and exits with status 1 if any row is wrong.
 The parts, in course order: %s.
 
 Flags:
-`, strings.Join(course.Default.Names(), " "))
+`, course.LearnerFile, strings.Join(course.Default.Names(), " "))
 	fs, _ := newSkeletonFlags()
 	fs.SetOutput(w)
 	fs.PrintDefaults()
@@ -70,11 +89,14 @@ func runSkeleton(c *cli, args []string) int {
 		return code
 	}
 	if len(positional) > 0 || len(rest) > 0 {
-		return c.usageError("skeleton", "unexpected argument %q; the part and the directory go in --upto and -o", append(positional, rest...)[0])
+		return c.usageError("skeleton", "unexpected argument %q; the part and the directory go in --next and -o", append(positional, rest...)[0])
+	}
+	if f.upto != "" {
+		return c.usageError("skeleton", "--upto is gone, since it read as \"solved up to\"; say which part the student does next: --next %s (%s and every later part are stubs)", f.upto, f.upto)
 	}
 	if f.check {
-		if f.upto != "" || f.out != "" || f.force {
-			return c.usageError("skeleton", "--check writes no copy, so it takes no --upto, -o or --force")
+		if f.next != "" || f.solution || f.out != "" || f.force {
+			return c.usageError("skeleton", "--check writes no copy, so it takes no --next, --solution, -o or --force")
 		}
 		var parts []course.Part
 		if f.parts != "" {
@@ -91,19 +113,29 @@ func runSkeleton(c *cli, args []string) int {
 	switch {
 	case f.parts != "":
 		return c.usageError("skeleton", "--parts goes with --check")
-	case f.upto == "" || f.out == "":
-		return c.usageError("skeleton", "give --upto PART and -o DIR, or --check")
+	case f.next != "" && f.solution:
+		return c.usageError("skeleton", "give --next PART or --solution, not both")
+	case (f.next == "" && !f.solution) || f.out == "":
+		return c.usageError("skeleton", "give --next PART and -o DIR, --solution and -o DIR, or --check")
 	}
-	if _, err := course.Default.Lookup(f.upto); err != nil {
-		return c.usageError("skeleton", "--upto: %v", err)
+	next := course.SolutionNext
+	if !f.solution {
+		if _, err := course.Default.Lookup(f.next); err != nil {
+			return c.usageError("skeleton", "--next: %v", err)
+		}
+		next = f.next
 	}
-	return writeSkeleton(c, f)
+	return writeSkeleton(c, f, next)
 }
 
-func writeSkeleton(c *cli, f *skeletonFlags) int {
+func writeSkeleton(c *cli, f *skeletonFlags, next string) int {
 	root, code, ok := c.moduleRoot("skeleton")
 	if !ok {
 		return code
+	}
+	realRoot, err := filepath.EvalSymlinks(root)
+	if err != nil {
+		return c.failf("skeleton", "%v", err)
 	}
 	wd, err := c.workDir()
 	if err != nil {
@@ -113,9 +145,15 @@ func writeSkeleton(c *cli, f *skeletonFlags) int {
 	if !filepath.IsAbs(out) {
 		out = filepath.Join(wd, out)
 	}
-	out = filepath.Clean(out)
-	if within(out, root) || within(root, out) {
-		return c.usageError("skeleton", "-o %s is inside the module, or contains it; write the skeleton outside %s", f.out, root)
+	out, err = resolvePath(filepath.Clean(out))
+	if err != nil {
+		return c.usageError("skeleton", "-o %s: %v", f.out, err)
+	}
+	if within(out, realRoot) || within(realRoot, out) {
+		return c.usageError("skeleton", "-o %s is inside the module, or contains it (it resolves to %s); write the copy outside %s", f.out, out, realRoot)
+	}
+	if info, err := os.Stat(out); err == nil && !info.IsDir() {
+		return c.usageError("skeleton", "-o %s is a file; give a directory (a new one, or an empty one)", f.out)
 	}
 	if entries, err := os.ReadDir(out); err == nil && len(entries) > 0 && !f.force {
 		return c.usageError("skeleton", "-o %s is not empty; pick an empty directory, or pass --force to write over its files", f.out)
@@ -125,20 +163,64 @@ func writeSkeleton(c *cli, f *skeletonFlags) int {
 	if err != nil {
 		return c.failf("skeleton", "listing the module's files: %v", err)
 	}
-	stats, err := course.WriteSkeleton(root, files, out, f.upto, course.Default)
+	marked, err := course.ScanMarkers(root, files, course.Default)
 	if err != nil {
-		return c.failf("skeleton", "no skeleton written:\n%v", err)
+		return c.failf("skeleton", "no copy written:\n%v", err)
 	}
+	if len(marked) == 0 {
+		return c.usageError("skeleton", "%s has no solution regions, so there is nothing to make a copy from; run skeleton in the reference solution", root)
+	}
+	stats, err := course.WriteLearnerCopy(course.LearnerOptions{Root: root, Files: files, Next: next, Course: course.Default}, out)
+	if err != nil {
+		return c.failf("skeleton", "no copy written:\n%v", err)
+	}
+	what := "with part " + next + " next"
+	if next == course.SolutionNext {
+		what = "with every part done (the solution, for reading)"
+	}
+	created, gitErr := course.InitRepo(out, "protolab: your copy, "+what)
 	if f.json {
-		writeJSON(c.stdout, map[string]any{"upto": f.upto, "out": out, "files": stats.Files, "rewritten": stats.Rewritten,
-			"stubbed": stats.Stubbed, "kept": stats.Kept})
+		res := map[string]any{"next": next, "out": out, "files": stats.Files, "rewritten": stats.Rewritten,
+			"stubbed": stats.Stubbed, "kept": stats.Kept, "left_out": stats.Left, "searched_lines": stats.Searched, "git": created}
+		if gitErr != nil {
+			res["git_error"] = gitErr.Error()
+		}
+		writeJSON(c.stdout, res)
 		return exitOK
 	}
-	fmt.Fprintf(c.stdout, "wrote the skeleton up to %s into %s: %d files, %d with markers (%d regions stubbed, %d kept)\n",
-		f.upto, out, stats.Files, stats.Rewritten, stats.Stubbed, stats.Kept)
-	part, _ := course.Default.Lookup(f.upto)
-	fmt.Fprintf(c.stdout, "try it: cd %s && go build ./... && go test ./%s -run '%s$'\n", out, part.Dir, part.Name)
+	fmt.Fprintf(c.stdout, "wrote the copy %s into %s: %d files, %d with markers (%d regions stubbed, %d kept), %d instructors' files left out\n",
+		what, out, stats.Files, stats.Rewritten, stats.Stubbed, stats.Kept, stats.Left)
+	fmt.Fprintf(c.stdout, "searched it for %d lines of the stubbed solution: none there\n", stats.Searched)
+	switch {
+	case gitErr != nil:
+		fmt.Fprintf(c.stdout, "note: %v\n", gitErr)
+	case created:
+		fmt.Fprintln(c.stdout, "made it a git repository with one commit")
+	default:
+		fmt.Fprintln(c.stdout, "it already was a git repository: the files were written over, and nothing was committed")
+	}
+	fmt.Fprintf(c.stdout, "try it: cd %s && make test\n", out)
 	return exitOK
+}
+
+// resolvePath resolves the symbolic links of a clean absolute path, including those of
+// its parents when the path itself does not exist yet: the part that exists is resolved,
+// and the rest appended.
+func resolvePath(p string) (string, error) {
+	rest := ""
+	for cur := p; ; cur = filepath.Dir(cur) {
+		if _, err := os.Lstat(cur); err == nil {
+			real, err := filepath.EvalSymlinks(cur)
+			if err != nil {
+				return "", err
+			}
+			return filepath.Join(real, rest), nil
+		}
+		if filepath.Dir(cur) == cur {
+			return p, nil
+		}
+		rest = filepath.Join(filepath.Base(cur), rest)
+	}
 }
 
 // within reports whether path is dir or inside it. Both are clean absolute paths.
@@ -249,7 +331,7 @@ func checkSkeleton(c *cli, parts []course.Part, timeout time.Duration, asJSON bo
 			fmt.Fprintf(c.stdout, "not checked: %s\n", r.NotRun)
 			continue
 		}
-		fmt.Fprintf(c.stdout, "to look at this skeleton: lab skeleton --upto %s -o DIR\n", r.Part.Name)
+		fmt.Fprintf(c.stdout, "to look at this skeleton: lab skeleton --next %s -o DIR\n", r.Part.Name)
 		for _, s := range []course.Step{r.BuildVet, r.Earlier, r.PartFails} {
 			if s.Status == course.StepFailed {
 				fmt.Fprint(c.stdout, s.Detail)

@@ -1,0 +1,144 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"strings"
+
+	"protolab/internal/course"
+)
+
+// instructorOnly are the subcommands that need the reference solution (its solution
+// regions, its mutants, its grading configuration). A learner's copy has none of
+// those, so there they are refused with a word, instead of "succeeding" with nothing.
+var instructorOnly = map[string]string{
+	"skeleton": "writes learners' copies from the solution regions",
+	"mutants":  "checks the tests against the mutants files",
+	"mutation": "mutates the solution regions",
+	"grade":    "grades a student's copy",
+}
+
+// runSub runs a subcommand: in a learner's copy it refuses the instructor's
+// subcommands, and when a demo fails there, it says which part the demo needs.
+func (c *cli) runSub(sub *subcommand, args []string) int {
+	info, root, inCopy := c.learnerCopy()
+	if !inCopy {
+		return sub.run(c, args)
+	}
+	if what, ok := instructorOnly[sub.name]; ok && !isHelp(args) {
+		fmt.Fprintf(c.stderr, "lab %s: this is a learner's copy of protolab (%s marks it; it has no solution regions), and %s: "+
+			"'lab %s' %s, so it runs in the instructor's reference repository. Here you have: %s; run 'lab help'\n",
+			sub.name, course.LearnerFile, nextWords(info), sub.name, what, strings.Join(learnerSubcommands(), ", "))
+		return exitUsage
+	}
+	if sub.name != "demo" {
+		return sub.run(c, args)
+	}
+	return c.runDemoInCopy(sub, args, root)
+}
+
+// runDemoInCopy runs a demo in a learner's copy. When it fails, or panics on a stub,
+// it says which part the demo needs, since before that part is done it cannot work.
+func (c *cli) runDemoInCopy(sub *subcommand, args []string, root string) (code int) {
+	name := defaultDemoName()
+	for _, a := range args {
+		if !strings.HasPrefix(a, "-") {
+			name = a
+			break
+		}
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			fmt.Fprintf(c.stderr, "lab demo %s: panic: %v\n%s", name, r, debug.Stack())
+			code = exitFail
+		}
+		if code == exitFail {
+			if hint := demoHint(name); hint != "" {
+				fmt.Fprintln(c.stderr, hint)
+			}
+		}
+	}()
+	return sub.run(c, args)
+}
+
+// demoNeeds names, for a demo whose story does not need its whole lab, the last part
+// it needs. Every other demo is named after its lab's package and needs all of it.
+var demoNeeds = map[string]string{}
+
+// demoHint says which part a demo needs, for a learner whose demo failed.
+func demoHint(name string) string {
+	need, ok := demoNeeds[name]
+	if !ok {
+		for _, p := range course.Default.Parts {
+			if p.Dir == name {
+				need = p.Name
+			}
+		}
+	}
+	if need == "" {
+		return ""
+	}
+	var parts []string
+	for _, p := range course.Default.Parts {
+		if p.Dir == name {
+			parts = append(parts, p.Name)
+		}
+		if p.Name == need {
+			break
+		}
+	}
+	span := parts[0]
+	if len(parts) > 1 {
+		span = parts[0] + " to " + need
+	}
+	return fmt.Sprintf("The %s demo runs your code of parts %s: until they pass it cannot work, and that is expected. "+
+		"It works once 'make test PART=%s' and the parts before it pass.", name, span, need)
+}
+
+// learnerCopy reports whether the tool runs in a learner's copy: the module root (the
+// nearest directory up with a go.mod) holds course.LearnerFile.
+func (c *cli) learnerCopy() (info course.LearnerInfo, root string, ok bool) {
+	dir, err := c.workDir()
+	if err != nil {
+		return info, "", false
+	}
+	for d := dir; ; d = filepath.Dir(d) {
+		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
+			info, ok, _ := course.ReadLearnerInfo(d)
+			return info, d, ok
+		}
+		if filepath.Dir(d) == d {
+			return info, "", false
+		}
+	}
+}
+
+func nextWords(info course.LearnerInfo) string {
+	if info.Next == "" || info.Next == course.SolutionNext {
+		return "every part is done in it"
+	}
+	return "it was written with part " + info.Next + " next"
+}
+
+// learnerSubcommands are the subcommands a learner's copy offers.
+func learnerSubcommands() []string {
+	var names []string
+	for _, s := range subcommands {
+		if _, instr := instructorOnly[s.name]; !instr {
+			names = append(names, s.name)
+		}
+	}
+	return names
+}
+
+func isHelp(args []string) bool {
+	for _, a := range args {
+		switch a {
+		case "-h", "-help", "--help":
+			return true
+		}
+	}
+	return false
+}
