@@ -19,10 +19,25 @@
 //	                -trace for Go's own execution tracer); a FILE ending in
 //	                .jsonl gets JSON lines, for tools (lab replay, the viewer)
 //	-tail=L      how many trace lines a failure report shows (default 60)
+//	-tailfilter=WORDS  which lines the failure report's timeline shows: a
+//	                comma-separated list of RPC methods and log topics
+//	                (-tailfilter=RequestVote,vote); a word with a leading
+//	                minus hides them instead (-tailfilter=-AppendEntries).
+//	                World events (faults, crashes, notes) are always shown.
 //	-twice       run every simulated test as a run-twice determinism check
 //
-// With -v each run logs `seed=N digest=HEX`. A failing run prints its seed,
-// the command that replays exactly that run, and the tail of its trace.
+// With -v each run ends with a line in the spirit of MIT's testers:
+//
+//	seed=1 digest=3fdb42dd755e9d23 ... Passed -- 2.1s virtual  5 peers  412 RPCs  51832 bytes  23 committed
+//
+// (the commands committed where the test told the harness, with
+// CountCommitted). A failing run prints its seed, the command that replays
+// exactly that run, and the tail of its trace; its failure message goes into
+// the trace too, as a "FAIL: ..." note, so that `lab replay` shows it.
+//
+// T's Errorf, Error, Fatalf and Fatal mark themselves as helpers, and leave
+// the harness's and the world's frames out of testify's "Error Trace", so
+// that a failure points at the test's own line.
 package tests
 
 import (
@@ -33,16 +48,18 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"protolab/labrpc"
 )
 
 var (
-	seedFlag  = flag.Int64("seed", 1, "the simulation seed (protolab)")
-	seedsFlag = flag.Int("seeds", 1, "run each simulated test over this many consecutive seeds (protolab)")
-	traceFlag = flag.String("simtrace", "", "write the whole trace of each simulated run to this file (protolab)")
-	tailFlag  = flag.Int("tail", 60, "trace lines a failure report shows (protolab)")
-	twiceFlag = flag.Bool("twice", false, "run every simulated test as a run-twice determinism check (protolab)")
+	seedFlag   = flag.Int64("seed", 1, "the simulation seed (protolab)")
+	seedsFlag  = flag.Int("seeds", 1, "run each simulated test over this many consecutive seeds (protolab)")
+	traceFlag  = flag.String("simtrace", "", "write the whole trace of each simulated run to this file (protolab)")
+	tailFlag   = flag.Int("tail", 60, "trace lines a failure report shows (protolab)")
+	twiceFlag  = flag.Bool("twice", false, "run every simulated test as a run-twice determinism check (protolab)")
+	filterFlag = flag.String("tailfilter", "", "comma-separated RPC methods and log topics the failure report's timeline shows (RequestVote,vote), or hides with a leading minus (-AppendEntries) (protolab)")
 )
 
 // T is a simulated test's handle: the testing.T, the seed, and the worlds
@@ -57,7 +74,16 @@ type T struct {
 	quiet bool
 	// traceTo, if set, receives the first world's whole trace.
 	traceTo io.Writer
+	// noted is set once the run's first failure is in the trace; closed
+	// once the worlds are closed and take no more lines.
+	noted, closed bool
+	// committed, if set, counts the commands committed, for -v's line.
+	committed func() int
 }
+
+// CountCommitted tells the harness how to count the commands the run
+// committed, for the line -v prints at the end of each run.
+func (t *T) CountCommitted(f func() int) { t.committed = f }
 
 // Run runs body once per seed (-seed, -seeds). Each run gets a fresh T.
 // With -twice, every test becomes a run-twice check (see RunTwice): the same
@@ -74,15 +100,24 @@ func Run(t *testing.T, body func(t *T)) {
 	}
 	for i := 0; i < *seedsFlag; i++ {
 		seed := *seedFlag + int64(i)
-		t.Run(fmt.Sprintf("seed=%d", seed), func(t *testing.T) { runSeed(t, seed, body, false) })
+		t.Run(fmt.Sprintf("seed=%d", seed), func(t *testing.T) { t.Helper(); runSeed(t, seed, body, false) })
 	}
 }
 
 // runSeed runs body with one seed and reports. It returns the T for the
 // caller to read digests from.
 func runSeed(t *testing.T, seed int64, body func(*T), quiet bool) *T {
+	t.Helper()
 	st := &T{T: t, Seed: seed, quiet: quiet}
+	if !quiet {
+		// The run's last words are logged by a cleanup, registered here:
+		// testing then reports them at the test's line, even when the run
+		// ended in FailNow (a deferred call would be reported inside
+		// runtime.Goexit).
+		t.Cleanup(func() { t.Helper(); st.lastWords() })
+	}
 	func() {
+		t.Helper()
 		defer st.finish()
 		body(st)
 	}()
@@ -146,15 +181,17 @@ func (t *T) draws() int64 {
 // finish turns a stopped world into a test failure, closes the worlds,
 // and writes the report.
 func (t *T) finish() {
+	t.Helper()
 	if r := recover(); r != nil {
 		if _, ok := labrpc.IsStopped(r); !ok {
 			panic(r)
 		}
 	}
+	t.closed = true
 	for _, w := range t.worlds {
 		w.Close()
 		if err := w.Err(); err != nil {
-			t.Errorf("%v", err)
+			t.T.Errorf("%v", err) // the world has put it in its trace
 		}
 	}
 	for _, f := range t.files {
@@ -162,11 +199,19 @@ func (t *T) finish() {
 		fmt.Fprintln(f, labrpc.TraceEnd{Digest: w.Digest(), Steps: w.Steps(), At: w.Now(), Failed: t.Failed()})
 		f.Close()
 	}
+	if t.quiet && t.Failed() && len(t.worlds) > 0 {
+		t.Log(t.report())
+	}
+}
+
+// lastWords logs the -v line and, if the run failed, its report.
+func (t *T) lastWords() {
+	t.Helper()
 	if len(t.worlds) == 0 {
 		return
 	}
-	if testing.Verbose() && !t.quiet {
-		t.Logf("seed=%d digest=%s", t.Seed, t.Digest())
+	if testing.Verbose() {
+		t.Logf("seed=%d digest=%s %s", t.Seed, t.Digest(), t.summary())
 	}
 	if t.Failed() {
 		t.Log(t.report())
@@ -183,9 +228,34 @@ func (t *T) report() string {
 	if *traceFlag == "" {
 		b.WriteString("whole trace: add -simtrace=/tmp/trace.txt to the replay command\n")
 	}
-	fmt.Fprintf(&b, "the last %d trace lines:\n", *tailFlag)
-	b.WriteString(w.Timeline(w.Tail(*tailFlag)))
+	lines, err := tailLines(w.Tail(-1), *filterFlag, *tailFlag)
+	if err != nil {
+		fmt.Fprintf(&b, "-tailfilter: %v\n", err)
+		lines = w.Tail(*tailFlag)
+	}
+	if *filterFlag != "" {
+		fmt.Fprintf(&b, "the last %d trace lines that -tailfilter=%s keeps:\n", len(lines), *filterFlag)
+	} else {
+		fmt.Fprintf(&b, "the last %d trace lines:\n", len(lines))
+	}
+	b.WriteString(w.Timeline(lines))
 	return b.String()
+}
+
+// summary is the end of -v's line for a run, after MIT's testers: virtual
+// time, peers, RPCs, bytes, and commands committed where the test counts
+// them.
+func (t *T) summary() string {
+	w := t.worlds[0]
+	verdict := "Passed"
+	if t.Failed() {
+		verdict = "Failed"
+	}
+	s := fmt.Sprintf("... %s -- %v virtual  %d peers  %d RPCs  %d bytes", verdict, w.Now().Round(time.Millisecond), w.Nodes(), w.TotalRPCs(), w.TotalBytes())
+	if t.committed != nil {
+		s += fmt.Sprintf("  %d committed", t.committed())
+	}
+	return s
 }
 
 // ReplayCommand is the one-line command that re-runs exactly one run of a

@@ -42,6 +42,7 @@ func newCluster(t *tests.T, e Engine, n int, profile labrpc.Profile, snapEvery i
 	}
 	c.w = t.NewWorld(labrpc.Config{Nodes: n, Profile: profile})
 	c.w.Check(c.check.Err)
+	t.CountCommitted(c.LastCommitted)
 	for i := 0; i < n; i++ {
 		c.StartNode(i)
 	}
