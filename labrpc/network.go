@@ -188,7 +188,11 @@ func (w *World) Partition(groups ...[]int) {
 			}
 			w.ends[id].group = int32(g + 1)
 		}
-		desc = append(desc, fmt.Sprint(members))
+		names := make([]string, len(members))
+		for i, id := range members {
+			names[i] = w.Name(id)
+		}
+		desc = append(desc, "["+strings.Join(names, " ")+"]")
 	}
 	w.fault("partition " + strings.Join(desc, " | "))
 }

@@ -120,8 +120,10 @@ func shortMethod(m string) string {
 	return m
 }
 
-// endpointName names an endpoint in traces: n3 for node 3, c7 for the
-// client with endpoint id 7 (clients' ids follow the nodes').
+// endpointName names an endpoint in traces: n3 for node 3, c0 for the
+// first client, c1 for the second, and so on. Clients are numbered from 0,
+// as tests number the processes and histories they drive ("client0"); their
+// endpoint ids follow the nodes' (c0 is endpoint Nodes).
 func endpointName(id, nodes int) string {
 	switch {
 	case id < 0:
@@ -129,8 +131,30 @@ func endpointName(id, nodes int) string {
 	case id < nodes:
 		return "n" + strconv.Itoa(id)
 	default:
-		return "c" + strconv.Itoa(id)
+		return "c" + strconv.Itoa(id-nodes)
 	}
+}
+
+// EndpointName names endpoint id of a world with nodes nodes as traces do:
+// n3, c0.
+func EndpointName(id, nodes int) string { return endpointName(id, nodes) }
+
+// ParseEndpoint reads an endpoint's name as traces write it (n3, c0) and
+// returns its endpoint id in a world with nodes nodes.
+func ParseEndpoint(name string, nodes int) (int, error) {
+	if len(name) < 2 || (name[0] != 'n' && name[0] != 'c') {
+		return 0, fmt.Errorf("%q is not a node (n0..n%d) or a client (c0, c1, ...)", name, nodes-1)
+	}
+	k, err := strconv.Atoi(name[1:])
+	switch {
+	case err != nil || k < 0:
+		return 0, fmt.Errorf("%q is not a node (n0..n%d) or a client (c0, c1, ...)", name, nodes-1)
+	case name[0] == 'n' && k >= nodes:
+		return 0, fmt.Errorf("the run has nodes n0..n%d; %s is not one of them", nodes-1, name)
+	case name[0] == 'c':
+		return nodes + k, nil
+	}
+	return k, nil
 }
 
 func fmtTime(d time.Duration) string {

@@ -103,3 +103,35 @@ func TestOutcomeNotInDigest(t *testing.T) {
 	b.add(l)
 	require.Equal(t, a.digest, b.digest)
 }
+
+// Clients are numbered from 0 everywhere a name is shown, as tests number
+// their client processes and histories: c0 is the first client, whatever
+// the node count.
+func TestOneNumberingForClients(t *testing.T) {
+	w := NewWorld(Config{Seed: 1, Nodes: 3})
+	defer w.Close()
+	for i := 0; i < 3; i++ {
+		w.Start(i, func(Env) any { return &verdictNode{} })
+	}
+	first, second := w.NewClient(), w.NewClient()
+	require.Equal(t, "c0", w.Name(first.ID()))
+	require.Equal(t, "c1", w.Name(second.ID()))
+	second.Call(0, "verdictNode.Put", &VerdictArgs{}, &ErrReply{})
+	w.Partition([]int{0, first.ID()}, []int{1, 2, second.ID()})
+	w.Cut(0, second.ID())
+	tl := w.Timeline(w.Tail(-1))
+	require.Contains(t, tl, "←c1 Put", "the server names the client as c1")
+	require.Contains(t, tl, "partition [n0 c0] | [n1 n2 c1]", "partitions name their members")
+	require.Contains(t, tl, "cut n0→c1")
+	require.Regexp(t, `time +n0 +n1 +n2 +c1 *\n`, tl, "the column of the second client is c1")
+
+	for id := 0; id < 6; id++ {
+		back, err := ParseEndpoint(EndpointName(id, 3), 3)
+		require.NoError(t, err)
+		require.Equal(t, id, back)
+	}
+	_, err := ParseEndpoint("n3", 3)
+	require.ErrorContains(t, err, "nodes n0..n2; n3 is not one of them")
+	_, err = ParseEndpoint("x1", 3)
+	require.ErrorContains(t, err, "not a node (n0..n2) or a client (c0, c1, ...)")
+}

@@ -395,9 +395,9 @@ func TestTimelineShowsNodesInColumns(t *testing.T) {
 	tl := w.Timeline(w.Tail(-1))
 	require.Contains(t, tl, "start incarnation 1")
 	require.Contains(t, tl, "→n1 Echo")
-	require.Contains(t, tl, "── partition [0] | [1]")
+	require.Contains(t, tl, "── partition [n0] | [n1]")
 	header := strings.SplitN(tl, "\n", 2)[0]
-	require.Contains(t, header, "c2")
+	require.Contains(t, header, "c0", "clients are numbered from 0")
 	require.Contains(t, header, "n1")
 }
 

@@ -20,7 +20,7 @@ func TestGossipDemoTellsTheStoryTheSameWayTwice(t *testing.T) {
 		t.Errorf("the gossip demo printed two different stories from one seed")
 	}
 	for _, want := range []string{
-		"←c5 Broadcast", "←n1 Gossip", "act 1: spread", // a value spreads
+		"←c0 Broadcast", "←n1 Gossip", "act 1: spread", // a value spreads
 		"deafen n1", "n1 alive→suspect inc 0", "refute: alive at inc 1", "n1 suspect→alive inc 1", "dead for nobody", // refuted
 		"crash", "suspect: n3 timed out", "n3 suspect→dead inc 0", "dead for everyone", // declared dead
 		"per member per period", "trace digest",

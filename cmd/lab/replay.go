@@ -27,7 +27,7 @@ func newReplayFlags() (*flag.FlagSet, *replayFlags) {
 	f := &replayFlags{}
 	fs := flag.NewFlagSet("replay", flag.ContinueOnError)
 	fs.StringVar(&f.until, "until", "", "stop the timeline at `STEP` (a step number, like 812 or #812) or TIME (a virtual time, like 1.5s or 300ms)")
-	fs.StringVar(&f.node, "node", "", "show only what happened at `NODE` (n2, c7, or 2), with the world's events")
+	fs.StringVar(&f.node, "node", "", "show only what happened at `NODE` (n2, c0, or an endpoint id), with the world's events")
 	fs.IntVar(&f.window, "window", 60, "show the last `L` trace lines before the stop")
 	fs.StringVar(&f.html, "html", "", "also write the run up to the stop as a space-time diagram in `FILE` (one self-contained HTML page)")
 	fs.BoolVar(&f.json, "json", false, "print the result as JSON")
@@ -315,28 +315,18 @@ func parseUntil(s string) (*until, error) {
 	return nil, fmt.Errorf("%q is neither a step (812, #812) nor a virtual time (1.5s, 300ms)", s)
 }
 
-// parseNode reads a node or client name: n2, c7, or a bare id.
+// parseNode reads a node or client name as traces write it (n2, c0), or a
+// bare endpoint id.
 func parseNode(s string, nodes int) (int, error) {
-	id := strings.TrimLeft(s, "nc")
-	n, err := strconv.Atoi(id)
-	switch {
-	case err != nil || n < 0:
-		return 0, fmt.Errorf("%q is not a node (n0..n%d) or a client (c%d, ...)", s, nodes-1, nodes)
-	case strings.HasPrefix(s, "n") && n >= nodes:
-		return 0, fmt.Errorf("the run has nodes n0..n%d; %s is not one of them", nodes-1, s)
-	case strings.HasPrefix(s, "c") && n < nodes:
-		return 0, fmt.Errorf("client ids follow the nodes' (c%d, c%d, ...); %s is a node's id", nodes, nodes+1, s)
+	if n, err := strconv.Atoi(s); err == nil && n >= 0 {
+		return n, nil
 	}
-	return n, nil
+	return labrpc.ParseEndpoint(s, nodes)
 }
 
-// endpoint names an endpoint as traces do: n3 for a node, c7 for a client.
-func endpoint(id, nodes int) string {
-	if id < nodes {
-		return "n" + strconv.Itoa(id)
-	}
-	return "c" + strconv.Itoa(id)
-}
+// endpoint names an endpoint as traces do: n3 for a node, c0 for the first
+// client.
+func endpoint(id, nodes int) string { return labrpc.EndpointName(id, nodes) }
 
 // outputPath resolves a file name given on the command line.
 func (c *cli) outputPath(name string) (string, error) {

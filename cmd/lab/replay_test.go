@@ -32,7 +32,7 @@ func TestReplayUsageErrors(t *testing.T) {
 		{[]string{"replay", bare}, "lab replay: " + bare + " does not say which run it records (no '# protolab trace' header); replay reads the traces that -simtrace and lab stress write"},
 		{[]string{"replay", trace, "--until", "soon"}, `lab replay: --until: "soon" is neither a step (812, #812) nor a virtual time (1.5s, 300ms)`},
 		{[]string{"replay", trace, "--node", "n3"}, "lab replay: --node: the run has nodes n0..n2; n3 is not one of them"},
-		{[]string{"replay", trace, "--node", "c1"}, "lab replay: --node: client ids follow the nodes' (c3, c4, ...); c1 is a node's id"},
+		{[]string{"replay", trace, "--node", "x1"}, `lab replay: --node: "x1" is not a node (n0..n2) or a client (c0, c1, ...)`},
 		{[]string{"replay", trace, "--window", "0"}, "lab replay: --window must be at least 1"},
 	} {
 		code, stdout, stderr := lab(t, "", tt.args...)

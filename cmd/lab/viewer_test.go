@@ -30,7 +30,7 @@ func TestRunHTML(t *testing.T) {
 	if code != exitOK || !strings.Contains(stdout, "space-time diagram: "+page) {
 		t.Fatalf("exit status %d, stdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 	}
-	requirePage(t, page, `"world","n0","c1","c2","c3","c4","c5"`)
+	requirePage(t, page, `"world","n0","c0","c1","c2","c3","c4"`)
 }
 
 func TestDemoHTML(t *testing.T) {
@@ -49,7 +49,7 @@ func TestDemoHTML(t *testing.T) {
 	if code != exitOK || !strings.HasPrefix(stdout, "the story\n") || !strings.Contains(stdout, "space-time diagram: "+filepath.Join(dir, "pair.html")) {
 		t.Fatalf("exit status %d, stdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 	}
-	requirePage(t, filepath.Join(dir, "pair.html"), `"world","n0","n1","c2"`)
+	requirePage(t, filepath.Join(dir, "pair.html"), `"world","n0","n1","c0"`)
 }
 
 func TestReplayHTML(t *testing.T) {

@@ -146,7 +146,7 @@ func (b *builder) lanes() {
 	} else {
 		for _, id := range clients {
 			b.lane[id] = len(b.m.Lanes)
-			b.m.Lanes = append(b.m.Lanes, "c"+strconv.Itoa(id))
+			b.m.Lanes = append(b.m.Lanes, labrpc.EndpointName(id, b.in.Nodes))
 		}
 	}
 	if l, ok := b.lane[b.in.Focus]; ok && b.in.Focus >= 0 {
@@ -170,7 +170,7 @@ type call struct {
 	bytes    int
 }
 
-var partitionGroup = regexp.MustCompile(`\[([0-9 ]*)\]`)
+var partitionGroup = regexp.MustCompile(`\[([0-9a-z ]*)\]`)
 
 func (b *builder) walk() {
 	m := b.m
@@ -297,7 +297,7 @@ func (b *builder) fault(l labrpc.Line, t int64, cutSince map[int]int64, span fun
 		p := &Partition{T0: t, Text: l.Text, Groups: make([]int, len(m.Lanes))}
 		for g, members := range partitionGroup.FindAllStringSubmatch(rest, -1) {
 			for _, f := range strings.Fields(members[1]) {
-				if id, err := strconv.Atoi(f); err == nil {
+				if id, err := b.endpoint(f); err == nil {
 					if lane, ok := b.lane[id]; ok {
 						p.Groups[lane] = g + 1
 					}
@@ -312,7 +312,7 @@ func (b *builder) fault(l labrpc.Line, t int64, cutSince map[int]int64, span fun
 			delete(cutSince, lane)
 		}
 	case "disconnect", "connect":
-		id, err := strconv.Atoi(strings.TrimLeft(rest, "nc"))
+		id, err := b.endpoint(rest)
 		lane, ok := b.lane[id]
 		if err != nil || !ok {
 			return
@@ -326,6 +326,15 @@ func (b *builder) fault(l labrpc.Line, t int64, cutSince map[int]int64, span fun
 			delete(cutSince, lane)
 		}
 	}
+}
+
+// endpoint reads an endpoint's name in a fault line: n3, c0, or (in
+// older traces) a bare id.
+func (b *builder) endpoint(name string) (int, error) {
+	if id, err := strconv.Atoi(name); err == nil {
+		return id, nil
+	}
+	return labrpc.ParseEndpoint(name, b.in.Nodes)
 }
 
 // stateColor picks the value that colours a state: role, else status, else
