@@ -53,3 +53,10 @@ browser:
 
 bench:
 	$(GO) test -run '^$$' -bench . ./...
+
+# Every fuzz target, each for FUZZTIME (CI runs the seed corpora as plain
+# tests in `make unit`).
+FUZZTIME ?= 10m
+.PHONY: fuzz
+fuzz:
+	$(GO) test ./labgob -run '^$$' -fuzz '^FuzzRoundTrip$$' -fuzztime $(FUZZTIME)

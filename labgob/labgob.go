@@ -32,20 +32,41 @@ func Register(value any) { gob.Register(value) }
 // RegisterName is Register with an explicit name.
 func RegisterName(name string, value any) { gob.RegisterName(name, value) }
 
-// An Encoder writes values to a stream, refusing types that would lose data.
-type Encoder struct{ enc *gob.Encoder }
+// An Encoder writes values to a stream, refusing types that would lose data,
+// values that refer back to themselves, and values larger than its limit.
+type Encoder struct {
+	out *limitWriter
+	enc *gob.Encoder
+}
 
-// NewEncoder returns an Encoder writing to w.
-func NewEncoder(w io.Writer) *Encoder { return &Encoder{gob.NewEncoder(w)} }
+// NewEncoder returns an Encoder writing to w, with a limit of
+// DefaultMaxMessage bytes per value.
+func NewEncoder(w io.Writer) *Encoder {
+	out := &limitWriter{w: w, limit: DefaultMaxMessage}
+	return &Encoder{out: out, enc: gob.NewEncoder(out)}
+}
 
-// Encode writes e, or returns an error naming the field gob would drop.
+// SetLimit sets the largest value Encode writes, in bytes as encoded; 0
+// means no limit.
+func (e *Encoder) SetLimit(n int) { e.out.limit = n }
+
+// Encode writes v, or returns an error naming what is wrong with it: a
+// field gob would drop, a nil pointer, a cycle, or its size.
 func (e *Encoder) Encode(v any) error {
 	if v == nil {
-		return fmt.Errorf("labgob: cannot encode nil")
+		return fmt.Errorf("labgob: cannot encode nil; pass a value, or a pointer to one")
 	}
-	if err := CheckType(reflect.TypeOf(v)); err != nil {
+	rv := reflect.ValueOf(v)
+	if err := CheckType(rv.Type()); err != nil {
 		return err
 	}
+	if rv.Kind() == reflect.Pointer && rv.IsNil() {
+		return fmt.Errorf("labgob: cannot encode a nil %s: gob has nothing to write; pass a pointer to a value (or the value itself)", rv.Type())
+	}
+	if err := checkCycles(rv); err != nil {
+		return err
+	}
+	e.out.start(rv.Type().String())
 	return explain(e.enc.Encode(v))
 }
 
@@ -70,6 +91,9 @@ func (d *Decoder) Decode(ptr any) error {
 func explain(err error) error {
 	if err == nil {
 		return nil
+	}
+	if _, tooBig := err.(*TooBigError); tooBig {
+		return err
 	}
 	msg := err.Error()
 	const unregistered = "type not registered for interface"

@@ -18,6 +18,7 @@ import (
 // cost several times more; see BenchmarkCopy.
 type Stream struct {
 	buf bytes.Buffer
+	out limitWriter // the encoder's way into buf, refusing oversized values
 	enc *gob.Encoder
 	dec *gob.Decoder
 }
@@ -25,13 +26,19 @@ type Stream struct {
 // NewStream returns an empty Stream.
 func NewStream() *Stream {
 	s := &Stream{}
+	s.out.limit = DefaultMaxMessage
 	s.reset()
 	return s
 }
 
+// SetLimit sets the largest value the stream carries, in bytes as encoded
+// (DefaultMaxMessage unless set); 0 means no limit.
+func (s *Stream) SetLimit(n int) { s.out.limit = n }
+
 func (s *Stream) reset() {
 	s.buf.Reset()
-	s.enc = gob.NewEncoder(&s.buf)
+	s.out.w = &s.buf
+	s.enc = gob.NewEncoder(&s.out)
 	s.dec = gob.NewDecoder(&s.buf)
 }
 
@@ -39,6 +46,8 @@ func (s *Stream) reset() {
 // stream. A pointer yields a pointer to a fresh value; a non-pointer yields a
 // value of the same type. An error names the field or type at fault; after
 // an error the stream starts afresh, as a reconnected link would.
+// A value that refers back to itself, or that passes the size limit, is
+// refused with an error that says so.
 func (s *Stream) Copy(v any) (any, int, error) {
 	if v == nil {
 		return nil, 0, fmt.Errorf("labgob: cannot send nil; pass a pointer to a struct")
@@ -52,6 +61,10 @@ func (s *Stream) Copy(v any) (any, int, error) {
 	if isPtr && rv.IsNil() {
 		return nil, 0, fmt.Errorf("labgob: cannot send a nil %s; pass a pointer to a value", t)
 	}
+	if err := checkCycles(rv); err != nil {
+		return nil, 0, err
+	}
+	s.out.start(t.String())
 	if err := s.enc.EncodeValue(rv); err != nil {
 		s.reset()
 		return nil, 0, explain(err)
