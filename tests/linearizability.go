@@ -58,21 +58,37 @@ func (h *History) Operations() []porcupine.Operation { return h.ops }
 // prints its path.
 func CheckLinearizable(t *T, model porcupine.Model, h *History, limit time.Duration) {
 	t.Helper()
-	if err := Linearizable(model, h.ops, limit); err != nil {
+	if err := h.Check(model, limit); err != nil {
 		t.Fatalf("%v", err)
 	}
+}
+
+// Check checks the history against model, as Linearizable does; on a
+// violation it also notes in the world's trace which operations porcupine
+// blames (see blame.go), for the timeline and the viewer.
+func (h *History) Check(model porcupine.Model, limit time.Duration) error {
+	return linearizable(model, h.ops, limit, func(info porcupine.LinearizationInfo) { h.noteBlame(model, info) })
 }
 
 // Linearizable checks ops against model, for tools that record histories
 // outside a test (lab run). It returns nil only when the checker finished
 // and found the history linearizable.
 func Linearizable(model porcupine.Model, ops []porcupine.Operation, limit time.Duration) error {
+	return linearizable(model, ops, limit, nil)
+}
+
+// linearizable is Linearizable; on a violation it first hands porcupine's
+// findings to blame, if set.
+func linearizable(model porcupine.Model, ops []porcupine.Operation, limit time.Duration, blame func(porcupine.LinearizationInfo)) error {
 	res, info := porcupine.CheckOperationsVerbose(model, ops, limit)
 	switch res {
 	case porcupine.Ok:
 		return nil
 	case porcupine.Unknown:
 		return fmt.Errorf("the linearizability checker ran out of time (%v) on %d operations: that is a failure, not a pass; make the history shorter or give the checker longer", limit, len(ops))
+	}
+	if blame != nil {
+		blame(info)
 	}
 	path := "(visualisation not written)"
 	if dir, err := os.MkdirTemp("", "protolab-linearizability-"); err == nil {
