@@ -15,7 +15,8 @@ import (
 )
 
 type mutantsFlags struct {
-	only    string
+	only    nameList
+	skip    bool
 	all     bool
 	list    bool
 	timeout time.Duration
@@ -25,7 +26,8 @@ type mutantsFlags struct {
 func newMutantsFlags() (*flag.FlagSet, *mutantsFlags) {
 	f := &mutantsFlags{}
 	fs := flag.NewFlagSet("mutants", flag.ContinueOnError)
-	fs.StringVar(&f.only, "only", "", "run only the mutant called `NAME`")
+	fs.Var(&f.only, "only", "run only the mutants called `NAME`s (comma-separated; the flag may be repeated)")
+	fs.BoolVar(&f.skip, "skip-baseline", false, "do not first check that the tests pass without mutants (for CI, right after make test)")
 	fs.BoolVar(&f.all, "all", false, "run the mutants of every package that has a mutants.txt")
 	fs.BoolVar(&f.list, "list", false, "list the mutants instead of running them")
 	fs.DurationVar(&f.timeout, "timeout", course.DefaultTimeout, "the time limit of each go test run")
@@ -33,9 +35,23 @@ func newMutantsFlags() (*flag.FlagSet, *mutantsFlags) {
 	return fs, f
 }
 
+// nameList is a flag that collects names, comma-separated or given by repeating it.
+type nameList []string
+
+func (l *nameList) String() string { return strings.Join(*l, ",") }
+
+func (l *nameList) Set(v string) error {
+	for _, n := range strings.Split(v, ",") {
+		if n = strings.TrimSpace(n); n != "" {
+			*l = append(*l, n)
+		}
+	}
+	return nil
+}
+
 func helpMutants(w io.Writer) {
-	fmt.Fprint(w, `usage: lab mutants PKG [--only NAME] [--timeout D] [--json] [-- go test flags]
-       lab mutants --all [--timeout D] [--json] [-- go test flags]
+	fmt.Fprint(w, `usage: lab mutants PKG [--only NAME,...] [--skip-baseline] [--timeout D] [--json] [-- go test flags]
+       lab mutants --all [--skip-baseline] [--timeout D] [--json] [-- go test flags]
        lab mutants --list [--json] PKG | --all
 
 A mutant is a small edit that puts a classic bug into the reference solution. Each
@@ -51,7 +67,7 @@ exactly once in the file; the "+" lines replace them, and no "+" line deletes th
 blank line ends a mutant; lines starting with "#" between mutants are comments.
 
 Mutants copies the module to a temporary directory, checks that the package's tests
-pass there, then applies each mutant in turn and runs
+pass there (unless --skip-baseline), then applies each mutant in turn and runs
 	go test ./PKG -count=1 -json [go test flags]
 A mutant is caught when a test fails, "caught (build)" when the package no longer
 compiles (a weak mutant: it says nothing about the tests), and MISSED when every test
@@ -73,7 +89,7 @@ func runMutants(c *cli, args []string) int {
 	switch {
 	case f.all && len(pkgs) > 0:
 		return c.usageError("mutants", "give a package or --all, not both")
-	case f.all && f.only != "":
+	case f.all && len(f.only) > 0:
 		return c.usageError("mutants", "--only picks a mutant of one package; it does not go with --all")
 	case !f.all && len(pkgs) != 1:
 		return c.usageError("mutants", "give one package, like 'lab mutants chash', or --all")
@@ -125,8 +141,8 @@ func runMutants(c *cli, args []string) int {
 			report.Packages = append(report.Packages, &mutantsPackageJSON{Package: pkg, Error: err.Error(), Mutants: []mutantJSON{}})
 			continue
 		}
-		if f.only != "" {
-			mutants, err = onlyMutant(mutants, f.only)
+		if len(f.only) > 0 {
+			mutants, err = onlyMutants(mutants, f.only)
 			if err != nil {
 				return c.usageError("mutants", "%v", err)
 			}
@@ -147,7 +163,7 @@ func runMutants(c *cli, args []string) int {
 		if f.json {
 			run = runPackageMutantsJSON
 		}
-		if run(c, root, pkg, mutants, extra, f.timeout, pj) != exitOK {
+		if run(c, root, pkg, mutants, extra, f, pj) != exitOK {
 			status = exitFail
 			report.OK = false
 		}
@@ -205,15 +221,24 @@ func (c *cli) packageDir(root, arg string) (string, error) {
 	return filepath.ToSlash(rel), nil
 }
 
-func onlyMutant(mutants []course.Mutant, name string) ([]course.Mutant, error) {
+// onlyMutants returns the named mutants, in the order of the mutants file.
+func onlyMutants(mutants []course.Mutant, only []string) ([]course.Mutant, error) {
 	var names []string
 	for _, m := range mutants {
-		if m.Name == name {
-			return []course.Mutant{m}, nil
-		}
 		names = append(names, m.Name)
 	}
-	return nil, fmt.Errorf("no mutant called %q%s; %s", name, didYouMean(name, names), listOr(names, "the mutants are ", "the package has no mutants"))
+	for _, name := range only {
+		if !contains(names, name) {
+			return nil, fmt.Errorf("no mutant called %q%s; %s", name, didYouMean(name, names), listOr(names, "the mutants are ", "the package has no mutants"))
+		}
+	}
+	var out []course.Mutant
+	for _, m := range mutants {
+		if contains(only, m.Name) {
+			out = append(out, m)
+		}
+	}
+	return out, nil
 }
 
 // listOr is prefix followed by the names, or none when there are no names.
@@ -233,9 +258,9 @@ func listMutants(w io.Writer, pkg string, mutants []course.Mutant) {
 
 // runPackageMutantsJSON runs the mutants of one package and fills in pj,
 // printing nothing.
-func runPackageMutantsJSON(c *cli, root, pkg string, mutants []course.Mutant, extra []string, timeout time.Duration, pj *mutantsPackageJSON) int {
+func runPackageMutantsJSON(c *cli, root, pkg string, mutants []course.Mutant, extra []string, f *mutantsFlags, pj *mutantsPackageJSON) int {
 	baseline, results, err := course.RunMutants(c.ctx, course.MutantOptions{
-		Root: root, Pkg: pkg, Mutants: mutants, ExtraArgs: extra, Timeout: timeout,
+		Root: root, Pkg: pkg, Mutants: mutants, ExtraArgs: extra, Timeout: f.timeout, SkipBaseline: f.skip,
 		Report: func(course.MutantResult) {},
 	})
 	if err != nil {
@@ -263,16 +288,21 @@ func runPackageMutantsJSON(c *cli, root, pkg string, mutants []course.Mutant, ex
 }
 
 // runPackageMutants runs the mutants of one package, printing as it goes.
-func runPackageMutants(c *cli, root, pkg string, mutants []course.Mutant, extra []string, timeout time.Duration, _ *mutantsPackageJSON) int {
+func runPackageMutants(c *cli, root, pkg string, mutants []course.Mutant, extra []string, f *mutantsFlags, _ *mutantsPackageJSON) int {
 	const row = "%-28s %-15s %-44s %s\n"
-	fmt.Fprintf(c.stdout, "%s: %d mutants; checking that the tests pass without them...\n", pkg, len(mutants))
+	if f.skip {
+		fmt.Fprintf(c.stdout, "%s: %d mutants (the tests without them are not checked: --skip-baseline)\n", pkg, len(mutants))
+	} else {
+		fmt.Fprintf(c.stdout, "%s: %d mutants; checking that the tests pass without them...\n", pkg, len(mutants))
+	}
 	header := false
 	baseline, results, err := course.RunMutants(c.ctx, course.MutantOptions{
-		Root:      root,
-		Pkg:       pkg,
-		Mutants:   mutants,
-		ExtraArgs: extra,
-		Timeout:   timeout,
+		Root:         root,
+		Pkg:          pkg,
+		Mutants:      mutants,
+		ExtraArgs:    extra,
+		Timeout:      f.timeout,
+		SkipBaseline: f.skip,
 		Report: func(r course.MutantResult) {
 			if !header {
 				fmt.Fprintf(c.stdout, row, "mutant", "result", "failed tests", "time")
@@ -304,8 +334,12 @@ func runPackageMutants(c *cli, root, pkg string, mutants []course.Mutant, extra 
 				r.Mutant.Name, r.Mutant.Description, pkg, r.Mutant.File)
 		}
 	}
-	fmt.Fprintf(c.stdout, "\n%s: %d mutants: %d caught by tests, %d caught only by the build, %d MISSED (tests without mutants: ok in %v)\n",
-		pkg, len(results), caught, build, missed, baseline.Round(100*time.Millisecond))
+	base := fmt.Sprintf("tests without mutants: ok in %v", baseline.Round(100*time.Millisecond))
+	if f.skip {
+		base = "tests without mutants not checked"
+	}
+	fmt.Fprintf(c.stdout, "\n%s: %d mutants: %d caught by tests, %d caught only by the build, %d MISSED (%s)\n",
+		pkg, len(results), caught, build, missed, base)
 	if build > 0 {
 		fmt.Fprintln(c.stdout, "(a mutant that does not compile tests nothing; rewrite it as a bug that builds)")
 	}
