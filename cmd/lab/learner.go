@@ -23,7 +23,7 @@ var instructorOnly = map[string]string{
 // runSub runs a subcommand: in a learner's copy it refuses the instructor's
 // subcommands, and when a demo fails there, it says which part the demo needs.
 func (c *cli) runSub(sub *subcommand, args []string) int {
-	info, root, inCopy := c.learnerCopy()
+	info, _, inCopy := c.learnerCopy()
 	if !inCopy {
 		return sub.run(c, args)
 	}
@@ -36,12 +36,12 @@ func (c *cli) runSub(sub *subcommand, args []string) int {
 	if sub.name != "demo" {
 		return sub.run(c, args)
 	}
-	return c.runDemoInCopy(sub, args, root)
+	return c.runDemoInCopy(sub, args, info)
 }
 
 // runDemoInCopy runs a demo in a learner's copy. When it fails, or panics on a stub,
 // it says which part the demo needs, since before that part is done it cannot work.
-func (c *cli) runDemoInCopy(sub *subcommand, args []string, root string) (code int) {
+func (c *cli) runDemoInCopy(sub *subcommand, args []string, info course.LearnerInfo) (code int) {
 	name := defaultDemoName()
 	for _, a := range args {
 		if !strings.HasPrefix(a, "-") {
@@ -54,10 +54,14 @@ func (c *cli) runDemoInCopy(sub *subcommand, args []string, root string) (code i
 			fmt.Fprintf(c.stderr, "lab demo %s: panic: %v\n%s", name, r, debug.Stack())
 			code = exitFail
 		}
-		if code == exitFail {
+		switch {
+		case code == exitFail:
 			if hint := demoHint(name); hint != "" {
 				fmt.Fprintln(c.stderr, hint)
 			}
+		case code == exitOK && !demoDone(name, info.Next):
+			// Stubs can run without failing and tell another story.
+			fmt.Fprintf(c.stderr, "note: this copy was written with part %s next. %s\n", info.Next, demoHint(name))
 		}
 	}()
 	return sub.run(c, args)
@@ -95,6 +99,22 @@ func demoHint(name string) string {
 	}
 	return fmt.Sprintf("The %s demo runs your code of parts %s: until they pass it cannot work, and that is expected. "+
 		"It works once 'make test PART=%s' and the parts before it pass.", name, span, need)
+}
+
+// demoDone reports whether the parts a demo needs all come before next (the part a
+// copy was written with next).
+func demoDone(name, next string) bool {
+	need, ok := demoNeeds[name]
+	if !ok {
+		for _, p := range course.Default.Parts {
+			if p.Dir == name {
+				need = p.Name
+			}
+		}
+	}
+	i, ok1 := course.Default.Index(need)
+	j, ok2 := course.Default.Index(next)
+	return !ok1 || !ok2 || i < j // the solution copy's "done" is no part: every part is done
 }
 
 // learnerCopy reports whether the tool runs in a learner's copy: the module root (the

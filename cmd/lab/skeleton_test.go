@@ -264,3 +264,18 @@ func TestDemoHint(t *testing.T) {
 		t.Error("a demo that is no lab's gets a hint")
 	}
 }
+
+func TestDemoDone(t *testing.T) {
+	for _, tt := range []struct {
+		demo, next string
+		done       bool
+	}{
+		{"kvsrv", "1A", false}, {"kvsrv", "1C", false}, {"kvsrv", "2A", true},
+		{"raft", "4E", false}, {"raft", "5A", true}, {"raft", course.SolutionNext, true},
+		{"nosuchlab", "1A", true},
+	} {
+		if got := demoDone(tt.demo, tt.next); got != tt.done {
+			t.Errorf("demoDone(%s, %s) = %v, want %v", tt.demo, tt.next, got, tt.done)
+		}
+	}
+}
