@@ -1,0 +1,135 @@
+package paxos
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"protolab/labrpc"
+	"protolab/tests"
+)
+
+// Replies and requests that arrive after their sender moved on (issue 10),
+// staged one event at a time on a handNet.
+
+// A promise answers one prepare: the ballot it was asked for. Here peer 0
+// prepares ballot b1, and the promise of peer 1 is held on the wire. Peer 3
+// meanwhile gets X chosen by peers 1, 3 and 4 in a higher ballot c. Peer 0's
+// b1 is refused by 2, 3 and 4, so it tries again with b2 > c; peer 2
+// promises b2 (it promised c but accepted nothing). Now peer 1's old
+// promise of b1 arrives: it says "accepted nothing", which was true before
+// peer 1 accepted X. Counting it for b2 would make {0, 1, 2} look like a
+// quorum that accepted nothing, and peer 0 would get its own Y chosen over
+// X (Paxos Made Simple §2.2: the proposer must learn the highest accepted
+// proposal of a majority that promised *this* ballot).
+func TestOldBallotPromise5A(t *testing.T) {
+	tests.Run(t, func(t *tests.T) {
+		decided := map[int]any{}
+		hn := newHandNet(t, 5, t.Seed, func(env labrpc.Env) any {
+			me := env.Me()
+			return MakeSynod(env, env.Persister(), func(seq int, v any) {
+				if prev, ok := decided[seq]; ok && prev != v {
+					t.Errorf("instance %d: n%d decided %v, but %v was decided before: two values chosen, because a promise of an older ballot was counted for a newer one (Paxos Made Simple §2.2)", seq, me, v, prev)
+				}
+				decided[seq] = v
+			})
+		})
+		px := func(i int) *Synod { return hn.nodes[i].(*Synod) }
+
+		px(0).Start(0, "Y") // ballot b1, promised by peer 0 itself
+		hn.settle()
+		hn.deliver(0, 1, "Prepare") // peer 1 promises b1; the promise is held
+
+		px(3).Start(0, "X") // ballot c > b1
+		hn.settle()
+		for _, p := range []int{1, 2, 4} {
+			hn.exchange(3, p, "Prepare")
+		}
+		hn.settle()
+		for _, p := range []int{1, 4} {
+			hn.exchange(3, p, "Accept")
+		}
+		hn.settle()
+		fate, v := px(3).Status(0)
+		require.Equal(t, Decided, fate, "X is chosen by peers 1, 3 and 4")
+		require.Equal(t, "X", v)
+
+		for _, p := range []int{2, 3, 4} {
+			hn.exchange(0, p, "Prepare") // refused: they promised c
+		}
+		hn.advance(retryPauseMax)    // peer 0 tries again, with b2 > c
+		hn.exchange(0, 2, "Prepare") // peer 2 promises b2, has accepted nothing
+		hn.answer(0, 1, "Prepare")   // peer 1's promise of b1, at last
+		hn.flushFrom(0)              // peer 0's messages overtake peer 3's news of X
+		hn.flush()
+
+		for i := 0; i < 5; i++ {
+			fate, v := px(i).Status(0)
+			require.Equal(t, Decided, fate, "n%d, once every message is delivered", i)
+			require.Equal(t, "X", v, "n%d: X was chosen first; every peer must decide it", i)
+		}
+	})
+}
+
+// retryPauseMax is longer than any pause of a proposer between tries.
+const retryPauseMax = time.Second
+
+// The same story in Multi-Paxos: a candidate's promise from an earlier
+// campaign arrives during its next one. Peer 0 campaigns in b1 and peer 1's
+// promise is held. Peer 3 wins a higher ballot c and gets X chosen in slot
+// 1 by peers 1, 3 and 4. Peer 0, outbid, campaigns again in b2 > c and
+// hears from peer 2 (which accepted nothing); then peer 1's promise of b1
+// arrives, reporting nothing accepted, which was true before peer 1
+// accepted X. Counted for b2, it would let peer 0 lead without learning X,
+// and put its own command in slot 1.
+func TestOldCampaignPromise5B(t *testing.T) {
+	tests.Run(t, func(t *tests.T) {
+		applied := map[int]any{} // slot → the command the first peer applied there
+		hn := newHandNet(t, 5, t.Seed, func(env labrpc.Env) any {
+			me := env.Me()
+			return Make(env, env.Persister(), func(m ApplyMsg) {
+				if !m.CommandValid {
+					return
+				}
+				if prev, ok := applied[m.CommandIndex]; ok && prev != m.Command {
+					t.Errorf("slot %d: n%d applied %v, but %v was applied there before: two commands chosen for one slot, because a promise of an earlier campaign was counted for a later one (Paxos Made Simple §3)", m.CommandIndex, me, m.Command, prev)
+				}
+				applied[m.CommandIndex] = m.Command
+			})
+		})
+		mp := func(i int) *MultiPaxos { return hn.nodes[i].(*MultiPaxos) }
+
+		mp(0).campaign() // ballot b1; peer 0 promises it itself
+		hn.settle()
+		hn.deliver(0, 1, "Prepare") // peer 1 promises b1; the promise is held
+
+		mp(3).campaign() // ballot c > b1
+		hn.settle()
+		hn.exchange(3, 1, "Prepare")
+		hn.exchange(3, 2, "Prepare")
+		hn.settle()
+		_, isLeader := mp(3).GetState()
+		require.True(t, isLeader, "peer 3 has promises from 1, 2 and itself")
+		_, _, ok := mp(3).Start("X")
+		require.True(t, ok)
+		hn.settle()
+		hn.exchangeAll(3, 1, "Accept")
+		hn.exchangeAll(3, 4, "Accept")
+		hn.settle()
+		require.Equal(t, "X", applied[1], "X is chosen in slot 1 by peers 1, 3 and 4")
+
+		for _, p := range []int{2, 3, 4} {
+			hn.exchange(0, p, "Prepare") // refused: they promised c
+		}
+		mp(0).campaign() // outbid, peer 0 tries again, in b2 > c
+		hn.settle()
+		hn.exchange(0, 2, "Prepare") // peer 2 promises b2, has accepted nothing
+		hn.answer(0, 1, "Prepare")   // peer 1's promise of b1, at last
+		if _, _, isLeader := mp(0).Start("Y"); isLeader {
+			hn.flushFrom(0) // peer 0's messages overtake everyone else's
+		}
+		hn.flush()
+		require.Equal(t, "X", applied[1])
+	})
+}
