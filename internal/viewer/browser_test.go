@@ -92,7 +92,7 @@ func headless(t *testing.T, bin, url string, args ...string) ([]byte, time.Durat
 	return stdout.Bytes(), elapsed
 }
 
-var bodyAttr = regexp.MustCompile(`data-([a-z-]+)="([^"]*)"`)
+var bodyAttr = regexp.MustCompile(`data-([a-z0-9-]+)="([^"]*)"`)
 
 // pageStats reads the figures the page's script leaves on its body element.
 func pageStats(t *testing.T, dom []byte) map[string]float64 {

@@ -14,7 +14,14 @@
 //
 // colours the node's lane from then on by its role (or, without a role, its
 // status, or else its first value), and labels it with the whole line, until
-// the next state line or a crash.
+// the next state line or a crash. A node that logs states has a bar from each
+// of its starts, too: "started", until its first state line, so that its
+// lane is never blank while it is up.
+//
+// The world's lane labels its events: the test's notes (a demo's acts), the
+// faults, the failure. A linearizability failure's notes (see package tests,
+// blame.go) become boxes around the operations porcupine blames, on their
+// clients' lanes.
 package viewer
 
 import (
@@ -23,6 +30,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"protolab/labrpc"
 )
@@ -57,7 +65,40 @@ type Model struct {
 	// Partitions are the times the network was split; Groups gives each
 	// lane's group (0: in no group).
 	Partitions []Partition `json:"parts"`
+	// World are the world lane's events, with their text, for labels.
+	World WorldMarks `json:"world"`
+	// Blames are the operations a linearizability checker blamed.
+	Blames Blames `json:"blames"`
 }
+
+// WorldMarks are the world's events (notes, faults, processes) in time
+// order, with the text a label shows.
+type WorldMarks struct {
+	T    []int64  `json:"t"`
+	Kind []string `json:"kind"`
+	Text []string `json:"text"`
+}
+
+// Blames are operations that porcupine blames for a linearizability
+// failure: the client's lane, the operation's call and return (End if it
+// never returned), and what it was.
+type Blames struct {
+	Lane []int    `json:"lane"`
+	T0   []int64  `json:"t0"`
+	T1   []int64  `json:"t1"`
+	Text []string `json:"text"`
+}
+
+// blamePrefix starts a note that names a blamed operation. It is
+// tests.BlamePrefix (the viewer does not import the harness, which would
+// bring the test flags into the lab tool); a test checks they agree.
+const blamePrefix = "linearizability: porcupine blames "
+
+var blameNote = regexp.MustCompile(`^([nc]\d+) \[(\d+\.\d+)s, (\d+\.\d+s|never)\] (.*)$`)
+
+// startedLabel is the state of a node between its start and its first
+// state line.
+const startedLabel = "started (no state logged yet)"
 
 // Events are the trace lines, timer firings left out, sorted by time.
 type Events struct {
@@ -184,8 +225,17 @@ func (b *builder) walk() {
 	state := map[int]*open{}
 	var part *Partition
 	var end int64
+	// Which lanes log states: those get a "started" bar from each start.
+	logsState := map[int]bool{}
+	for _, l := range b.in.Lines {
+		if l.Kind == labrpc.KindLog && l.Node >= 0 && l.Node < b.in.Nodes && strings.HasPrefix(l.Text, "state: ") {
+			logsState[b.laneOf(l.Node)] = true
+		}
+	}
 	closeState := func(lane int, t int64) {
-		if s := state[lane]; s != nil {
+		if s := state[lane]; s != nil && t == s.t0 {
+			delete(state, lane) // replaced at once: a state line at the start
+		} else if s != nil {
 			m.States.Lane = append(m.States.Lane, lane)
 			m.States.T0 = append(m.States.T0, s.t0)
 			m.States.T1 = append(m.States.T1, t)
@@ -252,6 +302,10 @@ func (b *builder) walk() {
 				span(lane, t0, t, "down")
 				delete(downSince, lane)
 			}
+			if logsState[lane] {
+				closeState(lane, t)
+				state[lane] = &open{t0: t, label: startedLabel, color: "started"}
+			}
 		case labrpc.KindLog:
 			if label, ok := strings.CutPrefix(l.Text, "state: "); ok && l.Node >= 0 {
 				closeState(lane, t)
@@ -259,6 +313,9 @@ func (b *builder) walk() {
 			}
 		case labrpc.KindFault:
 			b.fault(l, t, cutSince, span, &part)
+		}
+		if l.Node < 0 {
+			b.world(l, t)
 		}
 	}
 	m.End = end
@@ -275,9 +332,48 @@ func (b *builder) walk() {
 		part.T1 = end
 		m.Partitions = append(m.Partitions, *part)
 	}
+	for i, t1 := range m.Blames.T1 {
+		if t1 < 0 {
+			m.Blames.T1[i] = end // never returned
+		}
+	}
 	sortMessages(&m.Messages)
 	sortSpans(&m.Spans)
 	sortStates(&m.States)
+}
+
+// world records a line of the world's lane for its label, and a blamed
+// operation for its box.
+func (b *builder) world(l labrpc.Line, t int64) {
+	m := b.m
+	m.World.T = append(m.World.T, t)
+	m.World.Kind = append(m.World.Kind, l.Kind.String())
+	m.World.Text = append(m.World.Text, l.Text)
+	rest, ok := strings.CutPrefix(l.Text, blamePrefix)
+	if !ok || l.Kind != labrpc.KindNote {
+		return
+	}
+	f := blameNote.FindStringSubmatch(rest)
+	if f == nil {
+		return
+	}
+	id, err := b.endpoint(f[1])
+	lane, known := b.lane[id]
+	if err != nil || !known {
+		lane = 0 // a client with no endpoint of its own: the world's lane
+	}
+	t0, err0 := time.ParseDuration(f[2] + "s")
+	t1, err1 := time.ParseDuration(f[3])
+	if err0 != nil {
+		return
+	}
+	if err1 != nil {
+		t1 = -1 // never: the run's end, once known
+	}
+	m.Blames.Lane = append(m.Blames.Lane, lane)
+	m.Blames.T0 = append(m.Blames.T0, int64(t0))
+	m.Blames.T1 = append(m.Blames.T1, int64(t1))
+	m.Blames.Text = append(m.Blames.Text, f[4])
 }
 
 // fault follows the network's changes: partitions, heals, disconnections.

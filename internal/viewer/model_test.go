@@ -75,7 +75,7 @@ func TestBuildDrawsWhatTheRunDid(t *testing.T) {
 	roles := map[string]bool{}
 	for i := range m.States.Lane {
 		roles[m.States.Color[i]] = true
-		require.True(t, strings.HasPrefix(m.States.Label[i], "term="), m.States.Label[i])
+		require.True(t, strings.HasPrefix(m.States.Label[i], "term=") || m.States.Label[i] == startedLabel, m.States.Label[i])
 		if i > 0 && m.States.Lane[i] == m.States.Lane[i-1] {
 			require.LessOrEqual(t, m.States.T1[i-1], m.States.T0[i])
 		}
@@ -144,4 +144,66 @@ func TestWriteIsOnePageThatLoadsNothing(t *testing.T) {
 	}
 	require.Equal(t, 2, strings.Count(page, "<script"), "the data and the script, nothing more")
 	require.Contains(t, page, "<title>a &lt;title&gt;</title>")
+}
+
+// A node's lane has a state from each start: "started" until the node logs
+// its first state, then what it logs. Raft logs no state in Make, so
+// without this its lanes were blank from 0 and after each restart.
+func TestStateBarsFromStartAndRestart(t *testing.T) {
+	state := func(at time.Duration, node int, text string) labrpc.Line {
+		return labrpc.Line{At: at, Node: node, Peer: -1, Kind: labrpc.KindLog, Text: "state: " + text}
+	}
+	mark := func(at time.Duration, node int, kind labrpc.Kind) labrpc.Line {
+		return labrpc.Line{At: at, Node: node, Peer: -1, Kind: kind, Text: "incarnation"}
+	}
+	lines := []labrpc.Line{
+		mark(0, 0, labrpc.KindStart), mark(0, 1, labrpc.KindStart), mark(0, 2, labrpc.KindStart),
+		state(0, 2, "term=0 role=follower"), // n2 logs at once: no "started" bar
+		state(300*time.Millisecond, 0, "term=1 role=candidate"),
+		mark(500*time.Millisecond, 0, labrpc.KindCrash),
+		mark(700*time.Millisecond, 0, labrpc.KindStart),
+		state(900*time.Millisecond, 0, "term=1 role=follower"),
+		{At: time.Second, Node: -1, Peer: -1, Kind: labrpc.KindNote, Text: "the end"},
+	}
+	m := Build(Input{Nodes: 3, Lines: lines, Focus: -1})
+	var got []string
+	for i := range m.States.Lane {
+		got = append(got, fmt.Sprintf("%s %v-%v %s", m.Lanes[m.States.Lane[i]], time.Duration(m.States.T0[i]), time.Duration(m.States.T1[i]), m.States.Color[i]))
+	}
+	require.Equal(t, []string{
+		"n0 0s-300ms started", "n0 300ms-500ms candidate", "n0 700ms-900ms started", "n0 900ms-1s follower",
+		"n2 0s-1s follower",
+	}, got, "n1 logs no state, so it has none")
+}
+
+func TestWorldLaneIsLabelled(t *testing.T) {
+	lines := []labrpc.Line{
+		{At: 0, Node: -1, Peer: -1, Kind: labrpc.KindNote, Text: "act 1: the election"},
+		{At: 100, Node: 0, Peer: -1, Kind: labrpc.KindLog, Text: "state: role=leader"},
+		{At: 200, Node: -1, Peer: -1, Kind: labrpc.KindFault, Text: "partition [n0 c0] | [n1 n2]"},
+		{At: 300, Node: -1, Peer: -1, Kind: labrpc.KindNote, Text: "FAIL: two leaders"},
+	}
+	m := Build(Input{Nodes: 3, Lines: lines, Focus: -1})
+	require.Equal(t, WorldMarks{T: []int64{0, 200, 300}, Kind: []string{"note", "fault", "note"},
+		Text: []string{"act 1: the election", "partition [n0 c0] | [n1 n2]", "FAIL: two leaders"}}, m.World)
+	require.Len(t, m.Partitions, 1)
+	require.Equal(t, []int{0, 1, 2, 2}, m.Partitions[0].Groups, "members named as traces name them: n0 on side 1, n1 and n2 on side 2 (c0 has no lane here)")
+}
+
+func TestBlamedOperationsAreBoxes(t *testing.T) {
+	lines := []labrpc.Line{
+		{At: 0, Node: 2, Peer: 0, Kind: labrpc.KindSend, Call: 1},
+		{At: 10, Node: 3, Peer: 0, Kind: labrpc.KindSend, Call: 2},
+		{At: 2e9, Node: -1, Peer: -1, Kind: labrpc.KindNote, Text: blamePrefix + `c1 [0.412000s, 0.520000s] get("x") → "1" (after put("x", "2") → OK by c0)`},
+		{At: 2e9, Node: -1, Peer: -1, Kind: labrpc.KindNote, Text: blamePrefix + `c0 [1.500000s, never] put("x", "3")`},
+		{At: 2e9, Node: -1, Peer: -1, Kind: labrpc.KindNote, Text: blamePrefix + `c9 [1.000000s, 1.100000s] get("y") → ""`},
+	}
+	m := Build(Input{Nodes: 2, Lines: lines, Focus: -1})
+	require.Equal(t, []string{"world", "n0", "n1", "c0", "c1"}, m.Lanes)
+	require.Equal(t, Blames{
+		Lane: []int{4, 3, 0},
+		T0:   []int64{412e6, 1500e6, 1000e6},
+		T1:   []int64{520e6, 2e9, 1100e6},
+		Text: []string{`get("x") → "1" (after put("x", "2") → OK by c0)`, `put("x", "3")`, `get("y") → ""`},
+	}, m.Blames, "each on its client's lane (the world's if the client has none), to the end of the run if it never returned")
 }

@@ -16,6 +16,8 @@
   const SP = { lane: arr(M.spans.lane), t0: arr(M.spans.t0), t1: arr(M.spans.t1), kind: arr(M.spans.kind) };
   const ST = { lane: arr(M.states.lane), t0: arr(M.states.t0), t1: arr(M.states.t1), label: arr(M.states.label), color: arr(M.states.color) };
   const PARTS = arr(M.parts);
+  const WM = { t: arr(M.world && M.world.t), kind: arr(M.world && M.world.kind), text: arr(M.world && M.world.text) };
+  const BL = { lane: arr(M.blames && M.blames.lane), t0: arr(M.blames && M.blames.t0), t1: arr(M.blames && M.blames.t1), text: arr(M.blames && M.blames.text) };
   const LANES = M.lanes;
   const NL = LANES.length;
   const END = Math.max(M.end, 1);
@@ -46,6 +48,7 @@
   const STATE = {
     leader: "#f2b233", candidate: "#e5735f", follower: "#8fb3e8", proposer: "#f2b233", acceptor: "#8fb3e8",
     learner: "#9fd4a8", alive: "#9fd4a8", suspect: "#f2b233", dead: "#b0b4bf", joining: "#c6b3ea",
+    started: "#d9dde5",
   };
   const PALETTE = ["#8fb3e8", "#f2b233", "#9fd4a8", "#e5735f", "#c6b3ea", "#7fd1d1", "#e9a3c9", "#c9b48a"];
   function stateColour(v) {
@@ -54,7 +57,11 @@
     for (let i = 0; i < v.length; i++) h = (h * 31 + v.charCodeAt(i)) >>> 0;
     return PALETTE[h % PALETTE.length];
   }
-  const GROUP = ["", "rgba(53,102,200,0.10)", "rgba(224,123,0,0.12)", "rgba(47,154,88,0.12)", "rgba(107,79,187,0.12)"];
+  // Partition sides: A, B, C, D, each a colour, strong for the stripe and
+  // the badge, light for the tint.
+  const SIDE = ["#3566c8", "#d06a00", "#2f9a58", "#6b4fbb"];
+  const SIDE_TINT = ["rgba(53,102,200,0.14)", "rgba(224,123,0,0.16)", "rgba(47,154,88,0.15)", "rgba(107,79,187,0.15)"];
+  const sideName = (g) => String.fromCharCode(65 + ((g - 1) % 26));
 
   // Binary search: the first index i with a[i] >= x.
   function lowerBound(a, x) {
@@ -139,18 +146,27 @@
       ctx.fillStyle = l === M.focus ? "#fff4d6" : l % 2 ? "#f4f6fa" : "#fff";
       ctx.fillRect(0, y, W, LANE_H);
     }
-    // Partitions: each group tinted.
+    // Partitions: each side tinted, with a stripe along the top of its
+    // lanes and a badge (A, B, ...) at the start and every few hundred
+    // pixels, so that which side a node is on shows wherever one looks.
+    const badges = []; // drawn on top of the messages, below
     for (const p of PARTS) {
       if (p.t1 < view.t0 || p.t0 > t1v) continue;
       const x0 = Math.max(GUTTER, xOf(p.t0)), x1 = Math.min(W, xOf(p.t1));
       for (let l = 0; l < NL; l++) {
         const g = p.groups[l];
         if (!g) continue;
-        ctx.fillStyle = GROUP[1 + ((g - 1) % 4)];
-        ctx.fillRect(x0, AXIS + l * LANE_H, Math.max(1, x1 - x0), LANE_H);
+        const y = AXIS + l * LANE_H, k = (g - 1) % SIDE.length;
+        ctx.fillStyle = SIDE_TINT[k];
+        ctx.fillRect(x0, y, Math.max(1, x1 - x0), LANE_H);
+        ctx.fillStyle = SIDE[k];
+        ctx.fillRect(x0, y + 1, Math.max(1, x1 - x0), 3);
+        if (x1 - x0 >= 22) {
+          for (let x = x0 + 3; x + 16 <= x1; x += 360) badges.push([x, y + 6, sideName(g), SIDE[k]]);
+        }
       }
       ctx.fillStyle = "#e07b00";
-      ctx.fillRect(x0, AXIS, 1, NL * LANE_H);
+      ctx.fillRect(x0, AXIS, 1.5, NL * LANE_H);
     }
     // Crashes and disconnections.
     for (let i = 0; i < SP.t0.length; i++) {
@@ -220,6 +236,119 @@
       drawEvent(i, x, laneY(l));
       events++;
     }
+    for (const [x, y, letter, colour] of badges) badge(x, y, letter, colour);
+
+    // Operations a linearizability checker blamed, on top: a red box on
+    // the client's lane, from the call to the return, with what it was.
+    let blames = 0;
+    for (let i = 0; i < BL.t0.length; i++) {
+      if (BL.t1[i] < view.t0 || BL.t0[i] > t1v) continue;
+      const x0 = Math.max(GUTTER, xOf(BL.t0[i])), x1 = Math.min(W, Math.max(xOf(BL.t1[i]), xOf(BL.t0[i]) + 3));
+      const y = AXIS + BL.lane[i] * LANE_H;
+      ctx.fillStyle = "rgba(211,49,47,0.16)";
+      ctx.fillRect(x0, y + 2, x1 - x0, LANE_H - 4);
+      ctx.strokeStyle = "#d3312f";
+      ctx.lineWidth = 2;
+      ctx.strokeRect(x0, y + 2, x1 - x0, LANE_H - 4);
+      ctx.lineWidth = 1;
+      ctx.save();
+      ctx.font = "bold 11px system-ui, sans-serif";
+      const text = "✗ " + BL.text[i], tw = Math.min(ctx.measureText(text).width, 420, W - x0 - 8);
+      ctx.fillStyle = "rgba(255,255,255,0.9)";
+      ctx.fillRect(x0 + 2, y + LANE_H / 2 - 7, tw + 4, 14);
+      ctx.fillStyle = "#a01818";
+      ctx.fillText(text, x0 + 4, y + LANE_H / 2, Math.max(40, tw));
+      ctx.restore();
+      blames++;
+    }
+
+
+    // The world's lane: its notes and faults labelled. A demo's acts come
+    // first (each up to the next act, with a line across every lane); the
+    // other marks get the room left, each up to the next mark; marks at one
+    // pixel share a label ("(+3)").
+    let worldLabels = 0;
+    {
+      const w0 = lowerBound(WM.t, view.t0 - view.ns * 2000), w1 = lowerBound(WM.t, t1v + 1);
+      const isAct = (i) => /^act \d+/.test(WM.text[i]);
+      const isFail = (i) => WM.text[i].startsWith("FAIL: ");
+      const taken = []; // [x0, x1] of the act labels drawn
+      const label = (i, x, room, extra) => {
+        const text = WM.text[i] + (extra ? "  (+" + extra + ")" : "");
+        const act = isAct(i), fail = WM.text[i].startsWith("FAIL: ");
+        ctx.save();
+        ctx.font = (act || fail ? "bold " : "") + "11px system-ui, sans-serif";
+        const w = Math.min(ctx.measureText(text).width, room);
+        const lx = Math.max(GUTTER + 2, x + 8);
+        ctx.beginPath(); ctx.rect(lx, AXIS, Math.max(0, x + 8 + room - lx), LANE_H); ctx.clip();
+        if (act) { ctx.fillStyle = "rgba(255,255,255,0.85)"; ctx.fillRect(lx - 2, AXIS + 4, w + 4, LANE_H - 8); }
+        ctx.fillStyle = fail ? "#c0201e" : WM.kind[i] === "fault" ? "#b35f00" : act ? "#4b3396" : "#5b5f6b";
+        ctx.fillText(text, x + 8, laneY(0));
+        ctx.restore();
+        worldLabels++;
+        return w;
+      };
+      const acts = [];
+      for (let i = 0; i < WM.t.length; i++) if (isAct(i)) acts.push(i);
+      for (let k = 0; k < acts.length; k++) {
+        const i = acts[k], x = xOf(WM.t[i]);
+        const next = k + 1 < acts.length ? xOf(WM.t[acts[k + 1]]) : W + 1e6;
+        if (next < GUTTER || x > W) continue;
+        if (x >= GUTTER) {
+          ctx.strokeStyle = "rgba(107,79,187,0.55)";
+          ctx.setLineDash([3, 4]);
+          ctx.beginPath(); ctx.moveTo(x + 0.5, AXIS + LANE_H); ctx.lineTo(x + 0.5, AXIS + NL * LANE_H); ctx.stroke();
+          ctx.setLineDash([]);
+        }
+        const room = Math.min(next, W) - x - 14;
+        if (room < 24) continue;
+        const w = label(i, x, room, 0);
+        taken.push([Math.max(GUTTER, x), Math.max(GUTTER, x) + w + 14]);
+      }
+      // The failure: on the right of its mark, or on its left when the run
+      // ends there.
+      for (let i = 0; i < WM.t.length; i++) {
+        if (!isFail(i)) continue;
+        const x = xOf(WM.t[i]);
+        if (x < GUTTER || x > W) continue;
+        ctx.save();
+        ctx.font = "bold 11px system-ui, sans-serif";
+        const text = WM.text[i], tw = Math.min(ctx.measureText(text).width, x - GUTTER - 16, 700);
+        const right = W - x - 20 >= Math.min(ctx.measureText(text).width, 300);
+        const lx = right ? x + 10 : x - 10 - tw;
+        const w = right ? Math.min(ctx.measureText(text).width, W - x - 20) : tw;
+        ctx.fillStyle = "rgba(255,255,255,0.92)";
+        ctx.fillRect(lx - 2, AXIS + 4, w + 4, LANE_H - 8);
+        ctx.beginPath(); ctx.rect(lx, AXIS, w, LANE_H); ctx.clip();
+        ctx.fillStyle = "#c0201e";
+        ctx.fillText(text, lx, laneY(0));
+        ctx.restore();
+        taken.push([lx - 10, lx + w + 10]);
+        worldLabels++;
+      }
+      for (let i = w0; i < w1;) {
+        let j = i + 1;
+        while (j < WM.t.length && xOf(WM.t[j]) - xOf(WM.t[i]) < 2 && j < i + 200) j++;
+        // The group's label: an act's is drawn already; else a failure,
+        // else a fault, else the first.
+        let pick = i, hasAct = false;
+        for (let k = i; k < j; k++) {
+          if (isAct(k) || isFail(k)) hasAct = true;
+          else if (WM.text[k].startsWith("FAIL: ") || (WM.kind[k] === "fault" && !WM.text[pick].startsWith("FAIL: "))) pick = k;
+        }
+        const x = xOf(WM.t[i]);
+        let end = j < WM.t.length ? xOf(WM.t[j]) : W;
+        let free = !hasAct;
+        for (const [a, b] of taken) {
+          if (x + 8 < b && x + 8 >= a - 2) free = false;
+          if (a > x + 8) end = Math.min(end, a - 6);
+        }
+        const room = Math.min(end, W) - x - 12;
+        if (free && room >= 24 && x + 8 + room > GUTTER) label(pick, x, room, j - i - 1);
+        i = j;
+      }
+    }
+
     // The selection, on top.
     if (selected && selected.type === "msg") {
       const i = selected.i;
@@ -242,6 +371,14 @@
       ctx.font = (l === M.focus ? "bold " : "") + "12px system-ui, sans-serif";
       ctx.fillText(LANES[l], 10, laneY(l));
     }
+    // The side each lane is on at the middle of the view, in the gutter.
+    const mid = tOf(GUTTER + (W - GUTTER) / 2);
+    for (const p of PARTS) {
+      if (p.t0 > mid || p.t1 < mid) continue;
+      for (let l = 0; l < NL; l++) {
+        if (p.groups[l]) badge(GUTTER - 20, AXIS + l * LANE_H + (LANE_H - 13) / 2, sideName(p.groups[l]), SIDE[(p.groups[l] - 1) % SIDE.length]);
+      }
+    }
     ctx.font = "11px system-ui, sans-serif";
     const step = niceStep(view.ns * 110);
     ctx.fillStyle = "#555c6b";
@@ -259,8 +396,23 @@
       "  (" + fmtTime(span, fine) + " in view)";
     drawOverview();
     document.body.dataset.drawnEvents = events;
+    document.body.dataset.drawnBlames = blames;
+    document.body.dataset.worldLabels = worldLabels;
+    document.body.dataset.partitionBadges = badges.length;
+    document.body.dataset.viewT0 = Math.round(view.t0);
+    document.body.dataset.viewT1 = Math.round(t1v);
     document.body.dataset.drawnArrows = arrows;
     document.body.dataset.frameMs = drawn.ms.toFixed(1);
+  }
+
+  // badge draws a side's letter in a small box of its colour.
+  function badge(x, y, letter, colour) {
+    ctx.fillStyle = colour;
+    ctx.fillRect(x, y, 14, 13);
+    ctx.fillStyle = "#fff";
+    ctx.font = "bold 10px system-ui, sans-serif";
+    ctx.fillText(letter, x + 3.5, y + 7);
+    ctx.font = "11px system-ui, sans-serif";
   }
 
   function niceStep(ns) {
@@ -430,7 +582,14 @@
       text = LANES[sel.lane] + " at " + fmtExact(Math.max(0, sel.t));
       const s = stateAt(sel.lane, sel.t);
       if (s !== null) text += "\nstate: " + ST.label[s] + " (from " + fmtExact(ST.t0[s]) + ")";
-      for (const p of PARTS) if (p.t0 <= sel.t && sel.t <= p.t1) text += "\nnetwork: " + p.text;
+      for (const p of PARTS) {
+        if (p.t0 <= sel.t && sel.t <= p.t1) text += "\nnetwork: " + p.text + (p.groups[sel.lane] ? " (this lane is on side " + sideName(p.groups[sel.lane]) + ")" : "");
+      }
+      for (let i = 0; i < BL.t0.length; i++) {
+        if (BL.lane[i] === sel.lane && BL.t0[i] <= sel.t && sel.t <= BL.t1[i]) {
+          text += "\nporcupine blames this operation: " + BL.text[i] + ", called at " + fmtExact(BL.t0[i]) + ", returned at " + fmtExact(BL.t1[i]);
+        }
+      }
       for (let i = 0; i < SP.t0.length; i++) {
         if (SP.lane[i] === sel.lane && SP.t0[i] <= sel.t && sel.t <= SP.t1[i]) text += "\n" + (SP.kind[i] === "down" ? "crashed" : "disconnected") + " from " + fmtExact(SP.t0[i]) + " to " + fmtExact(SP.t1[i]);
       }
@@ -491,18 +650,43 @@
   const drops = MS.drop.filter((d) => d !== "").length;
   document.getElementById("summary").textContent = (NL - 1) + " lanes · " + EV.t.length + " events · " + MS.t0.length +
     " messages (" + drops + " lost) · " + PARTS.length + " partitions · " + SP.kind.filter((k) => k === "down").length +
-    " crashes · " + fmtTime(END, niceStep(END / 100)) + " of virtual time" + (M.digest ? " · digest " + M.digest : "");
+    " crashes · " + fmtTime(END, niceStep(END / 100)) + " of virtual time" +
+    (BL.t0.length ? " · porcupine blames " + BL.t0.length + " operation" + (BL.t0.length > 1 ? "s" : "") : "") + (M.digest ? " · digest " + M.digest : "");
   const legend = [["#3566c8", "request"], ["#2f9a58", "reply"], ["#d3312f", "lost message (ends in ×)"],
-    ["rgba(40,40,48,0.35)", "crashed"], ["rgba(211,49,47,0.3)", "disconnected"], ["rgba(53,102,200,0.25)", "partition group"],
+    ["rgba(40,40,48,0.35)", "crashed"], ["rgba(211,49,47,0.3)", "disconnected"], 
     ["#e07b00", "fault"], ["#6b4fbb", "note"]];
+  if (PARTS.length) legend.push([SIDE[0], "partition: side A"], [SIDE[1], "side B"]);
   const seenStates = {};
   for (const c of ST.color) seenStates[c] = true;
-  for (const c of Object.keys(seenStates).sort().slice(0, 12)) legend.push([stateColour(c), "state: " + c]);
+  for (const c of Object.keys(seenStates).sort().slice(0, 12)) legend.push([stateColour(c), c === "started" ? "started, no state logged yet" : "state: " + c]);
+  if (BL.t0.length) legend.push(["#d3312f", "operation porcupine blames"]);
   document.getElementById("legend").innerHTML = legend.map(([c, s]) => '<span><i style="background:' + c + '"></i>' +
     s.replace(/&/g, "&amp;").replace(/</g, "&lt;") + "</span>").join("");
 
+  // A time window from the page's address: ?from=1.2s&to=1.8s (or the
+  // same after #), so that a link or a screenshot can show one moment.
+  function parseTime(v) {
+    const m = /^(-?[0-9.]+)(ns|us|µs|ms|s)?$/.exec((v || "").trim());
+    if (!m) return null;
+    const unit = { ns: 1, us: 1e3, "µs": 1e3, ms: 1e6, s: 1e9 }[m[2] || "s"];
+    const t = parseFloat(m[1]) * unit;
+    return isFinite(t) ? t : null;
+  }
+  function urlWindow() {
+    const q = new URLSearchParams(location.search);
+    const h = new URLSearchParams(location.hash.replace(/^#/, ""));
+    const from = parseTime(q.get("from") || h.get("from")), to = parseTime(q.get("to") || h.get("to"));
+    if (from === null && to === null) return false;
+    const a = from === null ? 0 : from, b = to === null ? END : to;
+    if (!(b > a)) return false;
+    view.ns = (b - a) / (W - GUTTER - 10);
+    view.t0 = a;
+    return true;
+  }
+
   resize();
   fit();
+  urlWindow();
   draw();
   const firstFrame = drawn.ms;
   const loaded = performance.now();
@@ -511,6 +695,18 @@
   b.events = EV.t.length;
   b.messages = MS.t0.length;
   b.lost = drops;
+  b.blamed = BL.t0.length;
+  b.partitions = PARTS.length;
+  // Lanes whose state bar starts at time 0, and state bars that start when
+  // their node restarts, for the tests.
+  let fromZero = 0, afterRestart = 0;
+  for (let l = 1; l < NL; l++) if (stateFrom[l] >= 0 && ST.t0[stateFrom[l]] === 0) fromZero++;
+  for (let i = 0; i < SP.t0.length; i++) {
+    if (SP.kind[i] !== "down") continue;
+    for (let j = stateFrom[SP.lane[i]]; j >= 0 && j < stateTo[SP.lane[i]]; j++) if (ST.t0[j] === SP.t1[i]) afterRestart++;
+  }
+  b.statesFromZero = fromZero;
+  b.statesAfterRestart = afterRestart;
   b.firstFrameMs = firstFrame.toFixed(1);
   b.scriptMs = (loaded - t0Load).toFixed(1); // parse the model and draw the first frame
   b.loadMs = loaded.toFixed(1); // from navigation start
