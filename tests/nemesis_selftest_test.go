@@ -1,0 +1,226 @@
+package tests
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"protolab/labrpc"
+)
+
+// The nemesis's self-tests: every fault it schedules must reach the world,
+// within its bounds, and be undone when it stops. A nemesis that silently
+// does nothing turns every fault test above it into a test without faults;
+// each test here fails on one that skips its fault.
+
+// observed is what the samples of a world saw while a nemesis acted.
+type observed struct {
+	cut, healedBetween bool // some pair unreachable; all reachable again before the end
+	crashed            int  // the most nodes down at once
+	lossy, reordering  bool // message loss, long reordering seen on
+}
+
+// watch starts nodes pinging, starts the nemesis and samples the world every
+// 5ms until the nemesis's end, then checks that everything is restored.
+func watch(t *T, n Nemesis, nodes int) observed {
+	t.Helper()
+	w := t.NewWorld(labrpc.Config{Nodes: nodes})
+	for i := 0; i < nodes; i++ {
+		w.Start(i, bootPinger)
+	}
+	n.Start(w)
+	require.NoError(t, w.Err())
+	var o observed
+	end := w.Now() + n.For
+	for w.Now() < end-5*time.Millisecond {
+		w.Sleep(5 * time.Millisecond)
+		down, cut := 0, false
+		for a := 0; a < nodes; a++ {
+			if !w.Alive(a) {
+				down++
+			}
+			for b := 0; b < nodes; b++ {
+				if a != b && !w.Reachable(a, b) {
+					cut = true
+				}
+			}
+		}
+		if o.cut && !cut {
+			o.healedBetween = true
+		}
+		o.cut = o.cut || cut
+		o.crashed = max(o.crashed, down)
+		o.lossy = o.lossy || w.Profile().DropRequest > 0
+		o.reordering = o.reordering || w.Profile().LongReorder > 0
+	}
+	// After For, the nemesis heals and restores everything, and acts no more.
+	for range 20 {
+		w.Sleep(50 * time.Millisecond)
+		for a := 0; a < nodes; a++ {
+			require.True(t, w.Alive(a), "n%d is still down %v after the nemesis's end", a, w.Now()-end)
+			for b := 0; b < nodes; b++ {
+				require.True(t, w.Reachable(a, b), "n%d cannot reach n%d %v after the nemesis's end", a, b, w.Now()-end)
+			}
+		}
+		require.Zero(t, w.Profile().DropRequest, "message loss is still on after the nemesis's end")
+		require.Zero(t, w.Profile().LongReorder, "long reordering is still on after the nemesis's end")
+	}
+	return o
+}
+
+var five = []int{0, 1, 2, 3, 4}
+
+func TestNemesisPartitionsAndHeals(t *testing.T) {
+	Run(t, func(t *T) {
+		o := watch(t, Nemesis{Nodes: five, Every: 100 * time.Millisecond, For: 3 * time.Second, Partitions: true}, 5)
+		require.True(t, o.cut, "a nemesis with Partitions never cut a link in 3s")
+		require.True(t, o.healedBetween, "a nemesis with Partitions never healed before its end")
+		require.Zero(t, o.crashed, "a nemesis without Crashes crashed a node")
+		require.False(t, o.lossy || o.reordering, "a nemesis with only Partitions touched loss or reordering")
+	})
+}
+
+func TestNemesisPartitionsAreMajorityMinority(t *testing.T) {
+	// Every split leaves both sides non-empty and the larger side a majority,
+	// so a test that needs progress can get it.
+	Run(t, func(t *T) {
+		w := t.NewWorld(labrpc.Config{Nodes: 5})
+		for i := 0; i < 5; i++ {
+			w.Start(i, bootPinger)
+		}
+		Nemesis{Nodes: five, Every: 50 * time.Millisecond, For: 3 * time.Second, Partitions: true}.Start(w)
+		splits := 0
+		for w.Now() < 3*time.Second {
+			w.Sleep(5 * time.Millisecond)
+			side := 0 // the size of n0's side
+			for b := 0; b < 5; b++ {
+				if w.Reachable(0, b) {
+					side++
+				}
+			}
+			if side == 5 {
+				continue
+			}
+			splits++
+			require.True(t, side >= 1 && side <= 4, "n0's side has %d nodes", side)
+			require.True(t, side >= 3 || 5-side >= 3, "a split of 5 into %d and %d leaves no majority", side, 5-side)
+		}
+		require.Positive(t, splits)
+	})
+}
+
+func TestNemesisCrashesAtMostMaxDownAndRestartsAll(t *testing.T) {
+	Run(t, func(t *T) {
+		o := watch(t, Nemesis{Nodes: five, Every: 50 * time.Millisecond, For: 3 * time.Second, Crashes: true}, 5)
+		require.Equal(t, 2, o.crashed, "the default MaxDown of 5 nodes is 2, and 3s of crashes every 50ms reach it")
+		require.False(t, o.cut, "a nemesis without Partitions cut a link")
+	})
+	Run(t, func(t *T) {
+		o := watch(t, Nemesis{Nodes: five, Every: 50 * time.Millisecond, For: 3 * time.Second, Crashes: true, MaxDown: 1}, 5)
+		require.Equal(t, 1, o.crashed, "MaxDown 1 allows exactly one node down at a time")
+	})
+	Run(t, func(t *T) {
+		// Only the listed nodes are crashed.
+		w := t.NewWorld(labrpc.Config{Nodes: 5})
+		for i := 0; i < 5; i++ {
+			w.Start(i, bootPinger)
+		}
+		Nemesis{Nodes: []int{3, 4}, Every: 20 * time.Millisecond, For: 2 * time.Second, Crashes: true, MaxDown: 2}.Start(w)
+		sawDown := false
+		for w.Now() < 2*time.Second {
+			w.Sleep(5 * time.Millisecond)
+			require.True(t, w.Alive(0) && w.Alive(1) && w.Alive(2), "the nemesis crashed a node outside its Nodes")
+			sawDown = sawDown || !w.Alive(3) || !w.Alive(4)
+		}
+		require.True(t, sawDown)
+	})
+}
+
+func TestNemesisTogglesLossAndReordering(t *testing.T) {
+	Run(t, func(t *T) {
+		o := watch(t, Nemesis{Nodes: five, Every: 100 * time.Millisecond, For: 3 * time.Second, Unreliable: true}, 5)
+		require.True(t, o.lossy, "a nemesis with Unreliable never turned message loss on")
+		require.False(t, o.reordering || o.cut || o.crashed > 0, "a nemesis with only Unreliable did something else")
+	})
+	Run(t, func(t *T) {
+		o := watch(t, Nemesis{Nodes: five, Every: 100 * time.Millisecond, For: 3 * time.Second, Reorder: true}, 5)
+		require.True(t, o.reordering, "a nemesis with Reorder never turned long reordering on")
+		require.False(t, o.lossy || o.cut || o.crashed > 0, "a nemesis with only Reorder did something else")
+	})
+}
+
+func TestNemesisEverythingAtOnce(t *testing.T) {
+	Run(t, func(t *T) {
+		o := watch(t, Nemesis{Nodes: five, Every: 50 * time.Millisecond, For: 4 * time.Second,
+			Partitions: true, Crashes: true, Unreliable: true, Reorder: true}, 5)
+		require.True(t, o.cut && o.crashed > 0 && o.lossy && o.reordering, "with every fault on, each must happen in 4s: %+v", o)
+	})
+}
+
+func TestNemesisWithNothingToDoDoesNothing(t *testing.T) {
+	Run(t, func(t *T) {
+		o := watch(t, Nemesis{Nodes: five, Every: 50 * time.Millisecond, For: time.Second}, 5)
+		require.False(t, o.cut || o.crashed > 0 || o.lossy || o.reordering, "%+v", o)
+	})
+}
+
+func TestNemesisMisconfiguredStopsTheWorld(t *testing.T) {
+	for _, n := range []Nemesis{
+		{Every: time.Second, For: time.Second},
+		{Nodes: five, For: time.Second},
+		{Nodes: five, Every: time.Second},
+	} {
+		w := labrpc.NewWorld(labrpc.Config{Seed: 1, Nodes: 5})
+		n.Start(w)
+		require.ErrorContains(t, w.Err(), "tests: a Nemesis needs Nodes, Every > 0 and For > 0")
+		w.Close()
+	}
+}
+
+func TestNemesisNotesEveryFaultAndReplaysFromTheSeed(t *testing.T) {
+	faults := func(seed int64) []string {
+		w := labrpc.NewWorld(labrpc.Config{Seed: seed, Nodes: 5})
+		defer w.Close()
+		for i := 0; i < 5; i++ {
+			w.Start(i, bootPinger)
+		}
+		Nemesis{Nodes: five, Every: 100 * time.Millisecond, For: 2 * time.Second,
+			Partitions: true, Crashes: true, Unreliable: true, Reorder: true}.Start(w)
+		w.Sleep(3 * time.Second)
+		var notes []string
+		for _, l := range w.Tail(-1) {
+			if l.Kind == labrpc.KindNote && strings.HasPrefix(l.Text, "nemesis: ") {
+				notes = append(notes, l.Text)
+			}
+		}
+		return notes
+	}
+	a, b, c := faults(1), faults(1), faults(2)
+	require.Greater(t, len(a), 5, "a 2s nemesis acting every 100ms notes its faults in the trace")
+	require.Equal(t, a, b, "the same seed schedules the same faults")
+	require.NotEqual(t, a, c, "another seed schedules other faults")
+	require.Equal(t, "nemesis: done; heal, restore the network, restart the crashed", a[len(a)-1])
+}
+
+func TestScriptTogglesLossAndReordering(t *testing.T) {
+	Run(t, func(t *T) {
+		w := t.NewWorld(labrpc.Config{Nodes: 2})
+		Script(w,
+			Step{100 * time.Millisecond, Unreliable(true)},
+			Step{200 * time.Millisecond, LongReordering(true)},
+			Step{300 * time.Millisecond, Unreliable(false)},
+			Step{400 * time.Millisecond, LongReordering(false)},
+		)
+		w.Sleep(150 * time.Millisecond)
+		require.Positive(t, w.Profile().DropRequest, "Unreliable(true) turns loss on")
+		w.Sleep(100 * time.Millisecond)
+		require.Positive(t, w.Profile().LongReorder, "LongReordering(true) turns it on")
+		w.Sleep(100 * time.Millisecond)
+		require.Zero(t, w.Profile().DropRequest, "Unreliable(false) turns loss off")
+		require.Positive(t, w.Profile().LongReorder)
+		w.Sleep(100 * time.Millisecond)
+		require.Zero(t, w.Profile().LongReorder, "LongReordering(false) turns it off")
+	})
+}
