@@ -50,6 +50,7 @@ func init() {
 		{"replay", "run a saved trace's run again and show its timeline up to a step", runReplay, helpReplay},
 		{"skeleton", "write the learner's copy up to a part, or check every part's copy", runSkeleton, helpSkeleton},
 		{"mutants", "check that a package's tests catch the bugs in its mutants.txt", runMutants, helpMutants},
+		{"grade", "grade a student's copy part by part over many seeds: a points table and results.json", runGrade, helpGrade},
 		{"mutation", "generate bugs by operator in a package and measure how many its tests kill", runMutation, helpMutation},
 		{"help", "show help for lab or for one subcommand", runHelp, helpHelp},
 	}

@@ -177,11 +177,11 @@ type learnerBefore struct {
 func learnerFiles(opts LearnerOptions, cut int) ([]outFile, error) {
 	c := opts.Course
 	data := struct {
-		Next, NextOrDone, PartNames     string
+		Next, NextOrDone, PartNames      string
 		Example, ExampleDir, ExampleRaft string
-		Labs                            []learnerLab
-		Parts                           []Part
-		Befores                         []learnerBefore
+		Labs                             []learnerLab
+		Parts                            []Part
+		Befores                          []learnerBefore
 	}{NextOrDone: SolutionNext, PartNames: strings.Join(c.Names(), " "), Parts: c.Parts, ExampleRaft: "4B"}
 	if cut < len(c.Parts) {
 		data.Next = c.Parts[cut].Name

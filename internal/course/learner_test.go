@@ -117,12 +117,3 @@ func proveLeakSearch(t *testing.T, files []string, cut int, outs []outFile) {
 		}
 	}
 }
-
-func hasString(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}

@@ -1,0 +1,271 @@
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"protolab/internal/course"
+)
+
+type gradeFlags struct {
+	config  string
+	results string
+	seeds   int
+	from    int64
+	parts   string
+	json    bool
+}
+
+func newGradeFlags() (*flag.FlagSet, *gradeFlags) {
+	f := &gradeFlags{}
+	fs := flag.NewFlagSet("grade", flag.ContinueOnError)
+	fs.StringVar(&f.config, "config", "", "the grading configuration `FILE` (default: grading.json at the module root)")
+	fs.StringVar(&f.results, "results", "results.json", "write Gradescope's results to `FILE` (\"\" for none)")
+	fs.IntVar(&f.seeds, "seeds", 0, "run each simulated test over `K` seeds (default: the configuration's)")
+	fs.Int64Var(&f.from, "from", 0, "the first `SEED` (default: the configuration's)")
+	fs.StringVar(&f.parts, "parts", "", "grade only these `PARTS` (comma-separated, like 1A,1B)")
+	fs.BoolVar(&f.json, "json", false, "print the points table as JSON (the results.json content)")
+	return fs, f
+}
+
+func helpGrade(w io.Writer) {
+	fmt.Fprintf(w, `usage: lab grade DIR [--config FILE] [--results FILE] [--seeds K] [--from SEED]
+                 [--parts 1A,1B,...] [--json]
+
+Grade grades a student's copy of the course (DIR: the root of their copy) part by
+part, and prints a points table. It runs in the reference solution, whose tests and
+harness it trusts: it builds a workspace from the reference's files in which only the
+lab packages' non-test Go files come from DIR, then, for each part with points, runs
+
+	go test ./PKG -count=1 -json -run 'PART$' -seed=FROM -seeds=K
+
+A test counts if it passes on every one of the K seeds; a part's points are shared
+equally among its tests. A package that does not build gets no points for its parts.
+
+The points and the seeds come from %s at the module root (docs/instructors.md
+describes it); --seeds, --from and --parts override it. Grade writes Gradescope's
+results.json (one test entry per part, with the failing tests' replay commands) to
+--results, and exits with status 0 whatever the score: 1 means it could not grade.
+
+Flags:
+`, course.GradingFile)
+	fs, _ := newGradeFlags()
+	fs.SetOutput(w)
+	fs.PrintDefaults()
+}
+
+// gradescopeResults is the results.json that Gradescope's autograder reads (its
+// documented "Autograder Specifications": a top-level score and a tests array).
+type gradescopeResults struct {
+	Score            float64          `json:"score"`
+	ExecutionTime    int              `json:"execution_time"` // seconds
+	Output           string           `json:"output"`
+	OutputFormat     string           `json:"output_format"`
+	TestOutputFormat string           `json:"test_output_format"`
+	Visibility       string           `json:"visibility"`
+	StdoutVisibility string           `json:"stdout_visibility"`
+	Tests            []gradescopeTest `json:"tests"`
+}
+
+type gradescopeTest struct {
+	Name         string   `json:"name"`
+	Number       string   `json:"number"`
+	Score        float64  `json:"score"`
+	MaxScore     float64  `json:"max_score"`
+	Status       string   `json:"status"` // "passed" or "failed"
+	Output       string   `json:"output"`
+	OutputFormat string   `json:"output_format"`
+	Visibility   string   `json:"visibility"`
+	Tags         []string `json:"tags"`
+}
+
+func runGrade(c *cli, args []string) int {
+	fs, f := newGradeFlags()
+	dirs, rest, code, ok := c.parseFlags("grade", fs, args)
+	if !ok {
+		return code
+	}
+	switch {
+	case len(dirs) != 1 || len(rest) > 0:
+		return c.usageError("grade", "give one directory: the root of the student's copy")
+	case f.seeds < 0:
+		return c.usageError("grade", "--seeds must be at least 1")
+	}
+	root, code, ok := c.moduleRoot("grade")
+	if !ok {
+		return code
+	}
+	wd, err := c.workDir()
+	if err != nil {
+		return c.failf("grade", "%v", err)
+	}
+	abs := func(p string) string {
+		if p == "" || filepath.IsAbs(p) {
+			return p
+		}
+		return filepath.Join(wd, p)
+	}
+	student := abs(dirs[0])
+	if _, err := os.Stat(filepath.Join(student, "go.mod")); err != nil {
+		return c.usageError("grade", "%s has no go.mod; give the root of the student's copy of the course", dirs[0])
+	}
+	config := abs(f.config)
+	if config == "" {
+		config = filepath.Join(root, course.GradingFile)
+	}
+	g, err := course.LoadGrading(config, course.Default)
+	if err != nil {
+		return c.usageError("grade", "%v", err)
+	}
+	if f.seeds > 0 {
+		g.Seeds = f.seeds
+	}
+	if f.from != 0 {
+		g.From = f.from
+	}
+	parts := g.GradedParts(course.Default)
+	if f.parts != "" {
+		only, err := course.Default.ParseParts(f.parts)
+		if err != nil {
+			return c.usageError("grade", "--parts: %v", err)
+		}
+		parts = nil
+		for _, p := range only {
+			if g.Points[p.Name] <= 0 {
+				return c.usageError("grade", "--parts: part %s has no points in %s", p.Name, config)
+			}
+			parts = append(parts, p)
+		}
+	}
+	if len(parts) == 0 {
+		return c.usageError("grade", "%s gives no part any points", config)
+	}
+
+	start := time.Now()
+	files, err := course.ListFiles(root, false)
+	if err != nil {
+		return c.failf("grade", "listing the module's files: %v", err)
+	}
+	work, err := os.MkdirTemp("", "lab-grade-*")
+	if err != nil {
+		return c.failf("grade", "%v", err)
+	}
+	defer os.RemoveAll(work)
+	if err := course.WriteGradingWorkspace(root, files, student, work, course.Default); err != nil {
+		return c.failf("grade", "building the grading workspace: %v", err)
+	}
+	if !f.json {
+		fmt.Fprintf(c.stdout, "grading %s: %d parts, each test over seeds %d..%d\n", dirs[0], len(parts), g.From, g.From+int64(g.Seeds)-1)
+	}
+	var grades []course.PartGrade
+	for _, p := range parts {
+		if err := c.ctx.Err(); err != nil {
+			return c.failf("grade", "interrupted")
+		}
+		pg := course.GradePart(c.ctx, work, p, g)
+		grades = append(grades, pg)
+		if !f.json {
+			printGradeRow(c.stdout, pg, len(grades) == 1)
+		}
+	}
+	res := gradeResults(grades, g, time.Since(start))
+	if !f.json {
+		fmt.Fprintf(c.stdout, "%-5s %-8s %-13s %s\n", "total", "", "", fmtPoints(res.Score, totalMax(grades)))
+	}
+	if f.results != "" {
+		data, _ := json.MarshalIndent(res, "", "  ")
+		if err := os.WriteFile(abs(f.results), append(data, '\n'), 0o644); err != nil {
+			return c.failf("grade", "--results: %v", err)
+		}
+		if !f.json {
+			fmt.Fprintf(c.stdout, "wrote Gradescope's results to %s\n", f.results)
+		}
+	}
+	if f.json {
+		writeJSON(c.stdout, res)
+	}
+	return exitOK
+}
+
+func printGradeRow(w io.Writer, pg course.PartGrade, header bool) {
+	const row = "%-5s %-8s %-13s %s\n"
+	if header {
+		fmt.Fprintf(w, row, "part", "package", "tests passed", "points")
+	}
+	passed := fmt.Sprintf("%d of %d", pg.Passed(), len(pg.Tests))
+	if pg.Problem != "" {
+		passed = "-"
+	}
+	fmt.Fprintf(w, row, pg.Part.Name, pg.Part.Dir, passed, fmtPoints(pg.Score, pg.Max))
+	if pg.Problem != "" {
+		fmt.Fprintf(w, "      %s\n", strings.SplitN(pg.Problem, "\n", 2)[0])
+	}
+	for _, t := range pg.Tests {
+		if !t.Passed {
+			fmt.Fprintf(w, "      FAIL %s\n", t.Name)
+		}
+	}
+}
+
+func fmtPoints(score, max float64) string {
+	return fmt.Sprintf("%s / %s", trimFloat(score), trimFloat(max))
+}
+
+func trimFloat(x float64) string {
+	return strings.TrimSuffix(strings.TrimRight(fmt.Sprintf("%.2f", x), "0"), ".")
+}
+
+func totalMax(grades []course.PartGrade) float64 {
+	total := 0.0
+	for _, g := range grades {
+		total += g.Max
+	}
+	return total
+}
+
+// gradeResults turns the grades into Gradescope's results: one test entry per part.
+func gradeResults(grades []course.PartGrade, g course.GradingConfig, elapsed time.Duration) gradescopeResults {
+	res := gradescopeResults{ExecutionTime: int(math.Ceil(elapsed.Seconds())), OutputFormat: "text", TestOutputFormat: "text",
+		Visibility: g.Visibility, StdoutVisibility: "hidden", Tests: []gradescopeTest{}}
+	var summary strings.Builder
+	fmt.Fprintf(&summary, "Each part's tests ran over seeds %d..%d; a test counts if it passes on every seed.\n", g.From, g.From+int64(g.Seeds)-1)
+	for i, pg := range grades {
+		score := math.Round(pg.Score*100) / 100
+		res.Score += score
+		t := gradescopeTest{Name: fmt.Sprintf("Part %s (%s/)", pg.Part.Name, pg.Part.Dir), Number: fmt.Sprint(i + 1),
+			Score: score, MaxScore: pg.Max, Status: "passed", OutputFormat: "text", Visibility: g.Visibility,
+			Tags: []string{pg.Part.Dir}}
+		if score < pg.Max {
+			t.Status = "failed"
+		}
+		var out strings.Builder
+		if pg.Problem != "" {
+			fmt.Fprintf(&out, "%s\n", pg.Problem)
+		} else {
+			fmt.Fprintf(&out, "%d of %d tests pass on every seed.\n", pg.Passed(), len(pg.Tests))
+		}
+		for _, test := range pg.Tests {
+			if test.Passed {
+				fmt.Fprintf(&out, "ok   %s\n", test.Name)
+			}
+		}
+		for _, test := range pg.Tests {
+			if !test.Passed {
+				fmt.Fprintf(&out, "\nFAIL %s\n%s\n", test.Name, test.Output)
+			}
+		}
+		t.Output = out.String()
+		res.Tests = append(res.Tests, t)
+	}
+	res.Score = math.Round(res.Score*100) / 100
+	fmt.Fprintf(&summary, "Total: %s points.\n", fmtPoints(res.Score, totalMax(grades)))
+	res.Output = summary.String()
+	return res
+}
