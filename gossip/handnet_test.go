@@ -31,6 +31,16 @@ type handNet struct {
 	timers []*handTimer
 	now    time.Duration
 	wire   *labgob.Stream
+	// check, if set, runs after every event (a request handled, a reply
+	// delivered, a timer fired): invariants checked continuously, not only
+	// at the end.
+	check func()
+}
+
+func (hn *handNet) checkNow() {
+	if hn.check != nil {
+		hn.check()
+	}
 }
 
 type handCall struct {
@@ -116,6 +126,7 @@ func (hn *handNet) handle(c *handCall) {
 	c.answer = reflect.New(reflect.TypeOf(c.reply).Elem())
 	m.Call([]reflect.Value{reflect.ValueOf(args), c.answer})
 	c.handled = true
+	hn.checkNow()
 }
 
 // answer delivers the reply of the call from → to of method whose request
@@ -134,6 +145,7 @@ func (hn *handNet) reply(c *handCall) {
 	reflect.ValueOf(c.reply).Elem().Set(reflect.ValueOf(cp).Elem())
 	c.over = true
 	c.done(true)
+	hn.checkNow()
 }
 
 // exchange delivers the request and then the reply of a call.
@@ -236,6 +248,7 @@ func (hn *handNet) advance(d time.Duration) {
 		tm.stopped = true
 		hn.now = max(hn.now, tm.at)
 		tm.f()
+		hn.checkNow()
 	}
 	hn.now = end
 }

@@ -1,6 +1,7 @@
 package paxos
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -131,5 +132,58 @@ func TestOldCampaignPromise5B(t *testing.T) {
 		}
 		hn.flush()
 		require.Equal(t, "X", applied[1])
+	})
+}
+
+// Min never goes back. Peer 0 hears, on peer 1's and peer 2's messages,
+// that both are done with instances up to 5; so is peer 0 itself, and it
+// forgets them. Then a message peer 1 sent before it called Done(5)
+// arrives, late, still carrying Done=2. It is old news: peer 1 cannot be
+// less done than it was. If peer 0 believed it, Min would go back to 3 and
+// instances 3 to 5, forgotten (their values gone), would be open again
+// for a second value to be chosen.
+func TestLateDoneDoesNotLowerMin5A(t *testing.T) {
+	tests.Run(t, func(t *tests.T) {
+		hn := newHandNet(t, 3, t.Seed, func(env labrpc.Env) any { return MakeSynod(env, env.Persister(), nil) })
+		px := func(i int) *Synod { return hn.nodes[i].(*Synod) }
+		for i := 0; i < 3; i++ {
+			px(i).Start(i, fmt.Sprint("v", i))
+		}
+		hn.flush()
+		for seq := 0; seq <= 5; seq++ { // every instance up to 5 decided everywhere
+			px(0).Start(seq, fmt.Sprint("v", seq))
+			hn.flush()
+		}
+
+		px(1).Done(2)
+		px(1).Start(6, "six") // its prepare carries Done=2; the one to peer 0 is held
+		hn.settle()
+		px(1).Done(5)
+		px(2).Done(5)
+		px(0).Done(5)
+		px(1).Start(7, "seven") // Done=5
+		px(2).Start(8, "eight") // Done=5
+		hn.settle()
+		late := hn.matching(1, 0, "Prepare", false) // instance 6's, then 7's
+		require.Len(t, late, 2)
+		hn.handle(late[1]) // instance 7's overtakes instance 6's
+		hn.reply(late[1])
+		hn.exchange(2, 0, "Prepare")
+		hn.settle()
+		require.Equal(t, 6, px(0).Min(), "every peer is done with 0..5")
+
+		// From now on, after every event: Min never goes back, and a
+		// forgotten instance stays forgotten.
+		lowest := px(0).Min()
+		hn.check = func() {
+			if m := px(0).Min(); m < lowest {
+				t.Fatalf("n0's Min went back from %d to %d: a late message carried an older Done of its sender (a peer's Done only grows; keep the highest heard)", lowest, m)
+			}
+			lowest = px(0).Min()
+			if fate, _ := px(0).Status(4); fate != Forgotten {
+				t.Fatalf("instance 4 was forgotten, and is %v again at n0", fate)
+			}
+		}
+		hn.flush() // instance 6's Prepare, with Done=2, at last
 	})
 }
