@@ -2,13 +2,18 @@ package labrpc
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"hash"
+	"hash/fnv"
 	"io"
+	"path"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 )
 
 // Trace files, for tools. A run's trace can be written as text (Line.Format,
@@ -23,6 +28,9 @@ import (
 //	# end digest=5f0c9e1a2b3c4d5e steps=812 at=1.204s failed=true
 
 // TraceHeader names the run a trace file records: enough to run it again.
+// A tool runs `go test ./Package -run '^Test$' -seed=Seed` from the module
+// root, so ReadTrace refuses a header whose package is not a directory inside
+// the module or whose test is not a plain test name.
 type TraceHeader struct {
 	Package string // the package directory, relative to the module root ("kvsrv")
 	Test    string // the top-level test ("TestPutAtMostOnce1B")
@@ -31,6 +39,9 @@ type TraceHeader struct {
 }
 
 const headerPrefix = "# protolab trace "
+
+// MaxTraceNodes bounds a trace header's nodes=: no run has more.
+const MaxTraceNodes = 1 << 20
 
 // String is the header line, without its newline.
 func (h TraceHeader) String() string {
@@ -43,14 +54,42 @@ type TraceEnd struct {
 	Steps  int64         // events run
 	At     time.Duration // virtual time at the end
 	Failed bool          // the test failed
+	// Body is the hash of the lines between the header and the end line,
+	// as written (TraceBody.Sum): a file whose lines were changed after the
+	// run wrote them no longer matches it.
+	Body string
 }
 
 const endPrefix = "# end "
 
 // String is the end line, without its newline.
 func (e TraceEnd) String() string {
-	return fmt.Sprintf("%sdigest=%s steps=%d at=%s failed=%t", endPrefix, e.Digest, e.Steps, e.At, e.Failed)
+	s := fmt.Sprintf("%sdigest=%s steps=%d at=%s failed=%t", endPrefix, e.Digest, e.Steps, e.At, e.Failed)
+	if e.Body != "" {
+		s += " body=" + e.Body
+	}
+	return s
 }
+
+// A TraceBody passes a trace's lines on to a file and hashes them, for the
+// end line's body= (TraceEnd.Body): the writer of a trace file gives it to
+// Config.TraceTo, between writing the header and the end line.
+type TraceBody struct {
+	w io.Writer
+	h hash.Hash64
+}
+
+// NewTraceBody returns a TraceBody that writes to w.
+func NewTraceBody(w io.Writer) *TraceBody { return &TraceBody{w: w, h: fnv.New64a()} }
+
+// Write writes p to the file and adds it to the hash.
+func (b *TraceBody) Write(p []byte) (int, error) {
+	b.h.Write(p)
+	return b.w.Write(p)
+}
+
+// Sum is the hash of everything written so far, for TraceEnd.Body.
+func (b *TraceBody) Sum() string { return fmt.Sprintf("%016x", b.h.Sum64()) }
 
 // A TraceFile is what ReadTrace found in a trace file.
 type TraceFile struct {
@@ -61,40 +100,109 @@ type TraceFile struct {
 	TextLines int       // how many text lines there were
 }
 
+// maxTraceLine bounds one line of a trace file.
+const maxTraceLine = 64 << 20
+
 // ReadTrace reads a trace file: its header and end lines, and its JSON
 // lines. Text lines are counted, not parsed: text is for people; a program
 // that needs the events asks for JSON (Config.TraceJSON).
+//
+// It refuses a file that is not what a run wrote: a header that is not the
+// first line or names no runnable test, a file cut in the middle of a line,
+// text lines in a JSON trace, lines after the end line, and lines that no
+// longer hash to the end line's body=. A file with no end line is read (the
+// run did not finish writing it); End is then nil.
 func ReadTrace(r io.Reader) (*TraceFile, error) {
 	tf := &TraceFile{}
+	cut := false // the last line has no newline
 	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 64*1024), 64*1024*1024)
-	for n := 1; sc.Scan(); n++ {
-		text := sc.Text()
+	sc.Buffer(make([]byte, 0, 64*1024), maxTraceLine)
+	sc.Split(func(data []byte, atEOF bool) (int, []byte, error) {
+		if i := bytes.IndexByte(data, '\n'); i >= 0 {
+			return i + 1, data[:i], nil
+		}
+		if atEOF && len(data) > 0 {
+			cut = true
+			return len(data), data, nil
+		}
+		return 0, nil, nil
+	})
+	body := fnv.New64a()
+	var jsonBody, textBody bool
+	n := 0
+	for sc.Scan() {
+		n++
+		raw := sc.Bytes()
+		if cut {
+			return nil, fmt.Errorf("line %d: the file ends in the middle of a line: it was cut short (a copy that did not finish, or a run that was killed); save the trace again", n)
+		}
+		if tf.End != nil {
+			return nil, fmt.Errorf("line %d: a line after the end line: the file was changed after the run wrote it; save the trace again", n)
+		}
+		text := string(raw)
 		switch {
-		case text == "":
 		case strings.HasPrefix(text, headerPrefix):
+			if n != 1 {
+				return nil, fmt.Errorf("line %d: a trace header must be the file's first line", n)
+			}
 			h, err := parseHeader(strings.TrimPrefix(text, headerPrefix))
 			if err != nil {
 				return nil, fmt.Errorf("line %d: %v", n, err)
 			}
 			tf.Header, tf.HasHeader = h, true
+			continue
 		case strings.HasPrefix(text, endPrefix):
 			e, err := parseEnd(strings.TrimPrefix(text, endPrefix))
 			if err != nil {
 				return nil, fmt.Errorf("line %d: %v", n, err)
 			}
+			if sum := fmt.Sprintf("%016x", body.Sum64()); e.Body != sum {
+				return nil, fmt.Errorf("line %d: the trace's lines were changed after the run wrote them: they hash to %s, and the end line records body=%s; save the trace again (or delete the end line to replay the run from its header alone)", n, sum, e.Body)
+			}
 			tf.End = &e
-		case text[0] == '{':
+			continue
+		}
+		body.Write(raw)
+		body.Write([]byte{'\n'})
+		switch {
+		case text == "":
+		case text[0] == '{' && !textBody:
 			var l Line
-			if err := l.unmarshalJSON([]byte(text)); err != nil {
+			if err := l.unmarshalJSON(raw); err != nil {
+				return nil, fmt.Errorf("line %d: %v", n, err)
+			}
+			if err := checkLine(l, tf.Lines); err != nil {
 				return nil, fmt.Errorf("line %d: %v", n, err)
 			}
 			tf.Lines = append(tf.Lines, l)
+			jsonBody = true
+		case jsonBody:
+			return nil, fmt.Errorf("line %d: a text line in a JSON trace: %.40q", n, text)
 		default:
 			tf.TextLines++
+			textBody = true
 		}
 	}
-	return tf, sc.Err()
+	if err := sc.Err(); err != nil {
+		if err == bufio.ErrTooLong {
+			return nil, fmt.Errorf("line %d: longer than %d MiB, more than any run writes", n+1, maxTraceLine>>20)
+		}
+		return nil, err
+	}
+	return tf, nil
+}
+
+// checkLine checks what a JSON line says against the lines before it.
+func checkLine(l Line, before []Line) error {
+	switch {
+	case l.Step < 0 || l.At < 0:
+		return fmt.Errorf("step %d at %d ns: steps and times start at 0", l.Step, l.At)
+	case l.Node < -1 || l.Peer < -1:
+		return fmt.Errorf("node %d, peer %d: endpoints are -1 (none) or above", l.Node, l.Peer)
+	case len(before) > 0 && l.Step < before[len(before)-1].Step:
+		return fmt.Errorf("step %d after step %d: steps never go back", l.Step, before[len(before)-1].Step)
+	}
+	return nil
 }
 
 // fields splits "k=v k=v" into a map.
@@ -116,18 +224,89 @@ func parseHeader(s string) (TraceHeader, error) {
 	if h.Package == "" || h.Test == "" || err1 != nil || err2 != nil {
 		return h, fmt.Errorf("a trace header needs package=, test=, seed= and nodes=; got %q", s)
 	}
+	if err := checkPackageDir(h.Package); err != nil {
+		return h, err
+	}
+	if !isTestName(h.Test) {
+		return h, fmt.Errorf("test=%q is not a test's name: a replay runs the top-level test it names, like TestInitialElection4A", h.Test)
+	}
+	if h.Nodes < 0 || h.Nodes > MaxTraceNodes {
+		return h, fmt.Errorf("nodes=%d: a run has 0 to %d nodes", h.Nodes, MaxTraceNodes)
+	}
 	return h, nil
+}
+
+// checkPackageDir requires a package directory inside the module: a clean,
+// relative, slash-separated path of plain names, as the harness writes it
+// ("raft", "tests/replog"), never one that climbs out ("../x") or starts at
+// the root ("/etc").
+func checkPackageDir(dir string) error {
+	bad := func(why string) error {
+		return fmt.Errorf("package=%q %s: a trace names a package directory inside the module, like raft or tests/replog", dir, why)
+	}
+	if dir == "." {
+		return nil
+	}
+	if strings.HasPrefix(dir, "/") || path.Clean(dir) != dir {
+		return bad("is not a clean relative path")
+	}
+	for _, elem := range strings.Split(dir, "/") {
+		if elem == ".." {
+			return bad("leaves the module")
+		}
+		for i, r := range elem {
+			letter := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9'
+			if !letter && (i == 0 || r != '_' && r != '-' && r != '.') {
+				return bad(fmt.Sprintf("has %q in %q", r, elem))
+			}
+		}
+	}
+	return nil
+}
+
+// isTestName reports whether s names a test function: Test, then letters,
+// digits and underscores.
+func isTestName(s string) bool {
+	if !strings.HasPrefix(s, "Test") {
+		return false
+	}
+	for _, r := range s {
+		if !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '_' {
+			return false
+		}
+	}
+	return true
 }
 
 func parseEnd(s string) (TraceEnd, error) {
 	f := fields(s)
-	e := TraceEnd{Digest: f["digest"], Failed: f["failed"] == "true"}
-	var err error
-	if e.Steps, err = strconv.ParseInt(f["steps"], 10, 64); err != nil {
-		return e, fmt.Errorf("a trace's end line needs steps=; got %q", s)
+	e := TraceEnd{Digest: f["digest"], Body: f["body"]}
+	bad := func() (TraceEnd, error) {
+		return e, fmt.Errorf("a trace's end line needs digest=HEX steps=N at=DURATION failed=BOOL body=HEX; got %q", s)
 	}
-	e.At, _ = time.ParseDuration(f["at"])
+	var err error
+	if e.Steps, err = strconv.ParseInt(f["steps"], 10, 64); err != nil || e.Steps < 0 {
+		return bad()
+	}
+	if e.At, err = time.ParseDuration(f["at"]); err != nil {
+		return bad()
+	}
+	if e.Failed, err = strconv.ParseBool(f["failed"]); err != nil {
+		return bad()
+	}
+	if !isHex(e.Digest) || !isHex(e.Body) {
+		return bad()
+	}
 	return e, nil
+}
+
+func isHex(s string) bool {
+	for _, r := range s {
+		if !(r >= '0' && r <= '9' || r >= 'a' && r <= 'f') {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // lineJSON is a Line as a JSON line. Times are in nanoseconds.

@@ -30,12 +30,13 @@ func TestJSONTraceRoundTrips(t *testing.T) {
 	a.Close()
 	var seen []Line
 	stop := WatchWorlds(func(w *World) { w.OnTrace(func(l Line) { seen = append(seen, l) }) })
-	b := echoRun(Config{Seed: 3, TraceTo: &js, TraceJSON: true, KeepTrace: 100000})
+	body := NewTraceBody(&js)
+	b := echoRun(Config{Seed: 3, TraceTo: body, TraceJSON: true, KeepTrace: 100000})
 	stop()
 	b.Close()
 	require.Equal(t, a.Digest(), b.Digest(), "the trace's format must not change the run")
 
-	js.WriteString(TraceEnd{Digest: b.Digest(), Steps: b.Steps(), At: b.Now(), Failed: true}.String() + "\n")
+	js.WriteString(TraceEnd{Digest: b.Digest(), Steps: b.Steps(), At: b.Now(), Failed: true, Body: body.Sum()}.String() + "\n")
 	head := TraceHeader{Package: "labrpc", Test: "TestX", Seed: 3, Nodes: 2}
 	tf, err := ReadTrace(strings.NewReader(head.String() + "\n" + js.String()))
 	require.NoError(t, err)

@@ -69,6 +69,7 @@ type T struct {
 	Seed   int64
 	worlds []*labrpc.World
 	files  []*os.File
+	bodies []*labrpc.TraceBody // what the world wrote to each file, hashed for its end line
 	// quiet runs write no trace file and log no digest: the run-twice
 	// check's inner runs, which report their digests together.
 	quiet bool
@@ -142,7 +143,9 @@ func (t *T) NewWorld(cfg labrpc.Config) *labrpc.World {
 		// again; a name ending in .jsonl asks for JSON lines, for tools.
 		test, _, _ := strings.Cut(t.Name(), "/")
 		fmt.Fprintln(f, labrpc.TraceHeader{Package: packageDir(), Test: test, Seed: t.Seed, Nodes: cfg.Nodes})
-		cfg.TraceTo, cfg.TraceJSON = f, strings.HasSuffix(name, ".jsonl")
+		body := labrpc.NewTraceBody(f)
+		t.bodies = append(t.bodies, body)
+		cfg.TraceTo, cfg.TraceJSON = body, strings.HasSuffix(name, ".jsonl")
 	}
 	if t.traceTo != nil && len(t.worlds) == 0 {
 		cfg.TraceTo = t.traceTo
@@ -194,9 +197,9 @@ func (t *T) finish() {
 			t.T.Errorf("%v", err) // the world has put it in its trace
 		}
 	}
-	for _, f := range t.files {
+	for i, f := range t.files {
 		w := t.worlds[0]
-		fmt.Fprintln(f, labrpc.TraceEnd{Digest: w.Digest(), Steps: w.Steps(), At: w.Now(), Failed: t.Failed()})
+		fmt.Fprintln(f, labrpc.TraceEnd{Digest: w.Digest(), Steps: w.Steps(), At: w.Now(), Failed: t.Failed(), Body: t.bodies[i].Sum()})
 		f.Close()
 	}
 	if t.quiet && t.Failed() && len(t.worlds) > 0 {

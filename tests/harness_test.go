@@ -242,7 +242,7 @@ func TestSimtraceWritesTheWholeTrace(t *testing.T) {
 	require.Equal(t, "# protolab trace package=tests test=TestSimtraceWritesTheWholeTrace seed=1 nodes=2", lines[0])
 	require.Equal(t, "#0 0.000000s n0 start incarnation 1", lines[1])
 	require.NotEmpty(t, digest)
-	require.Regexp(t, `^# end digest=`+digest+` steps=\d+ at=200ms failed=false$`, lines[len(lines)-1])
+	require.Regexp(t, `^# end digest=`+digest+` steps=\d+ at=200ms failed=false body=[0-9a-f]{16}$`, lines[len(lines)-1])
 }
 
 func TestSimtraceJSONLinesForTools(t *testing.T) {

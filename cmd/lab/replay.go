@@ -8,6 +8,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -122,10 +124,23 @@ func runReplay(c *cli, args []string) int {
 	var node *int
 	if f.node != "" {
 		n, err := parseNode(f.node, h.Nodes)
+		if err == nil && len(saved.Lines) > 0 {
+			err = checkNodeInRun(f.node, n, h.Nodes, saved.Lines)
+		}
 		if err != nil {
 			return c.usageError("replay", "--node: %v", err)
 		}
 		node = &n
+	}
+	// Checked now if the file says where the run ended, else after the run.
+	if err := checkUntil(f.until, until, saved.End); err != nil {
+		return c.usageError("replay", "--until: %v", err)
+	}
+	var html string
+	if f.html != "" {
+		if html, err = c.outputFile(f.html); err != nil {
+			return c.usageError("replay", "--html: %v", err)
+		}
 	}
 	root, code, ok := c.moduleRoot("replay")
 	if !ok {
@@ -138,8 +153,12 @@ func runReplay(c *cli, args []string) int {
 	}
 	defer os.RemoveAll(tmp)
 	fresh := filepath.Join(tmp, "trace.jsonl")
-	args = []string{"test", "./" + h.Package, "-run", "^" + h.Test + "$", "-seed=" + strconv.FormatInt(h.Seed, 10), "-count=1"}
-	command := "go " + strings.Join(args[:2], " ") + " -run '^" + h.Test + "$' " + strings.Join(args[4:], " ")
+	// ReadTrace has checked that the package is a directory inside the
+	// module and the test a plain name; quoted too, the pattern matches that
+	// one test and nothing else.
+	pattern := "^" + regexp.QuoteMeta(h.Test) + "$"
+	args = []string{"test", "./" + h.Package, "-run", pattern, "-seed=" + strconv.FormatInt(h.Seed, 10), "-count=1"}
+	command := "go " + strings.Join(args[:2], " ") + " -run '" + pattern + "' " + strings.Join(args[4:], " ")
 	if !f.json {
 		fmt.Fprintf(c.stdout, "replaying %s seed=%d: %s\n", h.Test, h.Seed, command)
 	}
@@ -154,6 +173,15 @@ func runReplay(c *cli, args []string) int {
 			runErr = fmt.Errorf("it wrote no whole trace")
 		}
 		return c.failf("replay", "%s: %v\n%s", command, runErr, lastLines(out.String(), 30))
+	}
+
+	if node != nil {
+		if err := checkNodeInRun(f.node, *node, h.Nodes, run.Lines); err != nil {
+			return c.usageError("replay", "--node: %v", err)
+		}
+	}
+	if err := checkUntil(f.until, until, run.End); err != nil {
+		return c.usageError("replay", "--until: %v", err)
 	}
 
 	res := replayResult{Package: h.Package, Test: h.Test, Seed: h.Seed, Command: command, Digest: run.End.Digest,
@@ -217,18 +245,15 @@ func runReplay(c *cli, args []string) int {
 	if res.Lines == nil {
 		res.Lines = []labrpc.Line{}
 	}
-	if f.html != "" {
-		p, err := c.outputPath(f.html)
-		if err == nil {
-			err = writeViewer(p, viewerInput{
-				Title: fmt.Sprintf("%s seed=%d (replay up to step %d)", h.Test, h.Seed, res.Stop.Step),
-				Nodes: h.Nodes, Lines: upToStop, Digest: run.End.Digest, Focus: node,
-			})
-		}
+	if html != "" {
+		err := writeViewer(html, viewerInput{
+			Title: fmt.Sprintf("%s seed=%d (replay up to step %d)", h.Test, h.Seed, res.Stop.Step),
+			Nodes: h.Nodes, Lines: upToStop, Digest: run.End.Digest, Focus: node,
+		})
 		if err != nil {
 			return c.failf("replay", "--html: %v", err)
 		}
-		res.HTML = p
+		res.HTML = html
 	}
 
 	if f.json {
@@ -313,6 +338,53 @@ func parseUntil(s string) (*until, error) {
 		return &until{at: d, time: true}, nil
 	}
 	return nil, fmt.Errorf("%q is neither a step (812, #812) nor a virtual time (1.5s, 300ms)", s)
+}
+
+// checkUntil requires a stop within the run, if end says where it ended:
+// a stop past the end would show the same as none, and hide the mistake.
+func checkUntil(flag string, u *until, end *labrpc.TraceEnd) error {
+	switch {
+	case u == nil || end == nil:
+		return nil
+	case u.time && u.at > end.At:
+		return fmt.Errorf("%s is past the end of the run, which ended at %v (step %d): give a time from 0 to %v, or a step from 0 to %d", flag, end.At, end.Steps, end.At, end.Steps)
+	case !u.time && u.step > end.Steps:
+		return fmt.Errorf("%s is past the end of the run, which ended at step %d (%v): give a step from 0 to %d, or a time from 0 to %v", flag, end.Steps, end.At, end.Steps, end.At)
+	}
+	return nil
+}
+
+// checkNodeInRun requires that node id takes part in the run whose lines
+// are given: nodes always do; a client only if the run made it.
+func checkNodeInRun(flag string, id, nodes int, lines []labrpc.Line) error {
+	if id < nodes {
+		return nil
+	}
+	seen := map[int]bool{}
+	var clients []int
+	for _, l := range lines {
+		for _, e := range []int{l.Node, l.Peer} {
+			if e >= nodes && !seen[e] {
+				seen[e] = true
+				clients = append(clients, e)
+			}
+		}
+	}
+	if seen[id] {
+		return nil
+	}
+	if len(clients) == 0 {
+		return fmt.Errorf("the run has no client %s, nor any client: give a node, n0 to n%d", flag, nodes-1)
+	}
+	slices.Sort(clients)
+	names := make([]string, len(clients))
+	for i, e := range clients {
+		names[i] = endpoint(e, nodes)
+	}
+	if len(names) > 10 {
+		names = append(names[:10], "...")
+	}
+	return fmt.Errorf("the run has no client %s: give a node (n0 to n%d) or one of its clients (%s)", flag, nodes-1, strings.Join(names, ", "))
 }
 
 // parseNode reads a node or client name as traces write it (n2, c0), or a

@@ -20,6 +20,9 @@ func flakyTrace(t *testing.T, end string) string {
 	return path
 }
 
+// flakyBody is the hash of flakyTrace's one line, for an end line's body=.
+var flakyBody = bodySum("#0 0.000000s n0 start incarnation 1\n")
+
 func TestReplayUsageErrors(t *testing.T) {
 	bare := filepath.Join(t.TempDir(), "bare.txt")
 	os.WriteFile(bare, []byte("#0 0.000000s n0 start incarnation 1\n"), 0o644)
@@ -79,7 +82,7 @@ func TestReplayShowsTheFailingStep(t *testing.T) {
 	}
 
 	// A trace whose recorded digest differs is not the same run.
-	code, stdout, _ = lab(t, "", "replay", flakyTrace(t, "# end digest=0123456789abcdef steps=98 at=130ms failed=true\n"))
+	code, stdout, _ = lab(t, "", "replay", flakyTrace(t, "# end digest=0123456789abcdef steps=98 at=130ms failed=true body="+flakyBody+"\n"))
 	if code != exitFail || !strings.Contains(stdout, "NOT THE SAME RUN: digest ") || !strings.Contains(stdout, "the saved trace recorded 0123456789abcdef") {
 		t.Errorf("a different digest: exit status %d, output:\n%s", code, stdout)
 	}

@@ -1,10 +1,14 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -29,6 +33,10 @@ type runner struct {
 	// time; what an operation is depends on the lab (a client's Get or Put,
 	// a command submitted to the leader, a broadcast).
 	load float64
+	// maxLoad bounds --load (0: maxRunLoad): a log replicated on every
+	// command falls behind a load it cannot carry, and a run that offers more
+	// takes minutes without saying more.
+	maxLoad float64
 	// faults lists the nemesis faults the lab survives, beyond the network
 	// profile: "partitions", "crashes", "outages".
 	faults []string
@@ -210,6 +218,10 @@ after a "+":
 	          off for 100ms to 1s)
 like "unreliable+partitions+crashes". A lab accepts the faults it survives.
 
+Every run ends: --for is at most 1h of virtual time, --load at most 10000
+ops/s (or the lab's own bound, below) and --load × --for between 1 and 50000
+operations; a flag past its limit is refused before the run starts.
+
 Run exits with status 1 if an invariant check fails.
 
 `)
@@ -224,7 +236,11 @@ Run exits with status 1 if an invariant check fails.
 			if len(r.faults) > 0 {
 				faults = strings.Join(r.faults, ", ")
 			}
-			fmt.Fprintf(w, "\t%-8s %s\n\t         (default %d nodes, %g ops/s; faults: %s)\n", name, r.summary, r.nodes, r.load, faults)
+			bound := ""
+			if r.maxLoad > 0 {
+				bound = fmt.Sprintf(" (at most %g)", r.maxLoad)
+			}
+			fmt.Fprintf(w, "\t%-8s %s\n\t         (default %d nodes, %g ops/s%s; faults: %s)\n", name, r.summary, r.nodes, r.load, bound, faults)
 		}
 	}
 	fmt.Fprint(w, "\nFlags:\n")
@@ -270,42 +286,22 @@ func runRun(c *cli, args []string) int {
 	if !found {
 		return c.usageError("run", "no runner for %q%s; %s", names[0], didYouMean(names[0], runnerNames()), listOr(runnerNames(), "the protocols are ", "no lab has a runner yet"))
 	}
-	nodes := f.nodes
-	if nodes == 0 {
-		nodes = rn.nodes
-	}
-	load := f.load
-	if load == 0 {
-		load = rn.load
-	}
-	switch {
-	case nodes < 1 || rn.minNodes > 0 && nodes < rn.minNodes || rn.maxNodes > 0 && nodes > rn.maxNodes:
-		return c.usageError("run", "%s runs with %s, not --nodes %d", rn.name, nodeRange(rn), nodes)
-	case f.dur <= 0:
-		return c.usageError("run", "--for must be positive")
-	case load < 0:
-		return c.usageError("run", "--load must be positive")
-	}
-	profileName, faultList, _ := strings.Cut(f.faults, "+")
-	profile, err := labrpc.NamedProfile(profileName)
+	set := map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
+	cfg, err := checkRunFlags(rn, f, set)
 	if err != nil {
-		return c.usageError("run", "--faults: no network profile %q%s; the profiles are %s", profileName, didYouMean(profileName, labrpc.ProfileNames()), strings.Join(labrpc.ProfileNames(), ", "))
+		return c.usageError("run", "%v", err)
 	}
-	var faults []string
-	if faultList != "" {
-		for _, fault := range strings.Split(faultList, "+") {
-			switch {
-			case !slices.Contains(knownFaults, fault):
-				return c.usageError("run", "--faults: no fault %q%s; the faults are %s", fault, didYouMean(fault, knownFaults), strings.Join(knownFaults, ", "))
-			case !slices.Contains(rn.faults, fault):
-				return c.usageError("run", "--faults: %s does not survive %s; %s", rn.name, fault, listOr(rn.faults, "it takes ", "it takes none"))
-			}
-			faults = append(faults, fault)
+	nodes, load, faults := cfg.nodes, cfg.load, cfg.faults
+	var html string
+	if f.html != "" {
+		if html, err = c.outputFile(f.html); err != nil {
+			return c.usageError("run", "--html: %v", err)
 		}
 	}
 
 	var recorded []labrpc.Line
-	w := labrpc.NewWorld(labrpc.Config{Seed: f.seed, Nodes: nodes, Profile: profile, KeepTrace: 200})
+	w := labrpc.NewWorld(labrpc.Config{Seed: f.seed, Nodes: nodes, Profile: cfg.profile, KeepTrace: 200, MaxTime: f.dur + runSettleBudget})
 	if f.html != "" {
 		w.OnTrace(func(l labrpc.Line) { recorded = append(recorded, l) })
 	}
@@ -334,18 +330,15 @@ func runRun(c *cli, args []string) int {
 	for _, ch := range r.checks {
 		sum.OK = sum.OK && ch.OK
 	}
-	if f.html != "" {
-		p, err := c.outputPath(f.html)
-		if err == nil {
-			err = writeViewer(p, viewerInput{
-				Title: fmt.Sprintf("lab run %s --nodes %d --seed %d --faults %s --for %v", rn.name, nodes, f.seed, f.faults, f.dur),
-				Nodes: nodes, Lines: recorded, Digest: w.Digest(),
-			})
-		}
+	if html != "" {
+		err := writeViewer(html, viewerInput{
+			Title: fmt.Sprintf("lab run %s --nodes %d --seed %d --faults %s --for %v", rn.name, nodes, f.seed, f.faults, f.dur),
+			Nodes: nodes, Lines: recorded, Digest: w.Digest(),
+		})
 		if err != nil {
 			return c.failf("run", "--html: %v", err)
 		}
-		sum.HTML = p
+		sum.HTML = html
 	}
 	if f.json {
 		writeJSON(c.stdout, sum)
@@ -356,6 +349,148 @@ func runRun(c *cli, args []string) int {
 		return exitFail
 	}
 	return exitOK
+}
+
+// The limits of 'lab run', so that every run it starts ends, in minutes at
+// most, with an answer: a load or a length past them is refused before the
+// run, with the limit and the way round it.
+const (
+	// maxRunFor bounds --for, the workload's length in virtual time.
+	maxRunFor = time.Hour
+	// runSettleBudget is the virtual time a run may take past --for, for
+	// its clients to finish and its checks to settle (every runner needs
+	// less): the world's time budget is --for plus this.
+	runSettleBudget = 2 * time.Minute
+	// maxRunLoad bounds --load, in operations per second of virtual time.
+	maxRunLoad = 10_000
+	// maxRunOps bounds --load × --for, the operations a run offers.
+	maxRunOps = 50_000
+	// maxRunNodes bounds --nodes for a runner that sets no bound of its own.
+	maxRunNodes = 25
+)
+
+// runConfig is what the flags of 'lab run' ask for, checked.
+type runConfig struct {
+	nodes   int
+	load    float64
+	profile labrpc.Profile
+	faults  []string
+}
+
+// checkRunFlags checks the flags of 'lab run' for runner rn (set holds the
+// names of the flags given) and fills in the runner's defaults. Each error
+// names the flag, what it may be, and what to do instead.
+func checkRunFlags(rn runner, f *runFlags, set map[string]bool) (runConfig, error) {
+	cfg := runConfig{nodes: f.nodes, load: f.load}
+	if !set["nodes"] {
+		cfg.nodes = rn.nodes
+	}
+	if !set["load"] {
+		cfg.load = rn.load
+	}
+	maxLoad := rn.maxLoad
+	if maxLoad == 0 {
+		maxLoad = maxRunLoad
+	}
+	lo, hi := max(rn.minNodes, 1), rn.maxNodes
+	if hi == 0 {
+		hi = maxRunNodes
+	}
+	switch {
+	case (cfg.nodes < lo || cfg.nodes > hi) && lo == hi:
+		return cfg, fmt.Errorf("--nodes %d: %s runs with %s; give --nodes %d, or leave it out", cfg.nodes, rn.name, nodeRange(runner{minNodes: lo, maxNodes: hi}), lo)
+	case cfg.nodes < lo || cfg.nodes > hi:
+		return cfg, fmt.Errorf("--nodes %d: %s runs with %s; give --nodes from %d to %d, or leave it out for %d", cfg.nodes, rn.name, nodeRange(runner{minNodes: lo, maxNodes: hi}), lo, hi, rn.nodes)
+	case f.dur <= 0 || f.dur > maxRunFor:
+		return cfg, fmt.Errorf("--for %v: the workload runs for more than 0 and at most %v of virtual time; give a --for in that range", f.dur, maxRunFor)
+	case math.IsNaN(cfg.load) || cfg.load <= 0 || cfg.load > maxLoad:
+		return cfg, fmt.Errorf("--load %g: %s offers more than 0 and at most %g operations per second of virtual time; give a --load in that range, or leave it out for %g", cfg.load, rn.name, maxLoad, rn.load)
+	}
+	switch ops := cfg.load * f.dur.Seconds(); {
+	case ops < 1:
+		return cfg, fmt.Errorf("--load %g for --for %v offers %.3g operations, less than one: give a --load of at least %.3g, or a longer --for", cfg.load, f.dur, ops, 1/f.dur.Seconds())
+	case ops > maxRunOps:
+		return cfg, fmt.Errorf("--load %g for --for %v offers %.0f operations, and a run offers at most %d: lower --load or --for", cfg.load, f.dur, ops, maxRunOps)
+	}
+	profileName, faultList, _ := strings.Cut(f.faults, "+")
+	var err error
+	if cfg.profile, err = labrpc.NamedProfile(profileName); err != nil {
+		return cfg, fmt.Errorf("--faults: no network profile %q%s; the profiles are %s", profileName, didYouMean(profileName, labrpc.ProfileNames()), strings.Join(labrpc.ProfileNames(), ", "))
+	}
+	if faultList != "" {
+		for _, fault := range strings.Split(faultList, "+") {
+			switch {
+			case !slices.Contains(knownFaults, fault):
+				return cfg, fmt.Errorf("--faults: no fault %q%s; the faults are %s", fault, didYouMean(fault, knownFaults), strings.Join(knownFaults, ", "))
+			case !slices.Contains(rn.faults, fault):
+				return cfg, fmt.Errorf("--faults: %s does not survive %s; %s", rn.name, fault, listOr(rn.faults, "it takes ", "it takes none"))
+			case slices.Contains(cfg.faults, fault):
+				return cfg, fmt.Errorf("--faults: %s is named twice", fault)
+			}
+			cfg.faults = append(cfg.faults, fault)
+		}
+	}
+	return cfg, nil
+}
+
+// outputFile resolves a file name given on the command line and checks,
+// before any run, that the file can be written: a run that cannot save its
+// result is found out at once, not after minutes.
+func (c *cli) outputFile(name string) (string, error) {
+	p, err := c.outputPath(name)
+	if err != nil {
+		return "", err
+	}
+	info, statErr := os.Stat(p)
+	if statErr == nil && info.IsDir() {
+		return "", fmt.Errorf("%s is a directory: give a file name, like %s", name, filepath.Join(name, "run.html"))
+	}
+	f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE, 0o644)
+	if err != nil {
+		return "", fmt.Errorf("cannot write %s (%v): give a file in a directory that exists and that you may write to", name, pathErr(err))
+	}
+	f.Close()
+	if statErr != nil {
+		os.Remove(p) // written at the end of the run; until then, no empty file
+	}
+	return p, nil
+}
+
+// outputDir resolves a directory given on the command line and checks,
+// before any run, that files can be written in it; a missing one is made
+// (and removed again, to be made when there is something to put in it).
+func (c *cli) outputDir(name string) (string, error) {
+	p, err := c.outputPath(name)
+	if err != nil {
+		return "", err
+	}
+	info, statErr := os.Stat(p)
+	if statErr == nil && !info.IsDir() {
+		return "", fmt.Errorf("%s is a file: give a directory (one that does not exist is made)", name)
+	}
+	if statErr != nil {
+		if err := os.MkdirAll(p, 0o755); err != nil {
+			return "", fmt.Errorf("cannot make the directory %s (%v): give a directory you may write to", name, pathErr(err))
+		}
+		defer os.Remove(p)
+	}
+	f, err := os.CreateTemp(p, ".lab-check-")
+	if err != nil {
+		return "", fmt.Errorf("cannot write in %s (%v): give a directory you may write to", name, pathErr(err))
+	}
+	f.Close()
+	os.Remove(f.Name())
+	return p, nil
+}
+
+// pathErr is the cause of a file system error, without the path that the
+// message around it gives already.
+func pathErr(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }
 
 // runSafely runs f, turning a stopped world (a blocking call after the run

@@ -76,6 +76,12 @@ func runGossip(r *simRun) error {
 		next := w.Now()
 		for v := 1; ; v++ {
 			next += expGap(rng, gap)
+			if next >= end {
+				// The next arrival is past the workload's end: wait for the end,
+				// not for it, so that a light load never outlasts the run.
+				w.Sleep(max(end-w.Now(), 0))
+				return
+			}
 			if next > w.Now() {
 				w.Sleep(next - w.Now())
 			}

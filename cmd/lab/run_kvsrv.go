@@ -49,6 +49,12 @@ func runKvsrv(r *simRun) error {
 			next := w.Now()
 			for n := 0; ; n++ {
 				next += expGap(rng, gap)
+				if next >= end {
+					// The next arrival is past the workload's end: wait for the end,
+					// not for it, so that a light load never outlasts the run.
+					w.Sleep(max(end-w.Now(), 0))
+					return
+				}
 				if next > w.Now() {
 					w.Sleep(next - w.Now())
 				}

@@ -28,6 +28,7 @@ func init() {
 			nodes:    5,
 			minNodes: 1,
 			load:     200,
+			maxLoad:  1000,
 			faults:   []string{"partitions", "crashes"},
 			run:      func(r *simRun) error { return runReplog(r, e.engine) },
 		})
@@ -167,6 +168,12 @@ func runReplog(r *simRun, e replog.Engine) error {
 		next := w.Now()
 		for cmd := 1; ; cmd++ {
 			next += expGap(rng, gap)
+			if next >= end {
+				// The next arrival is past the workload's end: wait for the end,
+				// not for it, so that a light load never outlasts the run.
+				w.Sleep(max(end-w.Now(), 0))
+				return
+			}
 			if next > w.Now() {
 				w.Sleep(next - w.Now())
 			}
