@@ -31,6 +31,7 @@ type stressFlags struct {
 	timeout  time.Duration
 	out      string
 	traces   int
+	shard    string
 	json     bool
 }
 
@@ -44,13 +45,37 @@ func newStressFlags() (*flag.FlagSet, *stressFlags) {
 	fs.DurationVar(&f.timeout, "timeout", 10*time.Minute, "the time limit of one run of one test")
 	fs.StringVar(&f.out, "out", "", "save the traces of failures in `DIR` (default: a new temporary directory)")
 	fs.IntVar(&f.traces, "traces", 20, "save the traces of at most `N` failures per test (0: all)")
+	fs.StringVar(&f.shard, "shard", "", "run only shard `I/N` of the seeds (1 <= I <= N), for a sweep spread over N machines")
 	fs.BoolVar(&f.json, "json", false, "print the results as JSON")
 	return fs, f
 }
 
+// shardSeeds narrows the seeds from..from+seeds-1 to shard i of n (from 1): n
+// consecutive blocks whose sizes differ by at most one, so that the shards of a CI
+// matrix together run every seed once.
+func shardSeeds(spec string, from int64, seeds int) (int64, int, error) {
+	var i, n int
+	if _, err := fmt.Sscanf(spec, "%d/%d", &i, &n); err != nil || fmt.Sprintf("%d/%d", i, n) != spec {
+		return 0, 0, fmt.Errorf("--shard %q: give I/N, like 2/8 (shard 2 of 8)", spec)
+	}
+	switch {
+	case n < 1 || i < 1 || i > n:
+		return 0, 0, fmt.Errorf("--shard %s: I must be from 1 to N", spec)
+	case n > seeds:
+		return 0, 0, fmt.Errorf("--shard %s: %d seeds do not make %d shards; give --seeds %d or more", spec, seeds, n, n)
+	}
+	size, extra := seeds/n, seeds%n
+	k := i - 1
+	start := from + int64(k*size+min(k, extra))
+	if k < extra {
+		size++
+	}
+	return start, size, nil
+}
+
 func helpStress(w io.Writer) {
 	fmt.Fprint(w, `usage: lab stress PKG [-run REGEX] [--seeds K] [--from SEED] [--parallel P]
-                   [--timeout D] [--out DIR] [--traces N] [--json]
+                   [--timeout D] [--out DIR] [--traces N] [--shard I/N] [--json]
 
 Stress runs the simulated tests of a package over many seeds, P processes at a
 time, to find the rare schedule that breaks a protocol, or to grade one. It
@@ -73,6 +98,11 @@ Examples:
 	lab stress kvsrv --seeds 500
 	lab stress raft -run 4B --seeds 2000 --parallel 8
 	lab stress kvsrv -run '^TestPutAtMostOnce1B$' --from 1000 --seeds 100 --json
+	lab stress raft --seeds 4000 --shard 3/8     # seeds 1001..1500: machine 3 of 8
+
+With --shard I/N, the seeds SEED..SEED+K-1 are cut into N consecutive blocks and only
+block I runs, so that N machines of a CI matrix given the same flags run every seed
+once between them (docs/instructors.md has a GitHub Actions matrix).
 
 Flags:
 `)
@@ -103,6 +133,13 @@ func runStress(c *cli, args []string) int {
 	}
 	if _, err := regexp.Compile(f.run); err != nil {
 		return c.usageError("stress", "-run: %v", err)
+	}
+	if f.shard != "" {
+		from, seeds, err := shardSeeds(f.shard, f.from, f.seeds)
+		if err != nil {
+			return c.usageError("stress", "%v", err)
+		}
+		f.from, f.seeds = from, seeds
 	}
 	if f.out != "" {
 		if _, err := c.outputDir(f.out); err != nil {
@@ -167,6 +204,7 @@ type stressResult struct {
 	Binary    string           `json:"-"`
 	FromSeed  int64            `json:"from_seed"`
 	Seeds     int              `json:"seeds"`
+	Shard     string           `json:"shard,omitempty"` // I/N: these seeds are shard I of N
 	Parallel  int              `json:"parallel"`
 	Runs      int              `json:"runs"`
 	Failed    int              `json:"failed"`
@@ -208,7 +246,11 @@ func (s *stresser) run() int {
 	}
 	total := len(tests) * s.f.seeds
 	if !s.f.json {
-		fmt.Fprintf(s.c.stdout, "%d tests × %d seeds (%d..%d), %d at a time\n", len(tests), s.f.seeds, s.f.from, s.f.from+int64(s.f.seeds)-1, s.f.parallel)
+		shard := ""
+		if s.f.shard != "" {
+			shard = ", shard " + s.f.shard
+		}
+		fmt.Fprintf(s.c.stdout, "%d tests × %d seeds (%d..%d%s), %d at a time\n", len(tests), s.f.seeds, s.f.from, s.f.from+int64(s.f.seeds)-1, shard, s.f.parallel)
 	}
 	bar := newProgress(s.c.stderr, total)
 	start := time.Now()
@@ -230,7 +272,7 @@ func (s *stresser) run() int {
 	bar.finish()
 	elapsed := time.Since(start)
 
-	res := stressResult{Package: s.pkg, FromSeed: s.f.from, Seeds: s.f.seeds, Parallel: s.f.parallel,
+	res := stressResult{Package: s.pkg, FromSeed: s.f.from, Seeds: s.f.seeds, Shard: s.f.shard, Parallel: s.f.parallel,
 		ElapsedMS: ms(elapsed), TraceDir: s.outDir, Failures: s.failures}
 	if s.c.ctx.Err() != nil {
 		res.Stopped = "interrupted"
