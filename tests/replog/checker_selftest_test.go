@@ -282,3 +282,78 @@ func (r *recorder) Snapshot(index int, data []byte) {
 		*r.asked = append(*r.asked, index)
 	}
 }
+
+// scribe is an honest engine with a fixed leader: peer 0 appends each Start to
+// one log the peers share, and every peer applies what it has not applied yet
+// every 10ms. It lets the cluster's helpers be tested where they must pass.
+type scribe struct {
+	me  int
+	log *[]any
+}
+
+func (s *scribe) Start(cmd any) (int, int, bool) {
+	if s.me != 0 {
+		return -1, 1, false
+	}
+	*s.log = append(*s.log, cmd)
+	return len(*s.log), 1, true
+}
+func (s *scribe) GetState() (int, bool)        { return 1, s.me == 0 }
+func (s *scribe) Snapshot(index int, _ []byte) {}
+
+func scribes() Engine {
+	var log []any
+	return Engine{Name: "scribe", Boot: func(env labrpc.Env, _ *labrpc.Persister, apply func(Msg)) Peer {
+		s := &scribe{me: env.Me(), log: &log}
+		applied := 0
+		var tick func()
+		tick = func() {
+			for applied < len(log) {
+				applied++
+				apply(cmd(applied, log[applied-1]))
+			}
+			env.After(10*time.Millisecond, tick)
+		}
+		env.After(10*time.Millisecond, tick)
+		return s
+	}}
+}
+
+func TestClusterHelpersPassOnAnHonestEngine(t *testing.T) {
+	c := newCluster(&tests.T{T: t, Seed: 1}, scribes(), 3, reliable, 0)
+	defer c.w.Close()
+	require.Equal(t, 0, c.CheckOneLeader(), "one leader, peer 0")
+	require.Equal(t, 1, c.One("x", 3, false))
+	require.Equal(t, 2, c.One(20, 3, false))
+	require.Equal(t, "x", c.Wait(1, 3))
+	n, command := c.NCommitted(2)
+	require.Equal(t, 3, n)
+	require.Equal(t, 20, command)
+	require.Equal(t, 2, c.LastCommitted())
+	require.Equal(t, 2, c.Applied(1))
+	require.Equal(t, 20, c.CommandAt(2))
+	require.True(t, c.Up(1))
+	c.Disconnect(1)
+	require.False(t, c.Up(1), "a disconnected peer is not up")
+	c.Connect(1)
+	require.True(t, c.Up(1))
+	c.Crash(2)
+	require.False(t, c.Up(2))
+	require.Nil(t, c.Peer(2), "a crashed peer has no running incarnation")
+	n, _ = c.NCommitted(1)
+	require.Equal(t, 2, n, "a crashed peer no longer counts")
+	c.Restart(2)
+	c.w.Sleep(50 * time.Millisecond)
+	require.NotNil(t, c.Peer(2))
+	require.Equal(t, 2, c.Applied(2), "the new incarnation applied the log again, from index 1")
+	require.NoError(t, c.w.Err())
+}
+
+func TestShowCutsAtFortyBytes(t *testing.T) {
+	type v struct{ S string }
+	forty := v{strings.Repeat("x", 40-len("replog.v{S:}"))}
+	require.Len(t, fmt.Sprintf("%T%+v", forty, forty), 40)
+	require.Equal(t, fmt.Sprintf("%T%+v", forty, forty), Show(forty), "40 bytes are shown whole")
+	fortyOne := v{forty.S + "x"}
+	require.Equal(t, fmt.Sprintf("%T%+v", fortyOne, fortyOne)[:36]+"…", Show(fortyOne))
+}
