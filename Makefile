@@ -60,3 +60,6 @@ FUZZTIME ?= 10m
 .PHONY: fuzz
 fuzz:
 	$(GO) test ./labgob -run '^$$' -fuzz '^FuzzRoundTrip$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./labrpc -run '^$$' -fuzz '^FuzzReadTrace$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./cmd/lab -run '^$$' -fuzz '^FuzzRunFlags$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/course -run '^$$' -fuzz '^FuzzParseMutants$$' -fuzztime $(FUZZTIME)
