@@ -46,4 +46,3 @@ func TestReElectionOverLongLogCost4B(t *testing.T) {
 		}
 	})
 }
-
