@@ -308,6 +308,8 @@ var commonLines = []string{
 	"var buf bytes.Buffer",
 	"for i, name := range names {",
 	"version Tversion",
+	"for i := range offsets {",
+	"for _, r := range reads {",
 	// labgob's package documentation: how to encode state.
 	"w := new(bytes.Buffer)",
 	"e := labgob.NewEncoder(w)",

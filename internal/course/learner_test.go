@@ -2,9 +2,11 @@ package course
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // moduleRoot is the reference solution this package is part of.
@@ -115,5 +117,104 @@ func proveLeakSearch(t *testing.T, files []string, cut int, outs []outFile) {
 		if !found[f] {
 			t.Errorf("the search misses the solution text planted in %s (%q)", f, secret)
 		}
+	}
+}
+
+// TestLearnerCopyMakeTest writes the learner's copy of every part to disk (each one
+// through the solution-text search), and runs `make test` in a
+// few representative ones: the parts before NEXT pass, and NEXT fails with its own
+// tests. A copy of every part would take minutes; the skeleton check (make
+// check-course) builds every part's copy and runs its tests.
+func TestLearnerCopyMakeTest(t *testing.T) {
+	if testing.Short() {
+		t.Skip("writes a copy of the module per part and runs make test in some; skipped in -short mode")
+	}
+	for _, tool := range []string{"go", "make", "git"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("no %s on PATH", tool)
+		}
+	}
+	files, err := ListFiles(moduleRoot, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	base := t.TempDir()
+	dirs := map[string]string{}
+	for _, next := range append(Default.Names(), SolutionNext) {
+		dir := filepath.Join(base, next)
+		if _, err := WriteLearnerCopy(LearnerOptions{Root: moduleRoot, Files: files, Next: next, Course: Default}, dir); err != nil {
+			t.Fatalf("the copy with %s next: %v", next, err)
+		}
+		if next == "1A" { // one is enough: the others would only time git
+			if created, err := InitRepo(dir, "copy "+next); !created || err != nil {
+				t.Fatalf("git init in the copy: %v", err)
+			}
+		}
+		if info, ok, err := ReadLearnerInfo(dir); !ok || err != nil || info.Next != next {
+			t.Errorf("the copy with %s next has %s = %+v (%v)", next, LearnerFile, info, err)
+		}
+		dirs[next] = dir
+	}
+
+	t.Logf("wrote %d copies in %v", len(dirs), time.Since(start).Round(time.Millisecond))
+
+	// -trimpath lets the copies, each in its own directory, share the build cache.
+	env := append(os.Environ(), "GOFLAGS=-trimpath", "GOWORK=off")
+	runMake := func(dir string, args ...string) (string, bool) {
+		cmd := exec.Command("make", append([]string{"--no-print-directory"}, args...)...)
+		cmd.Dir, cmd.Env = dir, env
+		out, err := cmd.CombinedOutput()
+		return string(out), err == nil
+	}
+	for _, tt := range []struct {
+		next   string
+		before string // the packages of the parts before next, as go test reports them
+	}{
+		{"1A", ""},
+		{"1B", "ok  \tprotolab/kvsrv"},
+		{"2A", "ok  \tprotolab/kvsrv"},
+	} {
+		begin := time.Now()
+		out, ok := runMake(dirs[tt.next], "test")
+		t.Logf("make test with %s next: %v", tt.next, time.Since(begin).Round(time.Millisecond))
+		if ok {
+			t.Errorf("make test with %s next passes; its part's tests must fail:\n%s", tt.next, out)
+		}
+		want := []string{"== part " + tt.next + ", the one you are working on", "--- FAIL: Test"}
+		if tt.before != "" {
+			want = append(want, tt.before, "== the parts before "+tt.next)
+		}
+		for _, w := range want {
+			if !strings.Contains(out, w) {
+				t.Errorf("make test with %s next does not say %q:\n%s", tt.next, w, tail(out, 40))
+			}
+		}
+		if strings.Contains(out, "a part before "+tt.next+" fails") {
+			t.Errorf("make test with %s next: a done part fails:\n%s", tt.next, tail(out, 40))
+		}
+		for _, line := range strings.Split(out, "\n") {
+			if strings.HasPrefix(line, "--- FAIL: Test") && !strings.Contains(line, tt.next+" (") {
+				t.Errorf("make test with %s next: a test of another part fails: %s", tt.next, line)
+			}
+		}
+	}
+	// A later lab: the part done passes alone, the next one fails alone, and a wrong
+	// PART is a clear error.
+	if out, ok := runMake(dirs["4B"], "test", "PART=4A"); !ok {
+		t.Errorf("make test PART=4A with 4B next fails:\n%s", tail(out, 40))
+	}
+	if out, ok := runMake(dirs["4B"], "test", "PART=4B"); ok || !strings.Contains(out, "--- FAIL: Test") {
+		t.Errorf("make test PART=4B with 4B next: ok=%v\n%s", ok, tail(out, 20))
+	}
+	if out, ok := runMake(dirs["4B"], "test", "PART=9Z"); ok || !strings.Contains(out, "PART=9Z is not a part of the course") {
+		t.Errorf("make test PART=9Z: ok=%v\n%s", ok, out)
+	}
+	// The demo of lab 1 before 1A is done runs on stubs, and says so.
+	begin := time.Now()
+	out, _ := runMake(dirs["1A"], "demo")
+	t.Logf("make demo with 1A next: %v", time.Since(begin).Round(time.Millisecond))
+	if !strings.Contains(out, "The kvsrv demo runs your code of parts 1A to 1C") {
+		t.Errorf("make demo with 1A next does not say which parts it needs:\n%s", tail(out, 20))
 	}
 }
