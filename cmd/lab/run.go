@@ -219,7 +219,7 @@ after a "+":
 like "unreliable+partitions+crashes". A lab accepts the faults it survives.
 
 Every run ends: --for is at most 1h of virtual time, --load at most 10000
-ops/s (or the lab's own bound, below) and --load × --for between 1 and 50000
+ops/s (or the lab's own bound, below) and --load × --for between 1 and 20000
 operations; a flag past its limit is refused before the run starts.
 
 Run exits with status 1 if an invariant check fails.
@@ -364,7 +364,7 @@ const (
 	// maxRunLoad bounds --load, in operations per second of virtual time.
 	maxRunLoad = 10_000
 	// maxRunOps bounds --load × --for, the operations a run offers.
-	maxRunOps = 50_000
+	maxRunOps = 20_000
 	// maxRunNodes bounds --nodes for a runner that sets no bound of its own.
 	maxRunNodes = 25
 )

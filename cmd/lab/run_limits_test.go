@@ -46,7 +46,7 @@ func TestRunRefusesFlagsOutOfRange(t *testing.T) {
 		{[]string{"one", "--load", "1e6"}, "--load 1e+06: one offers more than 0 and at most 10000"},
 		{[]string{"one", "--load", "0"}, "--load 0: one offers more than 0 and at most 10000"},
 		{[]string{"one", "--load", "-3"}, "--load -3: one offers more than 0"},
-		{[]string{"one", "--load", "10000", "--for", "6s"}, "--load 10000 for --for 6s offers 60000 operations, and a run offers at most 50000: lower --load or --for"},
+		{[]string{"one", "--load", "10000", "--for", "6s"}, "--load 10000 for --for 6s offers 60000 operations, and a run offers at most 20000: lower --load or --for"},
 		{[]string{"slow", "--load", "1001"}, "--load 1001: slow offers more than 0 and at most 1000 operations per second of virtual time; give a --load in that range, or leave it out for 200"},
 		{[]string{"one", "--load", "1e-9"}, "--load 1e-09 for --for 10s offers 1e-08 operations, less than one: give a --load of at least 0.1, or a longer --for"},
 		{[]string{"one", "--load", "10000", "--for", "1h"}, "--load 10000 for --for 1h0m0s offers 36000000 operations, and a run offers at most"},
@@ -80,7 +80,7 @@ func TestRunWithinTheLimitsEnds(t *testing.T) {
 	// world's default budget of 30 minutes, the most nodes, the lowest load.
 	for _, args := range [][]string{
 		{"one", "--for", "1h", "--load", "0.001"},
-		{"slow", "--load", "1000", "--for", "50s"},
+		{"slow", "--load", "1000", "--for", "20s"},
 		{"many", "--nodes", "25", "--for", "1s"},
 		{"one", "--load", "10000", "--for", "1s"},
 		{"one", "--load", "0.1", "--for", "10s"},
@@ -130,6 +130,21 @@ func TestStressRefusesFlagsOutOfRange(t *testing.T) {
 		code, stdout, stderr := lab(t, "", append([]string{"stress", "./testdata/flaky"}, tt.args...)...)
 		if code != exitUsage || !strings.HasPrefix(stderr, "lab stress: "+tt.want) || stdout != "" {
 			t.Errorf("lab stress %s: exit status %d, stderr %q; want %d, %q", strings.Join(tt.args, " "), code, stderr, exitUsage, tt.want)
+		}
+	}
+}
+
+// The labs' own runners refuse an infinite load at once: before, the
+// replicated-log client looped at one instant of virtual time for ever.
+func TestRunLabsRefuseAnInfiniteLoad(t *testing.T) {
+	for _, name := range runnerNames() {
+		start := time.Now()
+		code, _, stderr := lab(t, "", "run", name, "--load", "Inf")
+		if code != exitUsage || !strings.HasPrefix(stderr, "lab run: --load +Inf: "+name+" offers more than 0 and at most ") {
+			t.Errorf("lab run %s --load Inf: exit status %d, stderr %q", name, code, stderr)
+		}
+		if d := time.Since(start); d > 5*time.Second {
+			t.Errorf("lab run %s --load Inf took %v to refuse", name, d)
 		}
 	}
 }
