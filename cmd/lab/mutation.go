@@ -17,6 +17,10 @@ import (
 // every lab's verdict rests on.
 var harnessPackages = []string{"tests", "tests/replog"}
 
+// defaultWith are the packages whose tests also run on a package's mutants when
+// --with does not say: tests/replog's scenarios run only in the engines' tests.
+var defaultWith = map[string][]string{"tests/replog": {"raft", "paxos"}}
+
 type mutationFlags struct {
 	all       bool
 	list      bool
@@ -25,6 +29,7 @@ type mutationFlags struct {
 	workers   int
 	timeout   time.Duration
 	survivors string
+	with      string
 }
 
 func newMutationFlags() (*flag.FlagSet, *mutationFlags) {
@@ -36,6 +41,7 @@ func newMutationFlags() (*flag.FlagSet, *mutationFlags) {
 	fs.IntVar(&f.sample, "sample", 0, "run only `N` mutants per package, spread evenly over the list (0: all)")
 	fs.IntVar(&f.workers, "workers", 2, "module copies running mutants in parallel")
 	fs.DurationVar(&f.timeout, "timeout", 0, "the time limit of each mutant's tests (default: twice the baseline plus 30s)")
+	fs.StringVar(&f.with, "with", "", "also run the tests of the comma-separated packages `PKGS` on each mutant (default: raft,paxos for tests/replog, none otherwise; \"-\" for none)")
 	fs.StringVar(&f.survivors, "survivors", "", "write each package's survivors to `DIR`/survivors-PKG.txt")
 	return fs, f
 }
@@ -60,7 +66,9 @@ nobody did. The operators (each changes one token or one statement):
 	drop-return   a return removed (never the one that ends a function)
 
 Calls that only log, format or assert (Logf, Sprintf, Errorf, panic, ...) are not
-mutated. The module is copied once per worker (--workers, 2 by default); the source
+mutated. With --with, the tests of other packages run on each mutant too (and count for its
+coverage): tests/replog's scenarios run only in raft's and paxos's tests, so they are
+its default. The module is copied once per worker (--workers, 2 by default); the source
 tree is never written, so an interrupted run leaves it as it was. The tests run once
 without mutants and with coverage of the package; mutants on lines no test runs are
 "not covered" and not run. Each other mutant runs
@@ -213,15 +221,34 @@ func (r mutationRow) score() float64 {
 
 func runPackageMutation(c *cli, root, pkg string, scope course.MutationScope, generated int, mutants []course.OpMutant, f *mutationFlags, extra []string) (mutationRow, error) {
 	row := mutationRow{pkg: pkg, generated: generated, run: len(mutants)}
+	with := defaultWith[pkg]
+	switch f.with {
+	case "":
+	case "-":
+		with = nil
+	default:
+		with = nil
+		for _, w := range strings.Split(f.with, ",") {
+			dir, err := c.packageDir(root, strings.TrimSpace(w))
+			if err != nil {
+				return row, err
+			}
+			with = append(with, dir)
+		}
+	}
 	sampled := ""
 	if len(mutants) < generated {
 		sampled = fmt.Sprintf(", %d of them sampled", len(mutants))
 	}
-	fmt.Fprintf(c.stdout, "%s: %d mutants in %s%s; running the tests without them, with coverage...\n", pkg, generated, scope, sampled)
+	also := ""
+	if len(with) > 0 {
+		also = " and of " + strings.Join(with, ", ")
+	}
+	fmt.Fprintf(c.stdout, "%s: %d mutants in %s%s; running the tests of %s%s without them, with coverage...\n", pkg, generated, scope, sampled, pkg, also)
 	start := time.Now()
 	done := 0
 	run, err := course.RunMutation(c.ctx, course.MutationOptions{
-		Root: root, Pkg: pkg, Mutants: mutants, Workers: f.workers, Timeout: f.timeout, ExtraArgs: extra,
+		Root: root, Pkg: pkg, With: with, Mutants: mutants, Workers: f.workers, Timeout: f.timeout, ExtraArgs: extra,
 		Report: func(r course.MutationResult) {
 			done++
 			if r.Status == course.Survived || r.Status == course.TimedOut {

@@ -51,6 +51,7 @@ type MutationOptions struct {
 	Root      string // the module root
 	Pkg       string // the package directory, relative to Root
 	Mutants   []OpMutant
+	With      []string      // more package directories whose tests run on each mutant (and count for coverage)
 	Workers   int           // module copies run in parallel; 2 when 0
 	Timeout   time.Duration // per mutant; when 0, twice the baseline plus 30s
 	ExtraArgs []string      // appended to go test
@@ -114,8 +115,8 @@ func RunMutation(ctx context.Context, opts MutationOptions) (MutationRun, error)
 	// The baseline, with coverage of the package itself: the tests reach most of its
 	// code through the simulator, which -coverpkg counts.
 	profile := filepath.Join(copies[0], ".mutation-cover.out")
-	base := runGo(ctx, copies[0], DefaultTimeout, append([]string{"test", "./" + opts.Pkg, "-count=1", "-json",
-		"-coverpkg=./" + opts.Pkg, "-coverprofile=" + profile}, opts.ExtraArgs...)...)
+	base := runGo(ctx, copies[0], DefaultTimeout, append(append(append([]string{"test"}, opts.targets()...), "-count=1", "-json",
+		"-coverpkg=./"+opts.Pkg, "-coverprofile="+profile), opts.ExtraArgs...)...)
 	run.Baseline = base.elapsed
 	if !base.ok() {
 		return run, fmt.Errorf("the tests of %s fail without any mutant, so no mutant can be judged; fix them first.\n%s", opts.Pkg, base.describe())
@@ -183,6 +184,15 @@ func RunMutation(ctx context.Context, opts MutationOptions) (MutationRun, error)
 	return run, ctx.Err()
 }
 
+// targets are the packages go test runs: the mutated one, and opts.With.
+func (opts MutationOptions) targets() []string {
+	t := []string{"./" + opts.Pkg}
+	for _, w := range opts.With {
+		t = append(t, "./"+w)
+	}
+	return t
+}
+
 func runOpMutant(ctx context.Context, opts MutationOptions, dir string, timeout time.Duration, m OpMutant) (MutationResult, error) {
 	target := filepath.Join(dir, filepath.FromSlash(m.File))
 	orig, err := os.ReadFile(target)
@@ -196,8 +206,8 @@ func runOpMutant(ctx context.Context, opts MutationOptions, dir string, timeout 
 	if err := os.WriteFile(target, mutated, 0o644); err != nil {
 		return MutationResult{}, err
 	}
-	r := runGo(ctx, dir, timeout+15*time.Second, append([]string{"test", "./" + opts.Pkg, "-count=1", "-failfast", "-json",
-		"-timeout=" + timeout.String()}, opts.ExtraArgs...)...)
+	r := runGo(ctx, dir, timeout+15*time.Second, append(append(append([]string{"test"}, opts.targets()...), "-count=1", "-failfast", "-json",
+		"-timeout="+timeout.String()), opts.ExtraArgs...)...)
 	if err := os.WriteFile(target, orig, 0o644); err != nil {
 		return MutationResult{}, fmt.Errorf("restoring %s in the copy after mutant %s: %v", m.File, m.ID(), err)
 	}
