@@ -71,6 +71,7 @@ func (w *World) stream(from, to int) *labgob.Stream {
 	s, ok := w.streams[l]
 	if !ok {
 		s = labgob.NewStream()
+		s.SetLimit(w.cfg.MaxMessage)
 		w.streams[l] = s
 	}
 	return s
@@ -79,7 +80,7 @@ func (w *World) stream(from, to int) *labgob.Stream {
 // transmit puts a request on the wire, or loses it.
 func (w *World) transmit(c *call) {
 	switch {
-	case !w.Reachable(c.from, c.to):
+	case !w.reachable(c.from, c.to):
 		w.drop(c, c.from, c.to, "link down", true)
 	case w.ends[c.to].deaf:
 		w.drop(c, c.from, c.to, w.Name(c.to)+" is deaf", true)
@@ -104,7 +105,7 @@ func (w *World) deliver(c *call) {
 		w.drop(c, c.from, c.to, w.Name(c.to)+" is down", true)
 		return
 	}
-	if !w.Reachable(c.from, c.to) {
+	if !w.reachable(c.from, c.to) {
 		w.drop(c, c.from, c.to, "link went down", true)
 		return
 	}
@@ -138,7 +139,7 @@ func (w *World) deliver(c *call) {
 	w.ends[c.to].bytes += int64(size)
 	w.totalBytes += int64(size)
 	switch {
-	case !w.Reachable(c.to, c.from):
+	case !w.reachable(c.to, c.from):
 		w.drop(c, c.to, c.from, "reply link down", true)
 	case w.chance(w.profile.DropReply):
 		w.drop(c, c.to, c.from, "reply lost", false)

@@ -112,6 +112,7 @@ type link struct{ from, to int32 }
 // SetProfile changes how the network treats messages from now on. Messages
 // already in flight keep the fate they were given when sent.
 func (w *World) SetProfile(p Profile) {
+	w.enter("World.SetProfile", -1)
 	if err := p.validate(); err != nil {
 		w.misuse(err)
 		return
@@ -126,6 +127,7 @@ func (w *World) Profile() Profile { return w.profile }
 // SetReliable turns message loss off, or on with 10% loss each way and short
 // random delays, keeping the rest of the profile.
 func (w *World) SetReliable(reliable bool) {
+	w.enter("World.SetReliable", -1)
 	p := w.profile
 	if reliable {
 		p.DropRequest, p.DropReply = 0, 0
@@ -141,6 +143,7 @@ func (w *World) SetReliable(reliable bool) {
 // SetLongReordering turns long reordering on (half the messages held back
 // 200ms to 2.2s) or off.
 func (w *World) SetLongReordering(on bool) {
+	w.enter("World.SetLongReordering", -1)
 	p := w.profile
 	p.Name = strings.TrimSuffix(p.Name, "+reorder")
 	if on {
@@ -155,6 +158,7 @@ func (w *World) SetLongReordering(on bool) {
 // Connect enables every link of endpoint id; Disconnect disables them all,
 // as if its cable were pulled. The node keeps running.
 func (w *World) Connect(id int) {
+	w.enter("World.Connect", -1)
 	if w.checkID(id) {
 		w.ends[id].disabled = false
 		w.fault(fmt.Sprintf("connect %s", w.Name(id)))
@@ -163,6 +167,7 @@ func (w *World) Connect(id int) {
 
 // Disconnect disables every link of endpoint id (see Connect).
 func (w *World) Disconnect(id int) {
+	w.enter("World.Disconnect", -1)
 	if w.checkID(id) {
 		w.ends[id].disabled = true
 		w.fault(fmt.Sprintf("disconnect %s", w.Name(id)))
@@ -170,13 +175,17 @@ func (w *World) Disconnect(id int) {
 }
 
 // Connected reports whether endpoint id's links are enabled.
-func (w *World) Connected(id int) bool { return w.checkID(id) && !w.ends[id].disabled }
+func (w *World) Connected(id int) bool {
+	w.enter("World.Connected", -1)
+	return w.checkID(id) && !w.ends[id].disabled
+}
 
 // Partition splits endpoints into groups that cannot reach one another.
 // An endpoint named in no group (clients, unless listed) reaches every group.
 // Partition replaces any earlier partition; links disabled by Disconnect and
 // one-way cuts stay as they are.
 func (w *World) Partition(groups ...[]int) {
+	w.enter("World.Partition", -1)
 	for i := range w.ends {
 		w.ends[i].group = 0
 	}
@@ -203,6 +212,7 @@ func (w *World) Partition(groups ...[]int) {
 // connections stay open (the "deaf peer" of Paxos tests). Undeafen or Heal
 // ends it.
 func (w *World) Deafen(id int) {
+	w.enter("World.Deafen", -1)
 	if w.checkID(id) {
 		w.ends[id].deaf = true
 		w.fault(fmt.Sprintf("deafen %s", w.Name(id)))
@@ -211,6 +221,7 @@ func (w *World) Deafen(id int) {
 
 // Undeafen lets requests reach endpoint id again (see Deafen).
 func (w *World) Undeafen(id int) {
+	w.enter("World.Undeafen", -1)
 	if w.checkID(id) {
 		w.ends[id].deaf = false
 		w.fault(fmt.Sprintf("undeafen %s", w.Name(id)))
@@ -220,6 +231,7 @@ func (w *World) Undeafen(id int) {
 // Heal undoes Partition, every one-way cut and every Deafen, and reconnects
 // every endpoint.
 func (w *World) Heal() {
+	w.enter("World.Heal", -1)
 	for i := range w.ends {
 		w.ends[i].group = 0
 		w.ends[i].disabled = false
@@ -232,6 +244,7 @@ func (w *World) Heal() {
 // Cut blocks messages from one endpoint to another, one way only: replies
 // and requests from `to` to `from` still pass.
 func (w *World) Cut(from, to int) {
+	w.enter("World.Cut", -1)
 	if w.checkID(from) && w.checkID(to) {
 		w.cuts[link{int32(from), int32(to)}] = true
 		w.fault(fmt.Sprintf("cut %s→%s", w.Name(from), w.Name(to)))
@@ -240,6 +253,7 @@ func (w *World) Cut(from, to int) {
 
 // Uncut restores the link from one endpoint to another.
 func (w *World) Uncut(from, to int) {
+	w.enter("World.Uncut", -1)
 	if w.checkID(from) && w.checkID(to) {
 		delete(w.cuts, link{int32(from), int32(to)})
 		w.fault(fmt.Sprintf("uncut %s→%s", w.Name(from), w.Name(to)))
@@ -249,6 +263,7 @@ func (w *World) Uncut(from, to int) {
 // SetLinkDelay gives the link from one endpoint to another its own delay
 // range, overriding the profile's (a slow WAN link, a straggler).
 func (w *World) SetLinkDelay(from, to int, min, max time.Duration) {
+	w.enter("World.SetLinkDelay", -1)
 	if !w.checkID(from) || !w.checkID(to) {
 		return
 	}
@@ -263,6 +278,14 @@ func (w *World) SetLinkDelay(from, to int, min, max time.Duration) {
 // Reachable reports whether a message from one endpoint to another would
 // pass the links right now (it may still be lost by the profile).
 func (w *World) Reachable(from, to int) bool {
+	w.enter("World.Reachable", -1)
+	if !w.endpointID("World.Reachable", from) || !w.endpointID("World.Reachable", to) {
+		return false
+	}
+	return w.reachable(from, to)
+}
+
+func (w *World) reachable(from, to int) bool {
 	a, b := &w.ends[from], &w.ends[to]
 	if a.disabled || b.disabled {
 		return false

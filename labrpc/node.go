@@ -27,6 +27,7 @@ type node struct {
 // Start boots node id with boot, giving it the node's Persister (empty at
 // first, whatever the last incarnation saved after a crash).
 func (w *World) Start(id int, boot Boot) {
+	w.enter("World.Start", -1)
 	if id < 0 || id >= w.cfg.Nodes {
 		w.misuse(fmt.Errorf("labrpc: Start(%d): nodes are 0..%d (Config.Nodes = %d)", id, w.cfg.Nodes-1, w.cfg.Nodes))
 		return
@@ -50,7 +51,11 @@ func (w *World) Start(id int, boot Boot) {
 	}
 	w.mark(id, KindStart, fmt.Sprintf("incarnation %d", n.inc))
 	var obj any
-	w.runAt(id, ctxNode, "its boot function", func() { obj = boot(env) })
+	func() {
+		w.watchBegin()
+		defer w.watchEnd()
+		w.runAt(id, ctxNode, "its boot function", func() { obj = boot(env) })
+	}()
 	if w.err != nil {
 		return
 	}
@@ -85,6 +90,7 @@ func (w *World) register(n *node, obj any) error {
 // Crash stops node id: its object, its timers and its calls in flight are
 // gone, and replies to them are dropped. Its Persister survives.
 func (w *World) Crash(id int) {
+	w.enter("World.Crash", -1)
 	if id < 0 || id >= w.cfg.Nodes {
 		w.misuse(fmt.Errorf("labrpc: Crash(%d): nodes are 0..%d", id, w.cfg.Nodes-1))
 		return
@@ -102,6 +108,7 @@ func (w *World) Crash(id int) {
 // Restart crashes node id if it is running, then starts it again with the
 // boot function it was last started with, from its Persister.
 func (w *World) Restart(id int) {
+	w.enter("World.Restart", -1)
 	if id < 0 || id >= w.cfg.Nodes || w.ends[id].node.boot == nil {
 		w.misuse(fmt.Errorf("labrpc: Restart(%d): the node was never started; use Start", id))
 		return
@@ -111,17 +118,30 @@ func (w *World) Restart(id int) {
 }
 
 // Alive reports whether node id is running.
-func (w *World) Alive(id int) bool { return w.ends[id].node != nil && w.ends[id].node.alive }
+func (w *World) Alive(id int) bool {
+	w.enter("World.Alive", -1)
+	return w.nodeID("World.Alive", id) && w.ends[id].node.alive
+}
 
 // Persister returns node id's stable storage.
-func (w *World) Persister(id int) *Persister { return w.ends[id].node.persister }
+func (w *World) Persister(id int) *Persister {
+	w.enter("World.Persister", -1)
+	if !w.nodeID("World.Persister", id) {
+		return nil
+	}
+	return w.ends[id].node.persister
+}
 
 // Service returns node id's registered service of that name (its current
 // incarnation's object), or nil: how a test reaches a node's API
 // (`w.Service(2, "Raft").(*raft.Raft).GetState()`).
 func (w *World) Service(id int, name string) any {
+	w.enter("World.Service", -1)
+	if !w.nodeID("World.Service", id) {
+		return nil
+	}
 	n := w.ends[id].node
-	if n == nil || !n.alive {
+	if !n.alive {
 		return nil
 	}
 	v, ok := n.services[name]
@@ -143,13 +163,37 @@ type nodeEnv struct {
 
 func (e *nodeEnv) live() bool { return e.n.alive && e.n.inc == e.inc }
 
-func (e *nodeEnv) Me() int               { return e.n.id }
-func (e *nodeEnv) Peers() []int          { return e.peers }
-func (e *nodeEnv) Now() time.Duration    { return e.w.now }
-func (e *nodeEnv) Rand() *rand.Rand      { return e.rand }
-func (e *nodeEnv) Persister() *Persister { return e.n.persister }
+// Every method first checks that the calling goroutine holds the world's
+// turn (World.enter): a goroutine started by node code is stopped at its
+// first call, with the fix.
+
+func (e *nodeEnv) Me() int {
+	e.w.enter("env.Me", e.n.id)
+	return e.n.id
+}
+
+func (e *nodeEnv) Peers() []int {
+	e.w.enter("env.Peers", e.n.id)
+	return e.peers
+}
+
+func (e *nodeEnv) Now() time.Duration {
+	e.w.enter("env.Now", e.n.id)
+	return e.w.now
+}
+
+func (e *nodeEnv) Rand() *rand.Rand {
+	e.w.enter("env.Rand", e.n.id)
+	return e.rand
+}
+
+func (e *nodeEnv) Persister() *Persister {
+	e.w.enter("env.Persister", e.n.id)
+	return e.n.persister
+}
 
 func (e *nodeEnv) Call(to int, method string, args, reply any, done func(ok bool)) {
+	e.w.enter("env.Call", e.n.id)
 	if !e.live() {
 		return
 	}
@@ -167,23 +211,26 @@ type timer struct{ stopped bool }
 func (t *timer) stop() { t.stopped = true }
 
 func (e *nodeEnv) After(d time.Duration, f func()) (cancel func()) {
+	e.w.enter("env.After", e.n.id)
 	tm := &timer{}
 	if !e.live() {
 		return tm.stop
 	}
-	if d < 0 {
-		e.w.misuse(fmt.Errorf("labrpc: %s asked for a timer %v in the past; durations must be >= 0", e.w.Name(e.n.id), d))
+	at, ok := e.w.deadline("env.After", e.n.id, d)
+	if !ok {
 		return tm.stop
 	}
 	if f == nil {
 		e.w.misuse(fmt.Errorf("labrpc: %s passed a nil function to After", e.w.Name(e.n.id)))
 		return tm.stop
 	}
-	e.w.schedule(e.w.now+d, event{kind: evTimer, node: int32(e.n.id), inc: e.inc, fn: f, tm: tm})
+	e.w.ends[e.n.id].timers++
+	e.w.schedule(at, event{kind: evTimer, node: int32(e.n.id), inc: e.inc, fn: f, tm: tm})
 	return tm.stop
 }
 
 func (e *nodeEnv) Logf(topic string, format string, args ...any) {
+	e.w.enter("env.Logf", e.n.id)
 	if !e.live() {
 		return
 	}

@@ -1,5 +1,7 @@
 package labrpc
 
+import "fmt"
+
 // A Persister is a node's stable storage: what it holds survives a crash and
 // is handed to the next incarnation of the node. Raft keeps its persistent
 // state (currentTerm, votedFor, log) and its latest snapshot here.
@@ -20,26 +22,50 @@ func NewPersister() *Persister { return &Persister{} }
 // caller may reuse its buffers. A nil snapshot is stored as empty; to keep
 // the current snapshot, pass ReadSnapshot().
 func (p *Persister) Save(state, snapshot []byte) {
+	p.must("Save")
 	p.state = clone(state)
 	p.snapshot = clone(snapshot)
 	p.saves++
 }
 
 // ReadState returns a copy of the last saved state (nil if none).
-func (p *Persister) ReadState() []byte { return clone(p.state) }
+func (p *Persister) ReadState() []byte {
+	p.must("ReadState")
+	return clone(p.state)
+}
 
 // ReadSnapshot returns a copy of the last saved snapshot (nil if none).
-func (p *Persister) ReadSnapshot() []byte { return clone(p.snapshot) }
+func (p *Persister) ReadSnapshot() []byte {
+	p.must("ReadSnapshot")
+	return clone(p.snapshot)
+}
 
 // StateSize is the size in bytes of the saved state.
-func (p *Persister) StateSize() int { return len(p.state) }
+func (p *Persister) StateSize() int {
+	p.must("StateSize")
+	return len(p.state)
+}
 
 // SnapshotSize is the size in bytes of the saved snapshot.
-func (p *Persister) SnapshotSize() int { return len(p.snapshot) }
+func (p *Persister) SnapshotSize() int {
+	p.must("SnapshotSize")
+	return len(p.snapshot)
+}
 
 // Saves counts the calls to Save, for tests that bound how often a protocol
 // writes to stable storage.
-func (p *Persister) Saves() int { return p.saves }
+func (p *Persister) Saves() int {
+	p.must("Saves")
+	return p.saves
+}
+
+// must turns a call on a nil *Persister into a panic that says where a
+// Persister comes from; in node code the world reports it with the node.
+func (p *Persister) must(method string) {
+	if p == nil {
+		panic(fmt.Sprintf("labrpc: Persister.%s on a nil *Persister: a node gets its Persister from env.Persister() (keep it in Make); a test from World.Persister(id) or labrpc.NewPersister()", method))
+	}
+}
 
 // copy returns an independent Persister with the same contents. A crash
 // hands the next incarnation a copy, so that a reference the dead

@@ -6,6 +6,8 @@ import (
 	"runtime"
 	"runtime/debug"
 	"time"
+
+	"protolab/labrpc/internal/goid"
 )
 
 // Client code (a clerk, a test) is written in blocking style: a call waits
@@ -25,10 +27,20 @@ type proc struct {
 	name     string
 	wake     chan struct{}
 	finished bool
+	num      int64 // its goroutine's number in stack dumps, for the watchdog
 }
 
 // Go starts fn as a simulated process at the current virtual time.
 func (w *World) Go(name string, fn func()) {
+	w.enter("World.Go", -1)
+	if w.err != nil {
+		w.stopCaller()
+		return
+	}
+	if fn == nil {
+		w.refuse(fmt.Errorf("labrpc: World.Go(%q, nil): pass the function the process runs", name))
+		return
+	}
 	p := &proc{name: name, wake: make(chan struct{})}
 	w.procs = append(w.procs, p)
 	go w.runProc(p, fn)
@@ -43,10 +55,12 @@ func (w *World) runProc(p *proc, fn func()) {
 		p.finished = true
 		w.parked <- struct{}{}
 	}()
+	p.num = goid.Number()
 	<-p.wake
 	if w.closing {
 		runtime.Goexit()
 	}
+	w.turn.Store(uintptr(goid.Current()))
 	w.mark(-1, KindProc, "process "+p.name+" starts")
 	fn()
 	w.mark(-1, KindProc, "process "+p.name+" ends")
@@ -59,8 +73,10 @@ func (w *World) resume(p *proc) {
 	}
 	prevCtx, prevProc, prevCur := w.ctx, w.curProc, w.cur
 	w.ctx, w.curProc, w.cur = ctxProc, p, -1
+	w.beat.Add(1)
 	p.wake <- struct{}{}
 	<-w.parked
+	w.turn.Store(uintptr(w.driver))
 	w.ctx, w.curProc, w.cur = prevCtx, prevProc, prevCur
 }
 
@@ -104,13 +120,20 @@ func (w *World) block(done *bool, what string) {
 			if w.closing {
 				runtime.Goexit()
 			}
+			w.turn.Store(uintptr(goid.Current()))
 		}
 		return
 	}
+	w.watchBegin()
+	defer w.watchEnd()
 	for !*done {
 		if !w.step() {
 			if w.err == nil {
-				w.Fail(fmt.Errorf("labrpc: deadlock at %s: the test waits for %s, but nothing is left to happen (no timers, no messages in flight)", fmtTime(w.now), what))
+				why := ""
+				if s := w.Silence(); s != "" {
+					why = "\n" + s
+				}
+				w.Fail(fmt.Errorf("labrpc: deadlock at %s: the test waits for %s, but nothing is left to happen (no timers, no messages in flight)%s", fmtTime(w.now), what, why))
 			}
 			panic(Stopped{w.err})
 		}
@@ -134,13 +157,21 @@ func (w *World) wakeAt(at time.Duration, done *bool) {
 
 // Sleep lets d of virtual time pass for the caller: the driver runs the
 // world meanwhile; a process gives up its turn.
-func (w *World) Sleep(d time.Duration) {
+func (w *World) Sleep(d time.Duration) { w.sleep("World.Sleep", d) }
+
+func (w *World) sleep(call string, d time.Duration) {
+	w.enter(call, -1)
 	if w.err != nil {
 		w.stopCaller()
 		return
 	}
+	at, ok := w.deadline(call, -1, d)
+	if !ok {
+		w.stopCaller()
+		return
+	}
 	done := false
-	w.wakeAt(w.now+d, &done)
+	w.wakeAt(at, &done)
 	w.block(&done, fmt.Sprintf("Sleep(%v)", d))
 }
 
@@ -156,8 +187,22 @@ func (w *World) stopCaller() {
 
 // WaitUntil lets time pass until cond holds, checking it every poll of
 // virtual time, for at most limit. It reports whether cond held.
+// poll must be positive, and limit at least 0.
 func (w *World) WaitUntil(cond func() bool, poll, limit time.Duration) bool {
-	deadline := w.now + limit
+	w.enter("World.WaitUntil", -1)
+	if w.err != nil {
+		w.stopCaller()
+		return false
+	}
+	if cond == nil || poll <= 0 {
+		w.refuse(fmt.Errorf("labrpc: World.WaitUntil(cond, poll=%v, limit=%v): poll must be positive and cond not nil; a poll of 0 would check cond forever without letting time pass", poll, limit))
+		return false
+	}
+	deadline, ok := w.deadline("World.WaitUntil", -1, limit)
+	if !ok {
+		w.stopCaller()
+		return false
+	}
 	for {
 		if cond() {
 			return true
@@ -184,6 +229,15 @@ type Client struct {
 
 // NewClient adds a client endpoint to the network.
 func (w *World) NewClient() Client {
+	w.enter("World.NewClient", -1)
+	if w.err != nil {
+		w.stopCaller()
+		return Client{w: w, id: -1}
+	}
+	if len(w.ends) >= w.cfg.MaxEndpoints {
+		w.refuse(fmt.Errorf("labrpc: NewClient: %d endpoints (nodes and clients) is the limit (Config.MaxEndpoints); reuse clients, or raise the limit", w.cfg.MaxEndpoints))
+		return Client{w: w, id: -1}
+	}
 	w.ends = append(w.ends, endpoint{})
 	return Client{w: w, id: int32(len(w.ends) - 1)}
 }
@@ -192,10 +246,14 @@ func (w *World) NewClient() Client {
 func (c Client) ID() int { return int(c.id) }
 
 // Now is the world's virtual time.
-func (c Client) Now() time.Duration { return c.w.now }
+func (c Client) Now() time.Duration {
+	c.w.enter("Client.Now", -1)
+	return c.w.now
+}
 
 // Rand is the client's own random stream.
 func (c Client) Rand() *rand.Rand {
+	c.w.enter("Client.Rand", -1)
 	e := &c.w.ends[c.id]
 	if e.rand == nil {
 		e.rand = c.w.randStream(streamClient, uint64(c.id), 0)
@@ -208,6 +266,7 @@ func (c Client) Rand() *rand.Rand {
 // back (the request may have been executed even when it did not).
 func (c Client) Call(to int, method string, args, reply any) bool {
 	w := c.w
+	w.enter("Client.Call", -1)
 	if w.err != nil {
 		w.stopCaller()
 		return false
@@ -233,4 +292,4 @@ func (c Client) Call(to int, method string, args, reply any) bool {
 
 // Sleep lets d of virtual time pass for the calling driver or process (a
 // clerk's pause before it retries).
-func (c Client) Sleep(d time.Duration) { c.w.Sleep(d) }
+func (c Client) Sleep(d time.Duration) { c.w.sleep("Client.Sleep", d) }

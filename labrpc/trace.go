@@ -85,7 +85,11 @@ func (l Line) Format(nodes int) string {
 }
 
 // describe is the line's content without time and node.
-func (l Line) describe(nodes int) string {
+func (l Line) describe(nodes int) string { return l.describeIn(nodes, false) }
+
+// describeIn is describe; compact leaves out a reply's size when it has an
+// outcome, for a timeline's narrow columns.
+func (l Line) describeIn(nodes int, compact bool) string {
 	m := shortMethod(l.Method)
 	switch l.Kind {
 	case KindSend:
@@ -93,7 +97,9 @@ func (l Line) describe(nodes int) string {
 	case KindRecv:
 		return fmt.Sprintf("←%s %s", endpointName(l.Peer, nodes), m)
 	case KindReply:
-		if o := l.ReplyOutcome(); o != "" {
+		if o := l.ReplyOutcome(); o != "" && compact {
+			return fmt.Sprintf("✓%s %s → %s", endpointName(l.Peer, nodes), m, o)
+		} else if o != "" {
 			return fmt.Sprintf("✓%s %s → %s %dB", endpointName(l.Peer, nodes), m, o, l.Bytes)
 		}
 		return fmt.Sprintf("✓%s %s %dB", endpointName(l.Peer, nodes), m, l.Bytes)
@@ -170,7 +176,8 @@ type trace struct {
 	next   int
 	full   bool
 	out    *bufio.Writer
-	json   bool // out gets JSON lines (Config.TraceJSON)
+	outMu  sync.Mutex // out is also flushed by the watchdog, from its goroutine
+	json   bool       // out gets JSON lines (Config.TraceJSON)
 	nodes  int
 	sinks  []func(Line)
 }
@@ -210,15 +217,28 @@ func (t *trace) add(l Line) {
 		}
 	}
 	if t.out != nil {
+		t.outMu.Lock()
 		if t.json {
 			t.out.Write(l.appendJSON(nil))
 		} else {
 			t.out.WriteString(l.Format(t.nodes))
 		}
 		t.out.WriteByte('\n')
+		t.outMu.Unlock()
 	}
 	for _, f := range t.sinks {
 		f(l)
+	}
+}
+
+// flush writes out what the trace file's buffer holds: at Close, and when
+// the watchdog reports a hang, so that a saved trace ends where the run
+// stopped.
+func (t *trace) flush() {
+	if t.out != nil {
+		t.outMu.Lock()
+		t.out.Flush()
+		t.outMu.Unlock()
 	}
 }
 
@@ -275,7 +295,7 @@ func Timeline(lines []Line, nodes int) string {
 		}
 		return b.String()
 	}
-	const width = 30
+	const width = 34 // "✓n1 RequestVote → not VoteGranted"
 	col := map[int]int{}
 	fmt.Fprintf(&b, "%12s", "time")
 	for i, n := range cols {
@@ -293,7 +313,7 @@ func Timeline(lines []Line, nodes int) string {
 			continue
 		}
 		b.WriteString(strings.Repeat(" ", col[l.Node]*(width+2)))
-		text := l.describe(nodes)
+		text := l.describeIn(nodes, true)
 		if r := []rune(text); len(r) > width {
 			text = string(r[:width-1]) + "…"
 		}

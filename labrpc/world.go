@@ -3,13 +3,17 @@ package labrpc
 import (
 	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
 	"reflect"
+	"runtime"
 	"runtime/debug"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"protolab/labgob"
+	"protolab/labrpc/internal/goid"
 )
 
 // Config sets up a World.
@@ -33,6 +37,85 @@ type Config struct {
 	KeepTrace int
 	TraceTo   io.Writer
 	TraceJSON bool
+
+	// Limits, so that a runaway run stops with an error naming the limit
+	// instead of eating the machine's memory (docs/simulator.md, "Limits").
+	// Zero means the default.
+	//
+	// MaxPending bounds the events waiting at once: timers set, messages in
+	// flight (default 1,048,576, about 200 MB). A timer that sets two
+	// timers, or a broadcast answered by broadcasts, passes it quickly.
+	MaxPending int
+	// MaxMessage bounds one RPC's args or reply, in bytes as labgob encodes
+	// them (default labgob.DefaultMaxMessage, 64 MB).
+	MaxMessage int
+	// MaxEndpoints bounds nodes plus clients (default 1,048,576).
+	MaxEndpoints int
+
+	// Watchdog is how long, in real time, the world waits for node code or
+	// a client process that does not return or block in the simulator's
+	// way (a handler blocked on a channel, a mutex or time.Sleep; a client
+	// loop that never yields) before it reports the node, what it was
+	// running and the virtual time (default 5 s; negative turns it off).
+	// The report goes to OnHang if set; otherwise it is printed, the trace
+	// file is flushed, and the process exits, since the blocked goroutine
+	// cannot be stopped.
+	Watchdog time.Duration
+	OnHang   func(error)
+}
+
+// Default limits (see Config).
+const (
+	DefaultMaxTime      = 30 * time.Minute
+	DefaultMaxEvents    = 50_000_000
+	DefaultMaxPending   = 1 << 20
+	DefaultMaxEndpoints = 1 << 20
+	DefaultWatchdog     = 5 * time.Second
+	DefaultKeepTrace    = 4000
+)
+
+// withDefaults fills in the zero fields of cfg and refuses values that
+// make no sense, naming the field and the fix.
+func (cfg Config) withDefaults() (Config, error) {
+	for _, f := range []struct {
+		name string
+		v    int64
+	}{{"Nodes", int64(cfg.Nodes)}, {"MaxTime", int64(cfg.MaxTime)}, {"MaxEvents", cfg.MaxEvents},
+		{"KeepTrace", int64(cfg.KeepTrace)}, {"MaxPending", int64(cfg.MaxPending)},
+		{"MaxMessage", int64(cfg.MaxMessage)}, {"MaxEndpoints", int64(cfg.MaxEndpoints)}} {
+		if f.v < 0 {
+			return cfg, fmt.Errorf("labrpc: Config.%s = %d; it must be at least 0 (0 means the default)", f.name, f.v)
+		}
+	}
+	if cfg.Profile.Name == "" && cfg.Profile.Timeout == 0 {
+		cfg.Profile = MustProfile("reliable")
+	}
+	if err := cfg.Profile.validate(); err != nil {
+		return cfg, err
+	}
+	set := func(v *int64, def int64) {
+		if *v == 0 {
+			*v = def
+		}
+	}
+	set((*int64)(&cfg.MaxTime), int64(DefaultMaxTime))
+	set(&cfg.MaxEvents, DefaultMaxEvents)
+	setInt := func(v *int, def int) {
+		if *v == 0 {
+			*v = def
+		}
+	}
+	setInt(&cfg.KeepTrace, DefaultKeepTrace)
+	setInt(&cfg.MaxPending, DefaultMaxPending)
+	setInt(&cfg.MaxMessage, labgob.DefaultMaxMessage)
+	setInt(&cfg.MaxEndpoints, DefaultMaxEndpoints)
+	if cfg.Watchdog == 0 {
+		cfg.Watchdog = DefaultWatchdog
+	}
+	if cfg.Nodes > cfg.MaxEndpoints {
+		return cfg, fmt.Errorf("labrpc: Config.Nodes = %d passes the limit of %d endpoints (Config.MaxEndpoints); raise MaxEndpoints if the machine has the memory", cfg.Nodes, cfg.MaxEndpoints)
+	}
+	return cfg, nil
 }
 
 // A World is one simulated run: the clock, the event queue, the network,
@@ -71,6 +154,23 @@ type World struct {
 	parked  chan struct{}
 	closing bool
 
+	// Goroutines. Node code, world functions and the driver run on the
+	// driver's goroutine; a process runs on its own. turn is the goroutine
+	// allowed to call into the world right now (each one stores its own id
+	// when it takes the turn); a call from any other is refused at once and
+	// recorded in stray, which the driver picks up at its next event.
+	driver    goid.ID
+	driverNum int64 // its number in stack dumps, for the watchdog
+	turn      atomic.Uintptr
+	stray     atomic.Pointer[error]
+
+	// The watchdog's view: beat counts entries into user code, and is
+	// stored after cur, doing and now are set, so that the watchdog, which
+	// reads them only once beat has stood still for Config.Watchdog, sees
+	// them as they were (see watchdog.go).
+	beat     atomic.Int64
+	watching int
+
 	totalRPCs, totalBytes int64
 	calls                 int64 // calls made so far; the last one's Line.Call
 	argBuf                [3]reflect.Value
@@ -93,30 +193,21 @@ type endpoint struct {
 	rpcs     int64 // RPCs sent
 	bytes    int64 // bytes sent, requests and replies
 	events   int64 // events run at this endpoint
+	timers   int64 // timers set (After), for Silence
 	group    int32
 	disabled bool
 	deaf     bool // requests to it are lost; see Deafen
 }
 
 // NewWorld returns a world with cfg.Nodes nodes, none of them started.
+// A Config it cannot use (a negative count, a bad profile) is a panic whose
+// message names the field and the fix. The goroutine that calls NewWorld is
+// the world's driver: the one that runs events, and the only one besides
+// the world's own processes (Go) that may call into it.
 func NewWorld(cfg Config) *World {
-	if cfg.Nodes < 0 {
-		panic(fmt.Sprintf("labrpc: Config.Nodes = %d; it must be at least 0", cfg.Nodes))
-	}
-	if cfg.Profile.Name == "" && cfg.Profile.Timeout == 0 {
-		cfg.Profile = MustProfile("reliable")
-	}
-	if err := cfg.Profile.validate(); err != nil {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
 		panic(err)
-	}
-	if cfg.MaxTime == 0 {
-		cfg.MaxTime = 30 * time.Minute
-	}
-	if cfg.MaxEvents == 0 {
-		cfg.MaxEvents = 50_000_000
-	}
-	if cfg.KeepTrace == 0 {
-		cfg.KeepTrace = 4000
 	}
 	w := &World{
 		cfg:       cfg,
@@ -131,6 +222,8 @@ func NewWorld(cfg Config) *World {
 		parked:    make(chan struct{}),
 	}
 	w.tr.json = cfg.TraceJSON
+	w.driver, w.driverNum = goid.Current(), goid.Number()
+	w.turn.Store(uintptr(w.driver))
 	w.netRand = w.randStream(streamNetwork, 0, 0)
 	w.ends = make([]endpoint, cfg.Nodes)
 	for i := range w.ends {
@@ -144,6 +237,7 @@ func NewWorld(cfg Config) *World {
 // from the network's and the nodes', so that a test's own draws do not shift
 // what the network does.
 func (w *World) Rand() *rand.Rand {
+	w.enter("World.Rand", -1)
 	if w.hRand == nil {
 		w.hRand = w.randStream(streamHarness, 0, 0)
 	}
@@ -154,7 +248,10 @@ func (w *World) Rand() *rand.Rand {
 func (w *World) Seed() int64 { return w.cfg.Seed }
 
 // Now is the virtual time since the run began.
-func (w *World) Now() time.Duration { return w.now }
+func (w *World) Now() time.Duration {
+	w.enter("World.Now", -1)
+	return w.now
+}
 
 // Steps is the number of events run so far.
 func (w *World) Steps() int64 { return w.steps }
@@ -176,11 +273,15 @@ func (w *World) Tail(n int) []Line { return w.tr.tail(n) }
 func (w *World) Timeline(lines []Line) string { return Timeline(lines, w.cfg.Nodes) }
 
 // Err is the error that stopped the run, if any.
-func (w *World) Err() error { return w.err }
+func (w *World) Err() error {
+	w.adoptStray()
+	return w.err
+}
 
 // Fail stops the run with err (the first failure wins). Checkers call it;
 // so does the world itself on a misuse or a panic in node code.
 func (w *World) Fail(err error) {
+	w.enter("World.Fail", -1)
 	if w.err != nil || err == nil {
 		return
 	}
@@ -200,10 +301,18 @@ func firstLine(s string) string {
 // Check adds an invariant that runs after every event; the first error
 // it returns stops the run. Safety properties are checked this way, so that
 // a violation is caught at the step that caused it.
-func (w *World) Check(f func() error) { w.checks = append(w.checks, f) }
+func (w *World) Check(f func() error) {
+	w.enter("World.Check", -1)
+	if f == nil {
+		w.refuse(fmt.Errorf("labrpc: World.Check(nil): pass a function that returns an error when the invariant fails"))
+		return
+	}
+	w.checks = append(w.checks, f)
+}
 
 // Note adds a line of the test's own to the trace ("leader 2 cut off").
 func (w *World) Note(format string, args ...any) {
+	w.enter("World.Note", -1)
 	w.mark(-1, KindNote, fmt.Sprintf(format, args...))
 }
 
@@ -234,6 +343,58 @@ func (w *World) mark(node int, kind Kind, text string) {
 
 func (w *World) fault(text string) { w.mark(-1, KindFault, text) }
 
+// refuse stops the run with err, a misuse of the driver's API, and stops
+// the caller at once if it is the driver or a process (node code and world
+// functions return, and the run stops after their event).
+func (w *World) refuse(err error) {
+	w.Fail(err)
+	if w.ctx == ctxDriver || w.ctx == ctxProc {
+		w.stopCaller()
+	}
+}
+
+// nodeID reports whether id names a node, refusing the call otherwise.
+func (w *World) nodeID(call string, id int) bool {
+	if id >= 0 && id < w.cfg.Nodes {
+		return true
+	}
+	nodes := fmt.Sprintf("nodes are 0..%d", w.cfg.Nodes-1)
+	if w.cfg.Nodes == 0 {
+		nodes = "there are no nodes"
+	}
+	w.refuse(fmt.Errorf("labrpc: %s(%d): no such node; %s (Config.Nodes = %d)", call, id, nodes, w.cfg.Nodes))
+	return false
+}
+
+// endpointID is nodeID for calls that take clients too.
+func (w *World) endpointID(call string, id int) bool {
+	if id >= 0 && id < len(w.ends) {
+		return true
+	}
+	w.refuse(fmt.Errorf("labrpc: %s(%d): no endpoint %d: nodes are 0..%d and clients %d..%d", call, id, id, w.cfg.Nodes-1, w.cfg.Nodes, len(w.ends)-1))
+	return false
+}
+
+// deadline is the virtual time d from now, for a call that schedules
+// something: a negative d would move time backwards, and one past the end
+// of time would wrap around to a negative time. Both are refused here, at
+// the world, for every caller.
+func (w *World) deadline(call string, node int, d time.Duration) (time.Duration, bool) {
+	who := ""
+	if node >= 0 {
+		who = " by " + w.Name(node)
+	}
+	switch {
+	case d < 0:
+		w.misuse(fmt.Errorf("labrpc: %s(%v)%s at %s: a negative duration would move virtual time backwards; pass d >= 0 (for a deadline, max(0, deadline-now))", call, d, who, fmtTime(w.now)))
+		return 0, false
+	case d > math.MaxInt64-w.now:
+		w.misuse(fmt.Errorf("labrpc: %s(%v)%s at %s: that is past the end of virtual time (it would wrap around to a negative time); pass a duration within the run's budget (Config.MaxTime = %v)", call, d, who, fmtTime(w.now), w.cfg.MaxTime))
+		return 0, false
+	}
+	return w.now + d, true
+}
+
 func (w *World) checkID(id int) bool {
 	if id < 0 || id >= len(w.ends) {
 		w.misuse(fmt.Errorf("labrpc: no endpoint %d: nodes are 0..%d and clients %d..%d", id, w.cfg.Nodes-1, w.cfg.Nodes, len(w.ends)-1))
@@ -243,6 +404,13 @@ func (w *World) checkID(id int) bool {
 }
 
 func (w *World) schedule(at time.Duration, e event) {
+	if w.q.len() >= w.cfg.MaxPending {
+		if w.err == nil {
+			w.Fail(fmt.Errorf("labrpc: %d events are pending at once at %s, the limit (Config.MaxPending)%s: a timer that sets more than one timer, or messages that each send more? Raise Config.MaxPending if the run really needs more",
+				w.q.len(), fmtTime(w.now), w.busiest()))
+		}
+		return
+	}
 	e.at, e.seq = at, w.seq
 	w.seq++
 	w.q.push(e)
@@ -252,7 +420,21 @@ func (w *World) schedule(at time.Duration, e event) {
 // harness's way to schedule faults (partitions, crashes) and checks. f must
 // not block.
 func (w *World) At(d time.Duration, f func()) {
-	w.schedule(w.now+d, event{kind: evWorld, node: -1, fn: f})
+	w.enter("World.At", -1)
+	if w.err != nil {
+		w.stopCaller()
+		return
+	}
+	if f == nil {
+		w.refuse(fmt.Errorf("labrpc: World.At(%v, nil): pass the function to run", d))
+		return
+	}
+	at, ok := w.deadline("World.At", -1, d)
+	if !ok {
+		w.stopCaller()
+		return
+	}
+	w.schedule(at, event{kind: evWorld, node: -1, fn: f})
 }
 
 // stale reports whether ev belongs to a node incarnation that has crashed
@@ -271,6 +453,9 @@ func (w *World) stale(ev *event) bool {
 // step runs the next event. It returns false if there is none, or the run
 // has stopped.
 func (w *World) step() (ok bool) {
+	if w.stray.Load() != nil {
+		w.adoptStray()
+	}
 	for {
 		if w.err != nil || w.q.len() == 0 {
 			return false
@@ -339,6 +524,7 @@ func (w *World) fire(ev *event) {
 func (w *World) runAt(id int, ctx runContext, doing string, f func()) {
 	prevCtx, prevCur := w.ctx, w.cur
 	w.ctx, w.cur, w.doing = ctx, id, doing
+	w.beat.Add(1)
 	f()
 	w.ctx, w.cur = prevCtx, prevCur
 }
@@ -378,11 +564,21 @@ func trimStack(s []byte) string {
 // Stats: what each endpoint sent.
 
 // RPCs is the number of RPC requests endpoint id has sent.
-func (w *World) RPCs(id int) int64 { return w.ends[id].rpcs }
+func (w *World) RPCs(id int) int64 {
+	if !w.endpointID("World.RPCs", id) {
+		return 0
+	}
+	return w.ends[id].rpcs
+}
 
 // Bytes is the number of bytes endpoint id has sent, requests and replies,
 // as labgob encodes them.
-func (w *World) Bytes(id int) int64 { return w.ends[id].bytes }
+func (w *World) Bytes(id int) int64 {
+	if !w.endpointID("World.Bytes", id) {
+		return 0
+	}
+	return w.ends[id].bytes
+}
 
 // TotalRPCs is the number of RPC requests sent by everyone.
 func (w *World) TotalRPCs() int64 { return w.totalRPCs }
@@ -403,7 +599,59 @@ func (w *World) Close() {
 			<-w.parked
 		}
 	}
-	if w.tr.out != nil {
-		w.tr.out.Flush()
+	w.tr.flush()
+}
+
+// enter is the first step of every call into the world: a call from a
+// goroutine that does not hold the turn (a goroutine started by node code,
+// say) is refused, and that goroutine ends there. Comparing goroutine ids
+// costs a nanosecond or two, so even Env.Now can afford it.
+func (w *World) enter(call string, node int) {
+	if goid.Current() != goid.ID(w.turn.Load()) {
+		w.strayCall(call, node)
 	}
+}
+
+// strayCall records a call from a goroutine the world does not run, for the
+// driver to fail the run with at its next event, and ends that goroutine:
+// letting it go on would race with the node code the driver is running.
+func (w *World) strayCall(call string, node int) {
+	who := "code"
+	if node >= 0 {
+		who = w.Name(node) // reads only the node count, fixed at NewWorld
+	}
+	err := fmt.Errorf("labrpc: %s called by %s from a goroutine the simulator does not run: node code runs one event at a time, in handlers and timers; use env.After for a timer (a goroutine or time.Ticker started in Make never gets a turn), and World.Go for a client process", call, who)
+	w.stray.CompareAndSwap(nil, &err)
+	runtime.Goexit()
+}
+
+// adoptStray fails the run with a recorded stray call (driver only).
+func (w *World) adoptStray() {
+	if p := w.stray.Load(); p != nil && w.err == nil {
+		w.Fail(*p)
+	}
+}
+
+// Silence explains a run in which no node ever did anything: no node set
+// a timer or sent a message. That is what a node looks like whose Make
+// starts a goroutine (or a time.Ticker) instead of calling env.After: the
+// simulator never runs it, so the election timer the tests wait for is
+// missing. It is "" when some node acted, or none was started.
+func (w *World) Silence() string {
+	var started []string
+	for i := 0; i < w.cfg.Nodes; i++ {
+		e := &w.ends[i]
+		if e.node.inc == 0 {
+			continue
+		}
+		if e.timers > 0 || e.rpcs > 0 {
+			return ""
+		}
+		started = append(started, w.Name(i))
+	}
+	if len(started) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("no node set a timer or sent a message in %s of virtual time (%s): a node acts only in its handlers and in timers set with env.After, so nothing starts an election or a heartbeat. If Make starts a goroutine or a time.Ticker, the simulator never runs it: set the first timer in Make with env.After, and have each timer set the next",
+		fmtTime(w.now), strings.Join(started, ", "))
 }
