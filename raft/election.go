@@ -123,14 +123,14 @@ func (rf *Raft) RequestVote(args *RequestVoteArgs, reply *RequestVoteReply) {
 	// cut off and comes back cannot then depose a healthy leader. A leader
 	// asking its successor to take over is the exception (§3.10).
 	if args.Term > rf.currentTerm && !args.LeadershipTransfer && rf.inLeaderLease() {
-		rf.env.Logf("vote", "for n%d in term %d: refused (a leader was heard from within the minimum election timeout; currentTerm=%d)", args.CandidateId, args.Term, rf.currentTerm)
+		rf.env.Logf("vote", "refused n%d in term %d: a leader was heard from within the minimum election timeout (currentTerm=%d)", args.CandidateId, args.Term, rf.currentTerm)
 		reply.Term = rf.currentTerm
 		return
 	}
 	//lab:end
 	//lab:solution 4A
 	defer func() {
-		rf.env.Logf("vote", "for n%d in term %d: %s (currentTerm=%d votedFor=%d candidate's log up to date=%t)", args.CandidateId, args.Term, map[bool]string{true: "granted", false: "refused"}[reply.VoteGranted], rf.currentTerm, rf.votedFor, rf.candidateUpToDate(args.LastLogTerm, args.LastLogIndex))
+		rf.env.Logf("vote", "%s n%d in term %d (currentTerm=%d votedFor=%d candidate's log up to date=%t)", map[bool]string{true: "granted to", false: "refused"}[reply.VoteGranted], args.CandidateId, args.Term, rf.currentTerm, rf.votedFor, rf.candidateUpToDate(args.LastLogTerm, args.LastLogIndex))
 	}()
 	if args.Term > rf.currentTerm {
 		rf.becomeFollower(args.Term)
