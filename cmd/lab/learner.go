@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -32,6 +33,10 @@ func (c *cli) runSub(sub *subcommand, args []string) int {
 			"'lab %s' %s, so it runs in the instructor's reference repository. Here you have: %s; run 'lab help'\n",
 			sub.name, course.LearnerFile, nextWords(info), sub.name, what, strings.Join(learnerSubcommands(), ", "))
 		return exitUsage
+	}
+	if sub.name == "help" && len(args) == 0 {
+		printLearnerOverview(c.stdout, info)
+		return exitOK
 	}
 	if sub.name != "demo" {
 		return sub.run(c, args)
@@ -161,4 +166,28 @@ func isHelp(args []string) bool {
 		}
 	}
 	return false
+}
+
+// printLearnerOverview is 'lab help' in a learner's copy: the subcommands it offers.
+func printLearnerOverview(w io.Writer, info course.LearnerInfo) {
+	fmt.Fprintf(w, `Lab is the protolab course tool. In your copy (%s) it runs the demos and ad-hoc
+simulations, sweeps simulated tests over many seeds, replays their failures, and draws
+any of them in the space-time viewer (--html FILE).
+
+Usage:
+
+	lab <subcommand> [flags] [arguments]
+
+The subcommands are:
+
+`, nextWords(info))
+	for _, s := range subcommands {
+		if _, instr := instructorOnly[s.name]; !instr {
+			fmt.Fprintf(w, "\t%-9s %s\n", s.name, s.summary)
+		}
+	}
+	fmt.Fprint(w, `
+Run 'lab help <subcommand>' for more about a subcommand. The instructor's subcommands
+(skeleton, mutants, mutation, grade) need the reference solution, and are not here.
+`)
 }

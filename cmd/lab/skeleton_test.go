@@ -243,6 +243,11 @@ func TestLearnerCopyRefusesInstructorSubcommands(t *testing.T) {
 			t.Errorf("lab %s in a learner's copy: exit status %d, stdout %q, stderr %q", strings.Join(args, " "), code, stdout, stderr)
 		}
 	}
+	code, stdout, _ := lab(t, copyRoot, "help")
+	if code != exitOK || !strings.Contains(stdout, "In your copy (it was written with part 4B next)") ||
+		!strings.Contains(stdout, "\tstress ") || strings.Contains(stdout, "\tskeleton ") {
+		t.Errorf("lab help in a copy: exit status %d, stdout:\n%s", code, stdout)
+	}
 	if code, stdout, _ := lab(t, copyRoot, "help", "skeleton"); code != exitOK || !strings.Contains(stdout, "usage: lab skeleton") {
 		t.Errorf("help still works in a copy: exit status %d", code)
 	}
