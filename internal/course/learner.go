@@ -49,14 +49,15 @@ func ReadLearnerInfo(root string) (info LearnerInfo, ok bool, err error) {
 
 // IsInstructorFile reports whether a file of the reference (slash-separated, relative
 // to the module root) stays out of every learner's copy: what holds or derives from
-// the solution (the mutants files, whose "-" lines are reference code), the
+// the solution (the mutants files, whose "-" lines are reference code, and the
+// mutation triage, which quotes mutated solution lines), the
 // instructors' guides, the grading configuration, the reference's CI, and the tool's
 // own tests and fixtures (they test the instructor subcommands against the reference).
 // The reference's README.md and Makefile are replaced by the copy's own.
 func IsInstructorFile(p string) bool {
 	base := path.Base(p)
 	switch {
-	case base == MutantsFile,
+	case base == MutantsFile, base == "mutation.md",
 		p == "README.md", p == "Makefile", p == GradingFile,
 		p == "docs/instructors.md", p == "docs/markers.md",
 		strings.HasPrefix(p, ".ci/"), strings.HasPrefix(p, ".github/"),
