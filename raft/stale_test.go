@@ -121,3 +121,52 @@ func TestStaleReplyFromEarlierLeadership4B(t *testing.T) {
 		require.Equal(t, "x4", applied[2], "X's entry 2 of term 4, once every message is delivered")
 	})
 }
+
+// A snapshot behind the follower. A follower has applied entries 1 to 10;
+// then an InstallSnapshot through index 5 arrives: a copy of an old one
+// that the network duplicated and held back, or one a slow leader sent
+// before the follower caught up by AppendEntries. Everything it holds the
+// follower has applied already. Installing it would take the service back
+// to its state after entry 5, and commitIndex and lastApplied with it
+// (Figure 13, step 6 keeps the log; and what was applied stays applied).
+func TestSnapshotBehindFollower4D(t *testing.T) {
+	tests.Run(t, func(t *tests.T) {
+		lastApplied := map[int]int{}
+		hn := newHandNet(t, 3, t.Seed, func(env labrpc.Env) any {
+			me := env.Me()
+			return Make(env, env.Persister(), func(m ApplyMsg) {
+				index := m.CommandIndex
+				if m.SnapshotValid {
+					index = m.SnapshotIndex
+				}
+				if index <= lastApplied[me] {
+					t.Fatalf("n%d applied index %d (snapshot: %v) after index %d: what a peer has applied stays applied, and its commitIndex never goes back", me, index, m.SnapshotValid, lastApplied[me])
+				}
+				lastApplied[me] = index
+			})
+		})
+		rf := func(i int) *Raft { return hn.nodes[i].(*Raft) }
+		rf(0).becomeCandidate(true)
+		hn.exchange(0, 1, "RequestVote")
+		hn.exchange(0, 2, "RequestVote")
+		hn.settle()
+		term, isLeader := rf(0).GetState()
+		require.True(t, isLeader)
+		for i := 1; i <= 10; i++ {
+			rf(0).Start(i)
+			hn.flush()
+		}
+		hn.advance(heartbeatInterval) // the heartbeat carries the commit point
+		hn.flush()
+		require.Equal(t, 10, lastApplied[1], "n1 has applied every entry")
+
+		hn.settle()
+		rf(1).InstallSnapshot(&InstallSnapshotArgs{Term: term, LeaderId: 0, LastIncludedIndex: 5, LastIncludedTerm: term, Data: []byte("the state through entry 5")}, &InstallSnapshotReply{})
+		hn.flush()
+		rf(0).Start(11)
+		hn.flush()
+		hn.advance(heartbeatInterval)
+		hn.flush()
+		require.Equal(t, 11, lastApplied[1], "n1 goes on from where it was")
+	})
+}
