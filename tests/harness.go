@@ -254,11 +254,19 @@ func (t *T) summary() string {
 	if t.Failed() {
 		verdict = "Failed"
 	}
-	s := fmt.Sprintf("... %s -- %v virtual  %d peers  %d RPCs  %d bytes", verdict, w.Now().Round(time.Millisecond), w.Nodes(), w.TotalRPCs(), w.TotalBytes())
+	s := fmt.Sprintf("... %s -- %v virtual  %s  %s  %d bytes", verdict, w.Now().Round(time.Millisecond), plural(w.Nodes(), "peer"), plural(int(w.TotalRPCs()), "RPC"), w.TotalBytes())
 	if t.committed != nil {
 		s += fmt.Sprintf("  %d committed", t.committed())
 	}
 	return s
+}
+
+// plural is "1 peer", "5 peers".
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
 }
 
 // ReplayCommand is the one-line command that re-runs exactly one run of a
