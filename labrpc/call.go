@@ -21,6 +21,7 @@ type call struct {
 	done     func(ok bool)
 	start    time.Duration
 	finished bool
+	answer   any // the handler's reply, for the trace line of a lost reply
 }
 
 // send starts an RPC from endpoint `from`. Everything a caller can get wrong
@@ -93,7 +94,11 @@ func (w *World) transmit(c *call) {
 
 // drop records a lost message and schedules the caller's ok=false.
 func (w *World) drop(c *call, from, to int, why string, unreachable bool) {
-	w.trace(Line{Node: from, Kind: KindDrop, Peer: to, Method: c.method, Text: why, Call: c.id})
+	l := Line{Node: from, Kind: KindDrop, Peer: to, Method: c.method, Text: why, Call: c.id}
+	if from == c.to {
+		l.reply = c.answer // a lost reply: what the server had answered
+	}
+	w.trace(l)
 	at := max(c.start+w.lossTimeout(unreachable), w.now)
 	w.schedule(at, event{kind: evLost, node: int32(c.from), inc: c.fromInc, c: c})
 }
@@ -138,6 +143,7 @@ func (w *World) deliver(c *call) {
 	}
 	w.ends[c.to].bytes += int64(size)
 	w.totalBytes += int64(size)
+	c.answer = cp
 	switch {
 	case !w.reachable(c.to, c.from):
 		w.drop(c, c.to, c.from, "reply link down", true)

@@ -69,8 +69,9 @@ type Line struct {
 	reply   any
 }
 
-// ReplyOutcome is the outcome of a reply line: Outcome, or the words for
-// the reply it carries (see Outcome below); "" for other lines.
+// ReplyOutcome is the outcome of a reply line (or of a lost reply's drop
+// line): Outcome, or the words for the reply it carries (see Outcome
+// below); "" for other lines.
 func (l Line) ReplyOutcome() string {
 	if l.Outcome != "" || l.reply == nil {
 		return l.Outcome
@@ -106,6 +107,9 @@ func (l Line) describeIn(nodes int, compact bool) string {
 	case KindLost:
 		return fmt.Sprintf("✗%s %s (%s)", endpointName(l.Peer, nodes), m, l.Text)
 	case KindDrop:
+		if o := l.ReplyOutcome(); o != "" {
+			return fmt.Sprintf("drop →%s %s → %s: %s", endpointName(l.Peer, nodes), m, o, l.Text)
+		}
 		return fmt.Sprintf("drop →%s %s: %s", endpointName(l.Peer, nodes), m, l.Text)
 	case KindLog:
 		return l.Text

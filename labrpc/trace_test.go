@@ -135,3 +135,24 @@ func TestOneNumberingForClients(t *testing.T) {
 	_, err = ParseEndpoint("x1", 3)
 	require.ErrorContains(t, err, "not a node (n0..n2) or a client (c0, c1, ...)")
 }
+
+// A lost reply's line says what the server had answered: the at-most-once
+// lab turns on a Put that applied while its reply was lost.
+func TestLostReplyKeepsItsOutcome(t *testing.T) {
+	w := NewWorld(Config{Seed: 1, Nodes: 1})
+	defer w.Close()
+	w.Start(0, func(Env) any { return &verdictNode{} })
+	c := w.NewClient()
+	w.Cut(0, c.ID())
+	require.False(t, c.Call(0, "verdictNode.Put", &VerdictArgs{N: 1}, &ErrReply{}))
+	w.Uncut(0, c.ID())
+	w.Cut(c.ID(), 0)
+	require.False(t, c.Call(0, "verdictNode.Put", &VerdictArgs{N: 1}, &ErrReply{}))
+	var tl strings.Builder
+	for _, l := range w.Tail(-1) {
+		tl.WriteString(l.Format(1) + "\n")
+	}
+	require.Contains(t, tl.String(), "n0 drop →c0 Put → ErrVersion: reply link down", "the lost reply, and what it said")
+	require.Contains(t, tl.String(), "c0 drop →n0 Put: link down", "a lost request has no answer to show")
+	require.Equal(t, 1, w.Service(0, "verdictNode").(*verdictNode).served)
+}
