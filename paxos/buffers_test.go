@@ -18,12 +18,13 @@ type bufferRig struct {
 	peers     []*MultiPaxos
 	snapshots [][][]byte
 	commands  [][]any
+	applied   []int // per peer, the index of the last command it applied
 }
 
 func newBufferRig(t *tests.T) *bufferRig {
 	const n = 3
 	r := &bufferRig{w: t.NewWorld(labrpc.Config{Nodes: n}), peers: make([]*MultiPaxos, n),
-		snapshots: make([][][]byte, n), commands: make([][]any, n)}
+		snapshots: make([][][]byte, n), commands: make([][]any, n), applied: make([]int, n)}
 	for i := 0; i < n; i++ {
 		r.w.Start(i, func(env labrpc.Env) any {
 			r.peers[i] = Make(env, env.Persister(), func(m ApplyMsg) {
@@ -32,6 +33,7 @@ func newBufferRig(t *tests.T) *bufferRig {
 				}
 				if m.CommandValid {
 					r.commands[i] = append(r.commands[i], m.Command)
+					r.applied[i] = m.CommandIndex
 				}
 			})
 			return r.peers[i]
@@ -50,9 +52,9 @@ func (r *bufferRig) leader(t *tests.T) int {
 	return -1
 }
 
-// applied counts the commands peer i applied that are not no-ops of a new
-// leader.
-func (r *bufferRig) applied(i int) []any {
+// appliedCommands is the commands peer i applied that are not no-ops of a
+// new leader.
+func (r *bufferRig) appliedCommands(i int) []any {
 	var cmds []any
 	for _, c := range r.commands[i] {
 		switch c.(type) {
@@ -74,9 +76,9 @@ func TestSnapshotKeepsItsOwnCopy5B(t *testing.T) {
 			r.peers[l].Start(i)
 		}
 		r.w.Sleep(time.Second)
-		index := r.peers[l].lastApplied
-		if len(r.applied(l)) != 5 {
-			t.Fatalf("the leader applied %d of 5 commands", len(r.applied(l)))
+		index := r.applied[l]
+		if len(r.appliedCommands(l)) != 5 {
+			t.Fatalf("the leader applied %d of 5 commands", len(r.appliedCommands(l)))
 		}
 
 		buf := []byte("the state through the fifth command")
@@ -110,7 +112,7 @@ func TestStartKeepsItsOwnCopy5B(t *testing.T) {
 		copy(buf, "XXXXXXXXXXXXX") // the service reuses its buffer at once
 		r.w.Sleep(time.Second)
 		for i := range r.peers {
-			cmds := r.applied(i)
+			cmds := r.appliedCommands(i)
 			if len(cmds) != 1 {
 				t.Fatalf("n%d applied %d commands, not 1: %v", i, len(cmds), r.commands[i])
 			}
