@@ -149,7 +149,7 @@ func reportLoad(b *testing.B, m replog.Metrics, took time.Duration) {
 func agreementLoad(commands int) load { return load{clients: 10, rate: 1000, commands: commands} }
 
 // BenchmarkAgreement runs b.N commands of agreementLoad through the leader of
-// five peers. The goals, which TestBatchedAgreementEfficiency4B asserts:
+// five peers. The goals, which TestBatchedAgreementEfficiency4F asserts:
 // commit-ms-p50 at most 30 (about one round trip: the leader sends a
 // command at once, not at the next heartbeat) and msgs/commit at most 1
 // (batching and pipelining; sending each command on its own costs

@@ -41,7 +41,8 @@ func (rf *Raft) resetElectionTimer() {
 	// TODO(4A): cancel the running timer, if any, and start a new one that
 	// calls electionTimeout after a random time in
 	// [electionTimeoutMin, electionTimeoutMax). Use rf.env.After and
-	// rf.env.Rand(), never time.Sleep or math/rand.
+	// rf.env.Rand() (this peer's *rand.Rand, of package math/rand/v2:
+	// Int64N, IntN), never time.Sleep or the global math/rand.
 	//lab:end
 }
 
@@ -109,7 +110,11 @@ func (rf *Raft) requestVotes(leadershipTransfer bool) {
 	// TODO(4A): send RequestVote to every other peer (Figure 2,
 	// "Candidates") with rf.env.Call; in each reply callback, step down on
 	// a newer term, ignore replies to an election that is over, and become
-	// leader on the vote that makes a majority.
+	// leader on the vote that makes a majority. A reply can come back after
+	// this peer moved on to a later term, even as a candidate again: count
+	// a grant only while still a candidate in the term it was asked for
+	// (keep the count per election, with the term, not in a field). A group
+	// of one wins at once, with its own vote.
 	//lab:end
 }
 

@@ -125,28 +125,43 @@ func TestElectionRPCCount4A(t *testing.T) {
 	})
 }
 
-// A new leader within a second of the old one failing, over twenty failures,
-// and well under it in the median.
+// A new leader soon after the old one fails, over twenty failures: well
+// under a second in the median, and within a second but for a rare unlucky
+// one. After a crash the first candidate's timer fires within
+// electionTimeoutMax (each follower reset it at the last heartbeat), and a
+// split vote costs one more timeout. Measured over 80,000 such elections,
+// 1.1% have one split vote (at most 1.01s) and 0.02% two in a row (at most
+// 1.35s); none took longer. So: each election within three timeouts (two
+// split votes), at most one of the twenty over a second, and the median at
+// most 700ms. Each election is checked as it ends, so a failing run's
+// timeline ends at the slow election.
 func TestElectionTime4A(t *testing.T) {
 	tests.Run(t, func(t *tests.T) {
 		c := newCluster(t, 5, clusterConfig{})
+		const rounds, limit, slow = 20, 3 * electionTimeoutMax, time.Second
 		var times []time.Duration
-		for round := 0; round < 20; round++ {
+		var overSlow []int
+		for round := 0; round < rounds; round++ {
 			old := c.checkOneLeader()
 			c.w.Sleep(time.Duration(c.w.Rand().IntN(100)) * time.Millisecond) // any phase of the heartbeat
 			c.crash(old)
 			t0 := c.w.Now()
-			if !c.w.WaitUntil(func() bool { return c.anyLeader() }, time.Millisecond, 3*time.Second) {
-				c.fatalf("no new leader 3s after the leader n%d crashed", old)
+			if !c.w.WaitUntil(func() bool { return c.anyLeader() }, time.Millisecond, limit) {
+				c.fatalf("no new leader %v after the leader n%d crashed (round %d): three election timeouts, time for two split votes in a row; are the timeouts random, and does a candidate that loses try again?", limit, old, round)
 			}
-			times = append(times, c.w.Now()-t0)
+			took := c.w.Now() - t0
+			times = append(times, took)
+			if took > slow {
+				overSlow = append(overSlow, round)
+				c.w.Note("round %d: the election took %v", round, took)
+				if len(overSlow) > 1 {
+					c.fatalf("the elections of rounds %v each took over %v after the leader crashed (this one %v); at most one of %d may (two split votes in a row are rare): are the timeouts drawn afresh at random from [electionTimeoutMin, electionTimeoutMax) at each reset?", overSlow, slow, took, rounds)
+				}
+			}
 			c.start(old)
 		}
 		worst, median := percentiles(times)
-		t.Logf("election after a leader crash: median %v, worst %v (20 crashes)", median, worst)
-		if worst > time.Second {
-			c.fatalf("an election took %v after the leader crashed; the limit is 1s", worst)
-		}
+		t.Logf("election after a leader crash: median %v, worst %v (%d crashes)", median, worst, rounds)
 		if median > 700*time.Millisecond {
 			c.fatalf("the median election took %v after the leader crashed; it should be well under 1s", median)
 		}

@@ -17,13 +17,16 @@
 // The files follow the paper: raft.go (state and the role transitions),
 // election.go (§5.2), replication.go (§5.3), commit.go (§5.4.2 and applying),
 // persist.go (Figure 2's persistent state), snapshot.go (§7), log.go (the log
-// with an offset), and one file per extension: prevote.go (thesis §9.6),
+// with an offset), one file per extension: prevote.go (thesis §9.6),
 // checkquorum.go (thesis §6.2), readindex.go (thesis §6.4), transfer.go
-// (thesis §3.10). docs/lab4-raft.md is the handout.
+// (thesis §3.10), and pipeline.go (batching and pipelining, thesis §10.2.1,
+// part 4F). docs/lab4-raft.md is the handout.
 //
 // Node code runs one event at a time (an RPC handler, a timer, an RPC
 // completion), so there are no locks and no goroutines here: a timer is
-// env.After, an RPC is env.Call with a callback, and randomness is env.Rand().
+// env.After, an RPC is env.Call with a callback, and randomness is env.Rand(),
+// this peer's own *rand.Rand of math/rand/v2 (Int64N, IntN; not math/rand's
+// Int63n).
 package raft
 
 import (
@@ -39,7 +42,7 @@ import (
 // or two heartbeats were lost. The tests assume these values.
 //
 // batchWindow is the least time between two pipelined batches of entries to
-// one follower (replication.go, "Batching and pipelining").
+// one follower (pipeline.go, part 4F).
 const (
 	heartbeatInterval  = 100 * time.Millisecond
 	electionTimeoutMin = 300 * time.Millisecond
@@ -105,8 +108,8 @@ type Raft struct {
 	// Volatile state on leaders, reinitialised by becomeLeader.
 	nextIndex  []int
 	matchIndex []int
-	// The batches of entries on their way to each follower (replication.go,
-	// "Batching and pipelining"). sentIndex[p] is the last index sent to p
+	// Part 4F: the batches of entries on their way to each follower
+	// (pipeline.go). sentIndex[p] is the last index sent to p
 	// in a batch (or snapshot) not yet answered, 0 if none; sentAt[p] is
 	// when the last batch went. A batch counts as on its way for a heartbeat
 	// interval: after that it is sent again, in case it was lost or is held
@@ -120,8 +123,8 @@ type Raft struct {
 	// Timers: cancel functions of the pending ones (nil if none).
 	cancelElection  func()
 	cancelHeartbeat func()
-	replicateQueued bool   // a replicate is scheduled to batch new entries
-	batchQueued     []bool // leader: a batch to p waits for its window
+	replicateQueued bool   // 4F: a replicate is scheduled to batch new entries
+	batchQueued     []bool // 4F, leader: a batch to p waits for its window
 
 	// Part 4E.
 	lastLeaderContact time.Duration   // when a current leader last reached us
@@ -198,9 +201,13 @@ func (rf *Raft) Start(command any) (index int, term int, isLeader bool) {
 	return rf.log.lastIndex(), rf.currentTerm, true
 	//lab:stub
 	// TODO(4B): if this peer leads, append the command to its log (Figure 2,
-	// "Leaders: if command received from client: append entry to local log")
-	// and get it replicated; return its index, the term, and whether this
-	// peer leads.
+	// "Leaders: if command received from client: append entry to local log"),
+	// persist, count it in matchIndex[me], and call replicateSoon (a group
+	// of one commits there, in an event of its own; the next heartbeat
+	// sends the entry to the followers, and from 4F replicateSoon does);
+	// return its index, the term, and whether this peer leads. Do not
+	// commit inside Start: the service's apply may call back into Raft. (transferring, 4E, is false until then: a leader handing over
+	// takes no commands.)
 	//> return -1, rf.currentTerm, false
 	//lab:end
 }
@@ -300,7 +307,10 @@ func (rf *Raft) becomeLeader() {
 	rf.heartbeat()
 	//lab:stub
 	// TODO(4A): become leader: stop the election timer, initialise nextIndex
-	// and matchIndex (Figure 2), and start sending heartbeats at once.
+	// and matchIndex (Figure 2), and start sending heartbeats at once. Make
+	// every per-follower slice of the leader here, those of later parts too
+	// (sentIndex, sentAt, replicating, batchQueued for 4F; ackedAt, heardAt
+	// for 4E, with heardAt[p] = now): their hooks index them from 4A on.
 	//lab:end
 }
 

@@ -26,54 +26,9 @@ type AppendEntriesReply struct {
 	ConflictIndex int // first index the follower has of ConflictTerm, or its last index + 1 if -1
 }
 
-// Batching and pipelining (thesis §10.2.1).
-//
-// Figure 2 says what an AppendEntries carries, not when to send one. Sending
-// one per Start costs 2 × (peers − 1) messages per command (8 with five
-// peers); sending new entries only with the next heartbeat makes each command
-// wait up to a heartbeat interval. Ongaro's thesis (§10.2.1) names the two
-// remedies, and this leader uses both:
-//
-//   - batching: the entries a follower lacks travel together, in one
-//     AppendEntries. Start only appends; the sending happens once the
-//     current event is over (replicateSoon), so Starts in a row share it;
-//   - pipelining: the leader sends a follower the next batch before it has
-//     answered the last one, with the entries after the last index it sent
-//     (sentIndex[p]), instead of waiting a round trip per batch. A refusal
-//     or a lost batch makes it forget what it sent and start again from
-//     nextIndex[p].
-//
-// The policy for each follower p (replicateTo):
-//
-//   - nothing on its way to p: new entries go out at once, so a command that
-//     finds the leader idle commits in one round trip;
-//   - a batch on its way and p replicating (it answered with success): the
-//     next batch goes out batchWindow after the last one, with every entry
-//     started meanwhile. Under load each follower gets one request per
-//     window, however many commands arrive, and a command waits half a
-//     window on average before its round trip;
-//   - a batch on its way and p probed (a new term, or p refused a batch, or
-//     one was lost): wait for the answer, or for a heartbeat interval, and
-//     send again from nextIndex[p]. A follower that is down or far behind
-//     thus gets one batch at a time, not the same entries every window.
-//     (etcd's raft calls these two states StateReplicate and StateProbe.)
-//
-// Heartbeats skip a follower that got a batch in the last half interval: the
-// batch did the heartbeat's work (§5.2).
-//
-// Why a window rather than waiting for each answer (one batch on its way at
-// a time): on the benchmarks' network (five peers, 10 ms one way) at 1,000
-// commands a second, waiting for answers costs the fewest messages (0.5 a
-// command) but makes a command wait for the batch before it: 29 ms median
-// and 39 ms at the 99th percentile from Start to the leader's apply. A 10 ms
-// window costs 0.8 messages a command for 24 ms and 29 ms, about one round
-// trip; both stay under the goals of TestBatchedAgreementEfficiency4B (at
-// most one message a command, a median of at most 30 ms), the window with a
-// margin. docs/lab4-raft.md ("What it costs") has the figures.
-
 // heartbeat runs every heartbeatInterval while this peer leads: it sends
-// every follower an AppendEntries, which carries whatever entries the
-// follower still lacks (Figure 2, "Leaders: Upon election: send initial empty
+// every follower an AppendEntries, which carries the entries the follower
+// still lacks (Figure 2, "Leaders: Upon election: send initial empty
 // AppendEntries RPCs (heartbeat) to each server; repeat during idle periods to
 // prevent election timeouts (§5.2)").
 func (rf *Raft) heartbeat() {
@@ -93,14 +48,17 @@ func (rf *Raft) heartbeat() {
 	rf.cancelHeartbeat = rf.env.After(heartbeatInterval, rf.heartbeat)
 	//lab:stub
 	// TODO(4A): while this peer leads, send AppendEntries to every other
-	// peer now and again every heartbeatInterval (rf.env.After). (From
-	// 4B on, skip a peer that sentBatchRecently.)
+	// peer now and again every heartbeatInterval (rf.env.After). Two hooks
+	// of later parts belong here, and are safe to call now: checkQuorum
+	// (4E), before sending, which may make this peer step down (then send
+	// nothing); and sentBatchRecently (4F), a peer to skip this time. Until
+	// their parts, checkQuorum does nothing and sentBatchRecently is false.
 	//lab:end
 }
 
-// sendAppendEntries sends peer p one AppendEntries: a heartbeat, with the
-// entries p lacks that batching lets go now (appendEntriesArgs). A follower
-// whose next entry is already compacted gets the snapshot instead (§7).
+// sendAppendEntries sends peer p one AppendEntries (appendEntriesArgs says
+// what it carries). A follower whose next entry is already compacted gets the
+// snapshot instead (§7).
 func (rf *Raft) sendAppendEntries(p int) {
 	//lab:solution 4A
 	if rf.needsSnapshot(p) {
@@ -125,43 +83,42 @@ func (rf *Raft) sendAppendEntries(p int) {
 	})
 	//lab:stub
 	// TODO(4A): send AppendEntries to p (rf.env.Call, "Raft.AppendEntries")
-	// with the arguments appendEntriesArgs builds. In the callback: step down
-	// if the reply has a newer term; ignore it if this peer no longer leads
-	// in the term it was sent in; otherwise call peerAcknowledged (if ok) and
-	// handleAppendEntriesReply.
+	// with the arguments appendEntriesArgs builds (4B; until then it is an
+	// empty heartbeat). In the callback: step down if the reply has a newer
+	// term; ignore it if this peer no longer leads in the term it was sent
+	// in; otherwise call peerAcknowledged (4E) if ok, and
+	// handleAppendEntriesReply (4B), also when ok is false: a lost call is
+	// news too. Call needsSnapshot (4D) first and send the snapshot instead
+	// if it says so. All of these hooks are safe to call now: until their
+	// parts they do nothing (needsSnapshot is false).
 	//lab:end
 }
 
-// appendEntriesArgs builds the AppendEntries for peer p. With nothing on its
-// way to p, it carries the entries from nextIndex[p] on, after the entry
-// before it for the consistency check. With a batch on its way, it is a
-// pipelined batch of the entries after sentIndex[p] if canPipeline allows
-// one now, and otherwise a heartbeat: no entry is sent twice over a healthy
-// link. It records the batch it builds (sentIndex, sentAt).
+// appendEntriesArgs builds the AppendEntries for peer p: the entries from
+// nextIndex[p] on (none if p has them all), after the entry before them for
+// the consistency check. Figure 2 sends every AppendEntries so, heartbeats
+// included; pipelining (part 4F, pipeline.go) then changes what goes while a
+// batch is on its way to p.
 func (rf *Raft) appendEntriesArgs(p int) *AppendEntriesArgs {
 	//lab:solution 4B
 	prev := rf.nextIndex[p] - 1
-	send := !rf.batchInFlight(p)
-	if !send && rf.canPipeline(p) {
-		prev, send = rf.sentIndex[p], true // right after the entries on their way
-	}
 	args := &AppendEntriesArgs{
 		Term:         rf.currentTerm,
 		LeaderId:     rf.me,
 		PrevLogIndex: prev,
 		PrevLogTerm:  rf.log.term(prev),
+		Entries:      rf.log.from(prev + 1),
 		LeaderCommit: rf.commitIndex,
 	}
-	if send && prev < rf.log.lastIndex() {
-		args.Entries = rf.log.from(prev + 1)
-		rf.sentIndex[p], rf.sentAt[p] = rf.log.lastIndex(), rf.env.Now()
-	}
+	rf.pipeline(p, args)
 	return args
 	//lab:stub
 	// TODO(4B): fill in PrevLogIndex, PrevLogTerm, Entries (from
 	// nextIndex[p]) and LeaderCommit (Figure 2, "Leaders: If last log index
 	// >= nextIndex for a follower: send AppendEntries RPC with log entries
-	// starting at nextIndex").
+	// starting at nextIndex"). Every AppendEntries carries what p lacks, a
+	// heartbeat too: that is how a lost one is retried. Then pass args to
+	// pipeline (4F; until then it changes nothing).
 	//> return &AppendEntriesArgs{Term: rf.currentTerm, LeaderId: rf.me}
 	//lab:end
 }
@@ -171,15 +128,17 @@ func (rf *Raft) appendEntriesArgs(p int) *AppendEntriesArgs {
 func (rf *Raft) handleAppendEntriesReply(p int, args *AppendEntriesArgs, reply *AppendEntriesReply, ok bool) {
 	//lab:solution 4B
 	if !ok {
+		// Lost, or no answer in time: the next heartbeat carries the
+		// entries again (and from 4F, replicateTo once it is sent).
 		if len(args.Entries) > 0 {
-			rf.batchesLost(p) // the next heartbeat, or Start, sends them again
+			rf.batchesLost(p)
 		}
 		return
 	}
 	if reply.Success {
 		// "If successful: update nextIndex and matchIndex for follower
 		// (§5.3)". Replies can arrive out of order: never move back.
-		rf.replicating[p] = true
+		rf.batchAccepted(p)
 		match := args.PrevLogIndex + len(args.Entries)
 		if match > rf.matchIndex[p] {
 			rf.matchIndex[p] = match
@@ -187,80 +146,38 @@ func (rf *Raft) handleAppendEntriesReply(p int, args *AppendEntriesArgs, reply *
 		}
 		rf.nextIndex[p] = max(rf.nextIndex[p], match+1)
 		rf.transferProgress(p)
-	} else {
-		// p's log does not match ours at PrevLogIndex. The batches on their
-		// way follow the same gap: forget them and probe from nextIndex[p].
-		rf.batchesLost(p)
-		// "If AppendEntries fails because of log inconsistency: decrement
-		// nextIndex and retry (§5.3)", by a whole term at a time. A failure
-		// that answers a pipelined batch or an older probe says nothing
-		// about nextIndex now.
-		if args.PrevLogIndex == rf.nextIndex[p]-1 {
-			rf.nextIndex[p] = max(rf.matchIndex[p]+1, rf.backupIndex(reply))
-		}
+		rf.replicateTo(p) // what was appended meanwhile, or (4F) the next batch
+		return
 	}
-	rf.replicateTo(p) // more to send, or a retry after backing up
+	// p's log does not match ours at PrevLogIndex. The batches on their way
+	// follow the same gap: forget them (4F) and probe from nextIndex[p].
+	rf.batchesLost(p)
+	// "If AppendEntries fails because of log inconsistency: decrement
+	// nextIndex and retry (§5.3)", by a whole term at a time. A failure
+	// that answers an older request (a pipelined batch, an earlier probe)
+	// says nothing about nextIndex now.
+	if args.PrevLogIndex == rf.nextIndex[p]-1 {
+		rf.nextIndex[p] = max(rf.matchIndex[p]+1, rf.backupIndex(reply))
+	}
+	if rf.nextIndex[p] <= rf.log.lastIndex() {
+		rf.sendAppendEntries(p) // retry at once, from the new nextIndex
+	}
 	//lab:stub
-	// TODO(4B): Figure 2, "Leaders": on success advance matchIndex[p] and
-	// nextIndex[p] (never backwards), note that p is replicating, and see
-	// whether commitIndex can advance; on a consistency failure forget the
-	// batches on their way (batchesLost) and back nextIndex[p] up
-	// (backupIndex); then send p what it still lacks (replicateTo). A batch
-	// that got no reply is lost too.
-	//lab:end
-}
-
-// batchInFlight reports whether a batch of entries (or a snapshot) sent to p
-// is still unanswered, and recent enough to be on its way: sent less than a
-// heartbeat interval ago.
-func (rf *Raft) batchInFlight(p int) bool {
-	//lab:solution 4B
-	return rf.sentIndex[p] >= rf.nextIndex[p] && rf.env.Now() < rf.sentAt[p]+heartbeatInterval
-	//lab:stub
-	// TODO(4B): has p yet to answer for entries up to sentIndex[p], sent
-	// less than a heartbeat interval ago?
-	//> return false
-	//lab:end
-}
-
-// canPipeline reports whether p may get another batch now, before it has
-// answered the one on its way: p is replicating, the batch window since the
-// last batch is over, and entries after sentIndex[p] wait.
-func (rf *Raft) canPipeline(p int) bool {
-	//lab:solution 4B
-	return rf.replicating[p] && rf.env.Now() >= rf.sentAt[p]+batchWindow && rf.sentIndex[p] < rf.log.lastIndex()
-	//lab:stub
-	// TODO(4B): is p in step (replicating), is its batch window over, and
-	// is there something after sentIndex[p] to send?
-	//> return false
-	//lab:end
-}
-
-// batchesLost forgets the batches on their way to p, because one was lost or
-// p refused one: the next AppendEntries carries everything from nextIndex[p]
-// again, and p is probed, one batch at a time, until it answers with
-// success.
-func (rf *Raft) batchesLost(p int) {
-	//lab:solution 4B
-	rf.sentIndex[p] = 0
-	rf.replicating[p] = false
-	//lab:stub
-	// TODO(4B): forget the batches on their way, and stop pipelining to p.
-	//lab:end
-}
-
-// sentBatchRecently reports whether p got a batch of entries (or a snapshot)
-// less than half a heartbeat interval ago. Such a batch did a heartbeat's
-// work, so the next heartbeat skips p: under a steady load followers get no
-// heartbeats at all, and none goes more than one and a half intervals
-// without a message, well inside the election timeout.
-func (rf *Raft) sentBatchRecently(p int) bool {
-	//lab:solution 4B
-	return rf.sentAt[p] > 0 && rf.env.Now()-rf.sentAt[p] < heartbeatInterval/2
-	//lab:stub
-	// TODO(4B): was the last batch to p sent less than heartbeatInterval/2
-	// ago?
-	//> return false
+	// TODO(4B): Figure 2, "Leaders". On success: advance matchIndex[p] and
+	// nextIndex[p] to what this request covered (replies arrive out of
+	// order: never move either back), and see whether commitIndex can
+	// advance (advanceCommitIndex). On a consistency failure: back
+	// nextIndex[p] up (backupIndex), but only if the refused request was
+	// sent from the current nextIndex[p] (an older one says nothing about
+	// it now), and retry at once with sendAppendEntries. On ok=false (no
+	// reply): nothing is lost by waiting, since the next heartbeat carries
+	// the entries again.
+	//
+	// Hooks of later parts, safe to call now: on success batchAccepted
+	// (4F) first, then transferProgress (4E), and replicateTo last (its
+	// stub sends p what was appended meanwhile; 4F makes it pipeline);
+	// batchesLost (4F) on a refusal, and on ok=false for a request that
+	// carried entries. Until their parts the others do nothing.
 	//lab:end
 }
 
@@ -281,63 +198,6 @@ func (rf *Raft) backupIndex(reply *AppendEntriesReply) int {
 	// TODO(4B): use ConflictTerm and ConflictIndex to skip the conflicting
 	// term in one step.
 	//> return 1
-	//lab:end
-}
-
-// replicateSoon sends new entries to the followers once the current event is
-// over, so that several Starts in a row go out in one AppendEntries.
-func (rf *Raft) replicateSoon() {
-	//lab:solution 4B
-	if rf.replicateQueued {
-		return
-	}
-	rf.replicateQueued = true
-	rf.env.After(0, func() {
-		rf.replicateQueued = false
-		if rf.role != leader {
-			return
-		}
-		rf.advanceCommitIndex() // a group of one commits alone
-		for _, p := range rf.peers {
-			if p != rf.me {
-				rf.replicateTo(p)
-			}
-		}
-	})
-	//lab:stub
-	// TODO(4B): get the new entries to the followers (replicateTo), without
-	// waiting for the next heartbeat.
-	//lab:end
-}
-
-// replicateTo sends p the entries it lacks that are not on their way yet:
-// at once if nothing is on its way to p (or p may get a pipelined batch
-// now), when p's batch window is over if p is replicating, and otherwise
-// once p answers the batch on its way. See "Batching and pipelining".
-func (rf *Raft) replicateTo(p int) {
-	//lab:solution 4B
-	switch {
-	case !rf.batchInFlight(p):
-		if rf.nextIndex[p] <= rf.log.lastIndex() {
-			rf.sendAppendEntries(p)
-		}
-	case rf.canPipeline(p):
-		rf.sendAppendEntries(p)
-	case rf.replicating[p] && rf.sentIndex[p] < rf.log.lastIndex() && !rf.batchQueued[p]:
-		rf.batchQueued[p] = true
-		term := rf.currentTerm
-		rf.env.After(rf.sentAt[p]+batchWindow-rf.env.Now(), func() {
-			if rf.role != leader || rf.currentTerm != term {
-				return
-			}
-			rf.batchQueued[p] = false
-			rf.replicateTo(p)
-		})
-	}
-	//lab:stub
-	// TODO(4B): send p what it lacks (sendAppendEntries builds it), at
-	// once if nothing is on its way to p; with a batch on its way, when
-	// canPipeline allows (a timer for the end of the batch window).
 	//lab:end
 }
 

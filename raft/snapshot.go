@@ -108,8 +108,7 @@ func (rf *Raft) sendInstallSnapshot(p int) {
 		LastIncludedTerm:  rf.log.term(rf.log.firstIndex()),
 		Data:              rf.snapshot,
 	}
-	rf.sentIndex[p], rf.sentAt[p] = args.LastIncludedIndex, rf.env.Now()
-	rf.replicating[p] = false // no pipelined batch before the snapshot is in
+	rf.snapshotSent(p, args.LastIncludedIndex)
 	reply := &InstallSnapshotReply{}
 	sent := rf.env.Now()
 	rf.env.Call(p, "Raft.InstallSnapshot", args, reply, func(ok bool) {
@@ -130,14 +129,20 @@ func (rf *Raft) sendInstallSnapshot(p int) {
 			rf.advanceCommitIndex()
 		}
 		rf.nextIndex[p] = max(rf.nextIndex[p], args.LastIncludedIndex+1)
-		rf.replicating[p] = true
+		rf.batchAccepted(p)
 		rf.transferProgress(p)
 		rf.replicateTo(p)
 	})
 	//lab:stub
 	// TODO(4D): send InstallSnapshot with the leader's snapshot; on the
-	// reply, step down on a newer term, or move matchIndex[p] and
-	// nextIndex[p] past the snapshot.
+	// reply, step down on a newer term, ignore it if this peer no longer
+	// leads in the term it was sent in, or else move matchIndex[p] and
+	// nextIndex[p] past the snapshot (never back) and see whether
+	// commitIndex can advance. No reply: the next heartbeat sends the
+	// snapshot again. Hooks of later parts, safe to call now (each does
+	// nothing until its part): snapshotSent (4F) when sending; on ok=false
+	// batchesLost (4F); on a reply peerAcknowledged (4E) first, then
+	// batchAccepted (4F), transferProgress (4E) and replicateTo (4F).
 	//lab:end
 }
 

@@ -21,6 +21,7 @@ type skeletonFlags struct {
 	check    bool
 	parts    string
 	timeout  time.Duration
+	seeds    string
 	json     bool
 }
 
@@ -34,7 +35,8 @@ func newSkeletonFlags() (*flag.FlagSet, *skeletonFlags) {
 	fs.BoolVar(&f.force, "force", false, "write into a non-empty DIR, over its files (nothing else there is removed)")
 	fs.BoolVar(&f.check, "check", false, "check the skeleton of every part instead of writing one")
 	fs.StringVar(&f.parts, "parts", "", "with --check, check only these `PARTS` (comma-separated, like 1A,2B)")
-	fs.DurationVar(&f.timeout, "timeout", course.DefaultTimeout, "with --check, the time limit of each go command")
+	fs.DurationVar(&f.timeout, "timeout", course.DefaultTimeout, "with --check, the time limit of each go command (of each seed, for a sweep)")
+	fs.StringVar(&f.seeds, "seeds", "1", "with --check, run the tests that must pass over `K` seeds (go test -seeds=K); K,PKG=N,... sets N for the package in directory PKG")
 	fs.BoolVar(&f.json, "json", false, "print the result as JSON")
 	return fs, f
 }
@@ -42,7 +44,7 @@ func newSkeletonFlags() (*flag.FlagSet, *skeletonFlags) {
 func helpSkeleton(w io.Writer) {
 	fmt.Fprintf(w, `usage: lab skeleton --next PART -o DIR [--force] [--json]
        lab skeleton --solution -o DIR [--force] [--json]
-       lab skeleton --check [--parts 1A,2B,...] [--timeout D] [--json]
+       lab skeleton --check [--parts 1A,2B,...] [--seeds K[,PKG=N...]] [--timeout D] [--json]
 
 The repository is the reference solution; the solution markers in its Go files say
 which part each piece of code belongs to and what the learner gets instead
@@ -69,8 +71,10 @@ symbolic link inside DIR.
 With --check, skeleton checks, for each part P that has a package directory and at
 least one region, that in the skeleton with P next:
   - go build ./... and go vet ./... pass;
-  - the tests of the earlier parts in P's package pass;
-  - the tests of P (test names ending in P) exist and fail.
+  - the tests of the earlier parts in P's package pass, over K seeds (--seeds);
+  - the tests of P (test names ending in P) exist and fail;
+  - for the last part of a package, the reference passes the tests of every
+    part of the package over K seeds.
 It prints a table and exits with status 1 if any row is wrong.
 
 The parts, in course order: %s.
@@ -108,7 +112,11 @@ func runSkeleton(c *cli, args []string) int {
 		if f.timeout <= 0 {
 			return c.usageError("skeleton", "--timeout must be positive")
 		}
-		return checkSkeleton(c, parts, f.timeout, f.json)
+		seeds, seedsFor, err := course.ParseSeeds(f.seeds)
+		if err != nil {
+			return c.usageError("skeleton", "--seeds %v", err)
+		}
+		return checkSkeleton(c, parts, f.timeout, seeds, seedsFor, f.json)
 	}
 	switch {
 	case f.parts != "":
@@ -238,6 +246,7 @@ type checkJSON struct {
 	BuildVet  *stepJSON `json:"build_vet,omitempty"`
 	Earlier   *stepJSON `json:"earlier_parts_pass,omitempty"`
 	PartFails *stepJSON `json:"part_fails,omitempty"`
+	Reference *stepJSON `json:"reference_passes,omitempty"`
 	ElapsedMS float64   `json:"elapsed_ms"`
 }
 
@@ -261,7 +270,7 @@ func checkSkeletonJSON(c *cli, res course.CheckResult) int {
 	for _, r := range res.Rows {
 		row := checkJSON{Part: r.Part.Name, Dir: r.Part.Dir, OK: r.OK(), NotRun: r.NotRun, ElapsedMS: ms(r.Elapsed)}
 		if r.NotRun == "" {
-			row.BuildVet, row.Earlier, row.PartFails = stepOf(r.BuildVet), stepOf(r.Earlier), stepOf(r.PartFails)
+			row.BuildVet, row.Earlier, row.PartFails, row.Reference = stepOf(r.BuildVet), stepOf(r.Earlier), stepOf(r.PartFails), stepOf(r.Reference)
 		}
 		out.Parts = append(out.Parts, row)
 	}
@@ -275,31 +284,33 @@ func checkSkeletonJSON(c *cli, res course.CheckResult) int {
 	return exitOK
 }
 
-func checkSkeleton(c *cli, parts []course.Part, timeout time.Duration, asJSON bool) int {
+func checkSkeleton(c *cli, parts []course.Part, timeout time.Duration, seeds int, seedsFor map[string]int, asJSON bool) int {
 	root, code, ok := c.moduleRoot("skeleton")
 	if !ok {
 		return code
 	}
-	const row = "%-5s %-18s %-34s %-24s %s\n"
+	const row = "%-5s %-18s %-34s %-24s %-34s %s\n"
 	header := false
 	res, err := course.CheckSkeleton(c.ctx, course.CheckOptions{
-		Root:    root,
-		Course:  course.Default,
-		Parts:   parts,
-		Timeout: timeout,
+		Root:     root,
+		Course:   course.Default,
+		Parts:    parts,
+		Timeout:  timeout,
+		Seeds:    seeds,
+		SeedsFor: seedsFor,
 		Report: func(r course.CheckRow) {
 			if asJSON {
 				return
 			}
 			if !header {
-				fmt.Fprintf(c.stdout, row, "part", "build+vet", "earlier parts pass", "part fails", "time")
+				fmt.Fprintf(c.stdout, row, "part", "build+vet", "earlier parts pass", "part fails", "reference passes (last part)", "time")
 				header = true
 			}
 			if r.NotRun != "" {
-				fmt.Fprintf(c.stdout, row, r.Part.Name, "NOT CHECKED: "+r.NotRun, "", "", "")
+				fmt.Fprintf(c.stdout, row, r.Part.Name, "NOT CHECKED: "+r.NotRun, "", "", "", "")
 				return
 			}
-			fmt.Fprintf(c.stdout, row, r.Part.Name, r.BuildVet.Summary, r.Earlier.Summary, r.PartFails.Summary,
+			fmt.Fprintf(c.stdout, row, r.Part.Name, r.BuildVet.Summary, r.Earlier.Summary, r.PartFails.Summary, r.Reference.Summary,
 				r.Elapsed.Round(100*time.Millisecond))
 		},
 	})
@@ -332,7 +343,7 @@ func checkSkeleton(c *cli, parts []course.Part, timeout time.Duration, asJSON bo
 			continue
 		}
 		fmt.Fprintf(c.stdout, "to look at this skeleton: lab skeleton --next %s -o DIR\n", r.Part.Name)
-		for _, s := range []course.Step{r.BuildVet, r.Earlier, r.PartFails} {
+		for _, s := range []course.Step{r.BuildVet, r.Earlier, r.PartFails, r.Reference} {
 			if s.Status == course.StepFailed {
 				fmt.Fprint(c.stdout, s.Detail)
 			}

@@ -30,23 +30,36 @@ type CheckRow struct {
 	Part      Part
 	NotRun    string // when set, the part could not be checked, and this says why
 	BuildVet  Step   // go build ./... and go vet ./... pass
-	Earlier   Step   // the tests of the earlier parts of the same package pass
+	Earlier   Step   // the tests of the earlier parts of the same package pass, over every seed
 	PartFails Step   // the tests of the part exist and fail
+	// Reference is checked for the last part of a package only (skipped on
+	// the other rows): the reference, with nothing stubbed, passes the tests
+	// of every part of the package over every seed. The next part's row
+	// checks the same of the earlier parts of the others.
+	Reference Step
 	Elapsed   time.Duration
 }
 
 // OK reports whether the skeleton up to the part has the property the course needs.
 func (r CheckRow) OK() bool {
-	return r.NotRun == "" && r.BuildVet.Status == StepOK && r.Earlier.Status != StepFailed && r.PartFails.Status == StepOK
+	return r.NotRun == "" && r.BuildVet.Status == StepOK && r.Earlier.Status != StepFailed && r.PartFails.Status == StepOK &&
+		r.Reference.Status != StepFailed
 }
 
 // CheckOptions says what CheckSkeleton checks.
 type CheckOptions struct {
-	Root    string         // the module root of the reference solution
-	Course  Course         // the course table
-	Parts   []Part         // the parts to check; nil means every part that can be
-	Timeout time.Duration  // for each go command; zero means DefaultTimeout
-	Report  func(CheckRow) // if set, called as each row is done
+	Root    string        // the module root of the reference solution
+	Course  Course        // the course table
+	Parts   []Part        // the parts to check; nil means every part that can be
+	Timeout time.Duration // for each go command (for each seed of a sweep); zero means DefaultTimeout
+	// Seeds is how many seeds the passing tests run over (go test -seeds=K,
+	// from seed 1): a part must hold on every seed, not only the first. Zero
+	// or one means one seed. The tests that must fail run over one seed.
+	// SeedsFor overrides Seeds for the packages it names (by directory):
+	// some packages' tests cost seconds a seed.
+	Seeds    int
+	SeedsFor map[string]int
+	Report   func(CheckRow) // if set, called as each row is done
 }
 
 // CheckResult is the outcome of CheckSkeleton.
@@ -67,7 +80,10 @@ func (r CheckResult) OK() bool {
 
 // CheckSkeleton checks the property that makes the course step by step: for each part
 // P, the skeleton up to P builds and vets, the tests of the earlier parts of P's
-// package pass in it, and the tests of P exist and fail in it.
+// package pass in it over opts.Seeds seeds, and the tests of P exist and fail in it.
+// For the last part of a package, the reference must also pass the tests of every
+// part of the package over opts.Seeds seeds: what a learner holds once that part is
+// done.
 //
 // Without explicit parts, every part whose package directory exists and that has at
 // least one region is checked; the others are listed in Skipped. An explicit part that
@@ -124,7 +140,8 @@ func CheckSkeleton(ctx context.Context, opts CheckOptions) (CheckResult, error) 
 			if err := ctx.Err(); err != nil {
 				return res, err
 			}
-			row = checkPart(ctx, opts, files, tmp, row.Part, timeout)
+			last := opts.Course.lastOf(row.Part.Dir, withRegions) == row.Part.Name
+			row = checkPart(ctx, opts, files, tmp, row.Part, last, timeout)
 		}
 		res.Rows = append(res.Rows, row)
 		if opts.Report != nil {
@@ -136,12 +153,14 @@ func CheckSkeleton(ctx context.Context, opts CheckOptions) (CheckResult, error) 
 
 // checkPart writes the skeleton up to p into dir (the same directory for every part,
 // so that the build cache serves the packages a part does not touch) and checks it.
-func checkPart(ctx context.Context, opts CheckOptions, files []string, dir string, p Part, timeout time.Duration) (row CheckRow) {
+// last says that p is the last part of its package (with regions): the reference
+// then passes the tests of the whole package.
+func checkPart(ctx context.Context, opts CheckOptions, files []string, dir string, p Part, last bool, timeout time.Duration) (row CheckRow) {
 	start := time.Now()
 	row.Part = p
 	defer func() { row.Elapsed = time.Since(start) }()
 	skip := Step{Status: StepSkipped, Summary: "-"}
-	row.Earlier, row.PartFails = skip, skip
+	row.Earlier, row.PartFails, row.Reference = skip, skip, skip
 
 	if _, err := WriteSkeleton(opts.Root, files, dir, p.Name, opts.Course); err != nil {
 		row.BuildVet = Step{Status: StepFailed, Summary: "FAIL (skeleton)", Detail: err.Error() + "\n"}
@@ -160,18 +179,34 @@ func checkPart(ctx context.Context, opts CheckOptions, files []string, dir strin
 	testArgs := func(pattern string) []string {
 		return []string{"test", pkg, "-count=1", "-json", "-timeout=" + timeout.String(), "-run", pattern}
 	}
-	if earlier := opts.Course.Before(p.Name); len(earlier) > 0 {
-		names := make([]string, len(earlier))
-		for i, e := range earlier {
+	seeds := opts.Seeds
+	if k, ok := opts.SeedsFor[p.Dir]; ok {
+		seeds = k
+	}
+	seeds = max(seeds, 1)
+	mustPass := func(dir string, parts []Part) Step {
+		names := make([]string, len(parts))
+		for i, e := range parts {
 			names[i] = e.Name
 		}
-		r := runGo(ctx, dir, timeout+30*time.Second, testArgs("("+strings.Join(names, "|")+")$")...)
+		// The time limit is per seed: a sweep takes K times as long as one run.
+		limit := timeout * time.Duration(seeds)
+		args := []string{"test", pkg, "-count=1", "-json", "-timeout=" + limit.String(), "-run", "(" + strings.Join(names, "|") + ")$"}
+		if seeds > 1 {
+			args = append(args, fmt.Sprintf("-seeds=%d", seeds))
+		}
+		r := runGo(ctx, dir, limit+30*time.Second, args...)
 		rep := parseTestJSON(r.stdout)
 		if r.ok() {
-			row.Earlier = Step{Status: StepOK, Summary: fmt.Sprintf("ok (%s)", plural(len(rep.ran), "test"))}
-		} else {
-			row.Earlier = Step{Status: StepFailed, Summary: "FAIL " + failedOrWhy(rep, r), Detail: r.describe()}
+			return Step{Status: StepOK, Summary: fmt.Sprintf("ok (%s%s)", plural(len(rep.ran), "test"), seedNote(seeds))}
 		}
+		return Step{Status: StepFailed, Summary: "FAIL " + failedOrWhy(rep, r), Detail: r.describe() + failedSeeds(p.Dir, rep)}
+	}
+	if earlier := opts.Course.Before(p.Name); len(earlier) > 0 {
+		row.Earlier = mustPass(dir, earlier)
+	}
+	if last {
+		row.Reference = mustPass(opts.Root, append(opts.Course.Before(p.Name), p))
 	}
 
 	r := runGo(ctx, dir, timeout+30*time.Second, testArgs(p.Name+"$")...)
@@ -201,10 +236,74 @@ func failedOrWhy(rep testReport, r goResult) string {
 	switch {
 	case len(rep.failed) > 0:
 		return firstFew(rep.failed, 2)
-	case r.timedOut:
+	case r.timedOut || strings.Contains(rep.output, "panic: test timed out after"):
 		return "(timeout)"
 	}
 	return fmt.Sprintf("(exit status %d)", r.exitCode)
+}
+
+// ParseSeeds reads a --seeds value: a number of seeds for every package,
+// optionally followed by exceptions for some packages by directory, as in
+// "20,gossip=2,chash=3".
+func ParseSeeds(value string) (seeds int, seedsFor map[string]int, err error) {
+	bad := func(why string) (int, map[string]int, error) {
+		return 0, nil, fmt.Errorf("%q: %s; write a number of seeds, optionally followed by exceptions per package, as in 20,gossip=2", value, why)
+	}
+	for i, item := range strings.Split(value, ",") {
+		item = strings.TrimSpace(item)
+		dir, num, isPair := strings.Cut(item, "=")
+		if !isPair {
+			num = item
+		}
+		var k int
+		if _, err := fmt.Sscanf(num, "%d", &k); err != nil || fmt.Sprint(k) != num || k < 1 {
+			return bad(fmt.Sprintf("%q is not a positive number of seeds", num))
+		}
+		switch {
+		case !isPair && i == 0:
+			seeds = k
+		case !isPair:
+			return bad("only the first item is a plain number")
+		case dir == "":
+			return bad("an exception needs a package directory before the =")
+		default:
+			if seedsFor == nil {
+				seedsFor = map[string]int{}
+			}
+			seedsFor[dir] = k
+		}
+	}
+	if seeds == 0 {
+		seeds = 1
+	}
+	return seeds, seedsFor, nil
+}
+
+// seedNote is how a summary says over how many seeds its tests ran.
+func seedNote(seeds int) string {
+	if seeds <= 1 {
+		return ""
+	}
+	return fmt.Sprintf(" × %d seeds", seeds)
+}
+
+// failedSeeds lists the failed runs of a seed sweep (TestX/seed=N), which the
+// end of the output may not show, each with the command that replays it.
+func failedSeeds(dir string, rep testReport) string {
+	if len(rep.failedRuns) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "failed runs (%d):\n", len(rep.failedRuns))
+	for i, run := range rep.failedRuns {
+		if i == 20 {
+			fmt.Fprintf(&b, "  ... and %d more\n", len(rep.failedRuns)-i)
+			break
+		}
+		test, seed, _ := strings.Cut(run, "/seed=")
+		fmt.Fprintf(&b, "  %s seed %s: go test ./%s -run '^%s$' -seed=%s\n", test, seed, dir, test, seed)
+	}
+	return b.String()
 }
 
 func plural(n int, noun string) string {

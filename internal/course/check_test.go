@@ -2,6 +2,7 @@ package course
 
 import (
 	"context"
+	"fmt"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -327,5 +328,91 @@ func TestLoadMutantsChecksEachApplies(t *testing.T) {
 	}
 	if _, err := LoadMutants(root, "nowhere"); err == nil || !strings.Contains(err.Error(), "nowhere/mutants.txt does not exist") {
 		t.Errorf("error for a package without mutants = %v", err)
+	}
+}
+
+// A part must hold on every seed: a test of 1A that fails on seed 3 only passes
+// the check over two seeds, and fails it over five, in the skeleton with 1B next
+// and in the reference, each failed run named with its replay command.
+func TestCheckSkeletonSweepsSeeds(t *testing.T) {
+	needGo(t)
+	root := copyFixture(t)
+	flaky := `package adder
+
+import (
+	"flag"
+	"fmt"
+	"testing"
+)
+
+var seeds = flag.Int("seeds", 1, "run over seeds 1..K")
+
+func TestFlaky1A(t *testing.T) {
+	for s := 1; s <= *seeds; s++ {
+		t.Run(fmt.Sprintf("seed=%d", s), func(t *testing.T) {
+			if s == 3 {
+				t.Error("fails on seed 3, as a rare flake does")
+			}
+		})
+	}
+}
+`
+	if err := os.WriteFile(filepath.Join(root, "adder", "flaky_test.go"), []byte(flaky), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	parts := []Part{fixtureCourse.Parts[1]}
+	check := func(seeds int, seedsFor map[string]int) CheckRow {
+		t.Helper()
+		res, err := CheckSkeleton(context.Background(), CheckOptions{Root: root, Course: fixtureCourse, Parts: parts,
+			Timeout: time.Minute, Seeds: seeds, SeedsFor: seedsFor})
+		if err != nil || len(res.Rows) != 1 {
+			t.Fatalf("CheckSkeleton: %v, %d rows", err, len(res.Rows))
+		}
+		return res.Rows[0]
+	}
+	if row := check(2, nil); !row.OK() || row.Earlier.Summary != "ok (3 tests × 2 seeds)" || row.Reference.Status != StepOK {
+		t.Errorf("over 2 seeds: earlier %q, reference %q; want both ok", row.Earlier.Summary, row.Reference.Summary)
+	}
+	row := check(5, nil)
+	if row.OK() || row.Earlier.Status != StepFailed || row.Reference.Status != StepFailed {
+		t.Fatalf("over 5 seeds: earlier %q, reference %q; want both to fail on seed 3", row.Earlier.Summary, row.Reference.Summary)
+	}
+	replay := "TestFlaky1A seed 3: go test ./adder -run '^TestFlaky1A$' -seed=3"
+	for _, s := range []Step{row.Earlier, row.Reference} {
+		if !strings.Contains(s.Detail, replay) || !strings.Contains(s.Summary, "TestFlaky1A") {
+			t.Errorf("the failed sweep's summary %q or detail does not name the failed run %q:\n%s", s.Summary, replay, s.Detail)
+		}
+	}
+	if row := check(5, map[string]int{"adder": 2}); !row.OK() {
+		t.Errorf("SeedsFor adder=2 did not override Seeds=5: earlier %q", row.Earlier.Summary)
+	}
+}
+
+func TestParseSeeds(t *testing.T) {
+	for _, tc := range []struct {
+		in       string
+		seeds    int
+		seedsFor string
+		err      string
+	}{
+		{in: "1", seeds: 1, seedsFor: "map[]"},
+		{in: "20", seeds: 20, seedsFor: "map[]"},
+		{in: "20,gossip=2,chash=3", seeds: 20, seedsFor: "map[chash:3 gossip:2]"},
+		{in: "0", err: `"0" is not a positive number of seeds`},
+		{in: "x", err: `"x" is not a positive number of seeds`},
+		{in: "20,5", err: "only the first item is a plain number"},
+		{in: "20,=5", err: "needs a package directory"},
+		{in: "20,raft=-1", err: `"-1" is not a positive number`},
+	} {
+		seeds, seedsFor, err := ParseSeeds(tc.in)
+		if tc.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.err) || !strings.Contains(err.Error(), "as in 20,gossip=2") {
+				t.Errorf("ParseSeeds(%q) error %v, want one with %q and an example", tc.in, err, tc.err)
+			}
+			continue
+		}
+		if got := fmt.Sprint(seedsFor); err != nil || seeds != tc.seeds || (got != tc.seedsFor && !(tc.seedsFor == "map[]" && seedsFor == nil)) {
+			t.Errorf("ParseSeeds(%q) = %d, %v, %v; want %d, %s", tc.in, seeds, seedsFor, err, tc.seeds, tc.seedsFor)
+		}
 	}
 }

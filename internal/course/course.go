@@ -31,7 +31,7 @@ var Default = Course{Parts: []Part{
 	{"1A", "kvsrv"}, {"1B", "kvsrv"}, {"1C", "kvsrv"},
 	{"2A", "chash"}, {"2B", "chash"}, {"2C", "chash"}, {"2D", "chash"},
 	{"3A", "gossip"}, {"3B", "gossip"}, {"3C", "gossip"},
-	{"4A", "raft"}, {"4B", "raft"}, {"4C", "raft"}, {"4D", "raft"}, {"4E", "raft"},
+	{"4A", "raft"}, {"4B", "raft"}, {"4C", "raft"}, {"4D", "raft"}, {"4E", "raft"}, {"4F", "raft"},
 	{"5A", "paxos"}, {"5B", "paxos"},
 }}
 
@@ -78,6 +78,18 @@ func (c Course) Before(name string) []Part {
 		}
 	}
 	return earlier
+}
+
+// lastOf returns the name of the last part that lives in dir, in course
+// order, among the parts in among ("" if none does).
+func (c Course) lastOf(dir string, among map[string]bool) string {
+	last := ""
+	for _, p := range c.Parts {
+		if p.Dir == dir && among[p.Name] {
+			last = p.Name
+		}
+	}
+	return last
 }
 
 // ParseParts turns a comma-separated list such as "1A,2B" into parts, sorted in

@@ -75,6 +75,7 @@ type testEvent struct {
 type testReport struct {
 	ran        []string // top-level tests that ran, in order
 	failed     []string // top-level tests that failed, in order
+	failedRuns []string // runs of a seed sweep that failed: "TestX/seed=7"
 	buildFail  bool     // the package or its tests did not compile
 	output     string   // the text output, build errors included
 	parseError error
@@ -106,6 +107,8 @@ func parseTestJSON(stream []byte) testReport {
 		case "fail":
 			if topLevel {
 				rep.failed = append(rep.failed, ev.Test)
+			} else if strings.Contains(ev.Test, "/seed=") {
+				rep.failedRuns = append(rep.failedRuns, ev.Test)
 			}
 			if ev.Test == "" && ev.FailedBuild != "" {
 				rep.buildFail = true
