@@ -63,8 +63,12 @@ bench:
 	$(GO) test -run '^$$' -bench . ./...
 
 # Every fuzz target, each for FUZZTIME (CI runs the seed corpora as plain
-# tests in `make unit`).
+# tests in `make unit`). -timeout 0: go test's default 10m timeout would
+# stop a fuzzer that runs as long.
 FUZZTIME ?= 10m
 .PHONY: fuzz
 fuzz:
-	$(GO) test ./labgob -run '^$$' -fuzz '^FuzzRoundTrip$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./labgob -run '^$$' -fuzz '^FuzzRoundTrip$$' -fuzztime $(FUZZTIME) -timeout 0
+	$(GO) test ./labrpc -run '^$$' -fuzz '^FuzzReadTrace$$' -fuzztime $(FUZZTIME) -timeout 0
+	$(GO) test ./cmd/lab -run '^$$' -fuzz '^FuzzRunFlags$$' -fuzztime $(FUZZTIME) -timeout 0
+	$(GO) test ./internal/course -run '^$$' -fuzz '^FuzzParseMutants$$' -fuzztime $(FUZZTIME) -timeout 0
