@@ -21,6 +21,11 @@ type Stream struct {
 	out limitWriter // the encoder's way into buf, refusing oversized values
 	enc *gob.Encoder
 	dec *gob.Decoder
+
+	// The last type copied and whether its values need the cycle walk: a
+	// link carries one or two types, so this saves a lookup per message.
+	lastT    reflect.Type
+	lastWalk bool
 }
 
 // NewStream returns an empty Stream.
@@ -61,8 +66,13 @@ func (s *Stream) Copy(v any) (any, int, error) {
 	if isPtr && rv.IsNil() {
 		return nil, 0, fmt.Errorf("labgob: cannot send a nil %s; pass a pointer to a value", t)
 	}
-	if err := checkCycles(rv); err != nil {
-		return nil, 0, err
+	if t != s.lastT {
+		s.lastT, s.lastWalk = t, planOf(t).walk
+	}
+	if s.lastWalk {
+		if err := checkCycles(rv); err != nil {
+			return nil, 0, err
+		}
 	}
 	s.out.start(t.String())
 	if err := s.enc.EncodeValue(rv); err != nil {

@@ -112,7 +112,9 @@ type link struct{ from, to int32 }
 // SetProfile changes how the network treats messages from now on. Messages
 // already in flight keep the fate they were given when sent.
 func (w *World) SetProfile(p Profile) {
-	w.enter("World.SetProfile", -1)
+	if !w.owned() {
+		w.strayCall("World.SetProfile", -1)
+	}
 	if err := p.validate(); err != nil {
 		w.misuse(err)
 		return
@@ -127,7 +129,9 @@ func (w *World) Profile() Profile { return w.profile }
 // SetReliable turns message loss off, or on with 10% loss each way and short
 // random delays, keeping the rest of the profile.
 func (w *World) SetReliable(reliable bool) {
-	w.enter("World.SetReliable", -1)
+	if !w.owned() {
+		w.strayCall("World.SetReliable", -1)
+	}
 	p := w.profile
 	if reliable {
 		p.DropRequest, p.DropReply = 0, 0
@@ -143,7 +147,9 @@ func (w *World) SetReliable(reliable bool) {
 // SetLongReordering turns long reordering on (half the messages held back
 // 200ms to 2.2s) or off.
 func (w *World) SetLongReordering(on bool) {
-	w.enter("World.SetLongReordering", -1)
+	if !w.owned() {
+		w.strayCall("World.SetLongReordering", -1)
+	}
 	p := w.profile
 	p.Name = strings.TrimSuffix(p.Name, "+reorder")
 	if on {
@@ -158,7 +164,9 @@ func (w *World) SetLongReordering(on bool) {
 // Connect enables every link of endpoint id; Disconnect disables them all,
 // as if its cable were pulled. The node keeps running.
 func (w *World) Connect(id int) {
-	w.enter("World.Connect", -1)
+	if !w.owned() {
+		w.strayCall("World.Connect", -1)
+	}
 	if w.checkID(id) {
 		w.ends[id].disabled = false
 		w.fault(fmt.Sprintf("connect %s", w.Name(id)))
@@ -167,7 +175,9 @@ func (w *World) Connect(id int) {
 
 // Disconnect disables every link of endpoint id (see Connect).
 func (w *World) Disconnect(id int) {
-	w.enter("World.Disconnect", -1)
+	if !w.owned() {
+		w.strayCall("World.Disconnect", -1)
+	}
 	if w.checkID(id) {
 		w.ends[id].disabled = true
 		w.fault(fmt.Sprintf("disconnect %s", w.Name(id)))
@@ -176,7 +186,9 @@ func (w *World) Disconnect(id int) {
 
 // Connected reports whether endpoint id's links are enabled.
 func (w *World) Connected(id int) bool {
-	w.enter("World.Connected", -1)
+	if !w.owned() {
+		w.strayCall("World.Connected", -1)
+	}
 	return w.checkID(id) && !w.ends[id].disabled
 }
 
@@ -185,7 +197,9 @@ func (w *World) Connected(id int) bool {
 // Partition replaces any earlier partition; links disabled by Disconnect and
 // one-way cuts stay as they are.
 func (w *World) Partition(groups ...[]int) {
-	w.enter("World.Partition", -1)
+	if !w.owned() {
+		w.strayCall("World.Partition", -1)
+	}
 	for i := range w.ends {
 		w.ends[i].group = 0
 	}
@@ -212,7 +226,9 @@ func (w *World) Partition(groups ...[]int) {
 // connections stay open (the "deaf peer" of Paxos tests). Undeafen or Heal
 // ends it.
 func (w *World) Deafen(id int) {
-	w.enter("World.Deafen", -1)
+	if !w.owned() {
+		w.strayCall("World.Deafen", -1)
+	}
 	if w.checkID(id) {
 		w.ends[id].deaf = true
 		w.fault(fmt.Sprintf("deafen %s", w.Name(id)))
@@ -221,7 +237,9 @@ func (w *World) Deafen(id int) {
 
 // Undeafen lets requests reach endpoint id again (see Deafen).
 func (w *World) Undeafen(id int) {
-	w.enter("World.Undeafen", -1)
+	if !w.owned() {
+		w.strayCall("World.Undeafen", -1)
+	}
 	if w.checkID(id) {
 		w.ends[id].deaf = false
 		w.fault(fmt.Sprintf("undeafen %s", w.Name(id)))
@@ -231,7 +249,9 @@ func (w *World) Undeafen(id int) {
 // Heal undoes Partition, every one-way cut and every Deafen, and reconnects
 // every endpoint.
 func (w *World) Heal() {
-	w.enter("World.Heal", -1)
+	if !w.owned() {
+		w.strayCall("World.Heal", -1)
+	}
 	for i := range w.ends {
 		w.ends[i].group = 0
 		w.ends[i].disabled = false
@@ -244,7 +264,9 @@ func (w *World) Heal() {
 // Cut blocks messages from one endpoint to another, one way only: replies
 // and requests from `to` to `from` still pass.
 func (w *World) Cut(from, to int) {
-	w.enter("World.Cut", -1)
+	if !w.owned() {
+		w.strayCall("World.Cut", -1)
+	}
 	if w.checkID(from) && w.checkID(to) {
 		w.cuts[link{int32(from), int32(to)}] = true
 		w.fault(fmt.Sprintf("cut %s→%s", w.Name(from), w.Name(to)))
@@ -253,7 +275,9 @@ func (w *World) Cut(from, to int) {
 
 // Uncut restores the link from one endpoint to another.
 func (w *World) Uncut(from, to int) {
-	w.enter("World.Uncut", -1)
+	if !w.owned() {
+		w.strayCall("World.Uncut", -1)
+	}
 	if w.checkID(from) && w.checkID(to) {
 		delete(w.cuts, link{int32(from), int32(to)})
 		w.fault(fmt.Sprintf("uncut %s→%s", w.Name(from), w.Name(to)))
@@ -263,7 +287,9 @@ func (w *World) Uncut(from, to int) {
 // SetLinkDelay gives the link from one endpoint to another its own delay
 // range, overriding the profile's (a slow WAN link, a straggler).
 func (w *World) SetLinkDelay(from, to int, min, max time.Duration) {
-	w.enter("World.SetLinkDelay", -1)
+	if !w.owned() {
+		w.strayCall("World.SetLinkDelay", -1)
+	}
 	if !w.checkID(from) || !w.checkID(to) {
 		return
 	}
@@ -278,7 +304,9 @@ func (w *World) SetLinkDelay(from, to int, min, max time.Duration) {
 // Reachable reports whether a message from one endpoint to another would
 // pass the links right now (it may still be lost by the profile).
 func (w *World) Reachable(from, to int) bool {
-	w.enter("World.Reachable", -1)
+	if !w.owned() {
+		w.strayCall("World.Reachable", -1)
+	}
 	if !w.endpointID("World.Reachable", from) || !w.endpointID("World.Reachable", to) {
 		return false
 	}

@@ -27,7 +27,9 @@ type node struct {
 // Start boots node id with boot, giving it the node's Persister (empty at
 // first, whatever the last incarnation saved after a crash).
 func (w *World) Start(id int, boot Boot) {
-	w.enter("World.Start", -1)
+	if !w.owned() {
+		w.strayCall("World.Start", -1)
+	}
 	if id < 0 || id >= w.cfg.Nodes {
 		w.misuse(fmt.Errorf("labrpc: Start(%d): nodes are 0..%d (Config.Nodes = %d)", id, w.cfg.Nodes-1, w.cfg.Nodes))
 		return
@@ -90,7 +92,9 @@ func (w *World) register(n *node, obj any) error {
 // Crash stops node id: its object, its timers and its calls in flight are
 // gone, and replies to them are dropped. Its Persister survives.
 func (w *World) Crash(id int) {
-	w.enter("World.Crash", -1)
+	if !w.owned() {
+		w.strayCall("World.Crash", -1)
+	}
 	if id < 0 || id >= w.cfg.Nodes {
 		w.misuse(fmt.Errorf("labrpc: Crash(%d): nodes are 0..%d", id, w.cfg.Nodes-1))
 		return
@@ -108,7 +112,9 @@ func (w *World) Crash(id int) {
 // Restart crashes node id if it is running, then starts it again with the
 // boot function it was last started with, from its Persister.
 func (w *World) Restart(id int) {
-	w.enter("World.Restart", -1)
+	if !w.owned() {
+		w.strayCall("World.Restart", -1)
+	}
 	if id < 0 || id >= w.cfg.Nodes || w.ends[id].node.boot == nil {
 		w.misuse(fmt.Errorf("labrpc: Restart(%d): the node was never started; use Start", id))
 		return
@@ -119,13 +125,17 @@ func (w *World) Restart(id int) {
 
 // Alive reports whether node id is running.
 func (w *World) Alive(id int) bool {
-	w.enter("World.Alive", -1)
+	if !w.owned() {
+		w.strayCall("World.Alive", -1)
+	}
 	return w.nodeID("World.Alive", id) && w.ends[id].node.alive
 }
 
 // Persister returns node id's stable storage.
 func (w *World) Persister(id int) *Persister {
-	w.enter("World.Persister", -1)
+	if !w.owned() {
+		w.strayCall("World.Persister", -1)
+	}
 	if !w.nodeID("World.Persister", id) {
 		return nil
 	}
@@ -136,7 +146,9 @@ func (w *World) Persister(id int) *Persister {
 // incarnation's object), or nil: how a test reaches a node's API
 // (`w.Service(2, "Raft").(*raft.Raft).GetState()`).
 func (w *World) Service(id int, name string) any {
-	w.enter("World.Service", -1)
+	if !w.owned() {
+		w.strayCall("World.Service", -1)
+	}
 	if !w.nodeID("World.Service", id) {
 		return nil
 	}
@@ -168,32 +180,44 @@ func (e *nodeEnv) live() bool { return e.n.alive && e.n.inc == e.inc }
 // first call, with the fix.
 
 func (e *nodeEnv) Me() int {
-	e.w.enter("env.Me", e.n.id)
+	if !e.w.owned() {
+		e.w.strayCall("env.Me", e.n.id)
+	}
 	return e.n.id
 }
 
 func (e *nodeEnv) Peers() []int {
-	e.w.enter("env.Peers", e.n.id)
+	if !e.w.owned() {
+		e.w.strayCall("env.Peers", e.n.id)
+	}
 	return e.peers
 }
 
 func (e *nodeEnv) Now() time.Duration {
-	e.w.enter("env.Now", e.n.id)
+	if !e.w.owned() {
+		e.w.strayCall("env.Now", e.n.id)
+	}
 	return e.w.now
 }
 
 func (e *nodeEnv) Rand() *rand.Rand {
-	e.w.enter("env.Rand", e.n.id)
+	if !e.w.owned() {
+		e.w.strayCall("env.Rand", e.n.id)
+	}
 	return e.rand
 }
 
 func (e *nodeEnv) Persister() *Persister {
-	e.w.enter("env.Persister", e.n.id)
+	if !e.w.owned() {
+		e.w.strayCall("env.Persister", e.n.id)
+	}
 	return e.n.persister
 }
 
 func (e *nodeEnv) Call(to int, method string, args, reply any, done func(ok bool)) {
-	e.w.enter("env.Call", e.n.id)
+	if !e.w.owned() {
+		e.w.strayCall("env.Call", e.n.id)
+	}
 	if !e.live() {
 		return
 	}
@@ -211,7 +235,9 @@ type timer struct{ stopped bool }
 func (t *timer) stop() { t.stopped = true }
 
 func (e *nodeEnv) After(d time.Duration, f func()) (cancel func()) {
-	e.w.enter("env.After", e.n.id)
+	if !e.w.owned() {
+		e.w.strayCall("env.After", e.n.id)
+	}
 	tm := &timer{}
 	if !e.live() {
 		return tm.stop
@@ -230,7 +256,9 @@ func (e *nodeEnv) After(d time.Duration, f func()) (cancel func()) {
 }
 
 func (e *nodeEnv) Logf(topic string, format string, args ...any) {
-	e.w.enter("env.Logf", e.n.id)
+	if !e.w.owned() {
+		e.w.strayCall("env.Logf", e.n.id)
+	}
 	if !e.live() {
 		return
 	}

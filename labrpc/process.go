@@ -32,7 +32,9 @@ type proc struct {
 
 // Go starts fn as a simulated process at the current virtual time.
 func (w *World) Go(name string, fn func()) {
-	w.enter("World.Go", -1)
+	if !w.owned() {
+		w.strayCall("World.Go", -1)
+	}
 	if w.err != nil {
 		w.stopCaller()
 		return
@@ -73,7 +75,7 @@ func (w *World) resume(p *proc) {
 	}
 	prevCtx, prevProc, prevCur := w.ctx, w.curProc, w.cur
 	w.ctx, w.curProc, w.cur = ctxProc, p, -1
-	w.beat.Add(1)
+	w.beat.bump()
 	p.wake <- struct{}{}
 	<-w.parked
 	w.turn.Store(uintptr(w.driver))
@@ -160,7 +162,9 @@ func (w *World) wakeAt(at time.Duration, done *bool) {
 func (w *World) Sleep(d time.Duration) { w.sleep("World.Sleep", d) }
 
 func (w *World) sleep(call string, d time.Duration) {
-	w.enter(call, -1)
+	if !w.owned() {
+		w.strayCall(call, -1)
+	}
 	if w.err != nil {
 		w.stopCaller()
 		return
@@ -189,7 +193,9 @@ func (w *World) stopCaller() {
 // virtual time, for at most limit. It reports whether cond held.
 // poll must be positive, and limit at least 0.
 func (w *World) WaitUntil(cond func() bool, poll, limit time.Duration) bool {
-	w.enter("World.WaitUntil", -1)
+	if !w.owned() {
+		w.strayCall("World.WaitUntil", -1)
+	}
 	if w.err != nil {
 		w.stopCaller()
 		return false
@@ -229,7 +235,9 @@ type Client struct {
 
 // NewClient adds a client endpoint to the network.
 func (w *World) NewClient() Client {
-	w.enter("World.NewClient", -1)
+	if !w.owned() {
+		w.strayCall("World.NewClient", -1)
+	}
 	if w.err != nil {
 		w.stopCaller()
 		return Client{w: w, id: -1}
@@ -247,13 +255,17 @@ func (c Client) ID() int { return int(c.id) }
 
 // Now is the world's virtual time.
 func (c Client) Now() time.Duration {
-	c.w.enter("Client.Now", -1)
+	if !c.w.owned() {
+		c.w.strayCall("Client.Now", -1)
+	}
 	return c.w.now
 }
 
 // Rand is the client's own random stream.
 func (c Client) Rand() *rand.Rand {
-	c.w.enter("Client.Rand", -1)
+	if !c.w.owned() {
+		c.w.strayCall("Client.Rand", -1)
+	}
 	e := &c.w.ends[c.id]
 	if e.rand == nil {
 		e.rand = c.w.randStream(streamClient, uint64(c.id), 0)
@@ -266,7 +278,9 @@ func (c Client) Rand() *rand.Rand {
 // back (the request may have been executed even when it did not).
 func (c Client) Call(to int, method string, args, reply any) bool {
 	w := c.w
-	w.enter("Client.Call", -1)
+	if !w.owned() {
+		w.strayCall("Client.Call", -1)
+	}
 	if w.err != nil {
 		w.stopCaller()
 		return false

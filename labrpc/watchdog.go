@@ -51,7 +51,7 @@ func (w *World) watchBegin() {
 	}
 	dog.mu.Lock()
 	defer dog.mu.Unlock()
-	dog.worlds = append(dog.worlds, &watchEntry{w: w, beat: w.beat.Load(), since: time.Now()})
+	dog.worlds = append(dog.worlds, &watchEntry{w: w, beat: w.beat.load(), since: time.Now()})
 	if !dog.started {
 		dog.started = true
 		go dog.run()
@@ -80,7 +80,7 @@ func (d *watchdog) run() {
 		now := time.Now()
 		d.mu.Lock()
 		for _, e := range d.worlds {
-			if b := e.w.beat.Load(); b != e.beat {
+			if b := e.w.beat.load(); b != e.beat {
 				e.beat, e.since, e.reported = b, now, false
 				continue
 			}

@@ -164,11 +164,10 @@ type World struct {
 	turn      atomic.Uintptr
 	stray     atomic.Pointer[error]
 
-	// The watchdog's view: beat counts entries into user code, and is
-	// stored after cur, doing and now are set, so that the watchdog, which
-	// reads them only once beat has stood still for Config.Watchdog, sees
-	// them as they were (see watchdog.go).
-	beat     atomic.Int64
+	// The watchdog's view: beat counts entries into user code, bumped
+	// after cur, doing and now are set; the watchdog reads them only once
+	// beat has stood still for Config.Watchdog (see watchdog.go).
+	beat     beat
 	watching int
 
 	totalRPCs, totalBytes int64
@@ -237,7 +236,9 @@ func NewWorld(cfg Config) *World {
 // from the network's and the nodes', so that a test's own draws do not shift
 // what the network does.
 func (w *World) Rand() *rand.Rand {
-	w.enter("World.Rand", -1)
+	if !w.owned() {
+		w.strayCall("World.Rand", -1)
+	}
 	if w.hRand == nil {
 		w.hRand = w.randStream(streamHarness, 0, 0)
 	}
@@ -249,7 +250,9 @@ func (w *World) Seed() int64 { return w.cfg.Seed }
 
 // Now is the virtual time since the run began.
 func (w *World) Now() time.Duration {
-	w.enter("World.Now", -1)
+	if !w.owned() {
+		w.strayCall("World.Now", -1)
+	}
 	return w.now
 }
 
@@ -281,7 +284,9 @@ func (w *World) Err() error {
 // Fail stops the run with err (the first failure wins). Checkers call it;
 // so does the world itself on a misuse or a panic in node code.
 func (w *World) Fail(err error) {
-	w.enter("World.Fail", -1)
+	if !w.owned() {
+		w.strayCall("World.Fail", -1)
+	}
 	if w.err != nil || err == nil {
 		return
 	}
@@ -302,7 +307,9 @@ func firstLine(s string) string {
 // it returns stops the run. Safety properties are checked this way, so that
 // a violation is caught at the step that caused it.
 func (w *World) Check(f func() error) {
-	w.enter("World.Check", -1)
+	if !w.owned() {
+		w.strayCall("World.Check", -1)
+	}
 	if f == nil {
 		w.refuse(fmt.Errorf("labrpc: World.Check(nil): pass a function that returns an error when the invariant fails"))
 		return
@@ -312,7 +319,9 @@ func (w *World) Check(f func() error) {
 
 // Note adds a line of the test's own to the trace ("leader 2 cut off").
 func (w *World) Note(format string, args ...any) {
-	w.enter("World.Note", -1)
+	if !w.owned() {
+		w.strayCall("World.Note", -1)
+	}
 	w.mark(-1, KindNote, fmt.Sprintf(format, args...))
 }
 
@@ -380,19 +389,23 @@ func (w *World) endpointID(call string, id int) bool {
 // of time would wrap around to a negative time. Both are refused here, at
 // the world, for every caller.
 func (w *World) deadline(call string, node int, d time.Duration) (time.Duration, bool) {
+	if d >= 0 && d <= math.MaxInt64-w.now {
+		return w.now + d, true
+	}
+	return w.badDuration(call, node, d)
+}
+
+func (w *World) badDuration(call string, node int, d time.Duration) (time.Duration, bool) {
 	who := ""
 	if node >= 0 {
 		who = " by " + w.Name(node)
 	}
-	switch {
-	case d < 0:
+	if d < 0 {
 		w.misuse(fmt.Errorf("labrpc: %s(%v)%s at %s: a negative duration would move virtual time backwards; pass d >= 0 (for a deadline, max(0, deadline-now))", call, d, who, fmtTime(w.now)))
-		return 0, false
-	case d > math.MaxInt64-w.now:
+	} else {
 		w.misuse(fmt.Errorf("labrpc: %s(%v)%s at %s: that is past the end of virtual time (it would wrap around to a negative time); pass a duration within the run's budget (Config.MaxTime = %v)", call, d, who, fmtTime(w.now), w.cfg.MaxTime))
-		return 0, false
 	}
-	return w.now + d, true
+	return 0, false
 }
 
 func (w *World) checkID(id int) bool {
@@ -420,7 +433,9 @@ func (w *World) schedule(at time.Duration, e event) {
 // harness's way to schedule faults (partitions, crashes) and checks. f must
 // not block.
 func (w *World) At(d time.Duration, f func()) {
-	w.enter("World.At", -1)
+	if !w.owned() {
+		w.strayCall("World.At", -1)
+	}
 	if w.err != nil {
 		w.stopCaller()
 		return
@@ -524,7 +539,7 @@ func (w *World) fire(ev *event) {
 func (w *World) runAt(id int, ctx runContext, doing string, f func()) {
 	prevCtx, prevCur := w.ctx, w.cur
 	w.ctx, w.cur, w.doing = ctx, id, doing
-	w.beat.Add(1)
+	w.beat.bump()
 	f()
 	w.ctx, w.cur = prevCtx, prevCur
 }
@@ -602,15 +617,12 @@ func (w *World) Close() {
 	w.tr.flush()
 }
 
-// enter is the first step of every call into the world: a call from a
+// owned is the first check of every call into the world: a call from a
 // goroutine that does not hold the turn (a goroutine started by node code,
-// say) is refused, and that goroutine ends there. Comparing goroutine ids
-// costs a nanosecond or two, so even Env.Now can afford it.
-func (w *World) enter(call string, node int) {
-	if goid.Current() != goid.ID(w.turn.Load()) {
-		w.strayCall(call, node)
-	}
-}
+// say) is refused with strayCall, and that goroutine ends there. Comparing
+// goroutine ids costs a nanosecond or two, so even Env.Now can afford it;
+// the check is written out at each call site so that it inlines.
+func (w *World) owned() bool { return goid.Current() == goid.ID(w.turn.Load()) }
 
 // strayCall records a call from a goroutine the world does not run, for the
 // driver to fail the run with at its next event, and ends that goroutine:
