@@ -150,6 +150,15 @@ func (t *T) NewWorld(cfg labrpc.Config) *labrpc.World {
 	if t.traceTo != nil && len(t.worlds) == 0 {
 		cfg.TraceTo = t.traceTo
 	}
+	if cfg.OnHang == nil {
+		// The watchdog found node code blocked (labrpc's Config.Watchdog):
+		// the goroutine cannot be stopped, so name the run and end.
+		replay := ReplayCommand(t.Name(), t.Seed)
+		cfg.OnHang = func(err error) {
+			fmt.Fprintf(os.Stderr, "--- FAIL: %s hung (seed=%d)\nreplay: %s\n%v\n", t.Name(), t.Seed, replay, err)
+			os.Exit(2)
+		}
+	}
 	w := labrpc.NewWorld(cfg)
 	t.worlds = append(t.worlds, w)
 	return w
@@ -228,6 +237,9 @@ func (t *T) report() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "\n--- seed=%d digest=%s (at %v of virtual time, step %d)\n", t.Seed, t.Digest(), w.Now(), w.Steps())
 	fmt.Fprintf(&b, "replay: %s\n", ReplayCommand(t.Name(), t.Seed))
+	if s := w.Silence(); s != "" {
+		fmt.Fprintf(&b, "%s\n", s)
+	}
 	if *traceFlag == "" {
 		b.WriteString("whole trace: add -simtrace=/tmp/trace.txt to the replay command\n")
 	}
