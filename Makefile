@@ -2,7 +2,7 @@
 
 GO ?= go
 
-.PHONY: test demo vet fmt-check unit determinism check-course check-course-deep check-mutants mutants check bench browser
+.PHONY: test demo vet fmt-check unit determinism check-course check-course-deep check-mutants mutants mutation check bench browser
 
 # The whole suite, as CI runs it: formatting, vet, every test, and the
 # skeleton check (each part's learner copy builds, and its tests fail in it).
@@ -41,15 +41,24 @@ check-course:
 check-course-deep:
 	GOMAXPROCS=1 $(GO) run ./cmd/lab skeleton --check --seeds 500
 
-# Every lab's mutants (the classic bugs) must be caught by its tests.
+# Every lab's mutants (the classic bugs) must be caught by its tests. Each
+# mutant's tests stop at the first failure; CI, which has just run make test,
+# adds MUTANTS_FLAGS=--skip-baseline.
+MUTANTS_FLAGS ?=
 check-mutants:
-	$(GO) run ./cmd/lab mutants --all
+	$(GO) run ./cmd/lab mutants --all --workers 2 $(MUTANTS_FLAGS) -- -failfast
 
 # One lab's mutants, its tests over a few seeds: make mutants PKG=raft SEEDS=3
 PKG ?= kvsrv
 SEEDS ?= 1
 mutants:
 	$(GO) run ./cmd/lab mutants $(PKG) -- -seeds=$(SEEDS)
+
+# Operator mutants (docs/mutation.md): make mutation PKG=raft, or PKG=all for
+# every lab and the harness; SAMPLE=N runs N mutants per package, spread evenly.
+SAMPLE ?= 0
+mutation:
+	$(GO) run ./cmd/lab mutation $(if $(filter all,$(PKG)),--all,$(PKG)) --sample $(SAMPLE)
 
 # Everything, including the mutants: slower; run before a release.
 check: test check-mutants

@@ -17,6 +17,7 @@ import (
 type mutantsFlags struct {
 	only    nameList
 	skip    bool
+	workers int
 	all     bool
 	list    bool
 	timeout time.Duration
@@ -27,6 +28,7 @@ func newMutantsFlags() (*flag.FlagSet, *mutantsFlags) {
 	f := &mutantsFlags{}
 	fs := flag.NewFlagSet("mutants", flag.ContinueOnError)
 	fs.Var(&f.only, "only", "run only the mutants called `NAME`s (comma-separated; the flag may be repeated)")
+	fs.IntVar(&f.workers, "workers", 1, "module copies running mutants at once (each mutant's row is printed as it ends)")
 	fs.BoolVar(&f.skip, "skip-baseline", false, "do not first check that the tests pass without mutants (for CI, right after make test)")
 	fs.BoolVar(&f.all, "all", false, "run the mutants of every package that has a mutants.txt")
 	fs.BoolVar(&f.list, "list", false, "list the mutants instead of running them")
@@ -97,6 +99,8 @@ func runMutants(c *cli, args []string) int {
 		return c.usageError("mutants", "--list runs no test, so it takes no go test flags")
 	case f.timeout <= 0:
 		return c.usageError("mutants", "--timeout must be positive")
+	case f.workers < 1:
+		return c.usageError("mutants", "--workers must be at least 1")
 	}
 	root, code, ok := c.moduleRoot("mutants")
 	if !ok {
@@ -260,7 +264,7 @@ func listMutants(w io.Writer, pkg string, mutants []course.Mutant) {
 // printing nothing.
 func runPackageMutantsJSON(c *cli, root, pkg string, mutants []course.Mutant, extra []string, f *mutantsFlags, pj *mutantsPackageJSON) int {
 	baseline, results, err := course.RunMutants(c.ctx, course.MutantOptions{
-		Root: root, Pkg: pkg, Mutants: mutants, ExtraArgs: extra, Timeout: f.timeout, SkipBaseline: f.skip,
+		Root: root, Pkg: pkg, Mutants: mutants, ExtraArgs: extra, Timeout: f.timeout, SkipBaseline: f.skip, Workers: f.workers,
 		Report: func(course.MutantResult) {},
 	})
 	if err != nil {
@@ -303,6 +307,7 @@ func runPackageMutants(c *cli, root, pkg string, mutants []course.Mutant, extra 
 		ExtraArgs:    extra,
 		Timeout:      f.timeout,
 		SkipBaseline: f.skip,
+		Workers:      f.workers,
 		Report: func(r course.MutantResult) {
 			if !header {
 				fmt.Fprintf(c.stdout, row, "mutant", "result", "failed tests", "time")

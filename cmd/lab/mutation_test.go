@@ -129,7 +129,7 @@ func TestMutantsSeveralOnlyAndSkipBaseline(t *testing.T) {
 	if _, err := exec.LookPath("go"); err != nil {
 		t.Skip("no go command")
 	}
-	code, stdout, _ := lab(t, root, "mutants", "adder", "--only", "add-subtracts", "--only", "double-by-multiplying", "--skip-baseline", "--", "-run", "1A$")
+	code, stdout, _ := lab(t, root, "mutants", "adder", "--only", "add-subtracts", "--only", "double-by-multiplying", "--skip-baseline", "--workers", "2", "--", "-run", "1A$")
 	for _, want := range []string{"adder: 2 mutants (the tests without them are not checked: --skip-baseline)",
 		"2 mutants: 1 caught by tests, 0 caught only by the build, 1 MISSED (tests without mutants not checked)"} {
 		if !strings.Contains(stdout, want) {

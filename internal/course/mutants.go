@@ -9,6 +9,7 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -242,51 +243,92 @@ type MutantOptions struct {
 	// has just run them (CI runs make test first). A failing baseline then shows as
 	// every mutant caught, so only skip it when the tests are known to pass.
 	SkipBaseline bool
+	// Workers is how many module copies run mutants at once (1 when 0). With more
+	// than one, Report sees the results out of order.
+	Workers int
 }
 
-// RunMutants copies the module into a temporary directory, checks that the package's
-// tests pass there (unless opts.SkipBaseline; baseline is then 0), then applies each mutant in turn (restoring the file after it),
-// runs go test on the package and reports whether the tests caught it.
+// RunMutants copies the module into a temporary directory per worker, checks that the
+// package's tests pass there (unless opts.SkipBaseline; baseline is then 0), then
+// applies each mutant in a worker's copy (restoring the file after it), runs go test on
+// the package and reports whether the tests caught it. Results come in the order of
+// opts.Mutants; Report is called as each is done, from one goroutine at a time.
 func RunMutants(ctx context.Context, opts MutantOptions) (baseline time.Duration, results []MutantResult, err error) {
 	timeout := opts.Timeout
 	if timeout <= 0 {
 		timeout = DefaultTimeout
 	}
+	workers := max(1, min(opts.Workers, len(opts.Mutants)))
 	files, err := ListFiles(opts.Root, true)
 	if err != nil {
 		return 0, nil, err
 	}
-	tmp, err := os.MkdirTemp("", "protolab-mutants-*")
-	if err != nil {
-		return 0, nil, err
-	}
-	defer os.RemoveAll(tmp)
-	if err := CopyFiles(opts.Root, files, tmp); err != nil {
-		return 0, nil, err
+	var copies []string
+	defer func() {
+		for _, d := range copies {
+			os.RemoveAll(d)
+		}
+	}()
+	for range workers {
+		tmp, err := os.MkdirTemp("", "protolab-mutants-*")
+		if err != nil {
+			return 0, nil, err
+		}
+		copies = append(copies, tmp)
+		if err := CopyFiles(opts.Root, files, tmp); err != nil {
+			return 0, nil, err
+		}
 	}
 	args := append([]string{"test", "./" + opts.Pkg, "-count=1", "-json", "-timeout=" + timeout.String()}, opts.ExtraArgs...)
-	test := func() goResult { return runGo(ctx, tmp, timeout+30*time.Second, args...) }
+	test := func(dir string) func() goResult {
+		return func() goResult { return runGo(ctx, dir, timeout+30*time.Second, args...) }
+	}
 
 	if !opts.SkipBaseline {
-		base := test()
+		base := test(copies[0])()
 		if !base.ok() {
 			return base.elapsed, nil, fmt.Errorf("the tests of %s fail before any mutant is applied, so no mutant can be judged; fix them first.\n%s",
 				opts.Pkg, base.describe())
 		}
 		baseline = base.elapsed
 	}
-	for _, m := range opts.Mutants {
-		if err := ctx.Err(); err != nil {
-			return baseline, results, err
+	results = make([]MutantResult, len(opts.Mutants))
+	var mu sync.Mutex
+	errs := make([]error, workers)
+	todo := make(chan int)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range todo {
+				if errs[w] != nil || ctx.Err() != nil {
+					continue
+				}
+				res, err := runMutant(opts, copies[w], opts.Mutants[i], test(copies[w]))
+				if err != nil {
+					errs[w] = err
+					continue
+				}
+				mu.Lock()
+				results[i] = res
+				if opts.Report != nil {
+					opts.Report(res)
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	for i := range opts.Mutants {
+		if ctx.Err() != nil {
+			break
 		}
-		res, err := runMutant(opts, tmp, m, test)
-		if err != nil {
-			return baseline, results, err
-		}
-		results = append(results, res)
-		if opts.Report != nil {
-			opts.Report(res)
-		}
+		todo <- i
+	}
+	close(todo)
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return baseline, nil, err
 	}
 	return baseline, results, ctx.Err()
 }
