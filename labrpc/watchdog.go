@@ -142,9 +142,8 @@ func goroutineStack(num string) string {
 	if j := bytes.Index(g, []byte("\n\n")); j >= 0 {
 		g = g[:j]
 	}
-	lines := bytes.Split(g, []byte("\n"))
-	if len(lines) > 41 {
-		lines = append(lines[:41], []byte("\t..."))
-	}
-	return string(bytes.Join(lines, []byte("\n")))
+	// The header says what it waits for ("[chan receive]"); the frames
+	// that matter are the reader's, not the simulator's.
+	header, _, _ := bytes.Cut(g, []byte("\n"))
+	return string(header) + "\n" + trimStack(append(g, '\n'))
 }
