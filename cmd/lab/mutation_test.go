@@ -140,3 +140,37 @@ func TestMutantsSeveralOnlyAndSkipBaseline(t *testing.T) {
 		t.Errorf("a missed mutant: exit status %d, want %d", code, exitFail)
 	}
 }
+
+func TestMutationWithOtherPackagesTests(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs go test; skipped in -short mode")
+	}
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("no go command")
+	}
+	// user's test gives Sign a zero, which sign's own test never does: with --with
+	// user, the boundary mutant of "x < 0" is killed, and coverage counts user's
+	// calls.
+	root := signModule(t)
+	os.MkdirAll(filepath.Join(root, "user"), 0o755)
+	os.WriteFile(filepath.Join(root, "user", "user.go"), []byte("package user\n"), 0o644)
+	os.WriteFile(filepath.Join(root, "user", "user_test.go"), []byte(`package user
+
+import (
+	"testing"
+
+	"fixture/sign"
+)
+
+func TestZero(t *testing.T) {
+	if sign.Sign(0) != 0 {
+		t.Error("Sign(0) is not 0")
+	}
+}
+`), 0o644)
+	code, stdout, stderr := lab(t, root, "mutation", "sign", "--ops", "boundary", "--with", "user")
+	want := "sign: generated 2, run 2: killed 2, survived 0"
+	if code != exitOK || !strings.Contains(stdout, want) || !strings.Contains(stdout, "running the tests of sign and of user") {
+		t.Errorf("--with user: exit status %d, no %q in:\n%s\n%s", code, want, stdout, stderr)
+	}
+}
