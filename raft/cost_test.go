@@ -1,6 +1,7 @@
 package raft
 
 import (
+	"fmt"
 	"testing"
 
 	"protolab/tests"
@@ -44,5 +45,50 @@ func TestReElectionOverLongLogCost4B(t *testing.T) {
 		if bytes, limit := c.w.TotalBytes()-bytes0, logBytes/10; bytes > limit {
 			c.fatalf("the old leader rejoined holding the whole log, and %d bytes went on the wire before the next command committed on all three, more than %d: entries it has were sent again", bytes, limit)
 		}
+	})
+}
+
+// A leader cut off alone keeps appending: its log ends in entries of its
+// own term that nobody else has. The others elect a new leader and commit
+// a few entries of theirs; then that leader is cut off in turn and the old
+// one comes back. The remaining follower, whose log ends in the newer
+// term, becomes leader, and guesses the old leader's log ends where its
+// own does: the consistency check fails there. Only the tail differs: the
+// follower's reply says which term conflicts and where that term starts
+// (§5.3's optimisation), and the leader backs up past it in one step. A
+// reply that does not say so sends the leader back to the log's start, and
+// the whole log is sent again.
+func TestCatchUpAfterConflictCost4B(t *testing.T) {
+	tests.Run(t, func(t *tests.T) {
+		c := newCluster(t, 3, clusterConfig{})
+		const entries, size = 100, 1000
+		for i := 0; i < entries; i++ {
+			c.one(randomString(c, size), 3, true)
+		}
+		logBytes := int64(entries * size)
+
+		leader1 := c.checkOneLeader()
+		c.w.Note("the leader is cut off and appends entries that nobody else gets")
+		c.disconnect(leader1)
+		for i := 0; i < 5; i++ {
+			c.raft(leader1).Start(fmt.Sprint("lost ", i))
+		}
+		leader2 := c.checkOneLeader()
+		for i := 0; i < 3; i++ {
+			c.one(fmt.Sprint("new ", i), 2, true)
+		}
+
+		c.w.Note("the new leader is cut off and the old one comes back: its last five entries conflict")
+		bytes0 := c.w.TotalBytes()
+		c.disconnect(leader2)
+		c.connect(leader1)
+		c.one("after the conflict", 2, true)
+		bytes := c.w.TotalBytes() - bytes0
+		t.Logf("from the old leader's return to a commit with it: %d bytes (the log: %d bytes)", bytes, logBytes)
+		if limit := logBytes / 10; bytes > limit {
+			c.fatalf("from the old leader's return to the next commit with it, %d bytes went on the wire, more than %d (a tenth of the %d-byte log, of which only the last entries conflict): does the follower's reply say where its conflicting term starts (ConflictTerm, ConflictIndex, §5.3)?", bytes, limit, logBytes)
+		}
+		c.connect(leader2)
+		c.one("with everyone", 3, true)
 	})
 }

@@ -118,6 +118,11 @@ func TestNemesisCrashesAtMostMaxDownAndRestartsAll(t *testing.T) {
 		require.False(t, o.cut, "a nemesis without Partitions cut a link")
 	})
 	Run(t, func(t *T) {
+		// Of 4 nodes a minority is 1: two down would leave no majority.
+		o := watch(t, Nemesis{Nodes: []int{0, 1, 2, 3}, Every: 50 * time.Millisecond, For: 3 * time.Second, Crashes: true}, 4)
+		require.Equal(t, 1, o.crashed, "the default MaxDown of 4 nodes is 1")
+	})
+	Run(t, func(t *T) {
 		o := watch(t, Nemesis{Nodes: five, Every: 50 * time.Millisecond, For: 3 * time.Second, Crashes: true, MaxDown: 1}, 5)
 		require.Equal(t, 1, o.crashed, "MaxDown 1 allows exactly one node down at a time")
 	})
