@@ -186,18 +186,20 @@ func TestNemesisMisconfiguredStopsTheWorld(t *testing.T) {
 
 func TestNemesisNotesEveryFaultAndReplaysFromTheSeed(t *testing.T) {
 	faults := func(seed int64) []string {
-		w := labrpc.NewWorld(labrpc.Config{Seed: seed, Nodes: 5})
-		defer w.Close()
+		// The whole trace: the world's tail keeps only the last lines.
+		var trace strings.Builder
+		w := labrpc.NewWorld(labrpc.Config{Seed: seed, Nodes: 5, TraceTo: &trace})
 		for i := 0; i < 5; i++ {
 			w.Start(i, bootPinger)
 		}
 		Nemesis{Nodes: five, Every: 100 * time.Millisecond, For: 2 * time.Second,
 			Partitions: true, Crashes: true, Unreliable: true, Reorder: true}.Start(w)
 		w.Sleep(3 * time.Second)
+		w.Close()
 		var notes []string
-		for _, l := range w.Tail(-1) {
-			if l.Kind == labrpc.KindNote && strings.HasPrefix(l.Text, "nemesis: ") {
-				notes = append(notes, l.Text)
+		for _, line := range strings.Split(trace.String(), "\n") {
+			if _, note, ok := strings.Cut(line, "nemesis: "); ok {
+				notes = append(notes, "nemesis: "+note)
 			}
 		}
 		return notes
@@ -207,6 +209,23 @@ func TestNemesisNotesEveryFaultAndReplaysFromTheSeed(t *testing.T) {
 	require.Equal(t, a, b, "the same seed schedules the same faults")
 	require.NotEqual(t, a, c, "another seed schedules other faults")
 	require.Equal(t, "nemesis: done; heal, restore the network, restart the crashed", a[len(a)-1])
+
+	// Each node is crashed, then restarted, then crashed again: a restart of a
+	// node that runs (one the nemesis forgot it had restarted) would wipe its
+	// state without a crash in the schedule.
+	for _, seed := range []int64{1, 2, 3, 4, 5} {
+		down := map[string]bool{}
+		for _, note := range faults(seed) {
+			if node, ok := strings.CutPrefix(note, "nemesis: crash "); ok {
+				require.False(t, down[node], "seed %d: %s crashed twice without a restart", seed, node)
+				down[node] = true
+			}
+			if node, ok := strings.CutPrefix(note, "nemesis: restart "); ok {
+				require.True(t, down[node], "seed %d: %s restarted while it ran", seed, node)
+				down[node] = false
+			}
+		}
+	}
 }
 
 func TestScriptTogglesLossAndReordering(t *testing.T) {

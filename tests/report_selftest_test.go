@@ -1,9 +1,12 @@
 package tests
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"protolab/labrpc"
 )
 
 // Self-tests of the reports' small helpers, which the mutation run found
@@ -22,4 +25,57 @@ func TestPluralSummary(t *testing.T) {
 	require.Equal(t, "1 peer", plural(1, "peer"))
 	require.Equal(t, "0 peers", plural(0, "peer"))
 	require.Equal(t, "5 RPCs", plural(5, "RPC"))
+}
+
+func TestFailureSummaryIsCutAtItsLimit(t *testing.T) {
+	long := strings.Repeat("x", maxSummary+10)
+	got := []rune(failureSummary(long))
+	require.Len(t, got, maxSummary, "a summary is one trace line of at most maxSummary characters")
+	require.Equal(t, '…', got[len(got)-1])
+	exact := strings.Repeat("y", maxSummary)
+	require.Equal(t, exact, failureSummary(exact), "a summary of exactly maxSummary characters is kept whole")
+}
+
+// onFakeT runs body as a simulated test on a fake testing.T and returns it with
+// the run's world, once the body has ended (returned or stopped by FailNow).
+func onFakeT(body func(t *T)) (*testing.T, *labrpc.World) {
+	ft := &testing.T{}
+	var w *labrpc.World
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		runSeed(ft, 1, func(t *T) {
+			w = t.NewWorld(labrpc.Config{Nodes: 1})
+			body(t)
+		}, true)
+	}()
+	<-done
+	return ft, w
+}
+
+func TestFatalStopsTheTestAndNotesOnce(t *testing.T) {
+	reached := false
+	ft, w := onFakeT(func(t *T) {
+		t.Error("first failure")
+		t.Fatal("second failure")
+		reached = true
+	})
+	require.True(t, ft.Failed())
+	require.False(t, reached, "Fatal must end the test, as testing.T's does")
+	var notes []string
+	for _, l := range w.Tail(-1) {
+		if l.Kind == labrpc.KindNote && strings.HasPrefix(l.Text, "FAIL: ") {
+			notes = append(notes, l.Text)
+		}
+	}
+	require.Equal(t, []string{"FAIL: first failure"}, notes, "the trace notes the run's first failure, once")
+
+	var first, second, got *labrpc.World
+	onFakeT(func(t *T) {
+		first = t.World()
+		second = t.NewWorld(labrpc.Config{Nodes: 1})
+		got = t.World()
+	})
+	require.Same(t, first, got, "World is the run's first world, however many it made")
+	require.NotSame(t, second, got)
 }
