@@ -3,6 +3,7 @@ package tests
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -78,4 +79,31 @@ func TestFatalStopsTheTestAndNotesOnce(t *testing.T) {
 	})
 	require.Same(t, first, got, "World is the run's first world, however many it made")
 	require.NotSame(t, second, got)
+}
+
+func TestSeedsAndTwiceFlagsRunTheBody(t *testing.T) {
+	// -seeds=K and -twice must run the body; a harness that skipped it would
+	// pass every sweep and every determinism check.
+	body := func(runs *[]int64) func(t *T) {
+		return func(t *T) {
+			w := t.NewWorld(labrpc.Config{Nodes: 2})
+			w.Start(0, bootPinger)
+			w.Start(1, bootPinger)
+			w.Sleep(100 * time.Millisecond)
+			*runs = append(*runs, t.Seed)
+		}
+	}
+	oldSeeds, oldTwice := *seedsFlag, *twiceFlag
+	defer func() { *seedsFlag, *twiceFlag = oldSeeds, oldTwice }()
+
+	var runs []int64
+	*seedsFlag, *twiceFlag = 3, false
+	Run(t, body(&runs))
+	require.Equal(t, []int64{*seedFlag, *seedFlag + 1, *seedFlag + 2}, runs, "-seeds=3 runs three consecutive seeds")
+
+	runs = nil
+	*seedsFlag, *twiceFlag = 1, true
+	Run(t, body(&runs))
+	require.GreaterOrEqual(t, len(runs), 2, "-twice runs the body at least twice")
+	require.Equal(t, runs[0], runs[1], "-twice runs the same seed twice")
 }
