@@ -357,3 +357,10 @@ func TestShowCutsAtFortyBytes(t *testing.T) {
 	fortyOne := v{forty.S + "x"}
 	require.Equal(t, fmt.Sprintf("%T%+v", fortyOne, fortyOne)[:36]+"…", Show(fortyOne))
 }
+
+func TestSummarizeWithoutCommits(t *testing.T) {
+	// A run that committed nothing has no latency to report, and no cost per
+	// commit (not an index out of range, not a division by zero).
+	m := Summarize(nil, 40, 2000)
+	require.Equal(t, Metrics{RPCs: 40, Bytes: 2000}, m)
+}
