@@ -58,7 +58,10 @@ func TestSnapshotKeepsItsOwnCopy4D(t *testing.T) {
 		r.w.Sleep(2 * time.Second)
 		l := r.leader(t)
 		behind := (l + 1) % 3
-		r.w.Disconnect(behind)
+		// Crashed rather than cut off: a peer cut off raises its term until
+		// PreVote (4E) stops it, and on its return can depose the leader,
+		// whose successor then has no snapshot to send.
+		r.w.Crash(behind)
 		for i := 1; i <= 5; i++ {
 			r.peers[l].Start(i)
 		}
@@ -78,7 +81,7 @@ func TestSnapshotKeepsItsOwnCopy4D(t *testing.T) {
 		if got := r.w.Persister(l).ReadSnapshot(); !bytes.Equal(got, want) {
 			t.Fatalf("the leader persisted the snapshot %q, but the service took %q: Raft.Snapshot must copy the bytes it keeps, since the service may reuse its buffer", got, want)
 		}
-		r.w.Connect(behind)
+		r.w.Restart(behind)
 		r.w.Sleep(2 * time.Second)
 		if len(r.snapshots[behind]) == 0 {
 			t.Fatalf("n%d, far behind, installed no snapshot", behind)
