@@ -85,7 +85,9 @@ type logVal struct {
 }
 
 func newCluster(t *tests.T, n int, cfg clusterConfig) *cluster {
-	return newClusterIn(t, t.NewWorld(worldConfig(n, cfg)), n, cfg)
+	c := newClusterIn(t, t.NewWorld(worldConfig(n, cfg)), n, cfg)
+	t.CountCommitted(func() int { return len(c.committed) - 1 }) // -v's closing line
+	return c
 }
 
 func worldConfig(n int, cfg clusterConfig) labrpc.Config {

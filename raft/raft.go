@@ -157,6 +157,7 @@ func Make(env labrpc.Env, persister *labrpc.Persister, apply func(ApplyMsg)) *Ra
 	}
 	rf.readPersist(persister.ReadState())
 	rf.restoreSnapshot()
+	rf.logState() // the viewer's lane shows the state this peer starts in, after a restart too
 	//lab:solution 4A
 	rf.resetElectionTimer()
 	//lab:stub
