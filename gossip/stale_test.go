@@ -18,8 +18,8 @@ import (
 // newHandSwims forms a group of n members on a handNet in which only
 // member 0 probes: every join, sync and probe is delivered until each
 // member knows every other.
-func newHandSwims(t *tests.T, n int) (*handNet, func(i int) *Swim) {
-	hn := newHandNet(t, n, t.Seed, func(env labrpc.Env) any {
+func newHandSwims(t *tests.T, n int) (*tests.HandNet, func(i int) *Swim) {
+	hn := tests.NewHandNet(t, n, t.Seed, func(env labrpc.Env) any {
 		cfg := DefaultSwimConfig()
 		if env.Me() != 0 {
 			// Only member 0 probes: the others' probes, which the test
@@ -29,7 +29,7 @@ func newHandSwims(t *tests.T, n int) (*handNet, func(i int) *Swim) {
 		}
 		return MakeSwim(env, cfg)
 	})
-	sw := func(i int) *Swim { return hn.nodes[i].(*Swim) }
+	sw := func(i int) *Swim { return hn.Nodes[i].(*Swim) }
 	formed := func() bool {
 		for i := 0; i < n; i++ {
 			if len(sw(i).Members()) != n {
@@ -40,21 +40,21 @@ func newHandSwims(t *tests.T, n int) (*handNet, func(i int) *Swim) {
 	}
 	for step := 0; !formed(); step++ {
 		require.Less(t, step, 3000, "the group must form within 30 seconds on a network that loses nothing")
-		hn.flush()
-		hn.advance(10 * time.Millisecond)
+		hn.Flush()
+		hn.Advance(10 * time.Millisecond)
 	}
-	hn.flush()
+	hn.Flush()
 	return hn, sw
 }
 
 // nextProbe lets time pass until member 0 pings someone, and returns whom.
-func nextProbe(t *tests.T, hn *handNet) int {
+func nextProbe(t *tests.T, hn *tests.HandNet) int {
 	t.Helper()
 	for i := 0; i < 2000; i++ {
-		if to := hn.targets(0, "Ping"); len(to) > 0 {
+		if to := hn.Targets(0, "Ping"); len(to) > 0 {
 			return to[0]
 		}
-		hn.advance(time.Millisecond)
+		hn.Advance(time.Millisecond)
 	}
 	t.Fatal("member 0 started no probe in two seconds")
 	return -1
@@ -63,14 +63,14 @@ func nextProbe(t *tests.T, hn *handNet) int {
 // probeBeforeAnother lets time pass until member 0 starts a probe that is
 // not the last of its round through the members, so that the next period
 // probes someone else, and returns the member it probes.
-func probeBeforeAnother(t *tests.T, hn *handNet, s *Swim) int {
+func probeBeforeAnother(t *tests.T, hn *tests.HandNet, s *Swim) int {
 	t.Helper()
 	for i := 0; i < 10; i++ {
 		target := nextProbe(t, hn)
 		if s.probeNext < len(s.probeList) {
 			return target
 		}
-		hn.flush() // this probe ends a round: let it succeed, and wait for the next
+		hn.Flush() // this probe ends a round: let it succeed, and wait for the next
 	}
 	t.Fatal("member 0 started no probe that another follows in its round")
 	return -1
@@ -86,12 +86,12 @@ func TestLateDirectAck3B(t *testing.T) {
 		cfg := DefaultSwimConfig()
 
 		t1 := probeBeforeAnother(t, hn, sw(0))
-		hn.deliver(0, t1, "Ping") // T1 answers; the ack is held
-		hn.advance(cfg.ProbeInterval - time.Millisecond)
+		hn.Deliver(0, t1, "Ping") // T1 answers; the ack is held
+		hn.Advance(cfg.ProbeInterval - time.Millisecond)
 		t2 := nextProbe(t, hn) // the next period
 		require.NotEqual(t, t1, t2)
-		hn.answer(0, t1, "Ping") // T1's ack of the last period, at last
-		hn.advance(cfg.ProbeInterval)
+		hn.Answer(0, t1, "Ping") // T1's ack of the last period, at last
+		hn.Advance(cfg.ProbeInterval)
 
 		info, _ := sw(0).Lookup(t2)
 		require.Equal(t, Suspect, info.State,
@@ -108,18 +108,18 @@ func TestLateIndirectAck3B(t *testing.T) {
 		cfg := DefaultSwimConfig()
 
 		t1 := probeBeforeAnother(t, hn, sw(0))
-		hn.lose(0, t1, "Ping", false)
-		hn.advance(cfg.ProbeTimeout) // no ack: member 0 asks helpers
-		helpers := hn.targets(0, "PingReq")
+		hn.Lose(0, t1, "Ping", false)
+		hn.Advance(cfg.ProbeTimeout) // no ack: member 0 asks helpers
+		helpers := hn.Targets(0, "PingReq")
 		require.NotEmpty(t, helpers)
 		h := helpers[0]
-		hn.exchange(0, h, "PingReq")
-		hn.exchange(h, t1, "Ping") // the helper reaches T1 and reports the ack; the report is held
-		hn.advance(cfg.ProbeInterval - cfg.ProbeTimeout - time.Millisecond)
+		hn.Exchange(0, h, "PingReq")
+		hn.Exchange(h, t1, "Ping") // the helper reaches T1 and reports the ack; the report is held
+		hn.Advance(cfg.ProbeInterval - cfg.ProbeTimeout - time.Millisecond)
 		t2 := nextProbe(t, hn)
 		require.NotEqual(t, t1, t2)
-		hn.exchange(h, 0, "IndirectAck") // the helper's report of the last period, at last
-		hn.advance(cfg.ProbeInterval)
+		hn.Exchange(h, 0, "IndirectAck") // the helper's report of the last period, at last
+		hn.Advance(cfg.ProbeInterval)
 
 		info, _ := sw(0).Lookup(t2)
 		require.Equal(t, Suspect, info.State,

@@ -27,7 +27,7 @@ import (
 func TestOldBallotPromise5A(t *testing.T) {
 	tests.Run(t, func(t *tests.T) {
 		decided := map[int]any{}
-		hn := newHandNet(t, 5, t.Seed, func(env labrpc.Env) any {
+		hn := tests.NewHandNet(t, 5, t.Seed, func(env labrpc.Env) any {
 			me := env.Me()
 			return MakeSynod(env, env.Persister(), func(seq int, v any) {
 				if prev, ok := decided[seq]; ok && prev != v {
@@ -36,34 +36,34 @@ func TestOldBallotPromise5A(t *testing.T) {
 				decided[seq] = v
 			})
 		})
-		px := func(i int) *Synod { return hn.nodes[i].(*Synod) }
+		px := func(i int) *Synod { return hn.Nodes[i].(*Synod) }
 
 		px(0).Start(0, "Y") // ballot b1, promised by peer 0 itself
-		hn.settle()
-		hn.deliver(0, 1, "Prepare") // peer 1 promises b1; the promise is held
+		hn.Settle()
+		hn.Deliver(0, 1, "Prepare") // peer 1 promises b1; the promise is held
 
 		px(3).Start(0, "X") // ballot c > b1
-		hn.settle()
+		hn.Settle()
 		for _, p := range []int{1, 2, 4} {
-			hn.exchange(3, p, "Prepare")
+			hn.Exchange(3, p, "Prepare")
 		}
-		hn.settle()
+		hn.Settle()
 		for _, p := range []int{1, 4} {
-			hn.exchange(3, p, "Accept")
+			hn.Exchange(3, p, "Accept")
 		}
-		hn.settle()
+		hn.Settle()
 		fate, v := px(3).Status(0)
 		require.Equal(t, Decided, fate, "X is chosen by peers 1, 3 and 4")
 		require.Equal(t, "X", v)
 
 		for _, p := range []int{2, 3, 4} {
-			hn.exchange(0, p, "Prepare") // refused: they promised c
+			hn.Exchange(0, p, "Prepare") // refused: they promised c
 		}
-		hn.advance(retryPauseMax)    // peer 0 tries again, with b2 > c
-		hn.exchange(0, 2, "Prepare") // peer 2 promises b2, has accepted nothing
-		hn.answer(0, 1, "Prepare")   // peer 1's promise of b1, at last
-		hn.flushFrom(0)              // peer 0's messages overtake peer 3's news of X
-		hn.flush()
+		hn.Advance(retryPauseMax)    // peer 0 tries again, with b2 > c
+		hn.Exchange(0, 2, "Prepare") // peer 2 promises b2, has accepted nothing
+		hn.Answer(0, 1, "Prepare")   // peer 1's promise of b1, at last
+		hn.FlushFrom(0)              // peer 0's messages overtake peer 3's news of X
+		hn.Flush()
 
 		for i := 0; i < 5; i++ {
 			fate, v := px(i).Status(0)
@@ -87,7 +87,7 @@ const retryPauseMax = time.Second
 func TestOldCampaignPromise5B(t *testing.T) {
 	tests.Run(t, func(t *tests.T) {
 		applied := map[int]any{} // slot → the command the first peer applied there
-		hn := newHandNet(t, 5, t.Seed, func(env labrpc.Env) any {
+		hn := tests.NewHandNet(t, 5, t.Seed, func(env labrpc.Env) any {
 			me := env.Me()
 			return Make(env, env.Persister(), func(m ApplyMsg) {
 				if !m.CommandValid {
@@ -99,38 +99,38 @@ func TestOldCampaignPromise5B(t *testing.T) {
 				applied[m.CommandIndex] = m.Command
 			})
 		})
-		mp := func(i int) *MultiPaxos { return hn.nodes[i].(*MultiPaxos) }
+		mp := func(i int) *MultiPaxos { return hn.Nodes[i].(*MultiPaxos) }
 
 		mp(0).campaign() // ballot b1; peer 0 promises it itself
-		hn.settle()
-		hn.deliver(0, 1, "Prepare") // peer 1 promises b1; the promise is held
+		hn.Settle()
+		hn.Deliver(0, 1, "Prepare") // peer 1 promises b1; the promise is held
 
 		mp(3).campaign() // ballot c > b1
-		hn.settle()
-		hn.exchange(3, 1, "Prepare")
-		hn.exchange(3, 2, "Prepare")
-		hn.settle()
+		hn.Settle()
+		hn.Exchange(3, 1, "Prepare")
+		hn.Exchange(3, 2, "Prepare")
+		hn.Settle()
 		_, isLeader := mp(3).GetState()
 		require.True(t, isLeader, "peer 3 has promises from 1, 2 and itself")
 		_, _, ok := mp(3).Start("X")
 		require.True(t, ok)
-		hn.settle()
-		hn.exchangeAll(3, 1, "Accept")
-		hn.exchangeAll(3, 4, "Accept")
-		hn.settle()
+		hn.Settle()
+		hn.ExchangeAll(3, 1, "Accept")
+		hn.ExchangeAll(3, 4, "Accept")
+		hn.Settle()
 		require.Equal(t, "X", applied[1], "X is chosen in slot 1 by peers 1, 3 and 4")
 
 		for _, p := range []int{2, 3, 4} {
-			hn.exchange(0, p, "Prepare") // refused: they promised c
+			hn.Exchange(0, p, "Prepare") // refused: they promised c
 		}
 		mp(0).campaign() // outbid, peer 0 tries again, in b2 > c
-		hn.settle()
-		hn.exchange(0, 2, "Prepare") // peer 2 promises b2, has accepted nothing
-		hn.answer(0, 1, "Prepare")   // peer 1's promise of b1, at last
+		hn.Settle()
+		hn.Exchange(0, 2, "Prepare") // peer 2 promises b2, has accepted nothing
+		hn.Answer(0, 1, "Prepare")   // peer 1's promise of b1, at last
 		if _, _, isLeader := mp(0).Start("Y"); isLeader {
-			hn.flushFrom(0) // peer 0's messages overtake everyone else's
+			hn.FlushFrom(0) // peer 0's messages overtake everyone else's
 		}
-		hn.flush()
+		hn.Flush()
 		require.Equal(t, "X", applied[1])
 	})
 }
@@ -144,38 +144,38 @@ func TestOldCampaignPromise5B(t *testing.T) {
 // for a second value to be chosen.
 func TestLateDoneDoesNotLowerMin5A(t *testing.T) {
 	tests.Run(t, func(t *tests.T) {
-		hn := newHandNet(t, 3, t.Seed, func(env labrpc.Env) any { return MakeSynod(env, env.Persister(), nil) })
-		px := func(i int) *Synod { return hn.nodes[i].(*Synod) }
+		hn := tests.NewHandNet(t, 3, t.Seed, func(env labrpc.Env) any { return MakeSynod(env, env.Persister(), nil) })
+		px := func(i int) *Synod { return hn.Nodes[i].(*Synod) }
 		for i := 0; i < 3; i++ {
 			px(i).Start(i, fmt.Sprint("v", i))
 		}
-		hn.flush()
+		hn.Flush()
 		for seq := 0; seq <= 5; seq++ { // every instance up to 5 decided everywhere
 			px(0).Start(seq, fmt.Sprint("v", seq))
-			hn.flush()
+			hn.Flush()
 		}
 
 		px(1).Done(2)
 		px(1).Start(6, "six") // its prepare carries Done=2; the one to peer 0 is held
-		hn.settle()
+		hn.Settle()
 		px(1).Done(5)
 		px(2).Done(5)
 		px(0).Done(5)
 		px(1).Start(7, "seven") // Done=5
 		px(2).Start(8, "eight") // Done=5
-		hn.settle()
-		late := hn.matching(1, 0, "Prepare", false) // instance 6's, then 7's
+		hn.Settle()
+		late := hn.Matching(1, 0, "Prepare", false) // instance 6's, then 7's
 		require.Len(t, late, 2)
-		hn.handle(late[1]) // instance 7's overtakes instance 6's
-		hn.reply(late[1])
-		hn.exchange(2, 0, "Prepare")
-		hn.settle()
+		hn.Handle(late[1]) // instance 7's overtakes instance 6's
+		hn.Reply(late[1])
+		hn.Exchange(2, 0, "Prepare")
+		hn.Settle()
 		require.Equal(t, 6, px(0).Min(), "every peer is done with 0..5")
 
 		// From now on, after every event: Min never goes back, and a
 		// forgotten instance stays forgotten.
 		lowest := px(0).Min()
-		hn.check = func() {
+		hn.Check = func() {
 			if m := px(0).Min(); m < lowest {
 				t.Fatalf("n0's Min went back from %d to %d: a late message carried an older Done of its sender (a peer's Done only grows; keep the highest heard)", lowest, m)
 			}
@@ -184,6 +184,6 @@ func TestLateDoneDoesNotLowerMin5A(t *testing.T) {
 				t.Fatalf("instance 4 was forgotten, and is %v again at n0", fate)
 			}
 		}
-		hn.flush() // instance 6's Prepare, with Done=2, at last
+		hn.Flush() // instance 6's Prepare, with Done=2, at last
 	})
 }

@@ -33,7 +33,7 @@ import (
 func TestStaleReplyFromEarlierLeadership4B(t *testing.T) {
 	tests.Run(t, func(t *tests.T) {
 		applied := map[int]any{}
-		hn := newHandNet(t, 5, t.Seed, func(env labrpc.Env) any {
+		hn := tests.NewHandNet(t, 5, t.Seed, func(env labrpc.Env) any {
 			me := env.Me()
 			return Make(env, env.Persister(), func(m ApplyMsg) {
 				if !m.CommandValid {
@@ -45,7 +45,7 @@ func TestStaleReplyFromEarlierLeadership4B(t *testing.T) {
 				applied[m.CommandIndex] = m.Command
 			})
 		})
-		rf := func(i int) *Raft { return hn.nodes[i].(*Raft) }
+		rf := func(i int) *Raft { return hn.Nodes[i].(*Raft) }
 		const L, F, X, Y, Z = 0, 1, 2, 3, 4
 		others := func(me int) []int {
 			var ps []int
@@ -60,13 +60,13 @@ func TestStaleReplyFromEarlierLeadership4B(t *testing.T) {
 			t.Helper()
 			rf(me).becomeCandidate(true)
 			for _, p := range voters {
-				hn.exchange(me, p, "RequestVote")
+				hn.Exchange(me, p, "RequestVote")
 			}
-			hn.settle()
+			hn.Settle()
 			for _, p := range others(me) {
-				hn.loseAll(me, p, "RequestVote") // the other voters never hear of it
+				hn.LoseAll(me, p, "RequestVote") // the other voters never hear of it
 			}
-			hn.settle()
+			hn.Settle()
 			_, isLeader := rf(me).GetState()
 			require.True(t, isLeader, "n%d, with the votes of %v", me, voters)
 		}
@@ -74,50 +74,50 @@ func TestStaleReplyFromEarlierLeadership4B(t *testing.T) {
 			t.Helper()
 			_, _, ok := rf(me).Start(cmd)
 			require.True(t, ok)
-			hn.settle()
+			hn.Settle()
 		}
 		loseRest := func(me int) {
 			for _, p := range others(me) {
-				hn.loseAll(me, p, "AppendEntries")
+				hn.LoseAll(me, p, "AppendEntries")
 			}
-			hn.settle()
+			hn.Settle()
 		}
 
 		// Term 1.
 		elect(L, Y, Z)
 		rf(L).Start("l1-a")
 		rf(L).Start("l1-b")
-		hn.settle()                          // one AppendEntries to each follower carries both
-		hn.exchange(L, X, "AppendEntries")   // L's first heartbeat: X learns of term 1
-		hn.deliverAll(L, F, "AppendEntries") // F stores entries 1-2; its replies are held
+		hn.Settle()                          // one AppendEntries to each follower carries both
+		hn.Exchange(L, X, "AppendEntries")   // L's first heartbeat: X learns of term 1
+		hn.DeliverAll(L, F, "AppendEntries") // F stores entries 1-2; its replies are held
 		for _, p := range []int{X, Y, Z} {
-			hn.loseAll(L, p, "AppendEntries")
+			hn.LoseAll(L, p, "AppendEntries")
 		}
-		hn.settle()
+		hn.Settle()
 
 		// Term 2.
 		elect(X, Y, Z)
 		start(X, "x2")
-		hn.exchangeAll(X, L, "AppendEntries") // L steps down; its entries of term 1 are replaced
-		hn.exchangeAll(X, Y, "AppendEntries")
-		hn.settle()
+		hn.ExchangeAll(X, L, "AppendEntries") // L steps down; its entries of term 1 are replaced
+		hn.ExchangeAll(X, Y, "AppendEntries")
+		hn.Settle()
 		require.Equal(t, "x2", applied[1], "X's entry 1 is on X, L and Y: committed")
 		loseRest(X)
 
 		// Term 3.
 		elect(L, F, Z)
 		start(L, "l3")
-		hn.exchangeAll(L, Z, "AppendEntries")
-		hn.exchange(L, X, "AppendEntries")  // L's first heartbeat: X learns of term 3
-		hn.answerAll(L, F, "AppendEntries") // F's replies from term 1, at last
-		hn.settle()
+		hn.ExchangeAll(L, Z, "AppendEntries")
+		hn.Exchange(L, X, "AppendEntries")  // L's first heartbeat: X learns of term 3
+		hn.AnswerAll(L, F, "AppendEntries") // F's replies from term 1, at last
+		hn.Settle()
 		loseRest(L)
 
 		// Term 4.
 		elect(X, F, Y)
 		start(X, "x4")
-		hn.flushFrom(X)
-		hn.flush()
+		hn.FlushFrom(X)
+		hn.Flush()
 		require.Equal(t, "x4", applied[2], "X's entry 2 of term 4, once every message is delivered")
 	})
 }
@@ -132,7 +132,7 @@ func TestStaleReplyFromEarlierLeadership4B(t *testing.T) {
 func TestSnapshotBehindFollower4D(t *testing.T) {
 	tests.Run(t, func(t *tests.T) {
 		lastApplied := map[int]int{}
-		hn := newHandNet(t, 3, t.Seed, func(env labrpc.Env) any {
+		hn := tests.NewHandNet(t, 3, t.Seed, func(env labrpc.Env) any {
 			me := env.Me()
 			return Make(env, env.Persister(), func(m ApplyMsg) {
 				index := m.CommandIndex
@@ -145,33 +145,33 @@ func TestSnapshotBehindFollower4D(t *testing.T) {
 				lastApplied[me] = index
 			})
 		})
-		rf := func(i int) *Raft { return hn.nodes[i].(*Raft) }
+		rf := func(i int) *Raft { return hn.Nodes[i].(*Raft) }
 		rf(0).becomeCandidate(true)
-		hn.exchange(0, 1, "RequestVote")
-		hn.exchange(0, 2, "RequestVote")
-		hn.settle()
+		hn.Exchange(0, 1, "RequestVote")
+		hn.Exchange(0, 2, "RequestVote")
+		hn.Settle()
 		term, isLeader := rf(0).GetState()
 		require.True(t, isLeader)
 		for i := 1; i <= 10; i++ {
 			rf(0).Start(i)
-			hn.flush()
+			hn.Flush()
 		}
 		// Two heartbeats: until part 4F, Start sends nothing and the first
 		// heartbeat carries the entries; the next carries the commit point.
 		for range 2 {
-			hn.advance(heartbeatInterval)
-			hn.flush()
+			hn.Advance(heartbeatInterval)
+			hn.Flush()
 		}
 		require.Equal(t, 10, lastApplied[1], "n1 has applied every entry")
 
-		hn.settle()
+		hn.Settle()
 		rf(1).InstallSnapshot(&InstallSnapshotArgs{Term: term, LeaderId: 0, LastIncludedIndex: 5, LastIncludedTerm: term, Data: []byte("the state through entry 5")}, &InstallSnapshotReply{})
-		hn.flush()
+		hn.Flush()
 		rf(0).Start(11)
-		hn.flush()
+		hn.Flush()
 		for range 2 { // as above: the entry, then the commit point
-			hn.advance(heartbeatInterval)
-			hn.flush()
+			hn.Advance(heartbeatInterval)
+			hn.Flush()
 		}
 		require.Equal(t, 11, lastApplied[1], "n1 goes on from where it was")
 	})

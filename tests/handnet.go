@@ -1,4 +1,4 @@
-package gossip
+package tests
 
 import (
 	"fmt"
@@ -13,37 +13,34 @@ import (
 	"protolab/labrpc"
 )
 
-// (A test file cannot be shared between packages: paxos/handnet_test.go and
-// raft/handnet_test.go are this file's twins; change them together.)
-//
-// A handNet is a network that the test drives by hand: every RPC waits
+// A HandNet is a network that the test drives by hand: every RPC waits
 // until the test delivers its request (the handler runs then) and, later,
 // its reply (the caller's callback runs then), or loses it. The test thus
 // writes down one exact order of events, the one a reordering network can
 // produce and a random run rarely does: a reply that arrives after its
 // sender moved on, a request overtaken by a later one. Timers run only when
 // the test advances the clock. Everything stays deterministic.
-type handNet struct {
+type HandNet struct {
 	t      testing.TB
-	nodes  []any // the peers' objects, whose exported methods are the handlers
+	Nodes  []any // the peers' objects, whose exported methods are the handlers
 	envs   []*handEnv
-	calls  []*handCall // in the order they were sent
+	calls  []*HandCall // in the order they were sent
 	timers []*handTimer
 	now    time.Duration
 	wire   *labgob.Stream
-	// check, if set, runs after every event (a request handled, a reply
+	// Check, if set, runs after every event (a request handled, a reply
 	// delivered, a timer fired): invariants checked continuously, not only
 	// at the end.
-	check func()
+	Check func()
 }
 
-func (hn *handNet) checkNow() {
-	if hn.check != nil {
-		hn.check()
+func (hn *HandNet) checkNow() {
+	if hn.Check != nil {
+		hn.Check()
 	}
 }
 
-type handCall struct {
+type HandCall struct {
 	from, to int
 	method   string
 	args     any
@@ -54,7 +51,7 @@ type handCall struct {
 	over     bool // the reply was delivered, or the call lost
 }
 
-func (c *handCall) String() string {
+func (c *HandCall) String() string {
 	return fmt.Sprintf("n%d→n%d %s %+v", c.from, c.to, c.method, reflect.ValueOf(c.args).Elem().Interface())
 }
 
@@ -64,9 +61,9 @@ type handTimer struct {
 	stopped bool
 }
 
-// newHandNet makes n peers, each booted by boot with its own env.
-func newHandNet(t testing.TB, n int, seed int64, boot func(env labrpc.Env) any) *handNet {
-	hn := &handNet{t: t, wire: labgob.NewStream()}
+// NewHandNet makes n peers, each booted by boot with its own env.
+func NewHandNet(t testing.TB, n int, seed int64, boot func(env labrpc.Env) any) *HandNet {
+	hn := &HandNet{t: t, wire: labgob.NewStream()}
 	peers := make([]int, n)
 	for i := range peers {
 		peers[i] = i
@@ -75,26 +72,26 @@ func newHandNet(t testing.TB, n int, seed int64, boot func(env labrpc.Env) any) 
 		env := &handEnv{hn: hn, me: i, peers: slices.Clone(peers), persister: labrpc.NewPersister(),
 			rand: rand.New(rand.NewPCG(uint64(seed), uint64(i)))}
 		hn.envs = append(hn.envs, env)
-		hn.nodes = append(hn.nodes, nil)
-		hn.nodes[i] = boot(env)
+		hn.Nodes = append(hn.Nodes, nil)
+		hn.Nodes[i] = boot(env)
 	}
 	return hn
 }
 
 // find returns the first call from → to of method (short name, "Prepare")
 // that is still open and, if handled, whose request was delivered.
-func (hn *handNet) find(from, to int, method string, handled bool) *handCall {
+func (hn *HandNet) find(from, to int, method string, handled bool) *HandCall {
 	hn.t.Helper()
 	for _, c := range hn.calls {
 		if !c.over && c.from == from && c.to == to && strings.HasSuffix(c.method, "."+method) && c.handled == handled {
 			return c
 		}
 	}
-	hn.t.Fatalf("handnet: no open %s call n%d→n%d with handled=%v; open calls:\n%s", method, from, to, handled, hn.open())
+	hn.t.Fatalf("handnet: no open %s call n%d→n%d with handled=%v; open calls:\n%s", method, from, to, handled, hn.Open())
 	return nil
 }
 
-func (hn *handNet) open() string {
+func (hn *HandNet) Open() string {
 	var b strings.Builder
 	for _, c := range hn.calls {
 		if !c.over {
@@ -104,18 +101,20 @@ func (hn *handNet) open() string {
 	return b.String()
 }
 
-// deliver delivers the request of the open call from → to of method: the
+// Deliver delivers the request of the open call from → to of method: the
 // handler runs now; the reply waits for answer.
-func (hn *handNet) deliver(from, to int, method string) *handCall {
+func (hn *HandNet) Deliver(from, to int, method string) *HandCall {
 	hn.t.Helper()
 	c := hn.find(from, to, method, false)
-	hn.handle(c)
+	hn.Handle(c)
 	return c
 }
 
-func (hn *handNet) handle(c *handCall) {
+// Handle runs the handler of a call the test picked (from Matching), out of
+// the order the calls were sent.
+func (hn *HandNet) Handle(c *HandCall) {
 	name := c.method[strings.IndexByte(c.method, '.')+1:]
-	m := reflect.ValueOf(hn.nodes[c.to]).MethodByName(name)
+	m := reflect.ValueOf(hn.Nodes[c.to]).MethodByName(name)
 	if !m.IsValid() {
 		hn.t.Fatalf("handnet: n%d has no handler %s", c.to, c.method)
 	}
@@ -129,15 +128,15 @@ func (hn *handNet) handle(c *handCall) {
 	hn.checkNow()
 }
 
-// answer delivers the reply of the call from → to of method whose request
+// Answer delivers the reply of the call from → to of method whose request
 // was delivered earliest: the caller's callback runs now.
-func (hn *handNet) answer(from, to int, method string) {
+func (hn *HandNet) Answer(from, to int, method string) {
 	hn.t.Helper()
 	c := hn.find(from, to, method, true)
-	hn.reply(c)
+	hn.Reply(c)
 }
 
-func (hn *handNet) reply(c *handCall) {
+func (hn *HandNet) Reply(c *HandCall) {
 	cp, _, err := hn.wire.Copy(c.answer.Interface())
 	if err != nil {
 		hn.t.Fatalf("handnet: %v", err)
@@ -148,30 +147,30 @@ func (hn *handNet) reply(c *handCall) {
 	hn.checkNow()
 }
 
-// exchange delivers the request and then the reply of a call.
-func (hn *handNet) exchange(from, to int, method string) {
+// Exchange delivers the request and then the reply of a call.
+func (hn *HandNet) Exchange(from, to int, method string) {
 	hn.t.Helper()
-	hn.reply(hn.deliver(from, to, method))
+	hn.Reply(hn.Deliver(from, to, method))
 }
 
-// exchangeAll exchanges every open call from → to of method, in the
+// ExchangeAll exchanges every open call from → to of method, in the
 // order they were sent, and those that their replies cause, until none is
 // left.
-func (hn *handNet) exchangeAll(from, to int, method string) {
+func (hn *HandNet) ExchangeAll(from, to int, method string) {
 	hn.t.Helper()
-	for cs := hn.matching(from, to, method, false); len(cs) > 0; cs = hn.matching(from, to, method, false) {
+	for cs := hn.Matching(from, to, method, false); len(cs) > 0; cs = hn.Matching(from, to, method, false) {
 		for _, c := range cs {
-			hn.handle(c)
-			hn.reply(c)
+			hn.Handle(c)
+			hn.Reply(c)
 		}
-		hn.settle()
+		hn.Settle()
 	}
 }
 
-// matching lists the open calls from → to of method whose request was (or
+// Matching lists the open calls from → to of method whose request was (or
 // was not yet) delivered, in the order they were sent.
-func (hn *handNet) matching(from, to int, method string, handled bool) []*handCall {
-	var cs []*handCall
+func (hn *HandNet) Matching(from, to int, method string, handled bool) []*HandCall {
+	var cs []*HandCall
 	for _, c := range hn.calls {
 		if !c.over && c.handled == handled && c.from == from && c.to == to && strings.HasSuffix(c.method, "."+method) {
 			cs = append(cs, c)
@@ -180,9 +179,9 @@ func (hn *handNet) matching(from, to int, method string, handled bool) []*handCa
 	return cs
 }
 
-// targets lists, in the order they were sent, the peers to which `from`
+// Targets lists, in the order they were sent, the peers to which `from`
 // has open calls of method whose request is not delivered yet.
-func (hn *handNet) targets(from int, method string) []int {
+func (hn *HandNet) Targets(from int, method string) []int {
 	var to []int
 	for _, c := range hn.calls {
 		if !c.over && !c.handled && c.from == from && strings.HasSuffix(c.method, "."+method) {
@@ -192,47 +191,47 @@ func (hn *handNet) targets(from int, method string) []int {
 	return to
 }
 
-// deliverAll delivers the request of every open call from → to of method;
+// DeliverAll delivers the request of every open call from → to of method;
 // the replies wait for answerAll.
-func (hn *handNet) deliverAll(from, to int, method string) {
-	for _, c := range hn.matching(from, to, method, false) {
-		hn.handle(c)
+func (hn *HandNet) DeliverAll(from, to int, method string) {
+	for _, c := range hn.Matching(from, to, method, false) {
+		hn.Handle(c)
 	}
 }
 
-// answerAll delivers every reply on its way from → to of method.
-func (hn *handNet) answerAll(from, to int, method string) {
-	for _, c := range hn.matching(from, to, method, true) {
-		hn.reply(c)
+// AnswerAll delivers every reply on its way from → to of method.
+func (hn *HandNet) AnswerAll(from, to int, method string) {
+	for _, c := range hn.Matching(from, to, method, true) {
+		hn.Reply(c)
 	}
 }
 
-// loseAll loses every open call from → to of method, request or reply.
-func (hn *handNet) loseAll(from, to int, method string) {
+// LoseAll loses every open call from → to of method, request or reply.
+func (hn *HandNet) LoseAll(from, to int, method string) {
 	for _, handled := range []bool{false, true} {
-		for _, c := range hn.matching(from, to, method, handled) {
+		for _, c := range hn.Matching(from, to, method, handled) {
 			c.over = true
 			c.done(false)
 		}
 	}
 }
 
-// lose loses the open call from → to of method, request or reply: the
+// Lose loses the open call from → to of method, request or reply: the
 // caller's callback runs now with ok=false.
-func (hn *handNet) lose(from, to int, method string, handled bool) {
+func (hn *HandNet) Lose(from, to int, method string, handled bool) {
 	hn.t.Helper()
 	c := hn.find(from, to, method, handled)
 	c.over = true
 	c.done(false)
 }
 
-// settle runs the timers that are due now (a peer's call to itself answers
+// Settle runs the timers that are due now (a peer's call to itself answers
 // through a zero timer).
-func (hn *handNet) settle() { hn.advance(0) }
+func (hn *HandNet) Settle() { hn.Advance(0) }
 
-// advance moves the clock by d, running every timer that falls due, in
+// Advance moves the clock by d, running every timer that falls due, in
 // order of time and then of setting.
-func (hn *handNet) advance(d time.Duration) {
+func (hn *HandNet) Advance(d time.Duration) {
 	end := hn.now + d
 	for {
 		next := -1
@@ -253,31 +252,31 @@ func (hn *handNet) advance(d time.Duration) {
 	hn.now = end
 }
 
-// flush delivers every open call, request and then reply, in the order they
+// Flush delivers every open call, request and then reply, in the order they
 // were sent, and runs the timers due, until nothing is left to deliver.
-func (hn *handNet) flush() { hn.flushFrom(-1) }
+func (hn *HandNet) Flush() { hn.FlushFrom(-1) }
 
-// flushFrom is flush for the calls that peer `from` sends (-1: every peer's):
+// FlushFrom is flush for the calls that peer `from` sends (-1: every peer's):
 // that peer's messages overtake everyone else's.
-func (hn *handNet) flushFrom(from int) {
+func (hn *HandNet) FlushFrom(from int) {
 	for progress := true; progress; {
-		hn.settle()
+		hn.Settle()
 		progress = false
 		for i := 0; i < len(hn.calls); i++ {
 			if c := hn.calls[i]; !c.over && (from < 0 || c.from == from) {
 				if !c.handled {
-					hn.handle(c)
+					hn.Handle(c)
 				}
-				hn.reply(c)
+				hn.Reply(c)
 				progress = true
 			}
 		}
 	}
 }
 
-// handEnv is one peer's Env on a handNet.
+// handEnv is one peer's Env on a HandNet.
 type handEnv struct {
-	hn        *handNet
+	hn        *HandNet
 	me        int
 	peers     []int
 	persister *labrpc.Persister
@@ -301,5 +300,5 @@ func (e *handEnv) Call(to int, method string, args, reply any, done func(ok bool
 	if err != nil {
 		e.hn.t.Fatalf("handnet: %v", err)
 	}
-	e.hn.calls = append(e.hn.calls, &handCall{from: e.me, to: to, method: method, args: cp, reply: reply, done: done})
+	e.hn.calls = append(e.hn.calls, &HandCall{from: e.me, to: to, method: method, args: cp, reply: reply, done: done})
 }
