@@ -11,11 +11,11 @@ import (
 )
 
 // Acks that arrive after their probe period is over (issue 10), staged one
-// event at a time on a handNet. An ack answers one probe: the period it
+// event at a time on a tests.HandNet. An ack answers one probe: the period it
 // was sent in, about the member that period probed (SWIM §4: each probe
 // carries a sequence number, and the ack names it).
 
-// newHandSwims forms a group of n members on a handNet in which only
+// newHandSwims forms a group of n members on a tests.HandNet in which only
 // member 0 probes: every join, sync and probe is delivered until each
 // member knows every other.
 func newHandSwims(t *tests.T, n int) (*tests.HandNet, func(i int) *Swim) {

@@ -12,7 +12,7 @@ import (
 )
 
 // Replies and requests that arrive after their sender moved on (issue 10),
-// staged one event at a time on a handNet.
+// staged one event at a time on a tests.HandNet.
 
 // A promise answers one prepare: the ballot it was asked for. Here peer 0
 // prepares ballot b1, and the promise of peer 1 is held on the wire. Peer 3

@@ -10,7 +10,7 @@ import (
 )
 
 // Replies that arrive after their sender moved on (issue 10), staged one
-// event at a time on a handNet.
+// event at a time on a tests.HandNet.
 
 // The same peer leads twice, and a reply to its first leadership arrives in
 // its second. Five peers: L=0, F=1, X=2, Y=3, Z=4.
