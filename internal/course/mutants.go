@@ -259,25 +259,10 @@ func RunMutants(ctx context.Context, opts MutantOptions) (baseline time.Duration
 		timeout = DefaultTimeout
 	}
 	workers := max(1, min(opts.Workers, len(opts.Mutants)))
-	files, err := ListFiles(opts.Root, true)
+	copies, cleanup, err := workerCopies(opts.Root, workers, "protolab-mutants-*")
+	defer cleanup()
 	if err != nil {
 		return 0, nil, err
-	}
-	var copies []string
-	defer func() {
-		for _, d := range copies {
-			os.RemoveAll(d)
-		}
-	}()
-	for range workers {
-		tmp, err := os.MkdirTemp("", "protolab-mutants-*")
-		if err != nil {
-			return 0, nil, err
-		}
-		copies = append(copies, tmp)
-		if err := CopyFiles(opts.Root, files, tmp); err != nil {
-			return 0, nil, err
-		}
 	}
 	args := append([]string{"test", "./" + opts.Pkg, "-count=1", "-json", "-timeout=" + timeout.String()}, opts.ExtraArgs...)
 	test := func(dir string) func() goResult {
@@ -378,4 +363,30 @@ func (r MutantResult) FailedSummary() string {
 		return "(no test failed; see below)"
 	}
 	return firstFew(r.Failed, 3)
+}
+
+// workerCopies copies the module at root once per worker into temporary
+// directories, so that mutants are written into copies and never into the
+// source tree. cleanup removes every copy made, also after an error.
+func workerCopies(root string, workers int, pattern string) (copies []string, cleanup func(), err error) {
+	cleanup = func() {
+		for _, d := range copies {
+			os.RemoveAll(d)
+		}
+	}
+	files, err := ListFiles(root, true)
+	if err != nil {
+		return nil, cleanup, err
+	}
+	for range workers {
+		tmp, err := os.MkdirTemp("", pattern)
+		if err != nil {
+			return copies, cleanup, err
+		}
+		copies = append(copies, tmp)
+		if err := CopyFiles(root, files, tmp); err != nil {
+			return copies, cleanup, err
+		}
+	}
+	return copies, cleanup, nil
 }

@@ -91,25 +91,10 @@ func RunMutation(ctx context.Context, opts MutationOptions) (MutationRun, error)
 	if workers <= 0 {
 		workers = 2
 	}
-	files, err := ListFiles(opts.Root, true)
+	copies, cleanup, err := workerCopies(opts.Root, workers, "protolab-mutation-*")
+	defer cleanup()
 	if err != nil {
 		return run, err
-	}
-	var copies []string
-	defer func() {
-		for _, d := range copies {
-			os.RemoveAll(d)
-		}
-	}()
-	for range workers {
-		tmp, err := os.MkdirTemp("", "protolab-mutation-*")
-		if err != nil {
-			return run, err
-		}
-		copies = append(copies, tmp)
-		if err := CopyFiles(opts.Root, files, tmp); err != nil {
-			return run, err
-		}
 	}
 
 	// The baseline, with coverage of the package itself: the tests reach most of its
