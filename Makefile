@@ -2,11 +2,14 @@
 
 GO ?= go
 
-.PHONY: test demo vet fmt-check unit determinism check-course check-course-deep check-mutants mutants mutation check bench browser
+.PHONY: test demo vet fmt-check unit determinism check-course check-course-quick check-course-deep check-mutants mutants mutation check bench browser
 
-# The whole suite, as CI runs it: formatting, vet, every test, and the
-# skeleton check (each part's learner copy builds, and its tests fail in it).
-test: fmt-check vet unit determinism check-course
+# The whole suite, in under five minutes on two cores: formatting, vet, every
+# test once (the labs' simulated tests as a run-twice determinism check), and
+# the skeleton check on one seed (each part's learner copy builds, earlier
+# parts pass in it, and its own tests fail). CI then sweeps the course over
+# more seeds (check-course) and runs every lab's mutants (check-mutants).
+test: fmt-check vet unit determinism check-course-quick
 
 # The default demo: a short simulated run with faults, as a per-node timeline.
 demo:
@@ -19,12 +22,16 @@ fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "not gofmt-clean (run gofmt -w):"; echo "$$out"; exit 1; fi
 
+# The labs' packages (those whose tests import the harness, apart from the
+# tool and the viewer) run in `determinism`; `unit` runs every other package.
+# Every test thus runs once, and each lab's simulated test twice.
+SIM_PKGS = $$($(GO) list -f '{{.ImportPath}} {{join .TestImports " "}}' ./... | grep ' protolab/tests' | cut -d' ' -f1 | grep -v -e '^protolab/cmd/' -e '^protolab/internal/')
+OTHER_PKGS = $$($(GO) list ./... | grep -v -x -F "$$(echo $(SIM_PKGS) | tr ' ' '\n')")
 unit:
-	$(GO) test -count=1 -timeout 20m ./...
+	$(GO) test -count=1 -timeout 20m $(OTHER_PKGS)
 
-# Every simulated test of every lab, run as a run-twice check: the same seed
-# twice gives the same trace digest, and the next seed a different one.
-SIM_PKGS = $$($(GO) list -f '{{.ImportPath}} {{join .TestImports " "}}' ./... | grep ' protolab/tests' | cut -d' ' -f1)
+# Every test of every lab, each simulated one as a run-twice check: the same
+# seed twice gives the same trace digest, and the next seed a different one.
 determinism:
 	$(GO) test -count=1 -timeout 20m $(SIM_PKGS) -twice
 
@@ -35,6 +42,10 @@ determinism:
 CHECK_SEEDS ?= 20,paxos=3,chash=2,gossip=1
 check-course:
 	$(GO) run ./cmd/lab skeleton --check --seeds $(CHECK_SEEDS)
+
+# The same check on one seed: what make test runs.
+check-course-quick:
+	$(GO) run ./cmd/lab skeleton --check --seeds 1
 
 # The deep course check, before a release: 500 seeds for every part of every
 # lab, on one core so that others can work (hours: docs/markers.md).
@@ -60,8 +71,8 @@ SAMPLE ?= 0
 mutation:
 	$(GO) run ./cmd/lab mutation $(if $(filter all,$(PKG)),--all,$(PKG)) --sample $(SAMPLE)
 
-# Everything, including the mutants: slower; run before a release.
-check: test check-mutants
+# Everything CI runs: the suite, the course over more seeds, and the mutants.
+check: test check-course check-mutants
 
 # The space-time viewer in headless chromium, keeping its screenshots in
 # .artifacts/ (make unit runs the same tests without keeping them).
