@@ -110,7 +110,13 @@ func naiveRendezvous(key string, weights map[string]float64) string {
 	slices.Sort(names)
 	best, bestScore := "", math.Inf(-1)
 	for _, n := range names {
-		h := mix64(HashKey(key) ^ HashKey(n))
+		// The pair's hash: xorshift64*'s output step on the xor of the
+		// key's and the member's hashes.
+		h := HashKey(key) ^ HashKey(n)
+		h ^= h >> 12
+		h ^= h << 25
+		h ^= h >> 27
+		h *= 2685821657736338717
 		u := (float64(h>>11) + 0.5) / (1 << 53)
 		if s := -weights[n] / math.Log(u); s > bestScore {
 			best, bestScore = n, s
