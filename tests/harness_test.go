@@ -206,10 +206,10 @@ func TestScriptAppliesFaultsAtTheirTimes(t *testing.T) {
 			w.Start(i, bootPinger)
 		}
 		Script(w,
-			Step{100 * time.Millisecond, CrashNode(2)},
-			Step{200 * time.Millisecond, PartitionInto([]int{0}, []int{1})},
-			Step{300 * time.Millisecond, HealAll()},
-			Step{400 * time.Millisecond, RestartNode(2)},
+			Step{At: 100 * time.Millisecond, Fault: CrashNode(2)},
+			Step{At: 200 * time.Millisecond, Fault: PartitionInto([]int{0}, []int{1})},
+			Step{At: 300 * time.Millisecond, Fault: HealAll()},
+			Step{At: 400 * time.Millisecond, Fault: RestartNode(2)},
 		)
 		w.Sleep(150 * time.Millisecond)
 		require.False(t, w.Alive(2))

@@ -1,6 +1,7 @@
-package tests
+package history
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -16,7 +17,7 @@ import (
 func TestBlameNamesTheStaleRead(t *testing.T) {
 	w := labrpc.NewWorld(labrpc.Config{Seed: 1, Nodes: 2})
 	defer w.Close()
-	h := NewHistory(w)
+	h := New(w)
 	h.ops = []porcupine.Operation{
 		{ClientId: 0, Input: [2]int{0, 1}, Call: 0, Output: nil, Return: 10e6},
 		{ClientId: 1, Input: [2]int{1, 0}, Call: 5e6, Output: 0, Return: 15e6}, // concurrent with the write: fine
@@ -45,4 +46,18 @@ func TestBlameTextForAnOperationThatNeverReturned(t *testing.T) {
 	b := blamedOp{op: porcupine.Operation{ClientId: 3, Input: [2]int{0, 1}, Call: 1e9, Return: 1 << 62}}
 	b.op.Return = int64(^uint64(0) >> 1)
 	require.True(t, strings.HasSuffix(blameText(registerModel, 5, b), "c3 [1.000000s, never] [0 1]→<nil>"), blameText(registerModel, 5, b))
+}
+
+// A register model for the blame tests (the tests package's own checker tests
+// keep theirs, beside the harness they test).
+var registerModel = porcupine.Model{
+	Init: func() any { return 0 },
+	Step: func(state, input, output any) (bool, any) {
+		in := input.([2]int) // {0, v}: write v; {1, 0}: read
+		if in[0] == 0 {
+			return true, in[1]
+		}
+		return output == nil || output.(int) == state.(int), state
+	},
+	DescribeOperation: func(input, output any) string { return fmt.Sprint(input, "→", output) },
 }

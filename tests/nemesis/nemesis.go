@@ -1,4 +1,10 @@
-package tests
+// Package nemesis injects faults into a simulated world over virtual time: a
+// script says exactly what happens when (the test of a known scenario); a
+// random Nemesis draws its faults from the world's harness stream, so it too
+// replays from the seed. It imports no testing, so the course tool's 'lab run'
+// schedules its faults with the same code as the tests (which spell it
+// tests.Nemesis, tests.Script, ...).
+package nemesis
 
 import (
 	"fmt"
@@ -8,10 +14,6 @@ import (
 
 	"protolab/labrpc"
 )
-
-// The nemesis injects faults over virtual time. A scripted one says exactly
-// what happens when (the test of a known scenario); a random one draws its
-// faults from the world's harness stream, so it too replays from the seed.
 
 // A Fault is one change to the world.
 type Fault struct {
@@ -75,16 +77,25 @@ type Nemesis struct {
 	Partitions bool // random majority/minority splits, and heals
 	Crashes    bool // crash and restart nodes (at most MaxDown down at once)
 	MaxDown    int  // default: a minority, (len(Nodes)-1)/2
+	Outages    bool // cut one node off for 100ms to 1s, one at a time: the outage a client waits out
 	Unreliable bool // toggle message loss
 	Reorder    bool // toggle long reordering
 }
 
-// Start schedules the nemesis on w from now. At the end of For it heals the
-// network, turns loss and reordering off, and restarts every node it
-// crashed, so the test can check that the system recovers.
+// The length of an outage: from outageMin to outageMin+outageSpread.
+const (
+	outageMin    = 100 * time.Millisecond
+	outageSpread = 900 * time.Millisecond
+)
+
+// Start schedules the nemesis on w from now. At the end of For it undoes what
+// it did, and only that: it heals the network if it partitioned or cut off a
+// node, puts loss and reordering back as they were when it started if it
+// toggled them, and restarts every node it crashed. So the test can check that
+// the system recovers, under the network profile the test chose.
 func (n Nemesis) Start(w *labrpc.World) {
 	if n.Every <= 0 || n.For <= 0 || len(n.Nodes) == 0 {
-		w.Fail(fmt.Errorf("tests: a Nemesis needs Nodes, Every > 0 and For > 0 (got %d nodes, Every=%v, For=%v)", len(n.Nodes), n.Every, n.For))
+		w.Fail(fmt.Errorf("nemesis: a Nemesis needs Nodes, Every > 0 and For > 0 (got %d nodes, Every=%v, For=%v)", len(n.Nodes), n.Every, n.For))
 		return
 	}
 	if n.MaxDown == 0 {
@@ -92,28 +103,46 @@ func (n Nemesis) Start(w *labrpc.World) {
 	}
 	rng := w.Rand()
 	end := w.Now() + n.For
-	var down []int
+	before := w.Profile()
+	st := &state{}
 	var act func()
 	act = func() {
 		if w.Now() >= end {
-			w.Note("nemesis: done; heal, restore the network, restart the crashed")
-			w.Heal()
-			w.SetReliable(true)
-			w.SetLongReordering(false)
-			for _, id := range down {
-				w.Restart(id)
-			}
+			n.restore(w, before, st.down)
 			return
 		}
-		n.act(w, rng, &down)
+		n.act(w, rng, end, st)
 		gap := time.Duration(rng.ExpFloat64() * float64(n.Every))
 		w.At(min(gap, end-w.Now()), act)
 	}
 	w.At(time.Duration(rng.ExpFloat64()*float64(n.Every)), act)
 }
 
+// restore undoes what the nemesis may have changed: the profile it had when it
+// started (if it toggled loss or reordering), the network's links (if it
+// partitioned or cut off nodes), the nodes it crashed.
+func (n Nemesis) restore(w *labrpc.World, before labrpc.Profile, down []int) {
+	w.Note("nemesis: done; heal, restore the network, restart the crashed")
+	if n.Partitions || n.Outages {
+		w.Heal()
+	}
+	if p := w.Profile(); (n.Unreliable || n.Reorder) && p != before {
+		w.SetProfile(before)
+	}
+	for _, id := range down {
+		w.Restart(id)
+	}
+}
+
+// state is what a running nemesis has done and not yet undone.
+type state struct {
+	down   []int // the nodes it crashed, in order
+	outage bool  // a node is cut off
+}
+
 // act applies one random fault.
-func (n Nemesis) act(w *labrpc.World, rng *rand.Rand, down *[]int) {
+func (n Nemesis) act(w *labrpc.World, rng *rand.Rand, end time.Duration, st *state) {
+	down := &st.down
 	var choices []func()
 	if n.Partitions {
 		choices = append(choices, func() {
@@ -162,6 +191,33 @@ func (n Nemesis) act(w *labrpc.World, rng *rand.Rand, down *[]int) {
 			*down = slices.Delete(*down, i, i+1)
 			w.Note("nemesis: restart n%d", id)
 			w.Restart(id)
+		})
+	}
+	if n.Outages {
+		choices = append(choices, func() {
+			if st.outage {
+				return
+			}
+			var up []int
+			for _, id := range n.Nodes {
+				if w.Connected(id) {
+					up = append(up, id)
+				}
+			}
+			if len(up) == 0 {
+				return
+			}
+			id := up[rng.IntN(len(up))]
+			d := outageMin + time.Duration(rng.Int64N(int64(outageSpread)))
+			w.Note("nemesis: outage: %s cut off for %v", w.Name(id), d)
+			w.Disconnect(id)
+			st.outage = true
+			w.At(d, func() {
+				st.outage = false
+				if w.Now() < end { // at the end, restore has reconnected it
+					w.Connect(id)
+				}
+			})
 		})
 	}
 	if n.Unreliable {
