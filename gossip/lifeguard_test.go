@@ -62,6 +62,8 @@ func TestRemainingSuspicionTime3C(t *testing.T) {
 		{0, 0, 0, min, "nothing to wait for: the minimum"},
 		{0, 0, 2 * s, 4 * s, "minus what has elapsed"},
 		{0, 0, 7 * s, 0, "never below zero"},
+		{0, 1, 0, max, "one confirmation expected (SuspicionMult 3), none in: the maximum"},
+		{1, 1, 0, min, "the one confirmation expected is in: the minimum"},
 		{0, 2, 0, max, "no confirmation yet: the maximum"},
 		{1, 2, 0, 17072 * time.Millisecond, "one of two: 36 - 30·log 2/log 3"},
 		{2, 2, 0, min, "all confirmations in: the minimum"},
@@ -243,5 +245,39 @@ func TestLifeguardDetectsCrash3C(t *testing.T) {
 		require.True(t, ok, "%v after n%d crashed, not everyone has declared it dead:\n%s", bound, victim, g.views())
 		last, _ := g.allDeclaredDead(victim, crashed)
 		t.Logf("declared dead by all %v after the crash", last-crashed)
+	})
+}
+
+// TestOneConfirmationTakesItsShare3C: Lifeguard §4.2 counts the
+// confirmations that come after the first suspicion; the first accuser's
+// own suspicion is not one. With k = 2 expected and exactly one other
+// member's suspicion in, the timeout is max - (max-min)·log 2/log 3, about
+// 43% of the way from the maximum to the minimum, not the minimum: a suspect
+// that one slow accuser and one other member cannot reach gets the time to
+// refute that two independent confirmations would take from it.
+func TestOneConfirmationTakesItsShare3C(t *testing.T) {
+	tests.Run(t, func(t *tests.T) {
+		const n = 8
+		w := t.NewWorld(labrpc.Config{Nodes: n})
+		cfg := DefaultSwimConfig()
+		cfg.Lifeguard = true
+		g := newGroup(w, n, cfg)
+		g.start(0)
+		s := g.member(0)
+		min := suspicionTimeout(cfg.SuspicionMult, n, cfg.ProbeInterval)
+		max := time.Duration(cfg.SuspicionMaxTimeoutMult) * min
+
+		var fired time.Duration
+		start := w.Now()
+		sus := &suspicion{env: s.env, k: 2, min: min, max: max, start: start, confirmers: []int{1}}
+		sus.expire = func() { fired = w.Now() }
+		sus.cancel = s.env.After(remainingSuspicionTime(0, sus.k, 0, min, max), sus.expire)
+		w.Sleep(min / 3)
+		require.True(t, sus.confirm(2), "another member's suspicion is a confirmation")
+		w.Sleep(max)
+		want := start + remainingSuspicionTime(1, 2, 0, min, max)
+		require.Equal(t, want, fired,
+			"accused by n1 and confirmed by n2 alone, of k = 2 expected, the suspicion must time out after max - (max-min)·log 2/log 3 = %v (min %v, max %v): count the confirmations after the first accuser, not the accuser too",
+			want-start, min, max)
 	})
 }
