@@ -107,6 +107,9 @@ type pathKey struct {
 }
 
 type walker struct {
+	// found, when set, collects the dynamic types of the interface values
+	// met on the way (each once in a row), for Wire's byte counts.
+	found *[]reflect.Type
 	path  []pathKey
 	lastT reflect.Type
 	lastP *walkPlan
@@ -168,6 +171,9 @@ func (w *walker) walk(v reflect.Value) *cycleError {
 		if v.IsNil() {
 			return nil
 		}
+		if w.found != nil {
+			w.note(v.Elem().Type())
+		}
 		return w.walk(v.Elem()).add(".(" + v.Elem().Type().String() + ")")
 	case reflect.Slice:
 		if v.Len() == 0 {
@@ -205,6 +211,16 @@ func (w *walker) walk(v reflect.Value) *cycleError {
 		}
 	}
 	return nil
+}
+
+// note records t among the interface values' types, unless it is there.
+func (w *walker) note(t reflect.Type) {
+	for _, u := range *w.found {
+		if u == t {
+			return
+		}
+	}
+	*w.found = append(*w.found, t)
 }
 
 func (w *walker) elems(v reflect.Value) *cycleError {

@@ -48,7 +48,7 @@ func (w *World) send(from int, fromInc uint32, to int, method string, args, repl
 		w.misuse(fmt.Errorf("labrpc: Call(%q) from %s: %w", method, w.Name(from), err))
 		return
 	}
-	cp, n, err := w.stream(from, to).Copy(args)
+	cp, n, err := w.copyOn(from, to, args)
 	if err != nil {
 		w.misuse(fmt.Errorf("labrpc: Call(%q): %w", method, err))
 		return
@@ -67,15 +67,17 @@ func (w *World) send(from int, fromInc uint32, to int, method string, args, repl
 	}
 }
 
-func (w *World) stream(from, to int) *labgob.Stream {
+// copyOn copies v through the world's wire as link from→to carries it, and
+// returns the copy and its size on that link.
+func (w *World) copyOn(from, to int, v any) (any, int, error) {
 	l := link{int32(from), int32(to)}
-	s, ok := w.streams[l]
-	if !ok {
-		s = labgob.NewStream()
-		s.SetLimit(w.cfg.MaxMessage)
-		w.streams[l] = s
+	st := w.links[l]
+	was := st
+	cp, n, err := w.wire.Copy(&st, v)
+	if st != was {
+		w.links[l] = st
 	}
-	return s
+	return cp, n, err
 }
 
 // transmit puts a request on the wire, or loses it.
@@ -136,7 +138,7 @@ func (w *World) deliver(c *call) {
 	if w.err != nil {
 		return
 	}
-	cp, size, err := w.stream(c.to, c.from).Copy(reply.Interface())
+	cp, size, err := w.copyOn(c.to, c.from, reply.Interface())
 	if err != nil {
 		w.misuse(fmt.Errorf("labrpc: reply of %s: %w", c.method, err))
 		return

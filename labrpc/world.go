@@ -137,7 +137,8 @@ type World struct {
 	ends      []endpoint
 	cuts      map[link]bool
 	linkDelay map[link][2]time.Duration
-	streams   map[link]*labgob.Stream
+	wire      *labgob.Wire         // one gob stream for every link
+	links     map[link]labgob.Link // what each link has carried, for exact byte counts
 	svcByName map[string]*serviceType
 	routes    map[string]*route
 	tr        *trace
@@ -213,7 +214,8 @@ func NewWorld(cfg Config) *World {
 		profile:   cfg.Profile,
 		cuts:      map[link]bool{},
 		linkDelay: map[link][2]time.Duration{},
-		streams:   map[link]*labgob.Stream{},
+		wire:      labgob.NewWire(),
+		links:     map[link]labgob.Link{},
 		svcByName: map[string]*serviceType{},
 		routes:    map[string]*route{},
 		tr:        newTrace(cfg.KeepTrace, cfg.TraceTo, cfg.Nodes),
@@ -221,6 +223,7 @@ func NewWorld(cfg Config) *World {
 		parked:    make(chan struct{}),
 	}
 	w.tr.json = cfg.TraceJSON
+	w.wire.SetLimit(cfg.MaxMessage)
 	w.driver, w.driverNum = goid.Current(), goid.Number()
 	w.turn.Store(uintptr(w.driver))
 	w.netRand = w.randStream(streamNetwork, 0, 0)
