@@ -7,51 +7,28 @@ import (
 	"sort"
 	"strings"
 
+	"protolab/internal/stories"
 	"protolab/labrpc"
 )
 
-// 'lab demo' without a name runs Raft's demo, the course's centrepiece, and
-// lab 1's until Raft has one.
-const (
-	preferredDemo = "raft"
-	defaultDemo   = "kvsrv"
-)
+// demos are the demos 'lab demo' knows: internal/stories' table (tests put
+// their own).
+var demos = stories.Demos
 
-// defaultDemoName is the demo that 'lab demo' runs without a name.
-func defaultDemoName() string {
-	if _, ok := demos[preferredDemo]; ok {
-		return preferredDemo
+// findDemo returns the demo called name.
+func findDemo(name string) (stories.Demo, bool) {
+	for _, d := range demos {
+		if d.Name == name {
+			return d, true
+		}
 	}
-	return defaultDemo
-}
-
-// A demo is a short narrated run of a lab in the simulator.
-type demo struct {
-	name    string
-	summary string
-	run     func(w io.Writer) error
-}
-
-// demos is the registry that registerDemo fills.
-var demos = map[string]demo{}
-
-// registerDemo makes a demo available to 'lab demo NAME'. Each demo registers itself
-// from an init function in its own file (demo_kvsrv.go, demo_chash.go, ...); run writes
-// the demo's narration to w. Registering a name twice is a programming error.
-func registerDemo(name, summary string, run func(w io.Writer) error) {
-	if name == "" || strings.ContainsAny(name, " \t") || run == nil {
-		panic(fmt.Sprintf("lab: registerDemo(%q): a demo needs a one-word name and a run function", name))
-	}
-	if _, dup := demos[name]; dup {
-		panic(fmt.Sprintf("lab: demo %q is registered twice; give each demo its own name", name))
-	}
-	demos[name] = demo{name: name, summary: summary, run: run}
+	return stories.Demo{}, false
 }
 
 func demoNames() []string {
 	names := make([]string, 0, len(demos))
-	for name := range demos {
-		names = append(names, name)
+	for _, d := range demos {
+		names = append(names, d.Name)
 	}
 	sort.Strings(names)
 	return names
@@ -68,16 +45,16 @@ func runDemo(c *cli, args []string) int {
 	if len(names) > 1 || len(rest) > 0 {
 		return c.usageError("demo", "give at most one demo name")
 	}
-	name := defaultDemoName()
+	name := stories.DefaultDemo
 	if len(names) == 1 {
 		name = names[0]
 	}
-	d, found := demos[name]
+	d, found := findDemo(name)
 	if !found {
 		return c.usageError("demo", "unknown demo %q%s; %s", name, didYouMean(name, demoNames()), availableDemos())
 	}
 	if *html == "" && !*asJSON {
-		if err := d.run(c.stdout); err != nil {
+		if err := d.Run(c.stdout); err != nil {
 			return c.failf("demo "+name, "%v", err)
 		}
 		return exitOK
@@ -86,9 +63,10 @@ func runDemo(c *cli, args []string) int {
 }
 
 // recordDemo runs a demo while recording the first world it builds (through
-// labrpc.WatchWorlds: a demo needs nothing more than registerDemo to be drawn),
+// labrpc.WatchWorlds: a demo needs nothing more than its line in the table to
+// be drawn),
 // then writes the viewer or the JSON.
-func recordDemo(c *cli, d demo, html string, asJSON bool) int {
+func recordDemo(c *cli, d stories.Demo, html string, asJSON bool) int {
 	var w *labrpc.World
 	var lines []labrpc.Line
 	stop := labrpc.WatchWorlds(func(nw *labrpc.World) {
@@ -101,23 +79,23 @@ func recordDemo(c *cli, d demo, html string, asJSON bool) int {
 	if asJSON {
 		story = io.Discard
 	}
-	err := d.run(story)
+	err := d.Run(story)
 	stop()
 	if err != nil {
-		return c.failf("demo "+d.name, "%v", err)
+		return c.failf("demo "+d.Name, "%v", err)
 	}
 	if w == nil {
-		return c.failf("demo "+d.name, "the demo built no simulated world, so there is nothing to draw or record")
+		return c.failf("demo "+d.Name, "the demo built no simulated world, so there is nothing to draw or record")
 	}
-	res := demoJSON{Demo: d.name, Seed: w.Seed(), Nodes: w.Nodes(), Events: w.Steps(), VirtualMS: ms(w.Now()),
+	res := demoJSON{Demo: d.Name, Seed: w.Seed(), Nodes: w.Nodes(), Events: w.Steps(), VirtualMS: ms(w.Now()),
 		Messages: w.TotalRPCs(), Bytes: w.TotalBytes(), Digest: w.Digest(), Lines: lines}
 	if html != "" {
 		p, err := c.outputPath(html)
 		if err == nil {
-			err = writeViewer(p, viewerInput{Title: "lab demo " + d.name + ": " + d.summary, Nodes: w.Nodes(), Lines: lines, Digest: w.Digest()})
+			err = writeViewer(p, viewerInput{Title: "lab demo " + d.Name + ": " + d.Summary, Nodes: w.Nodes(), Lines: lines, Digest: w.Digest()})
 		}
 		if err != nil {
-			return c.failf("demo "+d.name, "--html: %v", err)
+			return c.failf("demo "+d.Name, "--html: %v", err)
 		}
 		res.HTML = p
 		if !asJSON {
@@ -165,7 +143,7 @@ With --html FILE it also writes the run as a space-time diagram: one
 self-contained HTML page, one lane per node, messages as arrows. With --json
 it prints the run's summary and every trace line as JSON instead of the story.
 
-`, defaultDemoName())
+`, stories.DefaultDemo)
 	if len(demos) == 0 {
 		fmt.Fprintln(w, "No demo is built into this lab binary yet.")
 		return
@@ -173,10 +151,11 @@ it prints the run's summary and every trace line as JSON instead of the story.
 	fmt.Fprintln(w, "The demos are:")
 	fmt.Fprintln(w)
 	for _, name := range demoNames() {
+		d, _ := findDemo(name)
 		label := name
-		if name == defaultDemoName() {
+		if name == stories.DefaultDemo {
 			label += " (default)"
 		}
-		fmt.Fprintf(w, "\t%-16s %s\n", label, demos[name].summary)
+		fmt.Fprintf(w, "\t%-16s %s\n", label, d.Summary)
 	}
 }

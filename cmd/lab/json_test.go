@@ -43,7 +43,7 @@ func TestMutantsJSON(t *testing.T) {
 
 func TestDemoJSONRecordsTheDemosWorld(t *testing.T) {
 	fakeDemos(t)
-	registerDemo("tiny", "two nodes ping", func(w io.Writer) error {
+	addDemo("tiny", "two nodes ping", func(w io.Writer) error {
 		world := labrpc.NewWorld(labrpc.Config{Seed: 4, Nodes: 2})
 		defer world.Close()
 		world.Start(0, func(labrpc.Env) any { return &Idle{} })
@@ -54,7 +54,7 @@ func TestDemoJSONRecordsTheDemosWorld(t *testing.T) {
 		fmt.Fprintln(w, "the story")
 		return world.Err()
 	})
-	registerDemo("worldless", "no world", func(w io.Writer) error { return nil })
+	addDemo("worldless", "no world", func(w io.Writer) error { return nil })
 	code, stdout, stderr := lab(t, "", "demo", "tiny", "--json")
 	var d demoJSON
 	decode(t, stdout, &d)

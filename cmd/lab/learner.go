@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"protolab/internal/course"
+	"protolab/internal/stories"
 )
 
 // instructorOnly are the subcommands that need the reference solution (its solution
@@ -47,7 +48,7 @@ func (c *cli) runSub(sub *subcommand, args []string) int {
 // runDemoInCopy runs a demo in a learner's copy. When it fails, or panics on a stub,
 // it says which part the demo needs, since before that part is done it cannot work.
 func (c *cli) runDemoInCopy(sub *subcommand, args []string, info course.LearnerInfo) (code int) {
-	name := defaultDemoName()
+	name := stories.DefaultDemo
 	for _, a := range args {
 		if !strings.HasPrefix(a, "-") {
 			name = a

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -14,166 +13,36 @@ import (
 	"strings"
 	"time"
 
+	"protolab/internal/stories"
 	"protolab/labrpc"
-	"protolab/tests"
 )
 
 // 'lab run' runs an ad-hoc simulation of a lab: a cluster, a workload, a
-// fault profile, the lab's invariant checks, and a summary. Each lab plugs in
-// a runner from its own file (run_kvsrv.go, run_raft.go, ...), as demos do.
+// fault profile, the lab's invariant checks, and a summary. The labs' runners
+// are internal/stories' table; this file is the plumbing: flags, limits,
+// summary.
 
-// A runner is one lab's ad-hoc simulation.
-type runner struct {
-	name    string
-	summary string
-	// nodes is the default cluster size; minNodes and maxNodes bound --nodes
-	// (0: no bound).
-	nodes, minNodes, maxNodes int
-	// load is the default offered load, in operations per second of virtual
-	// time; what an operation is depends on the lab (a client's Get or Put,
-	// a command submitted to the leader, a broadcast).
-	load float64
-	// maxLoad bounds --load (0: maxRunLoad): a log replicated on every
-	// command falls behind a load it cannot carry, and a run that offers more
-	// takes minutes without saying more.
-	maxLoad float64
-	// faults lists the nemesis faults the lab survives, beyond the network
-	// profile: "partitions", "crashes", "outages".
-	faults []string
-	// run boots the nodes on r.W, starts the workload and r.StartFaults, runs
-	// for r.For of virtual time, and records what happened through r's
-	// methods. An error means the run could not be done (a misuse); a broken
-	// invariant is recorded with r.Check.
-	run func(r *simRun) error
-}
+// runners are the runners 'lab run' knows: internal/stories' table (tests put
+// their own).
+var runners = stories.Runners
 
-// runners is the registry that registerRunner fills.
-var runners = map[string]runner{}
-
-// registerRunner makes a lab's runner available to 'lab run NAME'. Each lab
-// registers its runner from an init function in its own file.
-func registerRunner(r runner) {
-	if r.name == "" || strings.ContainsAny(r.name, " \t") || r.run == nil || r.nodes < 1 || r.load <= 0 {
-		panic(fmt.Sprintf("lab: registerRunner(%q): a runner needs a one-word name, a run function, a default node count and a default load", r.name))
+// findRunner returns the runner called name.
+func findRunner(name string) (stories.Runner, bool) {
+	for _, r := range runners {
+		if r.Name == name {
+			return r, true
+		}
 	}
-	if _, dup := runners[r.name]; dup {
-		panic(fmt.Sprintf("lab: runner %q is registered twice", r.name))
-	}
-	runners[r.name] = r
+	return stories.Runner{}, false
 }
 
 func runnerNames() []string {
 	var names []string
-	for n := range runners {
-		names = append(names, n)
+	for _, r := range runners {
+		names = append(names, r.Name)
 	}
 	sort.Strings(names)
 	return names
-}
-
-// The nemesis faults 'lab run --faults' knows.
-var knownFaults = []string{"partitions", "crashes", "outages"}
-
-// A simRun is one 'lab run': what the runner is given, and what it records.
-type simRun struct {
-	W      *labrpc.World
-	Nodes  int
-	Seed   int64
-	For    time.Duration // how long the workload runs, in virtual time
-	Load   float64       // offered load, operations per second of virtual time
-	Faults []string      // the nemesis faults asked for (a subset of the runner's)
-
-	counts    []runCount
-	latencies []time.Duration
-	checks    []runCheck
-}
-
-type runCount struct {
-	Name  string `json:"name"`
-	Value int64  `json:"value"`
-}
-
-type runCheck struct {
-	Name  string `json:"name"`
-	OK    bool   `json:"ok"`
-	Error string `json:"error,omitempty"`
-}
-
-// Count adds n to the count called name ("operations", "commits",
-// "elections", "deliveries"); the summary lists counts in the order they
-// were first counted.
-func (r *simRun) Count(name string, n int64) {
-	for i := range r.counts {
-		if r.counts[i].Name == name {
-			r.counts[i].Value += n
-			return
-		}
-	}
-	r.counts = append(r.counts, runCount{name, n})
-}
-
-// Latency records how long one operation took, in virtual time.
-func (r *simRun) Latency(d time.Duration) { r.latencies = append(r.latencies, d) }
-
-// Check records the result of an invariant check (nil: it holds).
-func (r *simRun) Check(name string, err error) {
-	c := runCheck{Name: name, OK: err == nil}
-	if err != nil {
-		c.Error = err.Error()
-	}
-	r.checks = append(r.checks, c)
-}
-
-// Has reports whether the nemesis fault was asked for.
-func (r *simRun) Has(fault string) bool { return slices.Contains(r.Faults, fault) }
-
-// StartFaults starts the nemesis that --faults asked for, over the first
-// 80% of r.For from now, drawing from the world's harness stream (so it
-// replays from the seed). Then it heals every partition and restarts every
-// crashed node; the network profile stays the one --faults named.
-func (r *simRun) StartFaults() {
-	nodes := make([]int, r.Nodes)
-	for i := range nodes {
-		nodes[i] = i
-	}
-	every := max(r.For/20, 50*time.Millisecond)
-	active := r.For * 8 / 10
-	if r.Has("partitions") || r.Has("crashes") {
-		tests.Nemesis{Nodes: nodes, Every: every, For: active, Partitions: r.Has("partitions"), Crashes: r.Has("crashes")}.Start(r.W)
-		// The nemesis ends by making the network reliable; the profile that
-		// --faults asked for holds for the whole run.
-		profile := r.W.Profile()
-		r.W.At(active+time.Millisecond, func() { r.W.SetProfile(profile) })
-	}
-	if r.Has("outages") {
-		startOutages(r.W, nodes, every, active)
-	}
-}
-
-// startOutages disconnects a random node now and then, for 100ms to 1s of
-// virtual time: the server outage a client must wait out.
-func startOutages(w *labrpc.World, nodes []int, every, active time.Duration) {
-	rng := w.Rand()
-	end := w.Now() + active
-	var next func()
-	next = func() {
-		if w.Now() >= end {
-			return
-		}
-		id := nodes[rng.IntN(len(nodes))]
-		down := time.Duration(100+rng.IntN(900)) * time.Millisecond
-		if w.Connected(id) {
-			w.Note("outage: %s cut off for %v", w.Name(id), down)
-			w.Disconnect(id)
-			w.At(down, func() { w.Connect(id) })
-		}
-		w.At(expGap(rng, every)+down, next)
-	}
-	w.At(expGap(rng, every), next)
-}
-
-func expGap(rng *rand.Rand, mean time.Duration) time.Duration {
-	return time.Duration(rng.ExpFloat64() * float64(mean))
 }
 
 type runFlags struct {
@@ -231,16 +100,16 @@ Run exits with status 1 if an invariant check fails.
 		fmt.Fprintln(w, "The labs:")
 		fmt.Fprintln(w)
 		for _, name := range runnerNames() {
-			r := runners[name]
+			r, _ := findRunner(name)
 			faults := "none"
-			if len(r.faults) > 0 {
-				faults = strings.Join(r.faults, ", ")
+			if len(r.Faults) > 0 {
+				faults = strings.Join(r.Faults, ", ")
 			}
 			bound := ""
-			if r.maxLoad > 0 {
-				bound = fmt.Sprintf(" (at most %g)", r.maxLoad)
+			if r.MaxLoad > 0 {
+				bound = fmt.Sprintf(" (at most %g)", r.MaxLoad)
 			}
-			fmt.Fprintf(w, "\t%-8s %s\n\t         (default %d nodes, %g ops/s%s; faults: %s)\n", name, r.summary, r.nodes, r.load, bound, faults)
+			fmt.Fprintf(w, "\t%-8s %s\n\t         (default %d nodes, %g ops/s%s; faults: %s)\n", name, r.Summary, r.Nodes, r.Load, bound, faults)
 		}
 	}
 	fmt.Fprint(w, "\nFlags:\n")
@@ -251,26 +120,26 @@ Run exits with status 1 if an invariant check fails.
 
 // runSummary is what 'lab run --json' prints.
 type runSummary struct {
-	Protocol   string     `json:"protocol"`
-	Nodes      int        `json:"nodes"`
-	Seed       int64      `json:"seed"`
-	Faults     string     `json:"faults"`
-	ForMS      float64    `json:"for_ms"`
-	Load       float64    `json:"load"`
-	Messages   int64      `json:"messages"`
-	Bytes      int64      `json:"bytes"`
-	Counts     []runCount `json:"counts"`
-	Operations int        `json:"timed_operations"`
-	P50MS      float64    `json:"latency_p50_ms"`
-	P99MS      float64    `json:"latency_p99_ms"`
-	Events     int64      `json:"events"`
-	VirtualMS  float64    `json:"virtual_ms"`
-	WallMS     float64    `json:"wall_ms"`
-	SimSecPerS float64    `json:"simsec_per_s"`
-	Digest     string     `json:"digest"`
-	Checks     []runCheck `json:"checks"`
-	OK         bool       `json:"ok"`
-	HTML       string     `json:"html,omitempty"`
+	Protocol   string          `json:"protocol"`
+	Nodes      int             `json:"nodes"`
+	Seed       int64           `json:"seed"`
+	Faults     string          `json:"faults"`
+	ForMS      float64         `json:"for_ms"`
+	Load       float64         `json:"load"`
+	Messages   int64           `json:"messages"`
+	Bytes      int64           `json:"bytes"`
+	Counts     []stories.Count `json:"counts"`
+	Operations int             `json:"timed_operations"`
+	P50MS      float64         `json:"latency_p50_ms"`
+	P99MS      float64         `json:"latency_p99_ms"`
+	Events     int64           `json:"events"`
+	VirtualMS  float64         `json:"virtual_ms"`
+	WallMS     float64         `json:"wall_ms"`
+	SimSecPerS float64         `json:"simsec_per_s"`
+	Digest     string          `json:"digest"`
+	Checks     []stories.Check `json:"checks"`
+	OK         bool            `json:"ok"`
+	HTML       string          `json:"html,omitempty"`
 }
 
 func runRun(c *cli, args []string) int {
@@ -282,7 +151,7 @@ func runRun(c *cli, args []string) int {
 	if len(names) != 1 || len(rest) > 0 {
 		return c.usageError("run", "give one protocol, like 'lab run kvsrv'; %s", listOr(runnerNames(), "the protocols are ", "no lab has a runner yet"))
 	}
-	rn, found := runners[names[0]]
+	rn, found := findRunner(names[0])
 	if !found {
 		return c.usageError("run", "no runner for %q%s; %s", names[0], didYouMean(names[0], runnerNames()), listOr(runnerNames(), "the protocols are ", "no lab has a runner yet"))
 	}
@@ -301,38 +170,32 @@ func runRun(c *cli, args []string) int {
 	}
 
 	var recorded []labrpc.Line
-	w := labrpc.NewWorld(labrpc.Config{Seed: f.seed, Nodes: nodes, Profile: cfg.profile, KeepTrace: 200, MaxTime: f.dur + runSettleBudget})
-	if f.html != "" {
-		w.OnTrace(func(l labrpc.Line) { recorded = append(recorded, l) })
-	}
-	r := &simRun{W: w, Nodes: nodes, Seed: f.seed, For: f.dur, Load: load, Faults: faults}
+	stop := labrpc.WatchWorlds(func(w *labrpc.World) {
+		if html != "" {
+			w.OnTrace(func(l labrpc.Line) { recorded = append(recorded, l) })
+		}
+	})
 	start := time.Now()
-	err = runSafely(w, func() error { return rn.run(r) })
+	r := rn.Execute(labrpc.Config{Seed: f.seed, Nodes: nodes, Profile: cfg.profile, KeepTrace: 200, MaxTime: f.dur + runSettleBudget}, f.dur, load, faults)
 	wall := time.Since(start)
-	w.Close()
-	if err == nil && w.Err() != nil {
-		err = w.Err()
-	}
-	if err != nil {
-		r.Check("the run completes", err)
-	}
-
-	sum := runSummary{Protocol: rn.name, Nodes: nodes, Seed: f.seed, Faults: f.faults, ForMS: ms(f.dur), Load: load,
-		Messages: w.TotalRPCs(), Bytes: w.TotalBytes(), Counts: r.counts, Operations: len(r.latencies),
-		Events: w.Steps(), VirtualMS: ms(w.Now()), WallMS: ms(wall), Digest: w.Digest(), Checks: r.checks, OK: true}
+	stop()
+	w := r.W
+	sum := runSummary{Protocol: rn.Name, Nodes: nodes, Seed: f.seed, Faults: f.faults, ForMS: ms(f.dur), Load: load,
+		Messages: w.TotalRPCs(), Bytes: w.TotalBytes(), Counts: r.Counts, Operations: len(r.Latencies),
+		Events: w.Steps(), VirtualMS: ms(w.Now()), WallMS: ms(wall), Digest: w.Digest(), Checks: r.Checks, OK: true}
 	if sum.Counts == nil {
-		sum.Counts = []runCount{}
+		sum.Counts = []stories.Count{}
 	}
 	if wall > 0 {
 		sum.SimSecPerS = w.Now().Seconds() / wall.Seconds()
 	}
-	sum.P50MS, sum.P99MS = ms(percentile(r.latencies, 50)), ms(percentile(r.latencies, 99))
-	for _, ch := range r.checks {
+	sum.P50MS, sum.P99MS = ms(percentile(r.Latencies, 50)), ms(percentile(r.Latencies, 99))
+	for _, ch := range r.Checks {
 		sum.OK = sum.OK && ch.OK
 	}
 	if html != "" {
 		err := writeViewer(html, viewerInput{
-			Title: fmt.Sprintf("lab run %s --nodes %d --seed %d --faults %s --for %v", rn.name, nodes, f.seed, f.faults, f.dur),
+			Title: fmt.Sprintf("lab run %s --nodes %d --seed %d --faults %s --for %v", rn.Name, nodes, f.seed, f.faults, f.dur),
 			Nodes: nodes, Lines: recorded, Digest: w.Digest(),
 		})
 		if err != nil {
@@ -380,31 +243,31 @@ type runConfig struct {
 // checkRunFlags checks the flags of 'lab run' for runner rn (set holds the
 // names of the flags given) and fills in the runner's defaults. Each error
 // names the flag, what it may be, and what to do instead.
-func checkRunFlags(rn runner, f *runFlags, set map[string]bool) (runConfig, error) {
+func checkRunFlags(rn stories.Runner, f *runFlags, set map[string]bool) (runConfig, error) {
 	cfg := runConfig{nodes: f.nodes, load: f.load}
 	if !set["nodes"] {
-		cfg.nodes = rn.nodes
+		cfg.nodes = rn.Nodes
 	}
 	if !set["load"] {
-		cfg.load = rn.load
+		cfg.load = rn.Load
 	}
-	maxLoad := rn.maxLoad
+	maxLoad := rn.MaxLoad
 	if maxLoad == 0 {
 		maxLoad = maxRunLoad
 	}
-	lo, hi := max(rn.minNodes, 1), rn.maxNodes
+	lo, hi := max(rn.MinNodes, 1), rn.MaxNodes
 	if hi == 0 {
 		hi = maxRunNodes
 	}
 	switch {
 	case (cfg.nodes < lo || cfg.nodes > hi) && lo == hi:
-		return cfg, fmt.Errorf("--nodes %d: %s runs with %s; give --nodes %d, or leave it out", cfg.nodes, rn.name, nodeRange(runner{minNodes: lo, maxNodes: hi}), lo)
+		return cfg, fmt.Errorf("--nodes %d: %s runs with %s; give --nodes %d, or leave it out", cfg.nodes, rn.Name, nodeRange(lo, hi), lo)
 	case cfg.nodes < lo || cfg.nodes > hi:
-		return cfg, fmt.Errorf("--nodes %d: %s runs with %s; give --nodes from %d to %d, or leave it out for %d", cfg.nodes, rn.name, nodeRange(runner{minNodes: lo, maxNodes: hi}), lo, hi, rn.nodes)
+		return cfg, fmt.Errorf("--nodes %d: %s runs with %s; give --nodes from %d to %d, or leave it out for %d", cfg.nodes, rn.Name, nodeRange(lo, hi), lo, hi, rn.Nodes)
 	case f.dur <= 0 || f.dur > maxRunFor:
 		return cfg, fmt.Errorf("--for %v: the workload runs for more than 0 and at most %v of virtual time; give a --for in that range", f.dur, maxRunFor)
 	case math.IsNaN(cfg.load) || cfg.load <= 0 || cfg.load > maxLoad:
-		return cfg, fmt.Errorf("--load %g: %s offers more than 0 and at most %g operations per second of virtual time; give a --load in that range, or leave it out for %g", cfg.load, rn.name, maxLoad, rn.load)
+		return cfg, fmt.Errorf("--load %g: %s offers more than 0 and at most %g operations per second of virtual time; give a --load in that range, or leave it out for %g", cfg.load, rn.Name, maxLoad, rn.Load)
 	}
 	switch ops := cfg.load * f.dur.Seconds(); {
 	case ops < 1:
@@ -420,10 +283,10 @@ func checkRunFlags(rn runner, f *runFlags, set map[string]bool) (runConfig, erro
 	if faultList != "" {
 		for _, fault := range strings.Split(faultList, "+") {
 			switch {
-			case !slices.Contains(knownFaults, fault):
-				return cfg, fmt.Errorf("--faults: no fault %q%s; the faults are %s", fault, didYouMean(fault, knownFaults), strings.Join(knownFaults, ", "))
-			case !slices.Contains(rn.faults, fault):
-				return cfg, fmt.Errorf("--faults: %s does not survive %s; %s", rn.name, fault, listOr(rn.faults, "it takes ", "it takes none"))
+			case !slices.Contains(stories.Faults, fault):
+				return cfg, fmt.Errorf("--faults: no fault %q%s; the faults are %s", fault, didYouMean(fault, stories.Faults), strings.Join(stories.Faults, ", "))
+			case !slices.Contains(rn.Faults, fault):
+				return cfg, fmt.Errorf("--faults: %s does not survive %s; %s", rn.Name, fault, listOr(rn.Faults, "it takes ", "it takes none"))
 			case slices.Contains(cfg.faults, fault):
 				return cfg, fmt.Errorf("--faults: %s is named twice", fault)
 			}
@@ -493,32 +356,12 @@ func pathErr(err error) error {
 	return err
 }
 
-// runSafely runs f, turning a stopped world (a blocking call after the run
-// failed) into the world's error.
-func runSafely(w *labrpc.World, f func() error) (err error) {
-	defer func() {
-		if v := recover(); v != nil {
-			s, ok := labrpc.IsStopped(v)
-			if !ok {
-				panic(v)
-			}
-			err = s.Err
-		}
-	}()
-	return f()
-}
-
-func nodeRange(rn runner) string {
-	switch {
-	case rn.minNodes > 0 && rn.minNodes == rn.maxNodes:
-		return fmt.Sprintf("%d node(s)", rn.minNodes)
-	case rn.minNodes > 0 && rn.maxNodes > 0:
-		return fmt.Sprintf("%d to %d nodes", rn.minNodes, rn.maxNodes)
-	case rn.minNodes > 0:
-		return fmt.Sprintf("at least %d nodes", rn.minNodes)
-	default:
-		return fmt.Sprintf("at most %d nodes", rn.maxNodes)
+// nodeRange says how many nodes a runner takes: from lo to hi, both at least 1.
+func nodeRange(lo, hi int) string {
+	if lo == hi {
+		return fmt.Sprintf("%d node(s)", lo)
 	}
+	return fmt.Sprintf("%d to %d nodes", lo, hi)
 }
 
 // percentile is the p-th percentile of ds (nearest rank), or 0 if empty.

@@ -22,7 +22,7 @@ import (
 func FuzzRunFlags(f *testing.F) {
 	f.Add("kvsrv", "1", "10s", "100", "reliable")
 	f.Fuzz(func(t *testing.T, lab, nodes, dur, load, faults string) {
-		rn, ok := runners[lab]
+		rn, ok := findRunner(lab)
 		if !ok {
 			return
 		}
@@ -48,11 +48,11 @@ func FuzzRunFlags(f *testing.F) {
 			}
 			return
 		}
-		lo, hi := max(rn.minNodes, 1), rn.maxNodes
+		lo, hi := max(rn.MinNodes, 1), rn.MaxNodes
 		if hi == 0 {
 			hi = maxRunNodes
 		}
-		maxLoad := rn.maxLoad
+		maxLoad := rn.MaxLoad
 		if maxLoad == 0 {
 			maxLoad = maxRunLoad
 		}
@@ -71,8 +71,8 @@ func FuzzRunFlags(f *testing.F) {
 		}
 		seen := map[string]bool{}
 		for _, fault := range cfg.faults {
-			if seen[fault] || !slices.Contains(rn.faults, fault) {
-				t.Fatalf("accepted fault %q for %s (it takes %v)", fault, lab, rn.faults)
+			if seen[fault] || !slices.Contains(rn.Faults, fault) {
+				t.Fatalf("accepted fault %q for %s (it takes %v)", fault, lab, rn.Faults)
 			}
 			seen[fault] = true
 		}

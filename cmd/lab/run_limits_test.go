@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"protolab/internal/stories"
 	"protolab/labrpc"
 )
 
@@ -19,7 +20,7 @@ func probeRunner(t *testing.T) *bool {
 	t.Helper()
 	fakeRunners(t)
 	ran := new(bool)
-	run := func(r *simRun) error {
+	run := func(r *stories.Run) error {
 		*ran = true
 		for i := 0; i < r.Nodes; i++ {
 			r.W.Start(i, func(labrpc.Env) any { return &Idle{} })
@@ -27,9 +28,9 @@ func probeRunner(t *testing.T) *bool {
 		r.W.Sleep(r.For)
 		return nil
 	}
-	registerRunner(runner{name: "one", summary: "one node", nodes: 1, minNodes: 1, maxNodes: 1, load: 100, run: run})
-	registerRunner(runner{name: "slow", summary: "a bounded load", nodes: 3, load: 200, maxLoad: 1000, run: run})
-	registerRunner(runner{name: "many", summary: "many nodes", nodes: 5, minNodes: 2, load: 50, faults: []string{"partitions"}, run: run})
+	addRunner(stories.Runner{Name: "one", Summary: "one node", Nodes: 1, MinNodes: 1, MaxNodes: 1, Load: 100, Run: run})
+	addRunner(stories.Runner{Name: "slow", Summary: "a bounded load", Nodes: 3, Load: 200, MaxLoad: 1000, Run: run})
+	addRunner(stories.Runner{Name: "many", Summary: "many nodes", Nodes: 5, MinNodes: 2, Load: 50, Faults: []string{"partitions"}, Run: run})
 	return ran
 }
 

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"protolab/internal/stories"
 	"protolab/labrpc"
 )
 
@@ -76,18 +77,21 @@ func TestRunKvsrv(t *testing.T) {
 	}
 }
 
-// fakeRunners replaces the runner registry for one test.
+// fakeRunners empties the runner table for one test, so that the labs'
+// runners do not matter; addRunner puts one in.
 func fakeRunners(t *testing.T) {
 	t.Helper()
 	saved := runners
-	runners = map[string]runner{}
+	runners = nil
 	t.Cleanup(func() { runners = saved })
 }
 
+func addRunner(r stories.Runner) { runners = append(runners, r) }
+
 func TestRunReportsABrokenInvariant(t *testing.T) {
 	fakeRunners(t)
-	registerRunner(runner{name: "broken", summary: "breaks", nodes: 3, load: 10, faults: []string{"partitions", "crashes"},
-		run: func(r *simRun) error {
+	addRunner(stories.Runner{Name: "broken", Summary: "breaks", Nodes: 3, Load: 10, Faults: []string{"partitions", "crashes"},
+		Run: func(r *stories.Run) error {
 			for i := 0; i < r.Nodes; i++ {
 				r.W.Start(i, func(labrpc.Env) any { return &Idle{} })
 			}

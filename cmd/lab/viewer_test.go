@@ -35,7 +35,7 @@ func TestRunHTML(t *testing.T) {
 
 func TestDemoHTML(t *testing.T) {
 	fakeDemos(t)
-	registerDemo("pair", "two nodes", func(w io.Writer) error {
+	addDemo("pair", "two nodes", func(w io.Writer) error {
 		world := labrpc.NewWorld(labrpc.Config{Seed: 2, Nodes: 2})
 		defer world.Close()
 		world.Start(0, func(labrpc.Env) any { return &Idle{} })

@@ -1,4 +1,4 @@
-package main
+package stories
 
 import (
 	"fmt"
@@ -11,10 +11,6 @@ import (
 	"protolab/labrpc"
 	"protolab/raft"
 )
-
-func init() {
-	registerDemo("raft", "lab 4: election, leader cut off, re-election, heal, a crash and restart, a snapshot installed", demoRaft)
-}
 
 // demoSnapEvery is how often the demo's service snapshots: after every
 // demoSnapEvery-th command it applies.

@@ -1,4 +1,4 @@
-package main
+package stories
 
 import (
 	"fmt"
@@ -7,48 +7,27 @@ import (
 	"protolab/labrpc"
 	"protolab/paxos"
 	"protolab/raft"
-	"protolab/tests/replog"
+	"protolab/replog"
 )
 
 // Raft (lab 4) and Multi-Paxos (lab 5B) meet one replicated-log contract
-// (tests/replog), so one runner serves both: a client submits commands to
-// whoever leads, and the suite's checker watches what every peer applies.
+// (replog), so one runner serves both: a client submits commands to whoever
+// leads, and the contract's checker watches what every peer applies and who
+// leads with which term or ballot.
 
-func init() {
-	for _, e := range []struct {
-		engine  replog.Engine
-		summary string
-	}{
-		{raftEngine, "lab 4: a client submits commands to the leader; every peer must apply the same log"},
-		{multiPaxosEngine, "lab 5B: Multi-Paxos, with the same client and checks as raft; every peer must apply the same log"},
-	} {
-		registerRunner(runner{
-			name:     e.engine.Name,
-			summary:  e.summary,
-			nodes:    5,
-			minNodes: 1,
-			load:     200,
-			maxLoad:  1000,
-			faults:   []string{"partitions", "crashes"},
-			run:      func(r *simRun) error { return runReplog(r, e.engine) },
-		})
-	}
-}
-
-// The two engines, built as raft/replog_test.go and paxos/replog_test.go
-// build theirs, with the service snapshotting every 100 indexes so that a
-// long run keeps short logs and a peer that falls far behind installs a
-// snapshot.
 var (
-	raftEngine = replog.Engine{Name: "raft", SnapshotEvery: 100,
-		Boot: func(env labrpc.Env, p *labrpc.Persister, apply func(replog.Msg)) replog.Peer {
-			return raft.Make(env, p, func(m raft.ApplyMsg) { apply(replog.Msg(m)) })
-		}}
-	multiPaxosEngine = replog.Engine{Name: "paxos", SnapshotEvery: 100,
-		Boot: func(env labrpc.Env, p *labrpc.Persister, apply func(replog.Msg)) replog.Peer {
-			return paxos.Make(env, p, func(m paxos.ApplyMsg) { apply(replog.Msg(m)) })
-		}}
+	raftRunner  = replogRunner("raft", raft.Engine, "lab 4: a client submits commands to the leader; every peer must apply the same log")
+	paxosRunner = replogRunner("paxos", paxos.Engine, "lab 5B: Multi-Paxos, with the same client and checks as raft; every peer must apply the same log")
 )
+
+// replogRunner is the runner of an engine, with the service snapshotting
+// every 100 indexes so that a long run keeps short logs and a peer that falls
+// far behind installs a snapshot.
+func replogRunner(name string, e replog.Engine, summary string) Runner {
+	e = e.WithSnapshots(100)
+	return Runner{Name: name, Summary: summary, Nodes: 5, MinNodes: 1, Load: 200, MaxLoad: 1000,
+		Faults: []string{"partitions", "crashes"}, Run: func(r *Run) error { return runReplog(r, e) }}
+}
 
 const (
 	// replogRetry is how long the client waits for a command to commit
@@ -75,15 +54,14 @@ type replogCommand struct {
 // one command per index, each peer applying in order without gap or repeat.
 // After every event it also notes which peer leads with which term (or
 // ballot): at most one may. At the end every command must have committed.
-func runReplog(r *simRun, e replog.Engine) error {
+func runReplog(r *Run, e replog.Engine) error {
 	w := r.W
 	check := replog.NewChecker(e.Name, r.Nodes)
 	w.Check(check.Err)
-	var twoLeaders, lost error
+	var lost error
 	done := false
 	defer func() { // also when a check stopped the run
-		r.Check("log safety", check.Err())
-		r.Check("election safety", twoLeaders)
+		r.Check("log and election safety", check.Err())
 		if done {
 			r.Check("all committed", lost)
 		}
@@ -113,25 +91,19 @@ func runReplog(r *simRun, e replog.Engine) error {
 		})
 	}
 
-	// Leaders, after every event: a new term (or ballot) with a leader is
-	// an election won; two peers leading with one is a violation.
-	leaderOf := map[int]int{}
+	// Leaders, after every event, through the checker: a new term (or
+	// ballot) with a leader is an election won; two peers leading with one
+	// is a violation of election safety.
 	w.Check(func() error {
 		for i, p := range peers {
 			if p == nil || !w.Alive(i) {
 				continue
 			}
-			term, isLeader := p.GetState()
-			if !isLeader {
-				continue
-			}
-			if l, seen := leaderOf[term]; !seen {
-				leaderOf[term] = i
-			} else if l != i && twoLeaders == nil {
-				twoLeaders = fmt.Errorf("two leaders with term or ballot %d: n%d and n%d (at most one leader per term, Raft §5.2; a ballot has one owner)", term, l, i)
+			if term, isLeader := p.GetState(); isLeader && !check.Lead(i, term) {
+				break
 			}
 		}
-		return twoLeaders
+		return check.Err()
 	})
 
 	// submit starts cmd on the peer that leads with the highest term, if
@@ -159,34 +131,20 @@ func runReplog(r *simRun, e replog.Engine) error {
 	r.StartFaults()
 	rng := w.NewClient().Rand()
 	end := w.Now() + r.For
-	gap := time.Duration(float64(time.Second) / r.Load)
 	var order []int // the commands not yet seen committed, in arrival order
 	w.Go("client", func() {
 		// Commands arrive at random; one that arrives while no peer leads
 		// waits, with those after it, until one does (or the retries take
 		// it over, once the workload ends).
-		next := w.Now()
-		for cmd := 1; ; cmd++ {
-			next += expGap(rng, gap)
-			if next >= end {
-				// The next arrival is past the workload's end: wait for the end,
-				// not for it, so that a light load never outlasts the run.
-				w.Sleep(max(end-w.Now(), 0))
-				return
-			}
-			if next > w.Now() {
-				w.Sleep(next - w.Now())
-			}
-			if w.Now() >= end {
-				return
-			}
-			c := &replogCommand{arrived: next}
+		r.Arrivals(rng, time.Duration(float64(time.Second)/r.Load), func(n int, at time.Duration) {
+			cmd := n + 1
+			c := &replogCommand{arrived: at}
 			commands[cmd] = c
 			order = append(order, cmd)
 			for c.tried == 0 && w.Now() < end && !submit(cmd) {
 				w.Sleep(10 * time.Millisecond)
 			}
-		}
+		})
 	})
 	w.Go("retry", func() {
 		for w.Now() < end+replogSettle {
@@ -215,7 +173,7 @@ func runReplog(r *simRun, e replog.Engine) error {
 	r.Count("submitted", int64(len(commands)))
 	r.Count("committed", committed)
 	r.Count("log indexes", int64(check.LastCommitted()))
-	r.Count("elections won", int64(len(leaderOf)))
+	r.Count("elections won", int64(check.Elections()))
 	// Counts are whole numbers, rounded; messages are counted per hundred
 	// commits, since a leader that batches commands (Raft does) sends fewer
 	// RPCs than it commits commands.
@@ -226,12 +184,4 @@ func runReplog(r *simRun, e replog.Engine) error {
 	}
 	done = true
 	return nil
-}
-
-// perCommit is n / commits, rounded to the nearest whole number.
-func perCommit(n, commits int64) int64 {
-	if commits == 0 {
-		return 0
-	}
-	return (n + commits/2) / commits
 }

@@ -1,4 +1,4 @@
-package main
+package stories
 
 import (
 	"fmt"
@@ -10,10 +10,6 @@ import (
 	"protolab/chash"
 	"protolab/labrpc"
 )
-
-func init() {
-	registerDemo("chash", "load per member before and after a member joins; then the same on a simulated cache", demoChash)
-}
 
 // demoChash shows lab 2's point in one picture: a ring of eight members
 // holds 80,000 keys; a ninth joins, takes about a ninth of them, all from

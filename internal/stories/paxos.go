@@ -1,4 +1,4 @@
-package main
+package stories
 
 import (
 	"fmt"
@@ -9,10 +9,6 @@ import (
 	"protolab/labrpc"
 	"protolab/paxos"
 )
-
-func init() {
-	registerDemo("paxos", "lab 5: dueling proposers, a chosen value that outlives its leader, a hole filled with a no-op", demoPaxos)
-}
 
 // demoPaxos tells lab 5's story in three acts. Act 1 is part 5A: three Paxos
 // instances peers, two of which propose different values for one instance at

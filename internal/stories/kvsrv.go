@@ -1,4 +1,4 @@
-package main
+package stories
 
 import (
 	"fmt"
@@ -7,11 +7,8 @@ import (
 
 	"protolab/kvsrv"
 	"protolab/labrpc"
+	"protolab/tests/history"
 )
-
-func init() {
-	registerDemo("kvsrv", "lab 1: versioned Puts, a lost reply and ErrMaybe, a server outage", demoKvsrv)
-}
 
 // demoKvsrv tells lab 1's story in the simulator: two clients race to
 // update a key, a reply is lost so a client cannot know whether its Put
@@ -63,4 +60,65 @@ func demoKvsrv(out io.Writer) error {
 	fmt.Fprintf(out, "  trace digest     %s (run it again: the same digest, every time)\n", w.Digest())
 	fmt.Fprintf(out, "\nnext: go test ./kvsrv -run 1A -v, and docs/lab1-kvsrv.md\n")
 	return w.Err()
+}
+
+// kvsrvRunner is lab 1's workload for 'lab run kvsrv'.
+var kvsrvRunner = Runner{
+	Name:     "kvsrv",
+	Summary:  "lab 1: clients Get and Put five keys on one server; the history must be linearizable",
+	Nodes:    1,
+	MinNodes: 1,
+	MaxNodes: 1,
+	Load:     100,
+	Faults:   []string{"outages"},
+	Run:      runKvsrv,
+}
+
+// kvsrvClients is how many clients share the offered load.
+const kvsrvClients = 5
+
+// runKvsrv offers r.Load operations per second from five clients, each a Get,
+// or a Get followed by a Put of the version it read, on five keys; then it
+// checks that what the clients saw is linearizable.
+func runKvsrv(r *Run) error {
+	w := r.W
+	w.Start(0, func(env labrpc.Env) any { return kvsrv.MakeKVServer(env) })
+	r.StartFaults()
+	keys := []string{"a", "b", "c", "d", "e"}
+	h := history.New(w)
+	results := map[kvsrv.Err]int64{}
+	gap := time.Duration(float64(time.Second) * kvsrvClients / r.Load) // mean think time per client
+	for i := 0; i < kvsrvClients; i++ {
+		clnt := w.NewClient()
+		ck, rng := kvsrv.MakeClerk(clnt, 0), clnt.Rand()
+		w.Go(fmt.Sprint("client", i), func() {
+			r.Arrivals(rng, gap, func(n int, _ time.Duration) {
+				key := keys[rng.IntN(len(keys))]
+				start := w.Now()
+				if rng.IntN(2) == 0 {
+					op := h.Begin(i, kvsrv.ModelInput{Key: key})
+					v, ver, err := ck.Get(key)
+					op.End(kvsrv.ModelOutput{Value: v, Version: ver, Err: err})
+					results[err]++
+				} else {
+					_, ver, _ := ck.Get(key)
+					value := fmt.Sprintf("%d.%d", i, n)
+					op := h.Begin(i, kvsrv.ModelInput{Put: true, Key: key, Value: value, Version: ver})
+					err := ck.Put(key, value, ver)
+					op.End(kvsrv.ModelOutput{Err: err})
+					results[err]++
+				}
+				r.Latency(w.Now() - start)
+			})
+		})
+	}
+	if !w.RunUntilDone(r.For + time.Minute) {
+		return fmt.Errorf("the clients had not finished a minute of virtual time after the workload's end")
+	}
+	r.Count("operations", int64(h.Len()))
+	for _, e := range []kvsrv.Err{kvsrv.OK, kvsrv.ErrNoKey, kvsrv.ErrVersion, kvsrv.ErrMaybe} {
+		r.Count(string(e), results[e])
+	}
+	r.Check("linearizable", history.Linearizable(kvsrv.Model, h.Operations(), 20*time.Second))
+	return nil
 }
