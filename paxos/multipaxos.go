@@ -5,6 +5,7 @@ import (
 
 	"protolab/labgob"
 	"protolab/labrpc"
+	"protolab/replog"
 )
 
 // Part 5B: Multi-Paxos, a replicated log (Paxos Made Simple §3).
@@ -44,16 +45,10 @@ const (
 // snapshot from another peer, and as the first message after a restart if it
 // has a snapshot. SnapshotTerm is always 0: a chosen slot has no ballot that
 // matters, since its value is final.
-type ApplyMsg struct {
-	CommandValid bool
-	Command      any
-	CommandIndex int
-
-	SnapshotValid bool
-	Snapshot      []byte
-	SnapshotTerm  int
-	SnapshotIndex int
-}
+//
+// It is the replicated-log contract's message (protolab/replog), Raft's
+// ApplyMsg under the same name.
+type ApplyMsg = replog.Msg
 
 // Noop is the command a new leader proposes for a slot in which no earlier
 // leader's proposal can have been chosen (noop.go). Services skip it.

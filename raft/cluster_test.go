@@ -6,8 +6,8 @@ import (
 	"time"
 
 	"protolab/labrpc"
+	"protolab/replog"
 	"protolab/tests"
-	"protolab/tests/replog"
 )
 
 // The cluster is the Raft tests' harness: it starts n peers in a simulated

@@ -5,8 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"protolab/replog"
 	"protolab/tests"
-	"protolab/tests/replog"
 )
 
 // Part 4B: log replication (§5.3) and commitment (§5.4).

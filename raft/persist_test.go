@@ -5,8 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"protolab/replog"
 	"protolab/tests"
-	"protolab/tests/replog"
 )
 
 // Part 4C: persistence. A crashed peer comes back from its Persister with the

@@ -33,6 +33,7 @@ import (
 	"time"
 
 	"protolab/labrpc"
+	"protolab/replog"
 )
 
 // Timing. Heartbeats go out at most ten times a second; the election timeout
@@ -58,16 +59,10 @@ const (
 // one when a leader installs a snapshot on it (§7), and as the first message
 // after a restart if it has a snapshot, so the service has a single path to
 // restore its state.
-type ApplyMsg struct {
-	CommandValid bool
-	Command      any
-	CommandIndex int
-
-	SnapshotValid bool
-	Snapshot      []byte
-	SnapshotTerm  int
-	SnapshotIndex int
-}
+//
+// It is the replicated-log contract's message (protolab/replog), under the
+// name MIT's lab gives it: Multi-Paxos hands its service the same one.
+type ApplyMsg = replog.Msg
 
 type role int
 

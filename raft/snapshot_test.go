@@ -4,8 +4,8 @@ import (
 	"testing"
 	"time"
 
+	"protolab/replog"
 	"protolab/tests"
-	"protolab/tests/replog"
 )
 
 // Part 4D: log compaction with snapshots (§7). The cluster's service takes a

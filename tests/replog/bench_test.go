@@ -7,6 +7,7 @@ import (
 
 	"protolab/labrpc"
 	"protolab/paxos"
+	contract "protolab/replog"
 	"protolab/tests/replog"
 )
 
@@ -24,13 +25,9 @@ const (
 	benchCommits = 200
 )
 
-var multiPaxos = replog.Engine{Name: "multipaxos", Boot: func(env labrpc.Env, p *labrpc.Persister, apply func(replog.Msg)) replog.Peer {
-	return paxos.Make(env, p, func(m paxos.ApplyMsg) { apply(replog.Msg(m)) })
-}}
-
 // engines lists the replicated logs benchmarked through the replog contract.
 // bench_raft_test.go adds Raft.
-var engines = []replog.Engine{multiPaxos}
+var engines = []contract.Engine{paxos.Engine}
 
 func BenchmarkCommit(b *testing.B) {
 	b.Run("paxos-instances", func(b *testing.B) {

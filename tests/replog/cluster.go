@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"protolab/labrpc"
+	"protolab/replog"
 	"protolab/tests"
 )
 
@@ -18,27 +19,29 @@ import (
 type Cluster struct {
 	t         *tests.T
 	w         *labrpc.World
-	e         Engine
+	e         replog.Engine
 	n         int
 	snapEvery int
 
-	peers     []Peer   // the running incarnation of each node; nil while it boots or is down
-	connected []bool   // as the test set it with Connect/Disconnect
-	check     *Checker // what each peer applied, and the first violation, reported by the world's check
+	peers     []replog.Peer   // the running incarnation of each node; nil while it boots or is down
+	snapshots []int           // snapshots[i]: how many snapshots node i's services were handed
+	connected []bool          // as the test set it with Connect/Disconnect
+	check     *replog.Checker // what each peer applied, and the first violation, reported by the world's check
 }
 
 // NewCluster starts n peers of engine e on a network with the given profile.
 // The service snapshots every e.SnapshotEvery indexes, if that is positive.
-func NewCluster(t *tests.T, e Engine, n int, profile labrpc.Profile) *Cluster {
+func NewCluster(t *tests.T, e replog.Engine, n int, profile labrpc.Profile) *Cluster {
 	return newCluster(t, e, n, profile, e.SnapshotEvery)
 }
 
-func newCluster(t *tests.T, e Engine, n int, profile labrpc.Profile, snapEvery int) *Cluster {
+func newCluster(t *tests.T, e replog.Engine, n int, profile labrpc.Profile, snapEvery int) *Cluster {
 	c := &Cluster{
 		t: t, e: e, n: n, snapEvery: snapEvery,
-		peers:     make([]Peer, n),
+		peers:     make([]replog.Peer, n),
 		connected: make([]bool, n),
-		check:     NewChecker(e.Name, n),
+		snapshots: make([]int, n),
+		check:     replog.NewChecker(e.Name, n),
 	}
 	c.w = t.NewWorld(labrpc.Config{Nodes: n, Profile: profile})
 	c.w.Check(c.check.Err)
@@ -52,8 +55,8 @@ func newCluster(t *tests.T, e Engine, n int, profile labrpc.Profile, snapEvery i
 // World is the cluster's simulated world.
 func (c *Cluster) World() *labrpc.World { return c.w }
 
-// Peer is node i's running peer, or nil if it is down.
-func (c *Cluster) Peer(i int) Peer {
+// replog.Peer is node i's running peer, or nil if it is down.
+func (c *Cluster) Peer(i int) replog.Peer {
 	if !c.w.Alive(i) {
 		return nil
 	}
@@ -77,7 +80,7 @@ func (c *Cluster) boot(i int) labrpc.Boot {
 	return func(env labrpc.Env) any {
 		c.peers[i] = nil
 		c.check.Boot(i)
-		p := c.e.Boot(env, env.Persister(), func(m Msg) { c.onApply(i, m) })
+		p := c.e.Boot(env, env.Persister(), func(m replog.Msg) { c.onApply(i, m) })
 		c.peers[i] = p
 		return p
 	}
@@ -122,7 +125,10 @@ func (c *Cluster) Fatalf(format string, args ...any) {
 
 // The service: the checker, which snapshots every snapEvery indexes.
 
-func (c *Cluster) onApply(i int, m Msg) {
+func (c *Cluster) onApply(i int, m replog.Msg) {
+	if m.SnapshotValid {
+		c.snapshots[i]++
+	}
 	if c.check.Apply(i, m) && m.CommandValid && c.snapEvery > 0 && m.CommandIndex%c.snapEvery == 0 && c.peers[i] != nil {
 		c.peers[i].Snapshot(m.CommandIndex, c.check.State(m.CommandIndex))
 	}
@@ -199,7 +205,7 @@ func (c *Cluster) One(cmd any, expected int, retry bool) int {
 		end := c.w.Now() + 2*time.Second
 		for c.w.Now() < end {
 			if nd, cmd1 := c.NCommitted(index); nd > 0 && nd >= expected {
-				if SameCommand(cmd1, cmd) {
+				if replog.SameCommand(cmd1, cmd) {
 					return index
 				}
 				break
@@ -208,11 +214,11 @@ func (c *Cluster) One(cmd any, expected int, retry bool) int {
 		}
 		if !retry {
 			nd, cmd1 := c.NCommitted(index)
-			c.Fatalf("one(%s) failed to reach agreement: index %d has %s on %d peers, want it on %d", Show(cmd), index, Show(cmd1), nd, expected)
+			c.Fatalf("one(%s) failed to reach agreement: index %d has %s on %d peers, want it on %d", replog.Show(cmd), index, replog.Show(cmd1), nd, expected)
 		}
 		c.w.Sleep(50 * time.Millisecond)
 	}
-	c.Fatalf("one(%s) failed to reach agreement in 10s", Show(cmd))
+	c.Fatalf("one(%s) failed to reach agreement in 10s", replog.Show(cmd))
 	return -1
 }
 

@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"protolab/labrpc"
+	"protolab/replog"
 	"protolab/tests"
 )
 
@@ -17,15 +18,15 @@ import (
 // agreement at all.
 type liar struct {
 	env    labrpc.Env
-	script func(me int, apply func(Msg))
+	script func(me int, apply func(replog.Msg))
 }
 
 func (l *liar) Start(any) (int, int, bool)   { return -1, 0, false }
 func (l *liar) GetState() (int, bool)        { return 0, false }
 func (l *liar) Snapshot(index int, _ []byte) {}
 
-func liarEngine(script func(me int, apply func(Msg))) Engine {
-	return Engine{Name: "liar", Boot: func(env labrpc.Env, _ *labrpc.Persister, apply func(Msg)) Peer {
+func liarEngine(script func(me int, apply func(replog.Msg))) replog.Engine {
+	return replog.Engine{Name: "liar", Boot: func(env labrpc.Env, _ *labrpc.Persister, apply func(replog.Msg)) replog.Peer {
 		env.After(10*time.Millisecond, func() { script(env.Me(), apply) })
 		return &liar{env: env}
 	}}
@@ -33,7 +34,7 @@ func liarEngine(script func(me int, apply func(Msg))) Engine {
 
 // runLiar runs the script on three peers for a second and returns the error
 // that stopped the run.
-func runLiar(t *testing.T, script func(me int, apply func(Msg))) error {
+func runLiar(t *testing.T, script func(me int, apply func(replog.Msg))) error {
 	c := newCluster(&tests.T{T: t, Seed: 1}, liarEngine(script), 3, reliable, 0)
 	defer c.w.Close()
 	func() {
@@ -49,33 +50,33 @@ func runLiar(t *testing.T, script func(me int, apply func(Msg))) error {
 	return c.w.Err()
 }
 
-func cmd(index int, command any) Msg {
-	return Msg{CommandValid: true, Command: command, CommandIndex: index}
+func cmd(index int, command any) replog.Msg {
+	return replog.Msg{CommandValid: true, Command: command, CommandIndex: index}
 }
 
 func TestInvariantDifferentCommandsAtOneIndex(t *testing.T) {
-	err := runLiar(t, func(me int, apply func(Msg)) { apply(cmd(1, 100+me)) })
+	err := runLiar(t, func(me int, apply func(replog.Msg)) { apply(cmd(1, 100+me)) })
 	require.ErrorContains(t, err, "two commands committed at one index")
 }
 
 func TestInvariantGapAndRepeat(t *testing.T) {
-	err := runLiar(t, func(me int, apply func(Msg)) { apply(cmd(2, "x")) })
+	err := runLiar(t, func(me int, apply func(replog.Msg)) { apply(cmd(2, "x")) })
 	require.ErrorContains(t, err, "right after index 0 (a gap)")
-	err = runLiar(t, func(me int, apply func(Msg)) { apply(cmd(1, "x")); apply(cmd(1, "x")) })
+	err = runLiar(t, func(me int, apply func(replog.Msg)) { apply(cmd(1, "x")); apply(cmd(1, "x")) })
 	require.ErrorContains(t, err, "right after index 1 (a repeat)")
 }
 
 func TestInvariantSnapshotMustMatchCommits(t *testing.T) {
-	err := runLiar(t, func(me int, apply func(Msg)) {
+	err := runLiar(t, func(me int, apply func(replog.Msg)) {
 		if me == 0 {
 			apply(cmd(1, "x"))
 			return
 		}
-		apply(Msg{SnapshotValid: true, Snapshot: EncodeSnapshot(1, 12345), SnapshotIndex: 1})
+		apply(replog.Msg{SnapshotValid: true, Snapshot: replog.EncodeSnapshot(1, 12345), SnapshotIndex: 1})
 	})
 	require.ErrorContains(t, err, "whose state is not that of the commands committed")
-	err = runLiar(t, func(me int, apply func(Msg)) {
-		apply(Msg{SnapshotValid: true, Snapshot: []byte("junk"), SnapshotIndex: 3})
+	err = runLiar(t, func(me int, apply func(replog.Msg)) {
+		apply(replog.Msg{SnapshotValid: true, Snapshot: []byte("junk"), SnapshotIndex: 3})
 	})
 	require.ErrorContains(t, err, "whose data is not the service's")
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"protolab/labrpc"
+	"protolab/replog"
 )
 
 // BenchProfile is the network of the benchmarks: every message takes
@@ -59,7 +60,7 @@ func (m Metrics) String() string {
 // small commands on the leader one after another, each once the leader has
 // applied the one before, and measures each from Start to the leader's
 // apply. The run is a pure function of the engine and the seed.
-func Measure(e Engine, n, commits int, seed int64) (m Metrics, err error) {
+func Measure(e replog.Engine, n, commits int, seed int64) (m Metrics, err error) {
 	w := labrpc.NewWorld(labrpc.Config{Seed: seed, Nodes: n, Profile: BenchProfile})
 	defer w.Close()
 	defer func() {
@@ -71,13 +72,13 @@ func Measure(e Engine, n, commits int, seed int64) (m Metrics, err error) {
 			err = s.Err
 		}
 	}()
-	peers := make([]Peer, n)
+	peers := make([]replog.Peer, n)
 	applied := make([]int, n)
 	appliedAt := make([]map[int]time.Duration, n)
 	for i := 0; i < n; i++ {
 		appliedAt[i] = map[int]time.Duration{}
 		w.Start(i, func(env labrpc.Env) any {
-			peers[i] = e.Boot(env, env.Persister(), func(msg Msg) {
+			peers[i] = e.Boot(env, env.Persister(), func(msg replog.Msg) {
 				switch {
 				case msg.CommandValid:
 					applied[i] = msg.CommandIndex

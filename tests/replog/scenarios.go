@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"protolab/labrpc"
+	"protolab/replog"
 	"protolab/tests"
 )
 
@@ -18,7 +19,7 @@ var (
 
 // TestBasicAgreement: three peers elect a leader and agree on a few
 // commands, each at a new index, with none committed before it is started.
-func TestBasicAgreement(t *testing.T, e Engine) {
+func TestBasicAgreement(t *testing.T, e replog.Engine) {
 	tests.Run(t, func(t *tests.T) {
 		c := NewCluster(t, e, 3, reliable)
 		c.CheckOneLeader()
@@ -39,7 +40,7 @@ func TestBasicAgreement(t *testing.T, e Engine) {
 // TestLeaderFailure: the leader is cut off; the others elect a new one and
 // go on; the old leader comes back and follows. Then a leader and a follower
 // are cut off: no majority, no commit, until they return.
-func TestLeaderFailure(t *testing.T, e Engine) {
+func TestLeaderFailure(t *testing.T, e replog.Engine) {
 	tests.Run(t, func(t *tests.T) {
 		c := NewCluster(t, e, 3, reliable)
 		c.One(101, 3, false)
@@ -79,7 +80,7 @@ func TestLeaderFailure(t *testing.T, e Engine) {
 // (though it may still believe it leads); the majority side goes on; after
 // healing, every peer agrees. Then leaders change back and forth while
 // commands are started on the losing side.
-func TestPartitions(t *testing.T, e Engine) {
+func TestPartitions(t *testing.T, e replog.Engine) {
 	tests.Run(t, func(t *tests.T) {
 		const n = 5
 		c := NewCluster(t, e, n, reliable)
@@ -125,7 +126,7 @@ func TestPartitions(t *testing.T, e Engine) {
 
 // TestConcurrentStarts: many commands started on the leader at once all
 // commit, each at its own index.
-func TestConcurrentStarts(t *testing.T, e Engine) {
+func TestConcurrentStarts(t *testing.T, e replog.Engine) {
 	tests.Run(t, func(t *tests.T) {
 		c := NewCluster(t, e, 3, reliable)
 		for try := 0; ; try++ {
@@ -173,7 +174,7 @@ func TestConcurrentStarts(t *testing.T, e Engine) {
 
 // TestFollowerCatchUp: a follower cut off while many commands commit
 // catches up soon after it is back, applying every one in order.
-func TestFollowerCatchUp(t *testing.T, e Engine) {
+func TestFollowerCatchUp(t *testing.T, e replog.Engine) {
 	tests.Run(t, func(t *tests.T) {
 		const n, count = 3, 200
 		c := NewCluster(t, e, n, reliable)
@@ -202,7 +203,7 @@ func TestFollowerCatchUp(t *testing.T, e Engine) {
 
 // TestCrashRestart: peers crash and restart from their stable storage, one
 // at a time and all at once, and what was committed stays committed.
-func TestCrashRestart(t *testing.T, e Engine) {
+func TestCrashRestart(t *testing.T, e replog.Engine) {
 	tests.Run(t, func(t *tests.T) {
 		const n = 3
 		c := NewCluster(t, e, n, reliable)
@@ -253,7 +254,7 @@ func TestCrashRestart(t *testing.T, e Engine) {
 // TestUnreliableChurn: five peers on a lossy network that partitions, heals,
 // crashes and restarts peers for ten seconds while three clients keep
 // submitting commands. Then the world heals, and every peer must agree.
-func TestUnreliableChurn(t *testing.T, e Engine) {
+func TestUnreliableChurn(t *testing.T, e replog.Engine) {
 	tests.Run(t, func(t *tests.T) {
 		const n = 5
 		c := NewCluster(t, e, n, unreliable)
@@ -292,7 +293,7 @@ func TestUnreliableChurn(t *testing.T, e Engine) {
 // off while the others compact their logs catches up through a snapshot; a
 // restarted peer restores its state from its own; and the stable state stays
 // small however long the log has grown.
-func TestSnapshots(t *testing.T, e Engine) {
+func TestSnapshots(t *testing.T, e replog.Engine) {
 	tests.Run(t, func(t *tests.T) {
 		const n = 3
 		every := e.SnapshotEvery
@@ -309,11 +310,11 @@ func TestSnapshots(t *testing.T, e Engine) {
 		for k := 0; k < 5*every; k++ {
 			c.One(100+k, n-1, true)
 		}
-		before := c.check.snapshots[lagger]
+		before := c.snapshots[lagger]
 		c.Connect(lagger)
 		index := c.One(200, n, true)
 		c.Wait(index, n)
-		if c.check.snapshots[lagger] == before {
+		if c.snapshots[lagger] == before {
 			c.Fatalf("n%d caught up without a snapshot, though the others had compacted the slots it missed", lagger)
 		}
 
@@ -339,7 +340,7 @@ func TestSnapshots(t *testing.T, e Engine) {
 
 // TestSameSeedSameRun runs a short churn twice with one seed: the same run
 // twice, another with the next seed (the determinism contract).
-func TestSameSeedSameRun(t *testing.T, e Engine) {
+func TestSameSeedSameRun(t *testing.T, e replog.Engine) {
 	tests.RunTwice(t, func(t *tests.T) {
 		const n = 3
 		c := NewCluster(t, e, n, unreliable)
