@@ -82,6 +82,14 @@ browser:
 bench:
 	$(GO) test -run '^$$' -bench . ./...
 
+# The docs' sample outputs rewritten from real runs: each region between
+# <!-- docs:output GENERATOR ARGS --> and <!-- docs:end --> in README.md and
+# docs/*.md (docs/markers.md). go test ./internal/docscheck fails while a
+# committed doc differs from what this writes.
+.PHONY: docs
+docs:
+	$(GO) run ./internal/docscheck/gendocs
+
 # Every fuzz target, each for FUZZTIME (CI runs the seed corpora as plain
 # tests in `make unit`). -timeout 0: go test's default 10m timeout would
 # stop a fuzzer that runs as long.
