@@ -1,0 +1,101 @@
+package raft
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"protolab/labrpc"
+)
+
+// The scale benchmarks (issue 14): what a simulated second of Raft costs the
+// machine, as the group grows and as the log grows, with and without
+// snapshots. Each reports virtual seconds per CPU-second, CPU-ms per virtual
+// second, events per CPU-second, bytes allocated per event and the peak heap
+// (labrpc.Meter), over a window in which one client process starts 1,000
+// commands per virtual second at the leader, on the benchmarks' network
+// (replog.BenchProfile). Run them once each (make scale):
+//
+//	go test ./raft -run '^$' -bench Scale -benchtime 1x
+
+const scaleRate = 1000 // commands per virtual second
+
+// BenchmarkScaleRaftPeers: 3, 5, 7 and 9 peers, the service snapshotting
+// every 100 entries; 2 virtual seconds measured.
+func BenchmarkScaleRaftPeers(b *testing.B) {
+	for _, n := range []int{3, 5, 7, 9} {
+		b.Run(fmt.Sprintf("peers=%d", n), func(b *testing.B) {
+			var m labrpc.Measure
+			for b.Loop() {
+				m = scaleRun(b, n, 0, 100, 2*time.Second)
+			}
+			m.Report(b)
+		})
+	}
+}
+
+// BenchmarkScaleRaftLog: five peers whose logs already hold 2k, 8k or 32k
+// entries, with the service snapshotting every 100 entries (the log is
+// soon short) or never (persist saves the whole log at every change); one
+// virtual second measured, a quarter of one without snapshots (whose
+// seconds cost far more).
+func BenchmarkScaleRaftLog(b *testing.B) {
+	for _, entries := range []int{2000, 8000, 32000} {
+		for _, snapEvery := range []int{100, 0} {
+			name := fmt.Sprintf("log=%dk/snapshots=%s", entries/1000, map[bool]string{true: "every100", false: "none"}[snapEvery > 0])
+			b.Run(name, func(b *testing.B) {
+				var m labrpc.Measure
+				window := time.Second
+				if snapEvery == 0 {
+					window = time.Second / 4
+				}
+				for b.Loop() {
+					m = scaleRun(b, benchPeers, entries, snapEvery, window)
+				}
+				m.Report(b)
+			})
+		}
+	}
+}
+
+// scaleRun boots n peers whose persisted logs hold entries entries of term
+// 1, lets them elect a leader and commit everything, and measures window
+// of scaleRate commands per second at the leader.
+func scaleRun(b *testing.B, n, entries, snapEvery int, window time.Duration) labrpc.Measure {
+	wc := benchWorldConfig(n)
+	wc.Seed = 1
+	w := labrpc.NewWorld(wc)
+	defer w.Close()
+	if entries > 0 {
+		log := make([]Entry, 1, entries+1) // the sentinel, then the entries
+		for k := 1; k <= entries; k++ {
+			log = append(log, Entry{Term: 1, Command: k})
+		}
+		for i := 0; i < n; i++ {
+			// What the peer would have saved, having voted for n0 in term
+			// 1: persist itself writes it.
+			rf := &Raft{persister: w.Persister(i), currentTerm: 1, votedFor: 0, log: raftLog{entries: log}}
+			rf.persist()
+		}
+	}
+	c := newClusterIn(b, w, n, clusterConfig{snapEvery: snapEvery})
+	c.one(-1, n, false)
+	leader := c.checkOneLeader()
+	rf := c.peers[leader]
+	meter := labrpc.NewMeter(w)
+	w.Go("client", func() {
+		for k := 0; k < int(window.Seconds()*scaleRate); k++ {
+			if _, _, ok := rf.Start(entries + 1 + k); !ok {
+				w.Fail(fmt.Errorf("the leader n%d lost its office on a lossless network", leader))
+				return
+			}
+			w.Sleep(time.Second / scaleRate)
+		}
+	})
+	w.Sleep(window)
+	m := meter.Read()
+	if err := w.Err(); err != nil {
+		b.Fatal(err)
+	}
+	return m
+}
