@@ -82,6 +82,12 @@ browser:
 bench:
 	$(GO) test -run '^$$' -bench . ./...
 
+# The scale benchmarks (issue 14), each run once: what a simulated second
+# costs the machine as worlds grow (docs/simulator.md has the table).
+.PHONY: scale
+scale:
+	$(GO) test -p 1 -run '^$$' -bench Scale -benchtime 1x -timeout 30m ./...
+
 # The docs' sample outputs rewritten from real runs: each region between
 # <!-- docs:output GENERATOR ARGS --> and <!-- docs:end --> in README.md and
 # docs/*.md (docs/markers.md). go test ./internal/docscheck fails while a
