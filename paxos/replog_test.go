@@ -6,6 +6,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"protolab/replog/harness"
 	"protolab/tests/replog"
 )
 
@@ -37,7 +38,7 @@ func TestReplogSameSeedSameRun5B(t *testing.T)  { replog.TestSameSeedSameRun(t, 
 // other peers, 2 × (peers − 1) messages. Virtual time makes both exact.
 func TestSteadyStateOneRoundTrip5B(t *testing.T) {
 	const n = 5
-	m, err := replog.Measure(Engine, n, 50, 1)
+	m, err := harness.Measure(Engine, n, 50, 1)
 	require.NoError(t, err)
 	t.Log(m)
 	require.Equal(t, float64(2*(n-1)), m.MsgsPerCommit, "messages per command in steady state: one Accept and its reply per follower")

@@ -6,14 +6,15 @@ import (
 	"time"
 
 	"protolab/labrpc"
-	"protolab/tests/replog"
+	"protolab/replog"
+	"protolab/replog/harness"
 )
 
 // Benchmarks report protocol figures, in virtual time, with self-explaining
 // units; the real time per operation that go test prints is the simulator's
 // cost, and so is simsec/s (virtual seconds simulated per real second), the
 // one figure that depends on the machine. All three run five peers on the
-// benchmarks' network (replog.BenchProfile): every message takes exactly
+// benchmarks' network (harness.BenchProfile): every message takes exactly
 // 10 ms one way and none is lost, so a round trip is 20 ms. b.N counts
 // commands (BenchmarkAgreement, BenchmarkLoneCommit) or leader crashes
 // (BenchmarkElection). Every other figure is a pure function of the seed (1)
@@ -31,7 +32,7 @@ const benchPeers = 5
 
 // benchWorldConfig is the benchmarks' world: n peers on replog.BenchProfile.
 func benchWorldConfig(n int) labrpc.Config {
-	return labrpc.Config{Nodes: n, Profile: replog.BenchProfile}
+	return labrpc.Config{Nodes: n, Profile: harness.BenchProfile}
 }
 
 // benchClusterConfig is the benchmarks' service: it snapshots every 100
@@ -78,64 +79,59 @@ type load struct {
 // sent by everyone from the first Start until the leader has applied the
 // last command, and each command's latency from Start to the leader's apply.
 // It also returns the virtual time the load took.
-func (l load) measure(c *cluster) (m replog.Metrics, took time.Duration, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			s, ok := labrpc.IsStopped(r)
-			if !ok {
-				panic(r)
-			}
-			err = s.Err
-		}
-	}()
-	c.one(0, c.n, false)
-	leader := c.checkOneLeader()
-	rf := c.peers[leader]
-	rpcs0, bytes0, v0 := c.w.TotalRPCs(), c.w.TotalBytes(), c.w.Now()
-	var rpcs, bytes int64 // sent until the leader applied the last command
-	startedAt := map[int]time.Duration{}
-	var latencies []time.Duration
-	c.onCommand = func(i, index int) {
-		if t0, ok := startedAt[index]; ok && i == leader {
-			latencies = append(latencies, c.w.Now()-t0)
-			delete(startedAt, index)
-			if len(latencies) == l.commands {
-				rpcs, bytes = c.w.TotalRPCs()-rpcs0, c.w.TotalBytes()-bytes0
+func (l load) measure(c *cluster) (m harness.Metrics, took time.Duration, err error) {
+	err = harness.Run(c.w, func() error {
+		c.One(0, c.n, false)
+		leader := c.CheckOneLeader()
+		rf := c.peers[leader]
+		rpcs0, bytes0, v0 := c.w.TotalRPCs(), c.w.TotalBytes(), c.w.Now()
+		var rpcs, bytes int64 // sent until the leader applied the last command
+		startedAt := map[int]time.Duration{}
+		var latencies []time.Duration
+		c.OnApply = func(i int, msg replog.Msg) {
+			if t0, ok := startedAt[msg.CommandIndex]; ok && msg.CommandValid && i == leader {
+				latencies = append(latencies, c.w.Now()-t0)
+				delete(startedAt, msg.CommandIndex)
+				if len(latencies) == l.commands {
+					rpcs, bytes = c.w.TotalRPCs()-rpcs0, c.w.TotalBytes()-bytes0
+				}
 			}
 		}
-	}
-	defer func() { c.onCommand = nil }()
+		defer func() { c.OnApply = nil }()
 
-	for k := 0; k < l.clients; k++ {
-		c.w.Go(fmt.Sprintf("client%d", k), func() {
-			if l.rate > 0 {
-				c.w.Sleep(time.Duration(k) * time.Second / time.Duration(l.rate))
-			}
-			for cmd := k + 1; cmd <= l.commands; cmd += l.clients {
-				index, _, ok := rf.Start(cmd)
-				if !ok {
-					c.w.Fail(fmt.Errorf("the leader n%d lost its office on a lossless network", leader))
-					return
-				}
-				startedAt[index] = c.w.Now()
+		for k := 0; k < l.clients; k++ {
+			c.w.Go(fmt.Sprintf("client%d", k), func() {
 				if l.rate > 0 {
-					c.w.Sleep(time.Duration(l.clients) * time.Second / time.Duration(l.rate))
-				} else if !c.w.WaitUntil(func() bool { return c.applied[leader] >= index }, time.Millisecond, 10*time.Second) {
-					c.w.Fail(fmt.Errorf("command %d at index %d was not applied by the leader n%d within 10s", cmd, index, leader))
-					return
+					c.w.Sleep(time.Duration(k) * time.Second / time.Duration(l.rate))
 				}
-			}
-		})
-	}
-	all := func() bool { return len(latencies) == l.commands }
-	if !c.w.WaitUntil(all, time.Millisecond, time.Duration(l.commands)*time.Second) {
-		return m, 0, fmt.Errorf("%d of %d commands not applied by the leader n%d", l.commands-len(latencies), l.commands, leader)
-	}
-	return replog.Summarize(latencies, rpcs, bytes), c.w.Now() - v0, c.w.Err()
+				for cmd := k + 1; cmd <= l.commands; cmd += l.clients {
+					index, _, ok := rf.Start(cmd)
+					if !ok {
+						c.w.Fail(fmt.Errorf("the leader n%d lost its office on a lossless network", leader))
+						return
+					}
+					startedAt[index] = c.w.Now()
+					if l.rate > 0 {
+						c.w.Sleep(time.Duration(l.clients) * time.Second / time.Duration(l.rate))
+					} else if !c.w.WaitUntil(func() bool { return c.Applied(leader) >= index }, time.Millisecond, 10*time.Second) {
+						c.w.Fail(fmt.Errorf("command %d at index %d was not applied by the leader n%d within 10s", cmd, index, leader))
+						return
+					}
+				}
+			})
+		}
+		all := func() bool { return len(latencies) == l.commands }
+		if !c.w.WaitUntil(all, time.Millisecond, time.Duration(l.commands)*time.Second) {
+			return fmt.Errorf("%d of %d commands not applied by the leader n%d", l.commands-len(latencies), l.commands, leader)
+		}
+		m, took = harness.Summarize(latencies, rpcs, bytes), c.w.Now()-v0
+		return nil
+	})
+	return m, took, err
 }
 
 // reportLoad adds a load's figures to a benchmark's line.
-func reportLoad(b *testing.B, m replog.Metrics, took time.Duration) {
+func reportLoad(b *testing.B, m harness.Metrics, took time.Duration) {
 	ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 	b.ReportMetric(m.MsgsPerCommit, "msgs/commit")
 	b.ReportMetric(m.BytesPerCommit, "bytes/commit")
@@ -185,26 +181,26 @@ func BenchmarkLoneCommit(b *testing.B) {
 // the worst (max-ms), in virtual milliseconds.
 func BenchmarkElection(b *testing.B) {
 	c := newBenchCluster(b, benchPeers)
-	c.checkOneLeader()
+	c.CheckOneLeader()
 	v0 := c.w.Now()
 	var times []time.Duration
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		old := c.checkOneLeader()
+		old := c.CheckOneLeader()
 		c.w.Sleep(time.Duration(c.w.Rand().IntN(int(heartbeatInterval/time.Millisecond))) * time.Millisecond)
-		c.crash(old)
+		c.Crash(old)
 		t0 := c.w.Now()
 		if !c.w.WaitUntil(c.anyLeader, time.Millisecond, 10*time.Second) {
 			b.Fatalf("no leader 10s after the leader crashed")
 		}
 		times = append(times, c.w.Now()-t0)
-		c.start(old)
+		c.Start(old)
 		c.w.Sleep(electionTimeoutMax)
 	}
 	b.StopTimer()
 	ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
-	b.ReportMetric(ms(percentile(times, 50)), "p50-ms")
-	b.ReportMetric(ms(percentile(times, 99)), "p99-ms")
-	b.ReportMetric(ms(percentile(times, 100)), "max-ms")
+	b.ReportMetric(ms(harness.Percentile(times, 50)), "p50-ms")
+	b.ReportMetric(ms(harness.Percentile(times, 99)), "p99-ms")
+	b.ReportMetric(ms(harness.Percentile(times, 100)), "max-ms")
 	b.ReportMetric(simSecPerSec(c.w.Now()-v0, b), "simsec/s")
 }

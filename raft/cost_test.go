@@ -22,28 +22,28 @@ func TestReElectionOverLongLogCost4B(t *testing.T) {
 		c := newCluster(t, 3, clusterConfig{})
 		const entries, size = 100, 1000
 		for i := 0; i < entries; i++ {
-			c.one(randomString(c, size), 3, true)
+			c.One(randomString(c, size), 3, true)
 		}
 		logBytes := int64(entries * size)
 
-		leader1 := c.checkOneLeader()
+		leader1 := c.CheckOneLeader()
 		c.w.Note("the leader is cut off: a new one is elected over a log of %d bytes that both others hold", logBytes)
-		c.disconnect(leader1)
+		c.Disconnect(leader1)
 		bytes0, msgs0 := c.w.TotalBytes(), c.w.TotalRPCs()
-		c.checkOneLeader()
-		c.one("after the election", 2, true)
+		c.CheckOneLeader()
+		c.One("after the election", 2, true)
 		bytes, msgs := c.w.TotalBytes()-bytes0, c.w.TotalRPCs()-msgs0
 		t.Logf("from the old leader's loss to the new leader's first commit: %d messages, %d bytes (the log: %d bytes)", msgs, bytes, logBytes)
 		if limit := logBytes / 10; bytes > limit {
-			c.fatalf("from the old leader's loss to the new leader's first commit, %d bytes went on the wire, more than %d (a tenth of the %d-byte log the follower already holds): does a new leader start nextIndex below its last index + 1 and send the log again? (Figure 2, nextIndex)", bytes, limit, logBytes)
+			c.Fatalf("from the old leader's loss to the new leader's first commit, %d bytes went on the wire, more than %d (a tenth of the %d-byte log the follower already holds): does a new leader start nextIndex below its last index + 1 and send the log again? (Figure 2, nextIndex)", bytes, limit, logBytes)
 		}
 
 		c.w.Note("the old leader comes back; it too has the whole log")
-		c.connect(leader1)
+		c.Connect(leader1)
 		bytes0 = c.w.TotalBytes()
-		c.one("with everyone", 3, true)
+		c.One("with everyone", 3, true)
 		if bytes, limit := c.w.TotalBytes()-bytes0, logBytes/10; bytes > limit {
-			c.fatalf("the old leader rejoined holding the whole log, and %d bytes went on the wire before the next command committed on all three, more than %d: entries it has were sent again", bytes, limit)
+			c.Fatalf("the old leader rejoined holding the whole log, and %d bytes went on the wire before the next command committed on all three, more than %d: entries it has were sent again", bytes, limit)
 		}
 	})
 }
@@ -63,32 +63,32 @@ func TestCatchUpAfterConflictCost4B(t *testing.T) {
 		c := newCluster(t, 3, clusterConfig{})
 		const entries, size = 100, 1000
 		for i := 0; i < entries; i++ {
-			c.one(randomString(c, size), 3, true)
+			c.One(randomString(c, size), 3, true)
 		}
 		logBytes := int64(entries * size)
 
-		leader1 := c.checkOneLeader()
+		leader1 := c.CheckOneLeader()
 		c.w.Note("the leader is cut off and appends entries that nobody else gets")
-		c.disconnect(leader1)
+		c.Disconnect(leader1)
 		for i := 0; i < 5; i++ {
 			c.raft(leader1).Start(fmt.Sprint("lost ", i))
 		}
-		leader2 := c.checkOneLeader()
+		leader2 := c.CheckOneLeader()
 		for i := 0; i < 3; i++ {
-			c.one(fmt.Sprint("new ", i), 2, true)
+			c.One(fmt.Sprint("new ", i), 2, true)
 		}
 
 		c.w.Note("the new leader is cut off and the old one comes back: its last five entries conflict")
 		bytes0 := c.w.TotalBytes()
-		c.disconnect(leader2)
-		c.connect(leader1)
-		c.one("after the conflict", 2, true)
+		c.Disconnect(leader2)
+		c.Connect(leader1)
+		c.One("after the conflict", 2, true)
 		bytes := c.w.TotalBytes() - bytes0
 		t.Logf("from the old leader's return to a commit with it: %d bytes (the log: %d bytes)", bytes, logBytes)
 		if limit := logBytes / 10; bytes > limit {
-			c.fatalf("from the old leader's return to the next commit with it, %d bytes went on the wire, more than %d (a tenth of the %d-byte log, of which only the last entries conflict): does the follower's reply say where its conflicting term starts (ConflictTerm, ConflictIndex, §5.3)?", bytes, limit, logBytes)
+			c.Fatalf("from the old leader's return to the next commit with it, %d bytes went on the wire, more than %d (a tenth of the %d-byte log, of which only the last entries conflict): does the follower's reply say where its conflicting term starts (ConflictTerm, ConflictIndex, §5.3)?", bytes, limit, logBytes)
 		}
-		c.connect(leader2)
-		c.one("with everyone", 3, true)
+		c.Connect(leader2)
+		c.One("with everyone", 3, true)
 	})
 }

@@ -24,29 +24,29 @@ func TestPreVoteRejoin4E(t *testing.T) {
 	tests.Run(t, func(t *tests.T) {
 		const n = 5
 		c := newCluster(t, n, clusterConfig{})
-		c.one(1, n, false)
-		leader := c.checkOneLeader()
+		c.One(1, n, false)
+		leader := c.CheckOneLeader()
 		term, _ := c.peers[leader].GetState()
 		expectUndisturbed := func(what string) {
 			c.t.Helper()
-			if now := c.checkOneLeader(); now != leader {
-				c.fatalf("%s, n%d leads instead of the healthy leader n%d", what, now, leader)
+			if now := c.CheckOneLeader(); now != leader {
+				c.Fatalf("%s, n%d leads instead of the healthy leader n%d", what, now, leader)
 			}
 			if lt, _ := c.peers[leader].GetState(); lt != term {
-				c.fatalf("%s, the leader's term moved from %d to %d: a peer that heard from a leader lately refuses pre-votes (thesis §9.6, §4.2.3)", what, term, lt)
+				c.Fatalf("%s, the leader's term moved from %d to %d: a peer that heard from a leader lately refuses pre-votes (thesis §9.6, §4.2.3)", what, term, lt)
 			}
 		}
 
 		f := (leader + 1) % n
 		c.w.Note("follower n%d is cut off for 5s", f)
-		c.disconnect(f)
+		c.Disconnect(f)
 		c.w.Sleep(5 * time.Second)
 		if ft, _ := c.peers[f].GetState(); ft != term {
-			c.fatalf("n%d, cut off from everyone, moved from term %d to %d: with PreVote a peer that cannot win raises no term (thesis §9.6)", f, term, ft)
+			c.Fatalf("n%d, cut off from everyone, moved from term %d to %d: with PreVote a peer that cannot win raises no term (thesis §9.6)", f, term, ft)
 		}
 
 		c.w.Note("n%d rejoins", f)
-		c.connect(f)
+		c.Connect(f)
 		c.w.Sleep(2 * time.Second)
 		expectUndisturbed(fmt.Sprintf("after n%d rejoined", f))
 
@@ -55,7 +55,7 @@ func TestPreVoteRejoin4E(t *testing.T) {
 		c.w.Sleep(2 * time.Second)
 		expectUndisturbed(fmt.Sprintf("while n%d could not hear the leader", f))
 		c.w.Undeafen(f)
-		c.one(2, n, true)
+		c.One(2, n, true)
 	})
 }
 
@@ -64,18 +64,18 @@ func TestPreVoteRejoin4E(t *testing.T) {
 func TestLeaderLease4E(t *testing.T) {
 	tests.Run(t, func(t *tests.T) {
 		c := newCluster(t, 3, clusterConfig{})
-		c.one(1, 3, false)
-		leader := c.checkOneLeader()
+		c.One(1, 3, false)
+		leader := c.CheckOneLeader()
 		term, _ := c.peers[leader].GetState()
 		follower := (leader + 1) % 3
 
 		r := c.fake().requestVote(follower, RequestVoteArgs{Term: term + 1, CandidateId: (leader + 2) % 3, LastLogIndex: 100, LastLogTerm: term})
 		if r.VoteGranted {
-			c.fatalf("n%d voted in term %d while its leader n%d is alive: a peer in a leader's lease ignores vote requests (thesis §4.2.3)", follower, term+1, leader)
+			c.Fatalf("n%d voted in term %d while its leader n%d is alive: a peer in a leader's lease ignores vote requests (thesis §4.2.3)", follower, term+1, leader)
 		}
 		c.w.Sleep(time.Second)
 		if lt, isLeader := c.peers[leader].GetState(); !isLeader || lt != term {
-			c.fatalf("a vote request for term %d to n%d deposed the healthy leader n%d", term+1, follower, leader)
+			c.Fatalf("a vote request for term %d to n%d deposed the healthy leader n%d", term+1, follower, leader)
 		}
 	})
 }
@@ -87,8 +87,8 @@ func TestCheckQuorum4E(t *testing.T) {
 		const n = 5
 		c := newCluster(t, n, clusterConfig{})
 		for round := 0; round < 3; round++ {
-			c.one(round, n, true)
-			leader := c.checkOneLeader()
+			c.One(round, n, true)
+			leader := c.CheckOneLeader()
 			buddy := (leader + 1) % n
 			var rest []int
 			for i := 0; i < n; i++ {
@@ -102,15 +102,15 @@ func TestCheckQuorum4E(t *testing.T) {
 			stepped := c.w.WaitUntil(func() bool { _, isLeader := c.peers[leader].GetState(); return !isLeader }, time.Millisecond, 2*time.Second)
 			took := c.w.Now() - t0
 			if !stepped {
-				c.fatalf("the leader n%d, cut off from the majority, still leads 2s later: step down when a majority has not answered within an election timeout (CheckQuorum, thesis §6.2)", leader)
+				c.Fatalf("the leader n%d, cut off from the majority, still leads 2s later: step down when a majority has not answered within an election timeout (CheckQuorum, thesis §6.2)", leader)
 			}
 			if took > electionTimeoutMax {
-				c.fatalf("the leader n%d stepped down %v after it was cut off from the majority; at most an election timeout (%v)", leader, took, electionTimeoutMax)
+				c.Fatalf("the leader n%d stepped down %v after it was cut off from the majority; at most an election timeout (%v)", leader, took, electionTimeoutMax)
 			}
 			t.Logf("round %d: the cut-off leader stepped down after %v", round, took)
 			c.w.Heal()
 		}
-		c.one(100, n, true)
+		c.One(100, n, true)
 	})
 }
 
@@ -121,39 +121,39 @@ func TestReadIndex4E(t *testing.T) {
 		const n = 3
 		c := newCluster(t, n, clusterConfig{})
 		for k := 1; k <= 5; k++ {
-			c.one(k, n, false)
+			c.One(k, n, false)
 		}
-		leader := c.checkOneLeader()
+		leader := c.CheckOneLeader()
 		rf := c.peers[leader]
 		last := rf.log.lastIndex()
 		rpcs := c.rpcs()
 
 		index, ok, done := c.readIndex(leader)
 		if !done || !ok {
-			c.fatalf("the leader n%d did not serve a ReadIndex read within a second (done=%v ok=%v)", leader, done, ok)
+			c.Fatalf("the leader n%d did not serve a ReadIndex read within a second (done=%v ok=%v)", leader, done, ok)
 		}
 		if index != 5 {
-			c.fatalf("ReadIndex returned index %d; the commit index is 5", index)
+			c.Fatalf("ReadIndex returned index %d; the commit index is 5", index)
 		}
 		if rf.log.lastIndex() != last {
-			c.fatalf("ReadIndex wrote to the log (its last index went from %d to %d); a read needs no entry (thesis §6.4)", last, rf.log.lastIndex())
+			c.Fatalf("ReadIndex wrote to the log (its last index went from %d to %d); a read needs no entry (thesis §6.4)", last, rf.log.lastIndex())
 		}
 		if used := c.rpcs() - rpcs; used > 2*(n-1) {
-			c.fatalf("a ReadIndex read took %d RPCs; one round of heartbeats is %d", used, n-1)
+			c.Fatalf("a ReadIndex read took %d RPCs; one round of heartbeats is %d", used, n-1)
 		}
 		if _, ok, done := c.readIndex((leader + 1) % n); !done || ok {
-			c.fatalf("the follower n%d served a ReadIndex read (or never answered): only the leader may", (leader+1)%n)
+			c.Fatalf("the follower n%d served a ReadIndex read (or never answered): only the leader may", (leader+1)%n)
 		}
 
 		c.w.Note("a new leader has committed nothing of its term yet: it cannot know the commit index")
-		c.crash(leader)
-		leader2 := c.checkOneLeader()
+		c.Crash(leader)
+		leader2 := c.CheckOneLeader()
 		if _, ok, done := c.readIndex(leader2); !done || ok {
-			c.fatalf("the new leader n%d served a read before committing an entry of its term: its commitIndex may be behind (thesis §6.4, step 1)", leader2)
+			c.Fatalf("the new leader n%d served a read before committing an entry of its term: its commitIndex may be behind (thesis §6.4, step 1)", leader2)
 		}
-		c.one(6, n-1, false)
+		c.One(6, n-1, false)
 		if index, ok, _ := c.readIndex(leader2); !ok || index != 6 {
-			c.fatalf("after committing index 6 in its term, the leader n%d answered ReadIndex with (%d, %v)", leader2, index, ok)
+			c.Fatalf("after committing index 6 in its term, the leader n%d answered ReadIndex with (%d, %v)", leader2, index, ok)
 		}
 	})
 }
@@ -172,14 +172,14 @@ func TestReadIndexStaleLeader4E(t *testing.T) {
 	tests.Run(t, func(t *tests.T) {
 		const n = 5
 		c := newCluster(t, n, clusterConfig{})
-		c.one(1, n, false)
-		old := c.checkOneLeader()
+		c.One(1, n, false)
+		old := c.CheckOneLeader()
 		if _, ok, _ := c.readIndex(old); !ok {
-			c.fatalf("the leader n%d of a healthy cluster did not serve a ReadIndex read", old)
+			c.Fatalf("the leader n%d of a healthy cluster did not serve a ReadIndex read", old)
 		}
 
 		c.w.Note("the leader n%d is cut off, and is asked for a read", old)
-		c.disconnect(old)
+		c.Disconnect(old)
 		var ok, done bool
 		c.peers[old].ReadIndex(func(_ int, k bool) {
 			ok, done = k, true
@@ -187,13 +187,13 @@ func TestReadIndexStaleLeader4E(t *testing.T) {
 				c.w.Fail(fmt.Errorf("the cut-off leader n%d served a ReadIndex read without hearing from a majority: a read must wait until the leader confirms it still leads (thesis §6.4)", old))
 			}
 		})
-		c.one(2, n-1, true) // the others elect a new leader and commit a write
+		c.One(2, n-1, true) // the others elect a new leader and commit a write
 		c.w.Sleep(electionTimeoutMax)
 		if !done || ok {
-			c.fatalf("the cut-off leader's read had not failed %v after it lost its office (done=%v ok=%v): fail pending reads when stepping down", electionTimeoutMax, done, ok)
+			c.Fatalf("the cut-off leader's read had not failed %v after it lost its office (done=%v ok=%v): fail pending reads when stepping down", electionTimeoutMax, done, ok)
 		}
-		c.connect(old)
-		c.one(3, n, true)
+		c.Connect(old)
+		c.One(3, n, true)
 	})
 }
 
@@ -203,7 +203,7 @@ func TestReadIndexLinearizable4E(t *testing.T) {
 	tests.Run(t, func(t *tests.T) {
 		const n = 5
 		c := newCluster(t, n, clusterConfig{profile: "unreliable"})
-		c.one(0, n, true)
+		c.One(0, n, true)
 		h := tests.NewHistory(c.w)
 		stop := false
 		for client := 0; client < 3; client++ {
@@ -230,7 +230,7 @@ func TestReadIndexLinearizable4E(t *testing.T) {
 		c.w.Sleep(7 * time.Second)
 		stop = true
 		if !c.w.RunUntilDone(10 * time.Second) {
-			c.fatalf("the clients did not finish")
+			c.Fatalf("the clients did not finish")
 		}
 		reads := 0
 		for _, op := range h.Operations() {
@@ -240,7 +240,7 @@ func TestReadIndexLinearizable4E(t *testing.T) {
 		}
 		t.Logf("%d operations, %d reads served", h.Len(), reads)
 		if reads < 10 {
-			c.fatalf("only %d reads were served through ReadIndex in 7s", reads)
+			c.Fatalf("only %d reads were served through ReadIndex in 7s", reads)
 		}
 		tests.CheckLinearizable(t, regModel, h, 10*time.Second)
 	})
@@ -303,7 +303,7 @@ func (c *cluster) regWrite(x int) (out regOutput, known bool) {
 				continue
 			}
 			for wait := 0; wait < 50; wait++ {
-				if nd, cmd := c.nCommitted(index); nd > 0 {
+				if nd, cmd := c.NCommitted(index); nd > 0 {
 					// x is only ever at this index: if another command
 					// committed there, x never will.
 					return regOutput{Failed: cmd != x}, true
@@ -334,10 +334,10 @@ func (c *cluster) regRead() (out regOutput, known bool) {
 			rf.ReadIndex(func(idx int, k bool) { index, ok, done = idx, k, true })
 			c.w.WaitUntil(func() bool { return done }, 5*time.Millisecond, 2*time.Second)
 			if done && ok {
-				if c.applied[i] < index {
-					c.w.Fail(fmt.Errorf("n%d confirmed read index %d but has applied only up to %d", i, index, c.applied[i]))
+				if c.Applied(i) < index {
+					c.w.Fail(fmt.Errorf("n%d confirmed read index %d but has applied only up to %d", i, index, c.Applied(i)))
 				}
-				return regOutput{Value: c.committed[index].(int)}, true
+				return regOutput{Value: c.CommandAt(index).(int)}, true
 			}
 		}
 		c.w.Sleep(50 * time.Millisecond)
@@ -351,40 +351,40 @@ func TestLeadershipTransfer4E(t *testing.T) {
 	tests.Run(t, func(t *tests.T) {
 		const n = 5
 		c := newCluster(t, n, clusterConfig{})
-		c.one(1, n, false)
+		c.One(1, n, false)
 		for round := 0; round < 4; round++ {
-			leader := c.checkOneLeader()
+			leader := c.CheckOneLeader()
 			term, _ := c.peers[leader].GetState()
 			target := (leader + 2) % n
 			if round%2 == 1 {
 				c.w.Note("round %d: n%d falls behind by 20 entries first", round, target)
-				c.disconnect(target)
+				c.Disconnect(target)
 				for k := 0; k < 20; k++ {
-					c.one(1000*round+k, n-1, false)
+					c.One(1000*round+k, n-1, false)
 				}
-				c.connect(target)
+				c.Connect(target)
 			}
 			c.w.Note("round %d: n%d hands over to n%d", round, leader, target)
 			t0 := c.w.Now()
 			if !c.peers[leader].TransferLeadership(target) {
-				c.fatalf("the leader n%d refused to transfer leadership to n%d", leader, target)
+				c.Fatalf("the leader n%d refused to transfer leadership to n%d", leader, target)
 			}
 			if _, _, ok := c.peers[leader].Start(-1); ok {
-				c.fatalf("the leader n%d took a command during a transfer; it should stop taking them (thesis §3.10)", leader)
+				c.Fatalf("the leader n%d took a command during a transfer; it should stop taking them (thesis §3.10)", leader)
 			}
 			ok := c.w.WaitUntil(func() bool { _, isLeader := c.peers[target].GetState(); return isLeader }, time.Millisecond, time.Second)
 			if !ok {
-				c.fatalf("n%d did not become leader within 1s of the transfer", target)
+				c.Fatalf("n%d did not become leader within 1s of the transfer", target)
 			}
 			took := c.w.Now() - t0
 			t.Logf("round %d: n%d leads %v after the transfer began", round, target, took)
 			if took >= electionTimeoutMin {
-				c.fatalf("the transfer to n%d took %v: as long as an election by time-out; the target should start its election at once (TimeoutNow)", target, took)
+				c.Fatalf("the transfer to n%d took %v: as long as an election by time-out; the target should start its election at once (TimeoutNow)", target, took)
 			}
 			if nt, _ := c.peers[target].GetState(); nt <= term {
-				c.fatalf("the new leader n%d is in term %d, not past %d", target, nt, term)
+				c.Fatalf("the new leader n%d is in term %d, not past %d", target, nt, term)
 			}
-			c.one(100+round, n, true)
+			c.One(100+round, n, true)
 		}
 	})
 }
@@ -395,21 +395,21 @@ func TestLeadershipTransferAbandoned4E(t *testing.T) {
 	tests.Run(t, func(t *tests.T) {
 		const n = 3
 		c := newCluster(t, n, clusterConfig{})
-		c.one(1, n, false)
-		leader := c.checkOneLeader()
+		c.One(1, n, false)
+		leader := c.CheckOneLeader()
 		target := (leader + 1) % n
-		c.crash(target)
+		c.Crash(target)
 		if !c.peers[leader].TransferLeadership(target) {
-			c.fatalf("the leader refused to begin a transfer")
+			c.Fatalf("the leader refused to begin a transfer")
 		}
 		c.w.Sleep(electionTimeoutMax)
 		if _, isLeader := c.peers[leader].GetState(); !isLeader {
-			c.fatalf("the leader n%d lost its office to a transfer to the crashed n%d", leader, target)
+			c.Fatalf("the leader n%d lost its office to a transfer to the crashed n%d", leader, target)
 		}
 		if _, _, ok := c.peers[leader].Start(2); !ok {
-			c.fatalf("the leader n%d still refuses commands %v after a transfer to a crashed peer began: abandon it after an election timeout", leader, electionTimeoutMax)
+			c.Fatalf("the leader n%d still refuses commands %v after a transfer to a crashed peer began: abandon it after an election timeout", leader, electionTimeoutMax)
 		}
-		c.start(target)
-		c.one(3, n, true)
+		c.Start(target)
+		c.One(3, n, true)
 	})
 }

@@ -15,11 +15,11 @@ func TestBasicAgree4B(t *testing.T) {
 	tests.Run(t, func(t *tests.T) {
 		c := newCluster(t, 3, clusterConfig{})
 		for index := 1; index <= 3; index++ {
-			if n, _ := c.nCommitted(index); n > 0 {
-				c.fatalf("%d peers applied index %d before Start was called for it", n, index)
+			if n, _ := c.NCommitted(index); n > 0 {
+				c.Fatalf("%d peers applied index %d before Start was called for it", n, index)
 			}
-			if got := c.one(index*100, 3, false); got != index {
-				c.fatalf("the command went to index %d; expected %d", got, index)
+			if got := c.One(index*100, 3, false); got != index {
+				c.Fatalf("the command went to index %d; expected %d", got, index)
 			}
 		}
 	})
@@ -30,8 +30,8 @@ func TestSinglePeer4B(t *testing.T) {
 	tests.Run(t, func(t *tests.T) {
 		c := newCluster(t, 1, clusterConfig{})
 		for index := 1; index <= 3; index++ {
-			if got := c.one(index*10, 1, false); got != index {
-				c.fatalf("the command went to index %d; expected %d", got, index)
+			if got := c.One(index*10, 1, false); got != index {
+				c.Fatalf("the command went to index %d; expected %d", got, index)
 			}
 		}
 	})
@@ -42,21 +42,21 @@ func TestSinglePeer4B(t *testing.T) {
 func TestRPCBytes4B(t *testing.T) {
 	tests.Run(t, func(t *tests.T) {
 		c := newCluster(t, 3, clusterConfig{})
-		c.one(99, 3, false)
+		c.One(99, 3, false)
 		bytes0 := c.w.TotalBytes()
 
 		sent := int64(0)
 		for index := 2; index < 12; index++ {
 			cmd := randomString(c, 5000)
-			if got := c.one(cmd, 3, false); got != index {
-				c.fatalf("the command went to index %d; expected %d", got, index)
+			if got := c.One(cmd, 3, false); got != index {
+				c.Fatalf("the command went to index %d; expected %d", got, index)
 			}
 			sent += int64(len(cmd))
 		}
 		got, limit := c.w.TotalBytes()-bytes0, 3*sent+50000
 		t.Logf("10 commands of 5000 bytes: %d bytes on the wire (limit %d)", got, limit)
 		if got > limit {
-			c.fatalf("10 commands of 5000 bytes took %d bytes on the wire; at most %d (3 × %d + 50000): are entries sent more than once to a follower?", got, limit, sent)
+			c.Fatalf("10 commands of 5000 bytes took %d bytes on the wire; at most %d (3 × %d + 50000): are entries sent more than once to a follower?", got, limit, sent)
 		}
 	})
 }
@@ -73,29 +73,29 @@ func randomString(c *cluster, n int) string {
 func TestFollowerFailure4B(t *testing.T) {
 	tests.Run(t, func(t *tests.T) {
 		c := newCluster(t, 3, clusterConfig{})
-		c.one(101, 3, false)
+		c.One(101, 3, false)
 
-		leader1 := c.checkOneLeader()
+		leader1 := c.CheckOneLeader()
 		c.w.Note("a follower is cut off: two peers still agree")
-		c.disconnect((leader1 + 1) % 3)
-		c.one(102, 2, false)
+		c.Disconnect((leader1 + 1) % 3)
+		c.One(102, 2, false)
 		c.w.Sleep(electionTimeoutMax)
-		c.one(103, 2, false)
+		c.One(103, 2, false)
 
-		leader2 := c.checkOneLeader()
+		leader2 := c.CheckOneLeader()
 		c.w.Note("both followers are cut off: nothing commits")
-		c.disconnect((leader2 + 1) % 3)
-		c.disconnect((leader2 + 2) % 3)
+		c.Disconnect((leader2 + 1) % 3)
+		c.Disconnect((leader2 + 2) % 3)
 		index, _, ok := c.peers[leader2].Start(104)
 		if !ok {
-			c.fatalf("the leader n%d refused Start right after its followers were cut off", leader2)
+			c.Fatalf("the leader n%d refused Start right after its followers were cut off", leader2)
 		}
 		if index != 4 {
-			c.fatalf("the command went to index %d; expected 4", index)
+			c.Fatalf("the command went to index %d; expected 4", index)
 		}
 		c.w.Sleep(2 * electionTimeoutMax)
-		if n, _ := c.nCommitted(index); n > 0 {
-			c.fatalf("%d peers applied index %d, which only the leader stores: no majority, no commit (§5.3)", n, index)
+		if n, _ := c.NCommitted(index); n > 0 {
+			c.Fatalf("%d peers applied index %d, which only the leader stores: no majority, no commit (§5.3)", n, index)
 		}
 	})
 }
@@ -103,26 +103,26 @@ func TestFollowerFailure4B(t *testing.T) {
 func TestLeaderFailure4B(t *testing.T) {
 	tests.Run(t, func(t *tests.T) {
 		c := newCluster(t, 3, clusterConfig{})
-		c.one(101, 3, false)
+		c.One(101, 3, false)
 
-		leader1 := c.checkOneLeader()
+		leader1 := c.CheckOneLeader()
 		c.w.Note("the leader n%d is cut off", leader1)
-		c.disconnect(leader1)
-		c.one(102, 2, false)
+		c.Disconnect(leader1)
+		c.One(102, 2, false)
 		c.w.Sleep(electionTimeoutMax)
-		c.one(103, 2, false)
+		c.One(103, 2, false)
 
-		leader2 := c.checkOneLeader()
+		leader2 := c.CheckOneLeader()
 		c.w.Note("the new leader n%d is cut off too: one peer left", leader2)
-		c.disconnect(leader2)
+		c.Disconnect(leader2)
 		for i := 0; i < 3; i++ {
 			if rf := c.raft(i); rf != nil {
 				rf.Start(104)
 			}
 		}
 		c.w.Sleep(2 * electionTimeoutMax)
-		if n, _ := c.nCommitted(4); n > 0 {
-			c.fatalf("%d peers applied index 4 with no majority connected", n)
+		if n, _ := c.NCommitted(4); n > 0 {
+			c.Fatalf("%d peers applied index 4 with no majority connected", n)
 		}
 	})
 }
@@ -131,25 +131,25 @@ func TestLeaderFailure4B(t *testing.T) {
 func TestFailAgree4B(t *testing.T) {
 	tests.Run(t, func(t *tests.T) {
 		c := newCluster(t, 3, clusterConfig{})
-		c.one(101, 3, false)
+		c.One(101, 3, false)
 
-		leader := c.checkOneLeader()
+		leader := c.CheckOneLeader()
 		lagger := (leader + 1) % 3
 		c.w.Note("n%d is cut off while four commands commit", lagger)
-		c.disconnect(lagger)
-		c.one(102, 2, false)
-		c.one(103, 2, false)
+		c.Disconnect(lagger)
+		c.One(102, 2, false)
+		c.One(103, 2, false)
 		c.w.Sleep(electionTimeoutMax)
-		c.one(104, 2, false)
-		c.one(105, 2, false)
+		c.One(104, 2, false)
+		c.One(105, 2, false)
 
 		c.w.Note("n%d rejoins", lagger)
-		c.connect(lagger)
-		c.one(106, 3, true)
+		c.Connect(lagger)
+		c.One(106, 3, true)
 		c.w.Sleep(electionTimeoutMax)
-		c.one(107, 3, true)
-		if c.applied[lagger] < 7 {
-			c.fatalf("n%d applied only up to index %d after rejoining", lagger, c.applied[lagger])
+		c.One(107, 3, true)
+		if c.Applied(lagger) < 7 {
+			c.Fatalf("n%d applied only up to index %d after rejoining", lagger, c.Applied(lagger))
 		}
 	})
 }
@@ -158,38 +158,38 @@ func TestFailAgree4B(t *testing.T) {
 func TestFailNoAgree4B(t *testing.T) {
 	tests.Run(t, func(t *tests.T) {
 		c := newCluster(t, 5, clusterConfig{})
-		c.one(10, 5, false)
+		c.One(10, 5, false)
 
-		leader := c.checkOneLeader()
+		leader := c.CheckOneLeader()
 		c.w.Note("three followers are cut off")
 		for k := 1; k <= 3; k++ {
-			c.disconnect((leader + k) % 5)
+			c.Disconnect((leader + k) % 5)
 		}
 		index, _, ok := c.peers[leader].Start(20)
 		if !ok {
-			c.fatalf("the leader n%d refused Start", leader)
+			c.Fatalf("the leader n%d refused Start", leader)
 		}
 		if index != 2 {
-			c.fatalf("the command went to index %d; expected 2", index)
+			c.Fatalf("the command went to index %d; expected 2", index)
 		}
 		c.w.Sleep(2 * electionTimeoutMax)
-		if n, _ := c.nCommitted(index); n > 0 {
-			c.fatalf("%d peers applied index %d, which only 2 of 5 peers store: no majority, no commit (§5.3)", n, index)
+		if n, _ := c.NCommitted(index); n > 0 {
+			c.Fatalf("%d peers applied index %d, which only 2 of 5 peers store: no majority, no commit (§5.3)", n, index)
 		}
 
 		c.w.Note("they rejoin")
 		for k := 1; k <= 3; k++ {
-			c.connect((leader + k) % 5)
+			c.Connect((leader + k) % 5)
 		}
-		leader2 := c.checkOneLeader()
+		leader2 := c.CheckOneLeader()
 		index2, _, ok2 := c.peers[leader2].Start(30)
 		if !ok2 {
-			c.fatalf("the leader n%d refused Start", leader2)
+			c.Fatalf("the leader n%d refused Start", leader2)
 		}
 		if index2 < 2 || index2 > 3 {
-			c.fatalf("the command went to index %d; expected 2 or 3", index2)
+			c.Fatalf("the command went to index %d; expected 2 or 3", index2)
 		}
-		c.one(1000, 5, true)
+		c.One(1000, 5, true)
 	})
 }
 
@@ -202,7 +202,7 @@ func TestConcurrentStarts4B(t *testing.T) {
 			if try > 0 {
 				c.w.Sleep(3 * time.Second) // give the cluster time to settle
 			}
-			leader := c.checkOneLeader()
+			leader := c.CheckOneLeader()
 			_, term, ok := c.peers[leader].Start(1)
 			if !ok {
 				continue
@@ -227,20 +227,20 @@ func TestConcurrentStarts4B(t *testing.T) {
 				continue
 			}
 			for i, index := range indexes {
-				cmd := c.wait(index, 3, term)
+				cmd := c.WaitInTerm(index, 3, term)
 				if cmd == nil {
 					stillLeader = false
 					break
 				}
 				if cmd != 100+i {
-					c.fatalf("index %d holds %s; Start(%d) returned that index", index, replog.Show(cmd), 100+i)
+					c.Fatalf("index %d holds %s; Start(%d) returned that index", index, replog.Show(cmd), 100+i)
 				}
 			}
 			if stillLeader && !c.leaderMoved(term) {
 				return
 			}
 		}
-		c.fatalf("the term changed too often for the concurrent Starts to commit in one term")
+		c.Fatalf("the term changed too often for the concurrent Starts to commit in one term")
 	})
 }
 
@@ -261,26 +261,26 @@ func (c *cluster) leaderMoved(term int) bool {
 func TestRejoin4B(t *testing.T) {
 	tests.Run(t, func(t *tests.T) {
 		c := newCluster(t, 3, clusterConfig{})
-		c.one(101, 3, true)
+		c.One(101, 3, true)
 
-		leader1 := c.checkOneLeader()
+		leader1 := c.CheckOneLeader()
 		c.w.Note("leader n%d is cut off, and takes three commands it cannot commit", leader1)
-		c.disconnect(leader1)
+		c.Disconnect(leader1)
 		c.peers[leader1].Start(102)
 		c.peers[leader1].Start(103)
 		c.peers[leader1].Start(104)
 
-		c.one(103, 2, true) // a new leader commits at index 2
+		c.One(103, 2, true) // a new leader commits at index 2
 
-		leader2 := c.checkOneLeader()
+		leader2 := c.CheckOneLeader()
 		c.w.Note("leader n%d is cut off; the old leader n%d rejoins", leader2, leader1)
-		c.disconnect(leader2)
-		c.connect(leader1)
-		c.one(104, 2, true)
+		c.Disconnect(leader2)
+		c.Connect(leader1)
+		c.One(104, 2, true)
 
 		c.w.Note("everyone is back")
-		c.connect(leader2)
-		c.one(105, 3, true)
+		c.Connect(leader2)
+		c.One(105, 3, true)
 		c.expectSameLogs()
 	})
 }
@@ -303,7 +303,7 @@ func (c *cluster) expectSameLogs() {
 		}
 		r := c.raft(ref)
 		if rf.log.lastIndex() != r.log.lastIndex() || rf.log.lastTerm() != r.log.lastTerm() {
-			c.fatalf("after the cluster settled, n%d's log ends at %d (term %d) and n%d's at %d (term %d)",
+			c.Fatalf("after the cluster settled, n%d's log ends at %d (term %d) and n%d's at %d (term %d)",
 				ref, r.log.lastIndex(), r.log.lastTerm(), i, rf.log.lastIndex(), rf.log.lastTerm())
 		}
 	}
@@ -315,35 +315,35 @@ func TestBackup4B(t *testing.T) {
 	tests.Run(t, func(t *tests.T) {
 		c := newCluster(t, 5, clusterConfig{})
 		rng := c.w.Rand()
-		c.one(rng.Int(), 5, true)
+		c.One(rng.Int(), 5, true)
 
-		leader1 := c.checkOneLeader()
+		leader1 := c.CheckOneLeader()
 		c.w.Note("leader n%d and one follower are cut off with 50 entries they cannot commit", leader1)
-		c.disconnect((leader1 + 2) % 5)
-		c.disconnect((leader1 + 3) % 5)
-		c.disconnect((leader1 + 4) % 5)
+		c.Disconnect((leader1 + 2) % 5)
+		c.Disconnect((leader1 + 3) % 5)
+		c.Disconnect((leader1 + 4) % 5)
 		for i := 0; i < 50; i++ {
 			c.peers[leader1].Start(rng.Int())
 		}
 		c.w.Sleep(electionTimeoutMax / 2)
-		c.disconnect(leader1)
-		c.disconnect((leader1 + 1) % 5)
+		c.Disconnect(leader1)
+		c.Disconnect((leader1 + 1) % 5)
 
 		c.w.Note("the other three commit 50 entries")
-		c.connect((leader1 + 2) % 5)
-		c.connect((leader1 + 3) % 5)
-		c.connect((leader1 + 4) % 5)
+		c.Connect((leader1 + 2) % 5)
+		c.Connect((leader1 + 3) % 5)
+		c.Connect((leader1 + 4) % 5)
 		for i := 0; i < 50; i++ {
-			c.one(rng.Int(), 3, true)
+			c.One(rng.Int(), 3, true)
 		}
 
-		leader2 := c.checkOneLeader()
+		leader2 := c.CheckOneLeader()
 		other := (leader1 + 2) % 5
 		if leader2 == other {
 			other = (leader2 + 1) % 5
 		}
 		c.w.Note("n%d and the leader n%d take 50 more that cannot commit", other, leader2)
-		c.disconnect(other)
+		c.Disconnect(other)
 		for i := 0; i < 50; i++ {
 			c.peers[leader2].Start(rng.Int())
 		}
@@ -351,22 +351,22 @@ func TestBackup4B(t *testing.T) {
 
 		c.w.Note("the first pair and n%d come back and commit 50 entries", other)
 		for i := 0; i < 5; i++ {
-			c.disconnect(i)
+			c.Disconnect(i)
 		}
-		c.connect(leader1)
-		c.connect((leader1 + 1) % 5)
-		c.connect(other)
+		c.Connect(leader1)
+		c.Connect((leader1 + 1) % 5)
+		c.Connect(other)
 		c.expectQuickCatchUp([]int{leader1, (leader1 + 1) % 5, other})
 		for i := 0; i < 50; i++ {
-			c.one(rng.Int(), 3, true)
+			c.One(rng.Int(), 3, true)
 		}
 
 		c.w.Note("everyone is back")
 		for i := 0; i < 5; i++ {
-			c.connect(i)
+			c.Connect(i)
 		}
 		c.expectQuickCatchUp([]int{0, 1, 2, 3, 4})
-		c.one(rng.Int(), 5, true)
+		c.One(rng.Int(), 5, true)
 	})
 }
 
@@ -399,12 +399,12 @@ func (c *cluster) expectQuickCatchUp(group []int) {
 		return isLeader || c.anyLeader()
 	}
 	if !c.w.WaitUntil(same, 5*time.Millisecond, 5*time.Second) {
-		c.fatalf("the logs of %v did not converge within 5s", group)
+		c.Fatalf("the logs of %v did not converge within 5s", group)
 	}
 	used := sent() - before
 	c.t.Logf("the logs of %v converged after %d RPCs sent by them", group, used)
 	if limit := int64(20 * len(group)); used > limit {
-		c.fatalf("the logs of %v took %d RPCs (sent by those peers, elections included) to converge; at most %d: back nextIndex up a term at a time (ConflictTerm, ConflictIndex), not an entry at a time", group, used, limit)
+		c.Fatalf("the logs of %v took %d RPCs (sent by those peers, elections included) to converge; at most %d: back nextIndex up a term at a time (ConflictTerm, ConflictIndex), not an entry at a time", group, used, limit)
 	}
 }
 
@@ -413,20 +413,20 @@ func (c *cluster) expectQuickCatchUp(group []int) {
 func TestRPCCount4B(t *testing.T) {
 	tests.Run(t, func(t *tests.T) {
 		c := newCluster(t, 3, clusterConfig{})
-		leader := c.checkOneLeader()
+		leader := c.CheckOneLeader()
 		if n := c.rpcs(); n > 30 {
-			c.fatalf("the initial election took %d RPCs; at most 30", n)
+			c.Fatalf("the initial election took %d RPCs; at most 30", n)
 		}
 
 		var total int64
 		for try := 0; ; try++ {
 			if try == 5 {
-				c.fatalf("the term changed too often to count RPCs")
+				c.Fatalf("the term changed too often to count RPCs")
 			}
 			if try > 0 {
 				c.w.Sleep(3 * time.Second)
 			}
-			leader = c.checkOneLeader()
+			leader = c.CheckOneLeader()
 			before := c.rpcs()
 			const iters = 10
 			start, term, ok := c.peers[leader].Start(1)
@@ -442,7 +442,7 @@ func TestRPCCount4B(t *testing.T) {
 					break
 				}
 				if start+i != index {
-					c.fatalf("Start returned index %d; expected %d", index, start+i)
+					c.Fatalf("Start returned index %d; expected %d", index, start+i)
 				}
 			}
 			if len(cmds) < iters {
@@ -450,13 +450,13 @@ func TestRPCCount4B(t *testing.T) {
 			}
 			failed := false
 			for i := 1; i < iters+1; i++ {
-				cmd := c.wait(start+i, 3, term)
+				cmd := c.WaitInTerm(start+i, 3, term)
 				if cmd == nil {
 					failed = true
 					break
 				}
 				if cmd != cmds[i-1] {
-					c.fatalf("index %d holds %s; expected %d", start+i, replog.Show(cmd), cmds[i-1])
+					c.Fatalf("index %d holds %s; expected %d", start+i, replog.Show(cmd), cmds[i-1])
 				}
 			}
 			if failed || c.leaderMoved(term) {
@@ -464,7 +464,7 @@ func TestRPCCount4B(t *testing.T) {
 			}
 			total = c.rpcs() - before
 			if total > (iters+1+3)*3 {
-				c.fatalf("11 agreements took %d RPCs; at most %d", total, (iters+1+3)*3)
+				c.Fatalf("11 agreements took %d RPCs; at most %d", total, (iters+1+3)*3)
 			}
 			break
 		}
@@ -474,7 +474,7 @@ func TestRPCCount4B(t *testing.T) {
 		before := c.rpcs()
 		c.w.Sleep(time.Second)
 		if idle := c.rpcs() - before; idle > 60 {
-			c.fatalf("an idle second took %d RPCs; at most 60 (heartbeats at most 10 a second)", idle)
+			c.Fatalf("an idle second took %d RPCs; at most 60 (heartbeats at most 10 a second)", idle)
 		}
 	})
 }
@@ -499,54 +499,54 @@ func TestAppendEntriesRules4B(t *testing.T) {
 		expectApplied := func(index int, why string) {
 			c.t.Helper()
 			c.w.Sleep(10 * time.Millisecond)
-			if c.applied[0] != index {
-				c.fatalf("n0 applied up to index %d; expected %d: %s", c.applied[0], index, why)
+			if c.Applied(0) != index {
+				c.Fatalf("n0 applied up to index %d; expected %d: %s", c.Applied(0), index, why)
 			}
 		}
 
 		if r := ae(1, 0, 0, e(1, 11, 12, 13), 0); !r.Success {
-			c.fatalf("n0 refused entries 1..3 after index 0 (every log matches at index 0)")
+			c.Fatalf("n0 refused entries 1..3 after index 0 (every log matches at index 0)")
 		}
 		expectApplied(0, "the leader has committed nothing yet; apply only committed entries (Figure 2, lastApplied <= commitIndex)")
 
 		c.w.Note("a delayed copy of an earlier, shorter request")
 		if r := ae(1, 0, 0, e(1, 11), 0); !r.Success {
-			c.fatalf("n0 refused a delayed AppendEntries whose entry it already has")
+			c.Fatalf("n0 refused a delayed AppendEntries whose entry it already has")
 		}
 		if r := ae(1, 3, 1, nil, 3); !r.Success {
-			c.fatalf("n0 lost entries 2..3 to a delayed request that matched them: truncate only on a conflict (Figure 2, AppendEntries step 3)")
+			c.Fatalf("n0 lost entries 2..3 to a delayed request that matched them: truncate only on a conflict (Figure 2, AppendEntries step 3)")
 		}
 		expectApplied(3, "leaderCommit is 3 and the log matches through 3")
 
 		if r := ae(1, 5, 1, nil, 3); r.Success {
-			c.fatalf("n0 accepted prevLogIndex 5, but its log ends at 3 (Figure 2, AppendEntries step 2)")
+			c.Fatalf("n0 accepted prevLogIndex 5, but its log ends at 3 (Figure 2, AppendEntries step 2)")
 		}
 
 		c.w.Note("a leader of term 2 appends 4 and 5, which never commit")
 		if r := ae(2, 3, 1, e(2, 14, 15), 3); !r.Success {
-			c.fatalf("n0 refused entries 4..5 after a matching index 3")
+			c.Fatalf("n0 refused entries 4..5 after a matching index 3")
 		}
 		if r := ae(2, 4, 1, nil, 3); r.Success {
-			c.fatalf("n0 accepted prevLogTerm 1 at index 4, where it holds an entry of term 2 (Figure 2, AppendEntries step 2)")
+			c.Fatalf("n0 accepted prevLogTerm 1 at index 4, where it holds an entry of term 2 (Figure 2, AppendEntries step 2)")
 		}
 
 		c.w.Note("the leader of term 3 has another entry at 4")
 		if r := ae(3, 3, 1, nil, 4); !r.Success {
-			c.fatalf("n0 refused a heartbeat of term 3 that matches at index 3")
+			c.Fatalf("n0 refused a heartbeat of term 3 that matches at index 3")
 		}
 		expectApplied(3, "the heartbeat vouched only for entries up to 3: commitIndex = min(leaderCommit, index of last new entry) (Figure 2, AppendEntries step 5)")
 		if r := ae(3, 3, 1, e(3, 16), 4); !r.Success {
-			c.fatalf("n0 refused the entry of term 3 at index 4")
+			c.Fatalf("n0 refused the entry of term 3 at index 4")
 		}
 		expectApplied(4, "leaderCommit 4 and entry 4 from this leader")
-		if c.committed[4] != 16 {
-			c.fatalf("index 4 holds %s after the leader of term 3 sent 16", replog.Show(c.committed[4]))
+		if c.CommandAt(4) != 16 {
+			c.Fatalf("index 4 holds %s after the leader of term 3 sent 16", replog.Show(c.CommandAt(4)))
 		}
 		if r := ae(3, 5, 2, nil, 4); r.Success {
-			c.fatalf("n0 still has the entry of term 2 at index 5: an entry that conflicts deletes it and all that follow (Figure 2, AppendEntries step 3)")
+			c.Fatalf("n0 still has the entry of term 2 at index 5: an entry that conflicts deletes it and all that follow (Figure 2, AppendEntries step 3)")
 		}
 		if r := ae(2, 4, 3, nil, 4); r.Success || r.Term != 3 {
-			c.fatalf("n0 accepted a request of the stale term 2 (or did not reply with its term 3)")
+			c.Fatalf("n0 accepted a request of the stale term 2 (or did not reply with its term 3)")
 		}
 	})
 }
@@ -559,7 +559,7 @@ func TestVoteUpToDate4B(t *testing.T) {
 		f := c.fake()
 		r := f.appendEntries(0, AppendEntriesArgs{Term: 2, LeaderId: 1, Entries: []Entry{{1, 11}, {1, 12}, {2, 13}}})
 		if !r.Success {
-			c.fatalf("n0 refused entries 1..3 after index 0")
+			c.Fatalf("n0 refused entries 1..3 after index 0")
 		}
 		// n0's log: 1/t1 2/t1 3/t2.
 		for _, v := range []struct {
@@ -574,7 +574,7 @@ func TestVoteUpToDate4B(t *testing.T) {
 		} {
 			got := f.requestVote(0, RequestVoteArgs{Term: v.term, CandidateId: 2, LastLogIndex: v.lastIndex, LastLogTerm: v.lastTerm, LeadershipTransfer: true})
 			if got.VoteGranted != v.grant {
-				c.fatalf("n0, whose log ends at index 3 of term 2, gave VoteGranted=%v to a candidate with %s (§5.4.1)", got.VoteGranted, v.why)
+				c.Fatalf("n0, whose log ends at index 3 of term 2, gave VoteGranted=%v to a candidate with %s (§5.4.1)", got.VoteGranted, v.why)
 			}
 		}
 	})
@@ -586,9 +586,9 @@ func TestVoteUpToDate4B(t *testing.T) {
 func TestFigure8Scenario4B(t *testing.T) {
 	tests.Run(t, func(t *tests.T) {
 		c := newCluster(t, 5, clusterConfig{})
-		c.one(1, 5, false)
+		c.One(1, 5, false)
 
-		s1 := c.checkOneLeader()
+		s1 := c.CheckOneLeader()
 		s2 := (s1 + 1) % 5
 		var rest []int
 		for i := 0; i < 5; i++ {
@@ -600,49 +600,49 @@ func TestFigure8Scenario4B(t *testing.T) {
 		c.w.Partition([]int{s1, s2}, rest)
 		index, term2, ok := c.peers[s1].Start(2)
 		if !ok || index != 2 {
-			c.fatalf("the leader n%d refused Start or chose index %d", s1, index)
+			c.Fatalf("the leader n%d refused Start or chose index %d", s1, index)
 		}
 		if !c.w.WaitUntil(func() bool { return c.peers[s2].log.lastIndex() == 2 }, 10*time.Millisecond, time.Second) {
-			c.fatalf("n%d did not receive index 2 from its leader n%d", s2, s1)
+			c.Fatalf("n%d did not receive index 2 from its leader n%d", s2, s1)
 		}
 
 		c.w.Note("(b) n%d is gone; the other three elect a leader, which takes index 2 in its term and is cut off at once", s1)
-		c.disconnect(s1)
-		s5 := c.checkOneLeader()
+		c.Disconnect(s1)
+		s5 := c.CheckOneLeader()
 		if s5 == s2 {
-			c.fatalf("n%d, cut off with a minority, became leader", s2)
+			c.Fatalf("n%d, cut off with a minority, became leader", s2)
 		}
 		c.peers[s5].Start(3)
-		c.disconnect(s5)
+		c.Disconnect(s5)
 		s3, s4 := others2(rest, s5)
 
 		c.w.Note("(c) n%d returns; n%d, n%d and n%d elect n%d or n%d, which copies index 2 (term %d) to n%d: a majority stores it", s1, s1, s2, s3, s1, s2, term2, s3)
 		c.w.Partition([]int{s1, s2, s3}, []int{s4})
-		c.connect(s1)
+		c.Connect(s1)
 		if !c.w.WaitUntil(func() bool {
 			l := c.peers[s3].log
 			return l.lastIndex() >= 2 && l.term(2) == term2
 		}, 10*time.Millisecond, 5*time.Second) {
-			c.fatalf("n%d did not receive index 2 of term %d from the leader of n%d, n%d, n%d", s3, term2, s1, s2, s3)
+			c.Fatalf("n%d did not receive index 2 of term %d from the leader of n%d, n%d, n%d", s3, term2, s1, s2, s3)
 		}
 		c.w.Sleep(3 * heartbeatInterval)
-		if n, _ := c.nCommitted(2); n > 0 {
-			c.fatalf("index 2, an entry of term %d, was committed by a leader of a later term because a majority stores it: only entries of the leader's own term are committed by counting replicas (§5.4.2, Figure 8)", term2)
+		if n, _ := c.NCommitted(2); n > 0 {
+			c.Fatalf("index 2, an entry of term %d, was committed by a leader of a later term because a majority stores it: only entries of the leader's own term are committed by counting replicas (§5.4.2, Figure 8)", term2)
 		}
 
 		c.w.Note("(d) n%d returns with its entry of a later term, and is elected by n%d and n%d: it overwrites index 2", s5, s3, s4)
-		c.disconnect(s1)
-		c.disconnect(s2)
+		c.Disconnect(s1)
+		c.Disconnect(s2)
 		c.w.Partition([]int{s5, s3, s4})
-		c.connect(s5)
-		c.one(4, 3, true)
-		if cmd := c.committed[2]; cmd != 3 {
-			c.fatalf("index 2 holds %s; the leader of the later term had 3 there", replog.Show(cmd))
+		c.Connect(s5)
+		c.One(4, 3, true)
+		if cmd := c.CommandAt(2); cmd != 3 {
+			c.Fatalf("index 2 holds %s; the leader of the later term had 3 there", replog.Show(cmd))
 		}
 
 		c.w.Note("everyone is back")
 		c.w.Heal()
-		c.one(5, 5, true)
+		c.One(5, 5, true)
 	})
 }
 

@@ -15,32 +15,32 @@ import (
 func TestPersist14C(t *testing.T) {
 	tests.Run(t, func(t *tests.T) {
 		c := newCluster(t, 3, clusterConfig{})
-		c.one(11, 3, true)
+		c.One(11, 3, true)
 
 		c.w.Note("every peer crashes and restarts")
 		for i := 0; i < 3; i++ {
-			c.restart(i)
+			c.Restart(i)
 		}
-		c.one(12, 3, true)
+		c.One(12, 3, true)
 
-		leader1 := c.checkOneLeader()
+		leader1 := c.CheckOneLeader()
 		c.w.Note("the leader n%d crashes and restarts", leader1)
-		c.restart(leader1)
-		c.one(13, 3, true)
+		c.Restart(leader1)
+		c.One(13, 3, true)
 
-		leader2 := c.checkOneLeader()
+		leader2 := c.CheckOneLeader()
 		c.w.Note("the leader n%d crashes; the others go on; it restarts", leader2)
-		c.crash(leader2)
-		c.one(14, 2, true)
-		c.start(leader2)
-		c.wait(4, 3, -1) // it catches up before the next crash
+		c.Crash(leader2)
+		c.One(14, 2, true)
+		c.Start(leader2)
+		c.Wait(4, 3) // it catches up before the next crash
 
-		i3 := (c.checkOneLeader() + 1) % 3
+		i3 := (c.CheckOneLeader() + 1) % 3
 		c.w.Note("the follower n%d crashes; the others go on; it restarts", i3)
-		c.crash(i3)
-		c.one(15, 2, true)
-		c.start(i3)
-		c.one(16, 3, true)
+		c.Crash(i3)
+		c.One(15, 2, true)
+		c.Start(i3)
+		c.One(16, 3, true)
 	})
 }
 
@@ -52,31 +52,31 @@ func TestPersist24C(t *testing.T) {
 		c := newCluster(t, n, clusterConfig{})
 		index := 1
 		for round := 0; round < 5; round++ {
-			c.one(10+index, n, true)
+			c.One(10+index, n, true)
 			index++
 
-			leader1 := c.checkOneLeader()
+			leader1 := c.CheckOneLeader()
 			c.w.Note("round %d: two followers crash", round)
-			c.crash((leader1 + 1) % n)
-			c.crash((leader1 + 2) % n)
-			c.one(10+index, n-2, true)
+			c.Crash((leader1 + 1) % n)
+			c.Crash((leader1 + 2) % n)
+			c.One(10+index, n-2, true)
 			index++
 
 			c.w.Note("round %d: the other three crash; the first two restart", round)
-			c.crash(leader1)
-			c.crash((leader1 + 3) % n)
-			c.crash((leader1 + 4) % n)
-			c.start((leader1 + 1) % n)
-			c.start((leader1 + 2) % n)
+			c.Crash(leader1)
+			c.Crash((leader1 + 3) % n)
+			c.Crash((leader1 + 4) % n)
+			c.Start((leader1 + 1) % n)
+			c.Start((leader1 + 2) % n)
 			c.w.Sleep(electionTimeoutMax)
-			c.start((leader1 + 3) % n)
-			c.one(10+index, n-2, true)
+			c.Start((leader1 + 3) % n)
+			c.One(10+index, n-2, true)
 			index++
 
-			c.start((leader1 + 4) % n)
-			c.start(leader1)
+			c.Start((leader1 + 4) % n)
+			c.Start(leader1)
 		}
-		c.one(1000, n, true)
+		c.One(1000, n, true)
 	})
 }
 
@@ -85,20 +85,20 @@ func TestPersist24C(t *testing.T) {
 func TestPersist34C(t *testing.T) {
 	tests.Run(t, func(t *tests.T) {
 		c := newCluster(t, 3, clusterConfig{})
-		c.one(101, 3, true)
+		c.One(101, 3, true)
 
-		leader := c.checkOneLeader()
-		c.disconnect((leader + 2) % 3)
-		c.one(102, 2, true)
+		leader := c.CheckOneLeader()
+		c.Disconnect((leader + 2) % 3)
+		c.One(102, 2, true)
 
-		c.crash(leader % 3)
-		c.crash((leader + 1) % 3)
-		c.connect((leader + 2) % 3)
-		c.start(leader % 3)
-		c.one(103, 2, true)
+		c.Crash(leader % 3)
+		c.Crash((leader + 1) % 3)
+		c.Connect((leader + 2) % 3)
+		c.Start(leader % 3)
+		c.One(103, 2, true)
 
-		c.start((leader + 1) % 3)
-		c.one(104, 3, true)
+		c.Start((leader + 1) % 3)
+		c.One(104, 3, true)
 	})
 }
 
@@ -113,28 +113,28 @@ func TestVotePersists4C(t *testing.T) {
 		}
 		c.w.Sleep(electionTimeoutMin / 2)
 		if r := vote(5, 1); !r.VoteGranted {
-			c.fatalf("n0 refused its vote to the first candidate of term 5")
+			c.Fatalf("n0 refused its vote to the first candidate of term 5")
 		}
 		c.w.Note("n0 crashes and restarts")
-		c.restart(0)
+		c.Restart(0)
 		if r := vote(5, 2); r.VoteGranted {
-			c.fatalf("after a restart, n0 voted again in term 5, for n2 after n1: votedFor must be persisted before the vote is granted (Figure 2, Persistent state)")
+			c.Fatalf("after a restart, n0 voted again in term 5, for n2 after n1: votedFor must be persisted before the vote is granted (Figure 2, Persistent state)")
 		}
 		if r := vote(4, 2); r.VoteGranted || r.Term < 5 {
-			c.fatalf("after a restart, n0 answered a candidate of term 4 with term %d: currentTerm must be persisted", r.Term)
+			c.Fatalf("after a restart, n0 answered a candidate of term 4 with term %d: currentTerm must be persisted", r.Term)
 		}
 
 		r := f.appendEntries(0, AppendEntriesArgs{Term: 5, LeaderId: 1, Entries: []Entry{{5, 11}, {5, 12}}})
 		if !r.Success {
-			c.fatalf("n0 refused the entries of the leader of term 5")
+			c.Fatalf("n0 refused the entries of the leader of term 5")
 		}
-		c.restart(0)
+		c.Restart(0)
 		if r := f.appendEntries(0, AppendEntriesArgs{Term: 5, LeaderId: 1, PrevLogIndex: 2, PrevLogTerm: 5, LeaderCommit: 2}); !r.Success {
-			c.fatalf("after a restart, n0 no longer has the entries 1..2 it accepted: the log must be persisted")
+			c.Fatalf("after a restart, n0 no longer has the entries 1..2 it accepted: the log must be persisted")
 		}
 		c.w.Sleep(10 * time.Millisecond)
-		if c.applied[0] != 2 {
-			c.fatalf("n0 applied up to %d after leaderCommit 2", c.applied[0])
+		if c.Applied(0) != 2 {
+			c.Fatalf("n0 applied up to %d after leaderCommit 2", c.Applied(0))
 		}
 	})
 }
@@ -147,7 +147,7 @@ func TestFigure84C(t *testing.T) {
 		const n = 5
 		c := newCluster(t, n, clusterConfig{})
 		rng := c.w.Rand()
-		c.one(rng.IntN(1_000_000), 1, true)
+		c.One(rng.IntN(1_000_000), 1, true)
 
 		nup := n
 		for iter := 0; iter < 3000; iter++ {
@@ -165,22 +165,22 @@ func TestFigure84C(t *testing.T) {
 				c.w.Sleep(time.Duration(rng.IntN(13)) * time.Millisecond)
 			}
 			if leader != -1 {
-				c.crash(leader)
+				c.Crash(leader)
 				nup--
 			}
 			if nup < 3 {
 				if s := rng.IntN(n); !c.w.Alive(s) {
-					c.start(s)
+					c.Start(s)
 					nup++
 				}
 			}
 		}
 		for i := 0; i < n; i++ {
 			if !c.w.Alive(i) {
-				c.start(i)
+				c.Start(i)
 			}
 		}
-		c.one(rng.IntN(1_000_000), n, true)
+		c.One(rng.IntN(1_000_000), n, true)
 	})
 }
 
@@ -198,9 +198,9 @@ func TestUnreliableAgree4C(t *testing.T) {
 		}
 		c.w.SetReliable(true)
 		if !c.w.RunUntilDone(20 * time.Second) {
-			c.fatalf("clients still waiting 20s after the network became reliable")
+			c.Fatalf("clients still waiting 20s after the network became reliable")
 		}
-		c.one(100, n, true)
+		c.One(100, n, true)
 	})
 }
 
@@ -215,7 +215,7 @@ func (c *cluster) startUntilCommitted(cmd any, expected int) int {
 		for k := 0; k < c.n; k++ {
 			i := next
 			next = (next + 1) % c.n
-			if c.up(i) {
+			if c.Up(i) {
 				if idx, _, ok := c.peers[i].Start(cmd); ok {
 					index = idx
 					break
@@ -227,7 +227,7 @@ func (c *cluster) startUntilCommitted(cmd any, expected int) int {
 			continue
 		}
 		for until := c.w.Now() + 2*time.Second; c.w.Now() < until; {
-			if n, got := c.nCommitted(index); n >= expected && replog.SameCommand(got, cmd) {
+			if n, got := c.NCommitted(index); n >= expected && replog.SameCommand(got, cmd) {
 				return index
 			}
 			c.w.Sleep(20 * time.Millisecond)
@@ -244,7 +244,7 @@ func TestFigure8Unreliable4C(t *testing.T) {
 		const n = 5
 		c := newCluster(t, n, clusterConfig{profile: "unreliable"})
 		rng := c.w.Rand()
-		c.one(rng.IntN(10000), 1, true)
+		c.One(rng.IntN(10000), 1, true)
 
 		nup := n
 		for iter := 0; iter < 1000; iter++ {
@@ -263,12 +263,12 @@ func TestFigure8Unreliable4C(t *testing.T) {
 				c.w.Sleep(time.Duration(rng.IntN(13)) * time.Millisecond)
 			}
 			if leader != -1 && rng.IntN(1000) < int(electionTimeoutMax/time.Millisecond)/2 {
-				c.disconnect(leader)
+				c.Disconnect(leader)
 				nup--
 			}
 			if nup < 3 {
 				if s := rng.IntN(n); !c.w.Connected(s) {
-					c.connect(s)
+					c.Connect(s)
 					nup++
 				}
 			}
@@ -277,9 +277,9 @@ func TestFigure8Unreliable4C(t *testing.T) {
 		// required once messages are no longer held back for seconds.
 		c.w.SetLongReordering(false)
 		for i := 0; i < n; i++ {
-			c.connect(i)
+			c.Connect(i)
 		}
-		c.one(rng.IntN(10000), n, true)
+		c.One(rng.IntN(10000), n, true)
 	})
 }
 
@@ -315,7 +315,7 @@ func churn(t *tests.T, unreliable bool) {
 					continue
 				}
 				for _, to := range []int{10, 20, 50, 100, 200} {
-					if nd, cmd := c.nCommitted(index); nd > 0 {
+					if nd, cmd := c.NCommitted(index); nd > 0 {
 						if cmd == x {
 							seen[client] = append(seen[client], x)
 						}
@@ -344,20 +344,20 @@ func churn(t *tests.T, unreliable bool) {
 	for iter := 0; iter < 20; iter++ {
 		if rng.IntN(1000) < 200 {
 			if i := rng.IntN(n); mayHurt(i) {
-				c.disconnect(i)
+				c.Disconnect(i)
 			}
 		}
 		if rng.IntN(1000) < 500 {
 			i := rng.IntN(n)
 			if !c.w.Alive(i) {
-				c.start(i)
+				c.Start(i)
 			}
-			c.connect(i)
+			c.Connect(i)
 		}
 		if rng.IntN(1000) < 200 {
 			i := rng.IntN(n)
 			if c.w.Alive(i) && mayHurt(i) {
-				c.crash(i)
+				c.Crash(i)
 			}
 		}
 		c.w.Sleep(electionTimeoutMax * 7 / 10)
@@ -366,21 +366,21 @@ func churn(t *tests.T, unreliable bool) {
 	c.w.SetReliable(true)
 	for i := 0; i < n; i++ {
 		if !c.w.Alive(i) {
-			c.start(i)
+			c.Start(i)
 		}
-		c.connect(i)
+		c.Connect(i)
 	}
 	stop = true
 	if !c.w.RunUntilDone(10 * time.Second) {
-		c.fatalf("the clients did not stop")
+		c.Fatalf("the clients did not stop")
 	}
-	last := c.one(rng.Int(), n, true)
+	last := c.One(rng.Int(), n, true)
 
 	inLog := map[any]bool{}
 	for index := 1; index <= last; index++ {
-		nd, cmd := c.nCommitted(index)
+		nd, cmd := c.NCommitted(index)
 		if nd == 0 {
-			c.fatalf("no peer applied index %d of %d", index, last)
+			c.Fatalf("no peer applied index %d of %d", index, last)
 		}
 		inLog[cmd] = true
 	}
@@ -388,14 +388,14 @@ func churn(t *tests.T, unreliable bool) {
 	for client, values := range seen {
 		for _, v := range values {
 			if !inLog[v] {
-				c.fatalf("client %d saw %d committed, but it is not in the final log", client, v)
+				c.Fatalf("client %d saw %d committed, but it is not in the final log", client, v)
 			}
 		}
 		total += len(values)
 	}
 	t.Logf("%d values committed while peers failed; all in the final log of %d entries", total, last)
 	if total == 0 {
-		c.fatalf("no value committed during the churn: the cluster made no progress")
+		c.Fatalf("no value committed during the churn: the cluster made no progress")
 	}
 }
 

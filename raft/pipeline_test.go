@@ -23,23 +23,23 @@ func TestBatchedAgreementEfficiency4F(t *testing.T) {
 		c := newClusterIn(t, t.NewWorld(benchWorldConfig(5)), 5, benchClusterConfig)
 		m, _, err := agreementLoad(500).measure(c)
 		if err != nil {
-			c.fatalf("%v", err)
+			c.Fatalf("%v", err)
 		}
 		t.Logf("1,000 commands a second from 10 clients: %v", m)
 		if m.P50 > 30*time.Millisecond {
-			c.fatalf("at 1,000 commands a second, the median commit took %v from Start to the leader's apply; at most 30ms, about one round trip: send new entries without waiting for the next heartbeat", m.P50)
+			c.Fatalf("at 1,000 commands a second, the median commit took %v from Start to the leader's apply; at most 30ms, about one round trip: send new entries without waiting for the next heartbeat", m.P50)
 		}
 		if m.MsgsPerCommit > 1 {
-			c.fatalf("at 1,000 commands a second, each commit cost %.2f messages (requests and replies, heartbeats included); at most 1: send the entries started meanwhile together, in one AppendEntries per follower every few milliseconds, not one per Start (thesis §10.2.1)", m.MsgsPerCommit)
+			c.Fatalf("at 1,000 commands a second, each commit cost %.2f messages (requests and replies, heartbeats included); at most 1: send the entries started meanwhile together, in one AppendEntries per follower every few milliseconds, not one per Start (thesis §10.2.1)", m.MsgsPerCommit)
 		}
 
 		m, _, err = load{clients: 1, commands: 100}.measure(c)
 		if err != nil {
-			c.fatalf("%v", err)
+			c.Fatalf("%v", err)
 		}
 		t.Logf("one command at a time: %v", m)
 		if m.P50 > 25*time.Millisecond {
-			c.fatalf("with one command at a time, the median commit took %v from Start to the leader's apply; at most 25ms, one round trip: a command that finds nothing on its way to a follower should go out at once", m.P50)
+			c.Fatalf("with one command at a time, the median commit took %v from Start to the leader's apply; at most 25ms, one round trip: a command that finds nothing on its way to a follower should go out at once", m.P50)
 		}
 	})
 }

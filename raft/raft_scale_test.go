@@ -79,8 +79,8 @@ func scaleRun(b *testing.B, n, entries, snapEvery int, window time.Duration) lab
 		}
 	}
 	c := newClusterIn(b, w, n, clusterConfig{snapEvery: snapEvery})
-	c.one(-1, n, false)
-	leader := c.checkOneLeader()
+	c.One(-1, n, false)
+	leader := c.CheckOneLeader()
 	rf := c.peers[leader]
 	meter := labrpc.NewMeter(w)
 	w.Go("client", func() {

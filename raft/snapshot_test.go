@@ -4,7 +4,6 @@ import (
 	"testing"
 	"time"
 
-	"protolab/replog"
 	"protolab/tests"
 )
 
@@ -29,8 +28,8 @@ func snapCommon(t *tests.T, disconnect, reliable, crash bool) {
 	}
 	c := newCluster(t, n, clusterConfig{profile: profile, snapEvery: snapEvery})
 	rng := c.w.Rand()
-	c.one(rng.Int(), n, true)
-	leader1 := c.checkOneLeader()
+	c.One(rng.Int(), n, true)
+	leader1 := c.CheckOneLeader()
 
 	for i := 0; i < 30; i++ {
 		victim, sender := (leader1+1)%n, leader1
@@ -38,12 +37,12 @@ func snapCommon(t *tests.T, disconnect, reliable, crash bool) {
 			victim, sender = leader1, (leader1+1)%n
 		}
 		if disconnect {
-			c.disconnect(victim)
-			c.one(rng.Int(), n-1, true)
+			c.Disconnect(victim)
+			c.One(rng.Int(), n-1, true)
 		}
 		if crash {
-			c.crash(victim)
-			c.one(rng.Int(), n-1, true)
+			c.Crash(victim)
+			c.One(rng.Int(), n-1, true)
 		}
 
 		// Perhaps enough for a snapshot.
@@ -55,26 +54,26 @@ func snapCommon(t *tests.T, disconnect, reliable, crash bool) {
 		if !disconnect && !crash {
 			// Every follower catches up, so that no InstallSnapshot is
 			// needed in the basic test.
-			c.one(rng.Int(), n, true)
+			c.One(rng.Int(), n, true)
 		} else {
-			c.one(rng.Int(), n-1, true)
+			c.One(rng.Int(), n-1, true)
 		}
 		c.expectSmallState()
 
 		if disconnect {
 			// The follower may be so far behind that it needs a snapshot.
-			c.connect(victim)
-			c.one(rng.Int(), n, true)
-			leader1 = c.checkOneLeader()
+			c.Connect(victim)
+			c.One(rng.Int(), n, true)
+			leader1 = c.CheckOneLeader()
 		}
 		if crash {
-			c.start(victim)
-			c.one(rng.Int(), n, true)
-			leader1 = c.checkOneLeader()
+			c.Start(victim)
+			c.One(rng.Int(), n, true)
+			leader1 = c.CheckOneLeader()
 		}
 	}
-	if disconnect && c.installed == 0 {
-		c.fatalf("no peer ever installed a snapshot from a leader: a follower that falls behind the leader's snapshot must get it with InstallSnapshot (§7)")
+	if disconnect && c.installed() == 0 {
+		c.Fatalf("no peer ever installed a snapshot from a leader: a follower that falls behind the leader's snapshot must get it with InstallSnapshot (§7)")
 	}
 }
 
@@ -83,7 +82,7 @@ func (c *cluster) expectSmallState() {
 	c.t.Helper()
 	for i := 0; i < c.n; i++ {
 		if size := c.w.Persister(i).StateSize(); size > maxStateSize {
-			c.fatalf("n%d's persisted state is %d bytes with a snapshot every %d entries; at most %d: is the log compacted when the service calls Snapshot (§7)?", i, size, snapEvery, maxStateSize)
+			c.Fatalf("n%d's persisted state is %d bytes with a snapshot every %d entries; at most %d: is the log compacted when the service calls Snapshot (§7)?", i, size, snapEvery, maxStateSize)
 		}
 	}
 }
@@ -115,25 +114,25 @@ func TestSnapshotAllCrash4D(t *testing.T) {
 		const n = 3
 		c := newCluster(t, n, clusterConfig{snapEvery: snapEvery})
 		rng := c.w.Rand()
-		c.one(rng.Int(), n, true)
+		c.One(rng.Int(), n, true)
 		for round := 0; round < 5; round++ {
 			for k := 0; k < snapEvery/2+rng.IntN(snapEvery); k++ {
-				c.one(rng.Int(), n, true)
+				c.One(rng.Int(), n, true)
 			}
-			index1 := c.one(rng.Int(), n, true)
+			index1 := c.One(rng.Int(), n, true)
 
 			c.w.Note("round %d: everyone crashes and restarts", round)
 			for i := 0; i < n; i++ {
-				c.crash(i)
+				c.Crash(i)
 			}
 			for i := 0; i < n; i++ {
-				c.start(i)
-				if c.applied[i] < c.snapshotAt[i] {
-					c.fatalf("n%d restarted with its state at index %d; it had a snapshot through %d", i, c.applied[i], c.snapshotAt[i])
+				c.Start(i)
+				if c.Applied(i) < c.Checker().SnapshotAt(i) {
+					c.Fatalf("n%d restarted with its state at index %d; it had a snapshot through %d", i, c.Applied(i), c.Checker().SnapshotAt(i))
 				}
 			}
-			if index2 := c.one(rng.Int(), n, true); index2 < index1+1 {
-				c.fatalf("the log's index went back from %d to %d over a restart", index1, index2)
+			if index2 := c.One(rng.Int(), n, true); index2 < index1+1 {
+				c.Fatalf("the log's index went back from %d to %d over a restart", index1, index2)
 			}
 		}
 	})
@@ -146,24 +145,24 @@ func TestSnapshotInit4D(t *testing.T) {
 		const n = 3
 		c := newCluster(t, n, clusterConfig{snapEvery: snapEvery})
 		rng := c.w.Rand()
-		c.one(rng.Int(), n, true)
+		c.One(rng.Int(), n, true)
 		for k := 0; k < snapEvery+1; k++ {
-			c.one(rng.Int(), n, true)
+			c.One(rng.Int(), n, true)
 		}
 		restartAll := func() {
 			for i := 0; i < n; i++ {
-				c.crash(i)
+				c.Crash(i)
 			}
 			for i := 0; i < n; i++ {
-				c.start(i)
+				c.Start(i)
 			}
 		}
 		c.w.Note("everyone restarts from a snapshot; one more entry is persisted")
 		restartAll()
-		c.one(rng.Int(), n, true)
+		c.One(rng.Int(), n, true)
 		c.w.Note("everyone restarts again: the snapshot must still be there")
 		restartAll()
-		c.one(rng.Int(), n, true)
+		c.One(rng.Int(), n, true)
 	})
 }
 
@@ -182,11 +181,11 @@ func TestSnapshotSize4D(t *testing.T) {
 		})
 		rng := c.w.Rand()
 		for k := 0; k < 300; k++ {
-			c.one(rng.Int(), n, true)
+			c.One(rng.Int(), n, true)
 		}
 		t.Logf("largest persisted Raft state: %d bytes", largest)
 		if largest > maxStateSize {
-			c.fatalf("a peer's persisted state reached %d bytes with a snapshot every %d entries; at most %d (§7)", largest, snapEvery, maxStateSize)
+			c.Fatalf("a peer's persisted state reached %d bytes with a snapshot every %d entries; at most %d (§7)", largest, snapEvery, maxStateSize)
 		}
 	})
 }
@@ -203,16 +202,14 @@ func TestInstallSnapshotRules4D(t *testing.T) {
 			entries = append(entries, Entry{Term: 1 + k/6, Command: 10 + k}) // 1..5 of term 1, 6..9 of term 2
 		}
 		// What the test's leader committed, as the service's snapshots see it.
-		for k, e := range entries {
-			c.committed = append(c.committed, e.Command)
-			c.appliedBy = append(c.appliedBy, 1)
-			c.prefix = append(c.prefix, replog.ExtendHash(c.prefix[k], e.Command))
+		for _, e := range entries {
+			c.Checker().Commit(e.Command)
 		}
 		snap := func(term, index, lastTerm int) InstallSnapshotReply {
 			var reply InstallSnapshotReply
-			args := InstallSnapshotArgs{Term: term, LeaderId: 1, LastIncludedIndex: index, LastIncludedTerm: lastTerm, Data: replog.EncodeSnapshot(index, c.prefix[index])}
+			args := InstallSnapshotArgs{Term: term, LeaderId: 1, LastIncludedIndex: index, LastIncludedTerm: lastTerm, Data: c.Checker().State(index)}
 			if !f.cl.Call(0, "Raft.InstallSnapshot", &args, &reply) {
-				c.fatalf("InstallSnapshot to n0 got no reply")
+				c.Fatalf("InstallSnapshot to n0 got no reply")
 			}
 			c.w.Sleep(5 * time.Millisecond)
 			return reply
@@ -222,40 +219,40 @@ func TestInstallSnapshotRules4D(t *testing.T) {
 		}
 
 		if !ae(0, 0, entries[:5], 3) {
-			c.fatalf("n0 refused entries 1..5")
+			c.Fatalf("n0 refused entries 1..5")
 		}
 		c.w.Sleep(5 * time.Millisecond)
-		if c.applied[0] != 3 {
-			c.fatalf("n0 applied up to %d; expected 3", c.applied[0])
+		if c.Applied(0) != 3 {
+			c.Fatalf("n0 applied up to %d; expected 3", c.Applied(0))
 		}
-		if r := snap(2, 2, 1); r.Term != 2 || c.applied[0] != 3 || c.installed != 0 {
-			c.fatalf("n0 installed a snapshot through index 2, though it had applied up to 3: an older snapshot must be ignored")
+		if r := snap(2, 2, 1); r.Term != 2 || c.Applied(0) != 3 || c.installed() != 0 {
+			c.Fatalf("n0 installed a snapshot through index 2, though it had applied up to 3: an older snapshot must be ignored")
 		}
 		snap(2, 4, 1)
-		if c.installed != 1 || c.applied[0] != 4 {
-			c.fatalf("n0 did not install the snapshot through index 4 (installed %d, applied up to %d)", c.installed, c.applied[0])
+		if c.installed() != 1 || c.Applied(0) != 4 {
+			c.Fatalf("n0 did not install the snapshot through index 4 (installed %d, applied up to %d)", c.installed(), c.Applied(0))
 		}
 		if !ae(5, 1, nil, 5) {
-			c.fatalf("n0 lost entry 5 when it installed a snapshot through 4 that matches its log: keep the entries that follow (Figure 13, step 6)")
+			c.Fatalf("n0 lost entry 5 when it installed a snapshot through 4 that matches its log: keep the entries that follow (Figure 13, step 6)")
 		}
 		c.w.Sleep(5 * time.Millisecond)
-		if c.applied[0] != 5 {
-			c.fatalf("n0 applied up to %d; expected 5", c.applied[0])
+		if c.Applied(0) != 5 {
+			c.Fatalf("n0 applied up to %d; expected 5", c.Applied(0))
 		}
 
 		snap(2, 8, 2)
-		if c.installed != 2 || c.applied[0] != 8 {
-			c.fatalf("n0 did not install the snapshot through index 8, past the end of its log (installed %d, applied up to %d)", c.installed, c.applied[0])
+		if c.installed() != 2 || c.Applied(0) != 8 {
+			c.Fatalf("n0 did not install the snapshot through index 8, past the end of its log (installed %d, applied up to %d)", c.installed(), c.Applied(0))
 		}
 		if !ae(8, 2, entries[8:9], 9) {
-			c.fatalf("n0 refused entry 9 after the snapshot through 8")
+			c.Fatalf("n0 refused entry 9 after the snapshot through 8")
 		}
 		if !ae(2, 1, entries[2:9], 9) {
-			c.fatalf("n0 refused an AppendEntries that starts inside its snapshot (§7: those entries are committed, so they match)")
+			c.Fatalf("n0 refused an AppendEntries that starts inside its snapshot (§7: those entries are committed, so they match)")
 		}
 		c.w.Sleep(5 * time.Millisecond)
-		if c.applied[0] != 9 {
-			c.fatalf("n0 applied up to %d; expected 9", c.applied[0])
+		if c.Applied(0) != 9 {
+			c.Fatalf("n0 applied up to %d; expected 9", c.Applied(0))
 		}
 	})
 }

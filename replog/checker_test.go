@@ -172,6 +172,7 @@ func TestExtendHashAndShow(t *testing.T) {
 	require.Error(t, err)
 
 	require.Equal(t, "12", Show(12))
+	require.Equal(t, "nil", Show(nil), "no command yet")
 	require.Equal(t, `"short"`, Show("short"))
 	require.Equal(t, `"aaaaaaaaaaaaaaaa"…(5000 bytes)`, Show(strings.Repeat("a", 5000)))
 	require.Equal(t, `"`+strings.Repeat("b", 24)+`"`, Show(strings.Repeat("b", 24)), "24 bytes are shown whole")

@@ -56,6 +56,8 @@ func SameCommand(a, b any) bool {
 // Show prints a command briefly (a 5000-byte string would flood a report).
 func Show(cmd any) string {
 	switch v := cmd.(type) {
+	case nil:
+		return "nil"
 	case int:
 		return strconv.Itoa(v)
 	case string:

@@ -7,12 +7,12 @@ import (
 
 	"protolab/labrpc"
 	"protolab/paxos"
-	contract "protolab/replog"
-	"protolab/tests/replog"
+	"protolab/replog"
+	"protolab/replog/harness"
 )
 
 // The benchmarks run one workload on each engine: five peers, every message
-// 10ms one way (replog.BenchProfile), and commands started one after another
+// 10ms one way (harness.BenchProfile), and commands started one after another
 // on the proposer, each once the one before is done. Run them with
 //
 //	go test ./tests/replog -run '^$' -bench . -benchtime 1x
@@ -27,11 +27,11 @@ const (
 
 // engines lists the replicated logs benchmarked through the replog contract.
 // bench_raft_test.go adds Raft.
-var engines = []contract.Engine{paxos.Engine}
+var engines = []replog.Engine{paxos.Engine}
 
 func BenchmarkCommit(b *testing.B) {
 	b.Run("paxos-instances", func(b *testing.B) {
-		var m replog.Metrics
+		var m harness.Metrics
 		for b.Loop() {
 			var err error
 			if m, err = measureInstances(benchPeers, benchCommits, 1); err != nil {
@@ -42,10 +42,10 @@ func BenchmarkCommit(b *testing.B) {
 	})
 	for _, e := range engines {
 		b.Run(e.Name, func(b *testing.B) {
-			var m replog.Metrics
+			var m harness.Metrics
 			for b.Loop() {
 				var err error
-				if m, err = replog.Measure(e, benchPeers, benchCommits, 1); err != nil {
+				if m, err = harness.Measure(e, benchPeers, benchCommits, 1); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -57,18 +57,9 @@ func BenchmarkCommit(b *testing.B) {
 // measureInstances runs the workload on lab 5A's Paxos instances: each
 // command is its own instance, decided by both phases from scratch (and then
 // announced to the other learners).
-func measureInstances(n, commits int, seed int64) (m replog.Metrics, err error) {
-	w := labrpc.NewWorld(labrpc.Config{Seed: seed, Nodes: n, Profile: replog.BenchProfile})
+func measureInstances(n, commits int, seed int64) (m harness.Metrics, err error) {
+	w := labrpc.NewWorld(labrpc.Config{Seed: seed, Nodes: n, Profile: harness.BenchProfile})
 	defer w.Close()
-	defer func() {
-		if r := recover(); r != nil {
-			s, ok := labrpc.IsStopped(r)
-			if !ok {
-				panic(r)
-			}
-			err = s.Err
-		}
-	}()
 	decidedAt := map[int]time.Duration{}
 	peers := make([]*paxos.Synod, n)
 	for i := 0; i < n; i++ {
@@ -89,17 +80,21 @@ func measureInstances(n, commits int, seed int64) (m replog.Metrics, err error) 
 		}
 		return decidedAt[seq] - start, nil
 	}
-	if _, err := decide(0); err != nil {
-		return m, err
-	}
-	rpcs, bytes := w.TotalRPCs(), w.TotalBytes()
-	var latencies []time.Duration
-	for seq := 1; seq <= commits; seq++ {
-		d, err := decide(seq)
-		if err != nil {
-			return m, err
+	err = harness.Run(w, func() error {
+		if _, err := decide(0); err != nil {
+			return err
 		}
-		latencies = append(latencies, d)
-	}
-	return replog.Summarize(latencies, w.TotalRPCs()-rpcs, w.TotalBytes()-bytes), w.Err()
+		rpcs, bytes := w.TotalRPCs(), w.TotalBytes()
+		var latencies []time.Duration
+		for seq := 1; seq <= commits; seq++ {
+			d, err := decide(seq)
+			if err != nil {
+				return err
+			}
+			latencies = append(latencies, d)
+		}
+		m = harness.Summarize(latencies, w.TotalRPCs()-rpcs, w.TotalBytes()-bytes)
+		return nil
+	})
+	return m, err
 }

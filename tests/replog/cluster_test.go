@@ -1,8 +1,9 @@
 package replog
 
 import (
+	"fmt"
+	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -11,85 +12,53 @@ import (
 	"protolab/tests"
 )
 
-// The invariants must be able to fail: liar engines break each one, and the
-// cluster's check must stop the run with a message that names the rule.
+// The harness's own checks and helpers are tested in replog/harness; here,
+// that a scenario's cluster fails its test, with the failure in the trace.
 
-// liar is an engine whose peers apply whatever script says, with no
-// agreement at all.
-type liar struct {
-	env    labrpc.Env
-	script func(me int, apply func(replog.Msg))
-}
+// lone is an engine whose peer 0 alone leads, in term 1, and takes commands
+// that never commit.
+type lone struct{ me int }
 
-func (l *liar) Start(any) (int, int, bool)   { return -1, 0, false }
-func (l *liar) GetState() (int, bool)        { return 0, false }
-func (l *liar) Snapshot(index int, _ []byte) {}
+func (l *lone) Start(any) (int, int, bool)   { return 1, 1, l.me == 0 }
+func (l *lone) GetState() (int, bool)        { return 1, l.me == 0 }
+func (l *lone) Snapshot(index int, _ []byte) {}
 
-func liarEngine(script func(me int, apply func(replog.Msg))) replog.Engine {
-	return replog.Engine{Name: "liar", Boot: func(env labrpc.Env, _ *labrpc.Persister, apply func(replog.Msg)) replog.Peer {
-		env.After(10*time.Millisecond, func() { script(env.Me(), apply) })
-		return &liar{env: env}
-	}}
-}
+var lones = replog.Engine{Name: "lone", Boot: func(env labrpc.Env, _ *labrpc.Persister, _ func(replog.Msg)) replog.Peer {
+	return &lone{env.Me()}
+}}
 
-// runLiar runs the script on three peers for a second and returns the error
-// that stopped the run.
-func runLiar(t *testing.T, script func(me int, apply func(replog.Msg))) error {
-	c := newCluster(&tests.T{T: t, Seed: 1}, liarEngine(script), 3, reliable, 0)
-	defer c.w.Close()
-	func() {
-		defer func() {
-			if r := recover(); r != nil {
-				if _, ok := labrpc.IsStopped(r); !ok {
-					panic(r)
-				}
-			}
-		}()
-		c.w.Sleep(time.Second)
+// failure runs body on a fake testing.T, as tests.Run would run a scenario,
+// and reports whether it failed. A world stopped for another reason (a
+// misuse) is an error of the self-test.
+func failure(t *testing.T, body func(st *tests.T)) bool {
+	t.Helper()
+	ft := &testing.T{}
+	var stopped any
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer func() { stopped = recover() }()
+		body(&tests.T{T: ft, Seed: 1})
 	}()
-	return c.w.Err()
+	<-done
+	require.Nil(t, stopped, "the scenario stopped for another reason than the rule under test")
+	return ft.Failed()
 }
 
-func cmd(index int, command any) replog.Msg {
-	return replog.Msg{CommandValid: true, Command: command, CommandIndex: index}
-}
-
-func TestInvariantDifferentCommandsAtOneIndex(t *testing.T) {
-	err := runLiar(t, func(me int, apply func(replog.Msg)) { apply(cmd(1, 100+me)) })
-	require.ErrorContains(t, err, "two commands committed at one index")
-}
-
-func TestInvariantGapAndRepeat(t *testing.T) {
-	err := runLiar(t, func(me int, apply func(replog.Msg)) { apply(cmd(2, "x")) })
-	require.ErrorContains(t, err, "right after index 0 (a gap)")
-	err = runLiar(t, func(me int, apply func(replog.Msg)) { apply(cmd(1, "x")); apply(cmd(1, "x")) })
-	require.ErrorContains(t, err, "right after index 1 (a repeat)")
-}
-
-func TestInvariantSnapshotMustMatchCommits(t *testing.T) {
-	err := runLiar(t, func(me int, apply func(replog.Msg)) {
-		if me == 0 {
-			apply(cmd(1, "x"))
-			return
+func TestClusterFailsTheTest(t *testing.T) {
+	var c *Cluster
+	failed := failure(t, func(st *tests.T) {
+		c = NewCluster(st, lones, 3, reliable)
+		require.Equal(t, 0, c.CheckOneLeader())
+		c.One("x", 1, false)
+	})
+	defer c.w.Close()
+	require.True(t, failed, "a command that never commits must fail One")
+	var note string
+	for _, l := range c.w.Tail(50) {
+		if s := fmt.Sprint(l); strings.Contains(s, "test fails: ") {
+			note = s
 		}
-		apply(replog.Msg{SnapshotValid: true, Snapshot: replog.EncodeSnapshot(1, 12345), SnapshotIndex: 1})
-	})
-	require.ErrorContains(t, err, "whose state is not that of the commands committed")
-	err = runLiar(t, func(me int, apply func(replog.Msg)) {
-		apply(replog.Msg{SnapshotValid: true, Snapshot: []byte("junk"), SnapshotIndex: 3})
-	})
-	require.ErrorContains(t, err, "whose data is not the service's")
-}
-
-func TestSummarize(t *testing.T) {
-	var lat []time.Duration
-	for i := 100; i >= 1; i-- {
-		lat = append(lat, time.Duration(i)*time.Millisecond)
 	}
-	m := Summarize(lat, 400, 20000)
-	require.Equal(t, 100, m.Commits)
-	require.Equal(t, 8.0, m.MsgsPerCommit, "each RPC is a request and a reply")
-	require.Equal(t, 200.0, m.BytesPerCommit)
-	require.Equal(t, 50*time.Millisecond, m.P50)
-	require.Equal(t, 99*time.Millisecond, m.P99)
+	require.Contains(t, note, `one("x"): 0 of the 1 expected peers applied index 1 within 2s`)
 }

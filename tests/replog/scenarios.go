@@ -64,7 +64,7 @@ func TestLeaderFailure(t *testing.T, e replog.Engine) {
 		c.Disconnect(other)
 		c.w.Sleep(time.Second)
 		third := (leader3 + 2) % 3
-		if index, _, ok := c.peers[third].Start(105); ok {
+		if index, _, ok := c.Peer(third).Start(105); ok {
 			c.w.Sleep(2 * time.Second)
 			if nd, _ := c.NCommitted(index); nd > 0 {
 				c.Fatalf("index %d committed on %d peers with no majority connected", index, nd)
@@ -91,7 +91,7 @@ func TestPartitions(t *testing.T, e replog.Engine) {
 		for i := 1; i <= 3; i++ {
 			c.Disconnect((leader + i) % n)
 		}
-		index, _, ok := c.peers[leader].Start(20)
+		index, _, ok := c.Peer(leader).Start(20)
 		if !ok {
 			c.Fatalf("n%d stopped leading at once", leader)
 		}
@@ -111,7 +111,7 @@ func TestPartitions(t *testing.T, e replog.Engine) {
 			c.Disconnect(leader)
 			c.Disconnect(mate)
 			for k := 0; k < 5; k++ {
-				c.peers[leader].Start(1000 + 100*round + k) // doomed unless a later leader adopts them
+				c.Peer(leader).Start(1000 + 100*round + k) // doomed unless a later leader adopts them
 			}
 			c.w.Sleep(500 * time.Millisecond)
 			for k := 0; k < 3; k++ {
@@ -134,12 +134,12 @@ func TestConcurrentStarts(t *testing.T, e replog.Engine) {
 				c.Fatalf("the leader kept changing; concurrent starts never all committed")
 			}
 			leader := c.CheckOneLeader()
-			term, _ := c.peers[leader].GetState()
+			term, _ := c.Peer(leader).GetState()
 			const count = 20
 			indexes := map[int]int{}
 			stillLeader := true
 			for k := 0; k < count; k++ {
-				index, term1, ok := c.peers[leader].Start(100 + k)
+				index, term1, ok := c.Peer(leader).Start(100 + k)
 				if !ok || term1 != term {
 					stillLeader = false
 					break
@@ -159,7 +159,7 @@ func TestConcurrentStarts(t *testing.T, e replog.Engine) {
 					seen[k-100] = true
 				}
 			}
-			if term2, _ := c.peers[leader].GetState(); term2 != term {
+			if term2, _ := c.Peer(leader).GetState(); term2 != term {
 				continue // the leader changed: its commands may have moved
 			}
 			for k, ok := range seen {
@@ -185,7 +185,7 @@ func TestFollowerCatchUp(t *testing.T, e replog.Engine) {
 		c.Disconnect(lagger)
 		last := 0
 		for k := 0; k < count; k++ {
-			index, _, ok := c.peers[leader].Start(100 + k)
+			index, _, ok := c.Peer(leader).Start(100 + k)
 			if !ok {
 				c.Fatalf("n%d stopped leading with a majority connected", leader)
 			}
@@ -267,7 +267,7 @@ func TestUnreliableChurn(t *testing.T, e replog.Engine) {
 				rng := c.w.Rand()
 				for k := 0; !stop; k++ {
 					i := rng.IntN(n)
-					if p := c.peers[i]; p != nil && c.w.Alive(i) {
+					if p := c.Peer(i); p != nil {
 						if _, _, ok := p.Start(10000*(client+1) + k); ok {
 							submitted++
 						}
@@ -280,7 +280,7 @@ func TestUnreliableChurn(t *testing.T, e replog.Engine) {
 		stop = true
 		c.w.Sleep(time.Second) // the nemesis has healed and restarted everyone
 		for i := 0; i < n; i++ {
-			if c.peers[i] == nil {
+			if c.Peer(i) == nil {
 				c.Fatalf("n%d is still down after the nemesis", i)
 			}
 		}
@@ -300,7 +300,7 @@ func TestSnapshots(t *testing.T, e replog.Engine) {
 		if every == 0 {
 			every = 10
 		}
-		c := newCluster(t, e, n, reliable, every)
+		c := NewCluster(t, e.WithSnapshots(every), n, reliable)
 		c.One(1, n, true)
 
 		leader := c.CheckOneLeader()
@@ -310,11 +310,11 @@ func TestSnapshots(t *testing.T, e replog.Engine) {
 		for k := 0; k < 5*every; k++ {
 			c.One(100+k, n-1, true)
 		}
-		before := c.snapshots[lagger]
+		before := c.Installs(lagger)
 		c.Connect(lagger)
 		index := c.One(200, n, true)
 		c.Wait(index, n)
-		if c.snapshots[lagger] == before {
+		if c.Installs(lagger) == before {
 			c.Fatalf("n%d caught up without a snapshot, though the others had compacted the slots it missed", lagger)
 		}
 
