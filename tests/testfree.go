@@ -23,6 +23,9 @@ type (
 	Op      = history.Op
 )
 
+// BlamePrefix starts a trace note that names an operation porcupine blames.
+const BlamePrefix = history.BlamePrefix
+
 var (
 	Script         = nemesis.Script
 	PartitionInto  = nemesis.PartitionInto
