@@ -46,7 +46,7 @@ func runDemo(c *cli, args []string) int {
 		return c.usageError("demo", "give at most one demo name")
 	}
 	name := stories.DefaultDemo
-	if len(names) == 1 {
+	if len(names) > 0 {
 		name = names[0]
 	}
 	d, found := findDemo(name)

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"protolab/internal/course"
+	"protolab/internal/gotool"
 )
 
 type mutantsFlags struct {
@@ -32,7 +33,7 @@ func newMutantsFlags() (*flag.FlagSet, *mutantsFlags) {
 	fs.BoolVar(&f.skip, "skip-baseline", false, "do not first check that the tests pass without mutants (for CI, right after make test)")
 	fs.BoolVar(&f.all, "all", false, "run the mutants of every package that has a mutants.txt")
 	fs.BoolVar(&f.list, "list", false, "list the mutants instead of running them")
-	fs.DurationVar(&f.timeout, "timeout", course.DefaultTimeout, "the time limit of each go test run")
+	fs.DurationVar(&f.timeout, "timeout", gotool.DefaultTimeout, "the time limit of each go test run")
 	fs.BoolVar(&f.json, "json", false, "print the results as JSON")
 	return fs, f
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"protolab/internal/course"
+	"protolab/internal/gotool"
 )
 
 type skeletonFlags struct {
@@ -35,7 +36,7 @@ func newSkeletonFlags() (*flag.FlagSet, *skeletonFlags) {
 	fs.BoolVar(&f.force, "force", false, "write into a non-empty DIR, over its files (nothing else there is removed)")
 	fs.BoolVar(&f.check, "check", false, "check the skeleton of every part instead of writing one")
 	fs.StringVar(&f.parts, "parts", "", "with --check, check only these `PARTS` (comma-separated, like 1A,2B)")
-	fs.DurationVar(&f.timeout, "timeout", course.DefaultTimeout, "with --check, the time limit of each go command (of each seed, for a sweep)")
+	fs.DurationVar(&f.timeout, "timeout", gotool.DefaultTimeout, "with --check, the time limit of each go command (of each seed, for a sweep)")
 	fs.StringVar(&f.seeds, "seeds", "1", "with --check, run the tests that must pass over `K` seeds (go test -seeds=K); K,PKG=N,... sets N for the package in directory PKG")
 	fs.BoolVar(&f.json, "json", false, "print the result as JSON")
 	return fs, f

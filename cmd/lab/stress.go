@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -10,7 +9,6 @@ import (
 	"io"
 	"math"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"runtime"
@@ -21,6 +19,8 @@ import (
 	"time"
 
 	"golang.org/x/sync/errgroup"
+
+	"protolab/internal/gotool"
 )
 
 type stressFlags struct {
@@ -154,7 +154,7 @@ func runStress(c *cli, args []string) int {
 	if err != nil {
 		return c.usageError("stress", "%v", err)
 	}
-	s := &stresser{c: c, f: f, root: root, pkg: pkg, pkgDir: filepath.Join(root, filepath.FromSlash(pkg))}
+	s := &stresser{c: c, f: f, root: root, pkg: pkg}
 	return s.run()
 }
 
@@ -163,8 +163,7 @@ type stresser struct {
 	c         *cli
 	f         *stressFlags
 	root, pkg string
-	pkgDir    string // where the test binary runs, as go test runs it
-	bin       string
+	bin       *gotool.TestBinary
 
 	mu       sync.Mutex
 	stats    map[string]*testStats
@@ -201,7 +200,6 @@ type stressFailure struct {
 
 type stressResult struct {
 	Package   string           `json:"package"`
-	Binary    string           `json:"-"`
 	FromSeed  int64            `json:"from_seed"`
 	Seeds     int              `json:"seeds"`
 	Shard     string           `json:"shard,omitempty"` // I/N: these seeds are shard I of N
@@ -222,17 +220,14 @@ func (s *stresser) run() int {
 		return s.c.failf("stress", "%v", err)
 	}
 	defer os.RemoveAll(tmp)
-	s.bin = filepath.Join(tmp, strings.ReplaceAll(s.pkg, "/", "_")+".test")
 	if !s.f.json {
 		fmt.Fprintf(s.c.stdout, "building the tests of %s...\n", s.pkg)
 	}
-	build := exec.CommandContext(s.c.ctx, "go", "test", "-c", "-o", s.bin, "./"+s.pkg)
-	build.Dir = s.root
-	if out, err := build.CombinedOutput(); err != nil {
-		return s.c.failf("stress", "go test -c ./%s: %v\n%s", s.pkg, err, out)
-	}
-	if _, err := os.Stat(s.bin); err != nil {
-		return s.c.usageError("stress", "%s has no test files", s.pkg)
+	if s.bin, err = gotool.BuildTest(s.c.ctx, s.root, s.pkg, tmp); err != nil {
+		if errors.Is(err, gotool.ErrNoTests) {
+			return s.c.usageError("stress", "%v", err)
+		}
+		return s.c.failf("stress", "%v", err)
 	}
 	tests, code, ok := s.list()
 	if !ok {
@@ -307,21 +302,12 @@ func (s *stresser) run() int {
 // list returns the tests of the binary that match -run. A binary that does
 // not know -seed has no simulated tests.
 func (s *stresser) list() ([]string, int, bool) {
-	cmd := exec.CommandContext(s.c.ctx, s.bin, "-test.list", s.f.run, "-seed=1")
-	cmd.Dir = s.pkgDir
-	out, err := cmd.CombinedOutput()
+	tests, out, err := s.bin.List(s.c.ctx, s.f.run, "-seed=1")
 	if err != nil {
 		if bytes.Contains(out, []byte("flag provided but not defined: -seed")) {
 			return nil, s.c.usageError("stress", "the tests of %s take no -seed: it has no simulated tests (they use protolab/tests); run them with go test", s.pkg), false
 		}
 		return nil, s.c.failf("stress", "listing the tests of %s: %v\n%s", s.pkg, err, out), false
-	}
-	var tests []string
-	sc := bufio.NewScanner(bytes.NewReader(out))
-	for sc.Scan() {
-		if name := strings.TrimSpace(sc.Text()); strings.HasPrefix(name, "Test") {
-			tests = append(tests, name)
-		}
 	}
 	if len(tests) == 0 {
 		return nil, s.c.usageError("stress", "no test of %s matches -run %q", s.pkg, s.f.run), false
@@ -445,31 +431,22 @@ var digestLine = regexp.MustCompile(`seed=(-?\d+) digest=([0-9a-f+]+)`)
 
 // exec runs the binary on one test and seed, with -simtrace if trace is set.
 func (s *stresser) exec(ctx context.Context, test string, seed int64, trace string) runResult {
-	args := []string{"-test.run", "^" + test + "$", "-test.count=1", "-test.v",
-		"-test.timeout", s.f.timeout.String(), "-seed=" + strconv.FormatInt(seed, 10)}
+	args := []string{"-test.timeout", s.f.timeout.String(), "-seed=" + strconv.FormatInt(seed, 10)}
 	if trace != "" {
 		args = append(args, "-simtrace="+trace)
 	}
-	cmd := exec.CommandContext(ctx, s.bin, args...)
-	cmd.Dir = s.pkgDir
-	cmd.WaitDelay = 5 * time.Second
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	start := time.Now()
-	err := cmd.Run()
-	r := runResult{passed: err == nil, elapsed: time.Since(start)}
-	text := out.String()
-	for _, m := range digestLine.FindAllStringSubmatch(text, -1) {
+	run := s.bin.Run(ctx, test, args...)
+	r := runResult{passed: run.Passed, elapsed: run.Elapsed}
+	for _, m := range digestLine.FindAllStringSubmatch(run.Output, -1) {
 		r.logsSeed = true
 		if m[1] == strconv.FormatInt(seed, 10) {
 			r.digest = m[2]
 		}
 	}
 	if !r.passed {
-		var exit *exec.ExitError
-		r.message = failureMessage(text)
-		if r.message == "" && !errors.As(err, &exit) {
-			r.message = err.Error()
+		r.message = failureMessage(run.Output)
+		if r.message == "" && run.Err != nil {
+			r.message = run.Err.Error()
 		}
 	}
 	return r

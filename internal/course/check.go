@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"protolab/internal/gotool"
 )
 
 // A StepStatus is how one column of a check row came out.
@@ -51,7 +53,7 @@ type CheckOptions struct {
 	Root    string        // the module root of the reference solution
 	Course  Course        // the course table
 	Parts   []Part        // the parts to check; nil means every part that can be
-	Timeout time.Duration // for each go command (for each seed of a sweep); zero means DefaultTimeout
+	Timeout time.Duration // for each go command (for each seed of a sweep); zero means gotool.DefaultTimeout
 	// Seeds is how many seeds the passing tests run over (go test -seeds=K,
 	// from seed 1): a part must hold on every seed, not only the first. Zero
 	// or one means one seed. The tests that must fail run over one seed.
@@ -93,7 +95,7 @@ func CheckSkeleton(ctx context.Context, opts CheckOptions) (CheckResult, error) 
 	var res CheckResult
 	timeout := opts.Timeout
 	if timeout <= 0 {
-		timeout = DefaultTimeout
+		timeout = gotool.DefaultTimeout
 	}
 	files, err := ListFiles(opts.Root, true)
 	if err != nil {
@@ -167,9 +169,9 @@ func checkPart(ctx context.Context, opts CheckOptions, files []string, dir strin
 		return row
 	}
 	for _, args := range [][]string{{"build", "./..."}, {"vet", "./..."}} {
-		r := runGo(ctx, dir, timeout, args...)
-		if !r.ok() {
-			row.BuildVet = Step{Status: StepFailed, Summary: "FAIL (" + args[0] + ")", Detail: r.describe()}
+		r := gotool.Run(ctx, dir, timeout, args...)
+		if !r.OK() {
+			row.BuildVet = Step{Status: StepFailed, Summary: "FAIL (" + args[0] + ")", Detail: r.Describe()}
 			return row
 		}
 	}
@@ -195,12 +197,12 @@ func checkPart(ctx context.Context, opts CheckOptions, files []string, dir strin
 		if seeds > 1 {
 			args = append(args, fmt.Sprintf("-seeds=%d", seeds))
 		}
-		r := runGo(ctx, dir, limit+30*time.Second, args...)
-		rep := parseTestJSON(r.stdout)
-		if r.ok() {
-			return Step{Status: StepOK, Summary: fmt.Sprintf("ok (%s%s)", plural(len(rep.ran), "test"), seedNote(seeds))}
+		r := gotool.Run(ctx, dir, limit+30*time.Second, args...)
+		rep := gotool.ParseTestJSON(r.Stdout)
+		if r.OK() {
+			return Step{Status: StepOK, Summary: fmt.Sprintf("ok (%s%s)", plural(len(rep.Ran), "test"), seedNote(seeds))}
 		}
-		return Step{Status: StepFailed, Summary: "FAIL " + failedOrWhy(rep, r), Detail: r.describe() + failedSeeds(p.Dir, rep)}
+		return Step{Status: StepFailed, Summary: "FAIL " + failedOrWhy(rep, r), Detail: r.Describe() + failedSeeds(p.Dir, rep)}
 	}
 	if earlier := opts.Course.Before(p.Name); len(earlier) > 0 {
 		row.Earlier = mustPass(dir, earlier)
@@ -209,37 +211,37 @@ func checkPart(ctx context.Context, opts CheckOptions, files []string, dir strin
 		row.Reference = mustPass(opts.Root, append(opts.Course.Before(p.Name), p))
 	}
 
-	r := runGo(ctx, dir, timeout+30*time.Second, testArgs(p.Name+"$")...)
-	rep := parseTestJSON(r.stdout)
+	r := gotool.Run(ctx, dir, timeout+30*time.Second, testArgs(p.Name+"$")...)
+	rep := gotool.ParseTestJSON(r.Stdout)
 	switch {
-	case rep.buildFail:
-		row.PartFails = Step{Status: StepFailed, Summary: "FAIL (tests do not build)", Detail: r.describe()}
-	case len(rep.ran) == 0 && !r.ok():
-		row.PartFails = Step{Status: StepFailed, Summary: "FAIL " + failedOrWhy(rep, r), Detail: r.describe()}
-	case len(rep.ran) == 0:
+	case rep.BuildFail:
+		row.PartFails = Step{Status: StepFailed, Summary: "FAIL (tests do not build)", Detail: r.Describe()}
+	case len(rep.Ran) == 0 && !r.OK():
+		row.PartFails = Step{Status: StepFailed, Summary: "FAIL " + failedOrWhy(rep, r), Detail: r.Describe()}
+	case len(rep.Ran) == 0:
 		row.PartFails = Step{Status: StepFailed, Summary: "FAIL (no tests of " + p.Name + ")",
 			Detail: fmt.Sprintf("no test in %s/ has a name ending in %s; name the tests of part %s like TestSomething%s\n", p.Dir, p.Name, p.Name, p.Name)}
-	case r.ok():
-		row.PartFails = Step{Status: StepFailed, Summary: fmt.Sprintf("FAIL (all %d pass)", len(rep.ran)),
-			Detail: fmt.Sprintf("%s passes in the skeleton up to %s: the stubs of %s leave nothing for its tests to catch\n", r.command(), p.Name, p.Name)}
-	case r.timedOut:
+	case r.OK():
+		row.PartFails = Step{Status: StepFailed, Summary: fmt.Sprintf("FAIL (all %d pass)", len(rep.Ran)),
+			Detail: fmt.Sprintf("%s passes in the skeleton up to %s: the stubs of %s leave nothing for its tests to catch\n", r.Command(), p.Name, p.Name)}
+	case r.TimedOut:
 		row.PartFails = Step{Status: StepOK, Summary: "ok (timeout)"}
 	default:
-		row.PartFails = Step{Status: StepOK, Summary: fmt.Sprintf("ok (%d of %d fail)", len(rep.failed), len(rep.ran))}
+		row.PartFails = Step{Status: StepOK, Summary: fmt.Sprintf("ok (%d of %d fail)", len(rep.Failed), len(rep.Ran))}
 	}
 	return row
 }
 
 // failedOrWhy names the failed tests of a go test run, or says why it failed without
 // a failing test.
-func failedOrWhy(rep testReport, r goResult) string {
+func failedOrWhy(rep gotool.Report, r gotool.Result) string {
 	switch {
-	case len(rep.failed) > 0:
-		return firstFew(rep.failed, 2)
-	case r.timedOut || strings.Contains(rep.output, "panic: test timed out after"):
+	case len(rep.Failed) > 0:
+		return firstFew(rep.Failed, 2)
+	case r.TimedOut || strings.Contains(rep.Output, "panic: test timed out after"):
 		return "(timeout)"
 	}
-	return fmt.Sprintf("(exit status %d)", r.exitCode)
+	return fmt.Sprintf("(exit status %d)", r.ExitCode)
 }
 
 // ParseSeeds reads a --seeds value: a number of seeds for every package,
@@ -289,15 +291,15 @@ func seedNote(seeds int) string {
 
 // failedSeeds lists the failed runs of a seed sweep (TestX/seed=N), which the
 // end of the output may not show, each with the command that replays it.
-func failedSeeds(dir string, rep testReport) string {
-	if len(rep.failedRuns) == 0 {
+func failedSeeds(dir string, rep gotool.Report) string {
+	if len(rep.FailedRuns) == 0 {
 		return ""
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "failed runs (%d):\n", len(rep.failedRuns))
-	for i, run := range rep.failedRuns {
+	fmt.Fprintf(&b, "failed runs (%d):\n", len(rep.FailedRuns))
+	for i, run := range rep.FailedRuns {
 		if i == 20 {
-			fmt.Fprintf(&b, "  ... and %d more\n", len(rep.failedRuns)-i)
+			fmt.Fprintf(&b, "  ... and %d more\n", len(rep.FailedRuns)-i)
 			break
 		}
 		test, seed, _ := strings.Cut(run, "/seed=")

@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"protolab/internal/gotool"
 )
 
 // GradingFile is the grading configuration at the root of the reference: the points
@@ -187,16 +189,16 @@ func GradePart(ctx context.Context, dir string, p Part, g GradingConfig) PartGra
 	pg := PartGrade{Part: p, Max: g.Points[p.Name]}
 	// The tests of the part, listed first: a test that never reports (a panic ends the
 	// test binary before it runs) counts as failed, not as absent.
-	list := runGo(ctx, dir, timeout, "test", "-trimpath", "./"+p.Dir, "-count=1", "-list", p.Name+"$")
+	list := gotool.Run(ctx, dir, timeout, "test", "-trimpath", "./"+p.Dir, "-count=1", "-list", p.Name+"$")
 	var want []string
-	for _, l := range strings.Split(string(list.stdout), "\n") {
+	for _, l := range strings.Split(string(list.Stdout), "\n") {
 		if strings.HasPrefix(l, "Test") {
 			want = append(want, strings.TrimSpace(l))
 		}
 	}
-	r := runGo(ctx, dir, timeout+time.Minute, args...)
-	pg.Command, pg.Elapsed, pg.TimedOut = r.command(), list.elapsed+r.elapsed, r.timedOut
-	pg.Tests = gradedTests(r.stdout)
+	r := gotool.Run(ctx, dir, timeout+time.Minute, args...)
+	pg.Command, pg.Elapsed, pg.TimedOut = r.Command(), list.Elapsed+r.Elapsed, r.TimedOut
+	pg.Tests = gradedTests(r.Stdout)
 	seen := map[string]bool{}
 	for _, t := range pg.Tests {
 		seen[t.Name] = true
@@ -208,12 +210,12 @@ func GradePart(ctx context.Context, dir string, p Part, g GradingConfig) PartGra
 	}
 	if len(pg.Tests) == 0 {
 		switch {
-		case r.timedOut:
-			pg.Problem = fmt.Sprintf("stopped after %v (timeout)", r.elapsed.Round(time.Second))
-		case r.ok():
+		case r.TimedOut:
+			pg.Problem = fmt.Sprintf("stopped after %v (timeout)", r.Elapsed.Round(time.Second))
+		case r.OK():
 			pg.Problem = "no test of " + p.Name + " ran"
 		default:
-			pg.Problem = "the package does not build, or its tests do not start:\n" + r.describe()
+			pg.Problem = "the package does not build, or its tests do not start:\n" + r.Describe()
 		}
 		return pg
 	}
@@ -230,7 +232,7 @@ func gradedTests(stream []byte) []GradedTest {
 	sc := bufio.NewScanner(bytes.NewReader(stream))
 	sc.Buffer(make([]byte, 0, 64*1024), 16*1024*1024)
 	for sc.Scan() {
-		var ev testEvent
+		var ev gotool.Event
 		if json.Unmarshal(sc.Bytes(), &ev) != nil || ev.Test == "" {
 			continue
 		}
@@ -249,7 +251,7 @@ func gradedTests(stream []byte) []GradedTest {
 	}
 	for i, t := range tests {
 		if !t.Passed {
-			tests[i].Output = tail(strings.TrimRight(outputs[t.Name].String(), "\n"), 40)
+			tests[i].Output = gotool.Tail(strings.TrimRight(outputs[t.Name].String(), "\n"), 40)
 		}
 	}
 	return tests

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"protolab/internal/gotool"
 )
 
 // moduleRoot is the reference solution this package is part of.
@@ -187,11 +189,11 @@ func TestLearnerCopyMakeTest(t *testing.T) {
 		}
 		for _, w := range want {
 			if !strings.Contains(out, w) {
-				t.Errorf("make test with %s next does not say %q:\n%s", tt.next, w, tail(out, 40))
+				t.Errorf("make test with %s next does not say %q:\n%s", tt.next, w, gotool.Tail(out, 40))
 			}
 		}
 		if strings.Contains(out, "a part before "+tt.next+" fails") {
-			t.Errorf("make test with %s next: a done part fails:\n%s", tt.next, tail(out, 40))
+			t.Errorf("make test with %s next: a done part fails:\n%s", tt.next, gotool.Tail(out, 40))
 		}
 		for _, line := range strings.Split(out, "\n") {
 			if strings.HasPrefix(line, "--- FAIL: Test") && !strings.Contains(line, tt.next+" (") {
@@ -202,10 +204,10 @@ func TestLearnerCopyMakeTest(t *testing.T) {
 	// A later lab: the part done passes alone, the next one fails alone, and a wrong
 	// PART is a clear error.
 	if out, ok := runMake(dirs["4B"], "test", "PART=4A"); !ok {
-		t.Errorf("make test PART=4A with 4B next fails:\n%s", tail(out, 40))
+		t.Errorf("make test PART=4A with 4B next fails:\n%s", gotool.Tail(out, 40))
 	}
 	if out, ok := runMake(dirs["4B"], "test", "PART=4B"); ok || !strings.Contains(out, "--- FAIL: Test") {
-		t.Errorf("make test PART=4B with 4B next: ok=%v\n%s", ok, tail(out, 20))
+		t.Errorf("make test PART=4B with 4B next: ok=%v\n%s", ok, gotool.Tail(out, 20))
 	}
 	if out, ok := runMake(dirs["4B"], "test", "PART=9Z"); ok || !strings.Contains(out, "PART=9Z is not a part of the course") {
 		t.Errorf("make test PART=9Z: ok=%v\n%s", ok, out)
@@ -215,6 +217,6 @@ func TestLearnerCopyMakeTest(t *testing.T) {
 	out, _ := runMake(dirs["1A"], "demo")
 	t.Logf("make demo with 1A next: %v", time.Since(begin).Round(time.Millisecond))
 	if !strings.Contains(out, "The kvsrv demo runs your code of parts 1A to 1C") {
-		t.Errorf("make demo with 1A next does not say which parts it needs:\n%s", tail(out, 20))
+		t.Errorf("make demo with 1A next does not say which parts it needs:\n%s", gotool.Tail(out, 20))
 	}
 }

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"protolab/internal/gotool"
 )
 
 // MutantsFile is the name of the file, in a lab package directory, that lists the
@@ -256,7 +258,7 @@ type MutantOptions struct {
 func RunMutants(ctx context.Context, opts MutantOptions) (baseline time.Duration, results []MutantResult, err error) {
 	timeout := opts.Timeout
 	if timeout <= 0 {
-		timeout = DefaultTimeout
+		timeout = gotool.DefaultTimeout
 	}
 	workers := max(1, min(opts.Workers, len(opts.Mutants)))
 	copies, cleanup, err := workerCopies(opts.Root, workers, "protolab-mutants-*")
@@ -265,17 +267,17 @@ func RunMutants(ctx context.Context, opts MutantOptions) (baseline time.Duration
 		return 0, nil, err
 	}
 	args := append([]string{"test", "./" + opts.Pkg, "-count=1", "-json", "-timeout=" + timeout.String()}, opts.ExtraArgs...)
-	test := func(dir string) func() goResult {
-		return func() goResult { return runGo(ctx, dir, timeout+30*time.Second, args...) }
+	test := func(dir string) func() gotool.Result {
+		return func() gotool.Result { return gotool.Run(ctx, dir, timeout+30*time.Second, args...) }
 	}
 
 	if !opts.SkipBaseline {
 		base := test(copies[0])()
-		if !base.ok() {
-			return base.elapsed, nil, fmt.Errorf("the tests of %s fail before any mutant is applied, so no mutant can be judged; fix them first.\n%s",
-				opts.Pkg, base.describe())
+		if !base.OK() {
+			return base.Elapsed, nil, fmt.Errorf("the tests of %s fail before any mutant is applied, so no mutant can be judged; fix them first.\n%s",
+				opts.Pkg, base.Describe())
 		}
-		baseline = base.elapsed
+		baseline = base.Elapsed
 	}
 	results = make([]MutantResult, len(opts.Mutants))
 	var mu sync.Mutex
@@ -318,7 +320,7 @@ func RunMutants(ctx context.Context, opts MutantOptions) (baseline time.Duration
 	return baseline, results, ctx.Err()
 }
 
-func runMutant(opts MutantOptions, tmp string, m Mutant, test func() goResult) (MutantResult, error) {
+func runMutant(opts MutantOptions, tmp string, m Mutant, test func() gotool.Result) (MutantResult, error) {
 	rel := path.Join(opts.Pkg, m.File)
 	target := filepath.Join(tmp, filepath.FromSlash(rel))
 	orig, err := os.ReadFile(target)
@@ -336,17 +338,17 @@ func runMutant(opts MutantOptions, tmp string, m Mutant, test func() goResult) (
 	if err := os.WriteFile(target, orig, 0o644); err != nil {
 		return MutantResult{}, fmt.Errorf("restoring %s after mutant %s: %v", rel, m.Name, err)
 	}
-	rep := parseTestJSON(r.stdout)
-	res := MutantResult{Mutant: m, Failed: rep.failed, Elapsed: r.elapsed}
+	rep := gotool.ParseTestJSON(r.Stdout)
+	res := MutantResult{Mutant: m, Failed: rep.Failed, Elapsed: r.Elapsed}
 	switch {
-	case r.ok():
+	case r.OK():
 		res.Verdict = Missed
-	case rep.buildFail:
-		res.Verdict, res.Detail = CaughtBuild, r.describe()
+	case rep.BuildFail:
+		res.Verdict, res.Detail = CaughtBuild, r.Describe()
 	default:
 		res.Verdict = Caught
-		if len(rep.failed) == 0 {
-			res.Detail = r.describe()
+		if len(rep.Failed) == 0 {
+			res.Detail = r.Describe()
 		}
 	}
 	return res, nil

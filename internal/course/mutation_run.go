@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"protolab/internal/gotool"
 )
 
 // A MutationStatus is what became of one operator mutant.
@@ -100,11 +102,11 @@ func RunMutation(ctx context.Context, opts MutationOptions) (MutationRun, error)
 	// The baseline, with coverage of the package itself: the tests reach most of its
 	// code through the simulator, which -coverpkg counts.
 	profile := filepath.Join(copies[0], ".mutation-cover.out")
-	base := runGo(ctx, copies[0], DefaultTimeout, append(append(append([]string{"test"}, opts.targets()...), "-count=1", "-json",
+	base := gotool.Run(ctx, copies[0], gotool.DefaultTimeout, append(append(append([]string{"test"}, opts.targets()...), "-count=1", "-json",
 		"-coverpkg=./"+opts.Pkg, "-coverprofile="+profile), opts.ExtraArgs...)...)
-	run.Baseline = base.elapsed
-	if !base.ok() {
-		return run, fmt.Errorf("the tests of %s fail without any mutant, so no mutant can be judged; fix them first.\n%s", opts.Pkg, base.describe())
+	run.Baseline = base.Elapsed
+	if !base.OK() {
+		return run, fmt.Errorf("the tests of %s fail without any mutant, so no mutant can be judged; fix them first.\n%s", opts.Pkg, base.Describe())
 	}
 	cov, err := readCoverProfile(profile, copies[0])
 	if err != nil {
@@ -113,7 +115,7 @@ func RunMutation(ctx context.Context, opts MutationOptions) (MutationRun, error)
 	os.Remove(profile)
 	run.Timeout = opts.Timeout
 	if run.Timeout <= 0 {
-		run.Timeout = 2*base.elapsed + 30*time.Second
+		run.Timeout = 2*base.Elapsed + 30*time.Second
 	}
 
 	run.Results = make([]MutationResult, len(opts.Mutants))
@@ -191,19 +193,19 @@ func runOpMutant(ctx context.Context, opts MutationOptions, dir string, timeout 
 	if err := os.WriteFile(target, mutated, 0o644); err != nil {
 		return MutationResult{}, err
 	}
-	r := runGo(ctx, dir, timeout+15*time.Second, append(append(append([]string{"test"}, opts.targets()...), "-count=1", "-failfast", "-json",
+	r := gotool.Run(ctx, dir, timeout+15*time.Second, append(append(append([]string{"test"}, opts.targets()...), "-count=1", "-failfast", "-json",
 		"-timeout="+timeout.String()), opts.ExtraArgs...)...)
 	if err := os.WriteFile(target, orig, 0o644); err != nil {
 		return MutationResult{}, fmt.Errorf("restoring %s in the copy after mutant %s: %v", m.File, m.ID(), err)
 	}
-	rep := parseTestJSON(r.stdout)
-	res := MutationResult{Mutant: m, Failed: rep.failed, Elapsed: r.elapsed}
+	rep := gotool.ParseTestJSON(r.Stdout)
+	res := MutationResult{Mutant: m, Failed: rep.Failed, Elapsed: r.Elapsed}
 	switch {
-	case r.ok():
+	case r.OK():
 		res.Status = Survived
-	case rep.buildFail:
+	case rep.BuildFail:
 		res.Status = NotViable
-	case r.timedOut || strings.Contains(rep.output, "panic: test timed out"):
+	case r.TimedOut || strings.Contains(rep.Output, "panic: test timed out"):
 		res.Status = TimedOut
 	default:
 		res.Status = Killed
