@@ -1,12 +1,10 @@
 package main
 
 import (
-	"bytes"
 	"flag"
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -14,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"protolab/internal/gotool"
 	"protolab/labrpc"
 )
 
@@ -24,6 +23,9 @@ type replayFlags struct {
 	html   string
 	json   bool
 }
+
+// replayTimeout bounds the go test run that replays a trace.
+const replayTimeout = 15 * time.Minute
 
 func newReplayFlags() (*flag.FlagSet, *replayFlags) {
 	f := &replayFlags{}
@@ -162,17 +164,13 @@ func runReplay(c *cli, args []string) int {
 	if !f.json {
 		fmt.Fprintf(c.stdout, "replaying %s seed=%d: %s\n", h.Test, h.Seed, command)
 	}
-	cmd := exec.CommandContext(c.ctx, "go", append(args, "-simtrace="+fresh)...)
-	cmd.Dir = root
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	runErr := cmd.Run()
+	r := gotool.Run(c.ctx, root, replayTimeout, append(args, "-simtrace="+fresh)...)
 	run, err := readTraceFile(fresh)
 	if err != nil || run.End == nil {
-		if runErr == nil {
-			runErr = fmt.Errorf("it wrote no whole trace")
+		if r.OK() {
+			return c.failf("replay", "%s: it wrote no whole trace\n%s", command, gotool.Tail(string(r.Stdout)+string(r.Stderr), 30))
 		}
-		return c.failf("replay", "%s: %v\n%s", command, runErr, lastLines(out.String(), 30))
+		return c.failf("replay", "%s", r.Describe())
 	}
 
 	if node != nil {
@@ -410,12 +408,4 @@ func (c *cli) outputPath(name string) (string, error) {
 		return "", err
 	}
 	return filepath.Join(wd, name), nil
-}
-
-func lastLines(s string, n int) string {
-	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
 }
