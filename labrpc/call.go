@@ -133,7 +133,7 @@ func (w *World) deliver(c *call) {
 	w.trace(Line{Node: c.to, Kind: KindRecv, Peer: c.from, Method: c.method, Call: c.id})
 	reply := reflect.New(c.route.h.replyType.Elem())
 	w.argBuf[0], w.argBuf[1], w.argBuf[2] = rcvr, c.args, reply
-	w.runAt(c.to, ctxNode, c.method+" handler", func() { c.route.h.fn.Call(w.argBuf[:]) })
+	w.runAt(c.to, ctxNode, c.route.handlerWhat, func() { c.route.h.fn.Call(w.argBuf[:]) })
 	w.argBuf = [3]reflect.Value{}
 	if w.err != nil {
 		return
@@ -188,7 +188,7 @@ func (w *World) giveUp(c *call) {
 
 func (w *World) complete(c *call, ok bool) {
 	if w.ends[c.from].node != nil {
-		w.runAt(c.from, ctxNode, c.method+" reply callback", func() { c.done(ok) })
+		w.runAt(c.from, ctxNode, c.route.callbackWhat, func() { c.done(ok) })
 	} else {
 		c.done(ok) // a client's completion resumes its process itself
 	}

@@ -115,6 +115,9 @@ func asHandler(svc string, m reflect.Method) (*handler, string, error) {
 type route struct {
 	svc *serviceType
 	h   *handler
+	// What a node runs for this method, as the watchdog names it: built
+	// once here rather than at every call.
+	handlerWhat, callbackWhat string
 }
 
 // resolve finds the handler a caller names, or explains why there is none.
@@ -144,7 +147,7 @@ func (w *World) resolve(method string) (*route, error) {
 		}
 		return nil, fmt.Errorf("labrpc: Call(%q): %s has no method %s%s; its handlers are: %s", method, svcName, mName, hint, listOrNone(names))
 	}
-	r := &route{svc: st, h: h}
+	r := &route{svc: st, h: h, handlerWhat: method + " handler", callbackWhat: method + " reply callback"}
 	w.routes[method] = r
 	return r, nil
 }
