@@ -180,6 +180,41 @@ func TestRestartMustRestoreTheSnapshot(t *testing.T) {
 		c.World().Sleep(100 * time.Millisecond)
 	})
 	require.ErrorContains(t, err, "forgetful: n0 restarted with its state at index 0, but it had a snapshot through index 2 before it crashed")
+
+	var c *Cluster
+	require.NoError(t, run(t, keeper(), 1, func(cl *Cluster) {
+		c = cl
+		c.One("a", 1, false)
+		c.One("b", 1, false)
+		c.Restart(0)
+		c.One("c", 1, false)
+	}))
+	require.Equal(t, 3, c.Applied(0), "restored through 2 at boot, then applied 3")
+	require.Zero(t, c.Installs(0), "a snapshot restored at boot is not one installed from another peer")
+}
+
+// keeper is forgetful's engine with its snapshots kept: a restart hands the
+// latest one to the service, then applies the log after it.
+func keeper() replog.Engine {
+	var log []any
+	return replog.Engine{Name: "keeper", SnapshotEvery: 2, Boot: func(env labrpc.Env, p *labrpc.Persister, apply func(replog.Msg)) replog.Peer {
+		s := &scribe{me: env.Me(), log: &log, persister: p}
+		applied := 0
+		if data := p.ReadSnapshot(); len(data) > 0 {
+			applied, _, _ = replog.DecodeSnapshot(data)
+			apply(replog.Msg{SnapshotValid: true, Snapshot: data, SnapshotIndex: applied})
+		}
+		var tick func()
+		tick = func() {
+			for applied < len(log) {
+				applied++
+				apply(cmd(applied, log[applied-1]))
+			}
+			env.After(10*time.Millisecond, tick)
+		}
+		env.After(10*time.Millisecond, tick)
+		return s
+	}}
 }
 
 func TestSnapshotsEveryN(t *testing.T) {
@@ -221,8 +256,9 @@ func (r *recorder) Snapshot(index int, data []byte) {
 // one log the peers share, and every peer applies what it has not applied yet
 // every 10ms. It lets the cluster's helpers be tested where they must pass.
 type scribe struct {
-	me  int
-	log *[]any
+	me        int
+	log       *[]any
+	persister *labrpc.Persister // nil: snapshots are not kept
 }
 
 func (s *scribe) Start(cmd any) (int, int, bool) {
@@ -232,8 +268,12 @@ func (s *scribe) Start(cmd any) (int, int, bool) {
 	*s.log = append(*s.log, cmd)
 	return len(*s.log), 1, true
 }
-func (s *scribe) GetState() (int, bool)        { return 1, s.me == 0 }
-func (s *scribe) Snapshot(index int, _ []byte) {}
+func (s *scribe) GetState() (int, bool) { return 1, s.me == 0 }
+func (s *scribe) Snapshot(index int, data []byte) {
+	if s.persister != nil {
+		s.persister.Save(nil, data)
+	}
+}
 
 func scribes() replog.Engine {
 	e := forgetful()
