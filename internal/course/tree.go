@@ -321,18 +321,6 @@ func copyFile(from, to string) error {
 	return writeFile(to, data, info.Mode().Perm())
 }
 
-// writeLike writes data to the file to, with the permission bits of the file from.
-func writeLike(from, to string, data []byte) error {
-	info, err := os.Stat(from)
-	if err != nil {
-		return err
-	}
-	if err := os.MkdirAll(filepath.Dir(to), 0o755); err != nil {
-		return err
-	}
-	return writeFile(to, data, info.Mode().Perm())
-}
-
 // writeFile writes data unless the file already holds exactly that, so that a copy
 // rewritten in place keeps its modification times where nothing changed.
 func writeFile(path string, data []byte, perm fs.FileMode) error {
