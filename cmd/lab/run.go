@@ -15,6 +15,7 @@ import (
 
 	"protolab/internal/stories"
 	"protolab/labrpc"
+	"protolab/replog/harness"
 )
 
 // 'lab run' runs an ad-hoc simulation of a lab: a cluster, a workload, a
@@ -189,7 +190,7 @@ func runRun(c *cli, args []string) int {
 	if wall > 0 {
 		sum.SimSecPerS = w.Now().Seconds() / wall.Seconds()
 	}
-	sum.P50MS, sum.P99MS = ms(percentile(r.Latencies, 50)), ms(percentile(r.Latencies, 99))
+	sum.P50MS, sum.P99MS = ms(harness.Percentile(r.Latencies, 50)), ms(harness.Percentile(r.Latencies, 99))
 	for _, ch := range r.Checks {
 		sum.OK = sum.OK && ch.OK
 	}
@@ -362,17 +363,6 @@ func nodeRange(lo, hi int) string {
 		return fmt.Sprintf("%d node(s)", lo)
 	}
 	return fmt.Sprintf("%d to %d nodes", lo, hi)
-}
-
-// percentile is the p-th percentile of ds (nearest rank), or 0 if empty.
-func percentile(ds []time.Duration, p float64) time.Duration {
-	if len(ds) == 0 {
-		return 0
-	}
-	s := slices.Clone(ds)
-	slices.Sort(s)
-	i := int(float64(len(s))*p/100+0.999999) - 1
-	return s[min(max(i, 0), len(s)-1)]
 }
 
 func printRunSummary(w io.Writer, s runSummary) {

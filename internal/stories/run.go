@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"protolab/labrpc"
+	"protolab/replog/harness"
 	"protolab/tests/nemesis"
 )
 
@@ -143,7 +144,7 @@ func (r *Run) Arrivals(rng *rand.Rand, gap time.Duration, op func(n int, at time
 func (rn Runner) Execute(cfg labrpc.Config, length time.Duration, load float64, faults []string) *Run {
 	w := labrpc.NewWorld(cfg)
 	r := &Run{W: w, Nodes: cfg.Nodes, Seed: cfg.Seed, For: length, Load: load, Faults: faults}
-	err := stopped(func() error { return rn.Run(r) })
+	err := harness.Run(w, func() error { return rn.Run(r) })
 	w.Close()
 	if err == nil {
 		err = w.Err()
@@ -152,21 +153,6 @@ func (rn Runner) Execute(cfg labrpc.Config, length time.Duration, load float64, 
 		r.Check("the run completes", err)
 	}
 	return r
-}
-
-// stopped runs f, turning a stopped world (a blocking call after the run
-// failed) into the world's error.
-func stopped(f func() error) (err error) {
-	defer func() {
-		if v := recover(); v != nil {
-			s, ok := labrpc.IsStopped(v)
-			if !ok {
-				panic(v)
-			}
-			err = s.Err
-		}
-	}()
-	return f()
 }
 
 // perCommit is n / commits, rounded to the nearest whole number.
