@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"protolab/replog"
 	"protolab/tests"
 )
 
@@ -192,9 +191,9 @@ func TestUnreliableAgree4C(t *testing.T) {
 		c := newCluster(t, n, clusterConfig{profile: "unreliable"})
 		for iter := 1; iter < 50; iter++ {
 			for j := 0; j < 4; j++ {
-				c.w.Go(fmt.Sprintf("client %d.%d", iter, j), func() { c.startUntilCommitted((100*iter)+j, 1) })
+				c.w.Go(fmt.Sprintf("client %d.%d", iter, j), func() { c.InProcess().One((100*iter)+j, 1, true) })
 			}
-			c.startUntilCommitted(iter, 1)
+			c.One(iter, 1, true)
 		}
 		c.w.SetReliable(true)
 		if !c.w.RunUntilDone(20 * time.Second) {
@@ -202,39 +201,6 @@ func TestUnreliableAgree4C(t *testing.T) {
 		}
 		c.One(100, n, true)
 	})
-}
-
-// startUntilCommitted is one() for client processes, which may not end the
-// test themselves: it submits cmd until expected peers have applied it, and
-// stops the run with an error after 10s.
-func (c *cluster) startUntilCommitted(cmd any, expected int) int {
-	deadline := c.w.Now() + 10*time.Second
-	next := 0
-	for c.w.Now() < deadline {
-		index := -1
-		for k := 0; k < c.n; k++ {
-			i := next
-			next = (next + 1) % c.n
-			if c.Up(i) {
-				if idx, _, ok := c.peers[i].Start(cmd); ok {
-					index = idx
-					break
-				}
-			}
-		}
-		if index < 0 {
-			c.w.Sleep(50 * time.Millisecond)
-			continue
-		}
-		for until := c.w.Now() + 2*time.Second; c.w.Now() < until; {
-			if n, got := c.NCommitted(index); n >= expected && replog.SameCommand(got, cmd) {
-				return index
-			}
-			c.w.Sleep(20 * time.Millisecond)
-		}
-	}
-	c.w.Fail(fmt.Errorf("a client's command %s did not commit within 10s", replog.Show(cmd)))
-	return -1
 }
 
 // Figure 8 on an unreliable network with long reordering: leaders are cut off

@@ -74,6 +74,15 @@ func New(w *labrpc.World, e replog.Engine, rep Reporter) *Cluster {
 	return c
 }
 
+// InProcess is the cluster as a simulated process (w.Go) uses it: a process
+// may not end a test itself, so the helpers' failures stop the run instead,
+// with the failure as the run's error. It shares everything else with c.
+func (c *Cluster) InProcess() *Cluster {
+	p := *c
+	p.rep = nil
+	return &p
+}
+
 // World is the cluster's simulated world.
 func (c *Cluster) World() *labrpc.World { return c.w }
 

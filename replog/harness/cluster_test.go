@@ -152,25 +152,21 @@ func TestFailureGoesToTheReporter(t *testing.T) {
 	require.True(t, noted, "the failure is noted in the trace")
 }
 
-// forgetful is an honest one-peer engine that never keeps a snapshot: after
-// a restart it applies again from index 1.
-func forgetful() replog.Engine {
-	var log []any
-	return replog.Engine{Name: "forgetful", SnapshotEvery: 2, Boot: func(env labrpc.Env, _ *labrpc.Persister, apply func(replog.Msg)) replog.Peer {
-		s := &scribe{me: env.Me(), log: &log}
-		applied := 0
-		var tick func()
-		tick = func() {
-			for applied < len(log) {
-				applied++
-				apply(cmd(applied, log[applied-1]))
-			}
-			env.After(10*time.Millisecond, tick)
-		}
-		env.After(10*time.Millisecond, tick)
-		return s
-	}}
+func TestInProcessStopsTheRun(t *testing.T) {
+	w := labrpc.NewWorld(labrpc.Config{Seed: 1, Nodes: 3, Profile: reliable})
+	defer w.Close()
+	r := &reporter{}
+	c := New(w, lones, r)
+	c.StartAll()
+	w.Go("client", func() { c.InProcess().One("x", 1, false) })
+	err := Run(w, func() error { w.Sleep(3 * time.Second); return nil })
+	require.ErrorContains(t, err, `one("x"): 0 of the 1 expected peers applied index 1 within 2s`)
+	require.Empty(t, r.msgs, "a process may not end the test: the run stops instead")
 }
+
+// forgetful is an honest engine (a scribe) that never keeps a snapshot:
+// after a restart it applies again from index 1.
+func forgetful() replog.Engine { return scribes("forgetful", 2, false) }
 
 func TestRestartMustRestoreTheSnapshot(t *testing.T) {
 	err := run(t, forgetful(), 1, func(c *Cluster) {
@@ -193,29 +189,9 @@ func TestRestartMustRestoreTheSnapshot(t *testing.T) {
 	require.Zero(t, c.Installs(0), "a snapshot restored at boot is not one installed from another peer")
 }
 
-// keeper is forgetful's engine with its snapshots kept: a restart hands the
-// latest one to the service, then applies the log after it.
-func keeper() replog.Engine {
-	var log []any
-	return replog.Engine{Name: "keeper", SnapshotEvery: 2, Boot: func(env labrpc.Env, p *labrpc.Persister, apply func(replog.Msg)) replog.Peer {
-		s := &scribe{me: env.Me(), log: &log, persister: p}
-		applied := 0
-		if data := p.ReadSnapshot(); len(data) > 0 {
-			applied, _, _ = replog.DecodeSnapshot(data)
-			apply(replog.Msg{SnapshotValid: true, Snapshot: data, SnapshotIndex: applied})
-		}
-		var tick func()
-		tick = func() {
-			for applied < len(log) {
-				applied++
-				apply(cmd(applied, log[applied-1]))
-			}
-			env.After(10*time.Millisecond, tick)
-		}
-		env.After(10*time.Millisecond, tick)
-		return s
-	}}
-}
+// keeper is a scribe that keeps its snapshots: a restart hands the latest
+// one to the service, then applies the log after it.
+func keeper() replog.Engine { return scribes("keeper", 2, true) }
 
 func TestSnapshotsEveryN(t *testing.T) {
 	// The service hands a snapshot to the peer at every SnapshotEvery-th index
@@ -255,6 +231,7 @@ func (r *recorder) Snapshot(index int, data []byte) {
 // scribe is an honest engine with a fixed leader: peer 0 appends each Start to
 // one log the peers share, and every peer applies what it has not applied yet
 // every 10ms. It lets the cluster's helpers be tested where they must pass.
+// (A toy: a scribe that keeps a snapshot writes it over its Persister.)
 type scribe struct {
 	me        int
 	log       *[]any
@@ -275,15 +252,36 @@ func (s *scribe) Snapshot(index int, data []byte) {
 	}
 }
 
-func scribes() replog.Engine {
-	e := forgetful()
-	e.Name, e.SnapshotEvery = "scribe", 0
-	return e
+// scribes is the scribe engine called name, whose service snapshots every
+// snapEvery indexes; keep says whether the peers keep their snapshots.
+func scribes(name string, snapEvery int, keep bool) replog.Engine {
+	var log []any
+	return replog.Engine{Name: name, SnapshotEvery: snapEvery, Boot: func(env labrpc.Env, p *labrpc.Persister, apply func(replog.Msg)) replog.Peer {
+		s := &scribe{me: env.Me(), log: &log}
+		applied := 0
+		if keep {
+			s.persister = p
+			if data := p.ReadSnapshot(); len(data) > 0 {
+				applied, _, _ = replog.DecodeSnapshot(data)
+				apply(replog.Msg{SnapshotValid: true, Snapshot: data, SnapshotIndex: applied})
+			}
+		}
+		var tick func()
+		tick = func() {
+			for applied < len(log) {
+				applied++
+				apply(cmd(applied, log[applied-1]))
+			}
+			env.After(10*time.Millisecond, tick)
+		}
+		env.After(10*time.Millisecond, tick)
+		return s
+	}}
 }
 
 func TestHelpersPassOnAnHonestEngine(t *testing.T) {
 	var applies int
-	err := run(t, scribes(), 3, func(c *Cluster) {
+	err := run(t, scribes("scribe", 0, false), 3, func(c *Cluster) {
 		c.OnApply = func(i int, m replog.Msg) { applies++ }
 		require.Equal(t, 0, c.CheckOneLeader(), "one leader, peer 0")
 		require.Equal(t, 1, c.One("x", 3, false))
@@ -381,7 +379,7 @@ func TestSummarize(t *testing.T) {
 func TestMeasureIsExactOnTheBenchNetwork(t *testing.T) {
 	// The scribe's peers apply on a 10ms tick and talk to no one: each
 	// command takes one tick, and no message is sent.
-	m, err := Measure(scribes(), 3, 20, 1)
+	m, err := Measure(scribes("scribe", 0, false), 3, 20, 1)
 	require.NoError(t, err)
 	require.Equal(t, 20, m.Commits)
 	require.Zero(t, m.MsgsPerCommit)

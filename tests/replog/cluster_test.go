@@ -7,25 +7,13 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"protolab/labrpc"
-	"protolab/replog"
+	"protolab/raft"
 	"protolab/tests"
 )
 
-// The harness's own checks and helpers are tested in replog/harness; here,
-// that a scenario's cluster fails its test, with the failure in the trace.
-
-// lone is an engine whose peer 0 alone leads, in term 1, and takes commands
-// that never commit.
-type lone struct{ me int }
-
-func (l *lone) Start(any) (int, int, bool)   { return 1, 1, l.me == 0 }
-func (l *lone) GetState() (int, bool)        { return 1, l.me == 0 }
-func (l *lone) Snapshot(index int, _ []byte) {}
-
-var lones = replog.Engine{Name: "lone", Boot: func(env labrpc.Env, _ *labrpc.Persister, _ func(replog.Msg)) replog.Peer {
-	return &lone{env.Me()}
-}}
+// The harness's own checks and helpers are tested in replog/harness, on toy
+// engines; here, that a scenario's cluster fails its test, with the failure
+// in the trace.
 
 // failure runs body on a fake testing.T, as tests.Run would run a scenario,
 // and reports whether it failed. A world stopped for another reason (a
@@ -48,17 +36,19 @@ func failure(t *testing.T, body func(st *tests.T)) bool {
 func TestClusterFailsTheTest(t *testing.T) {
 	var c *Cluster
 	failed := failure(t, func(st *tests.T) {
-		c = NewCluster(st, lones, 3, reliable)
-		require.Equal(t, 0, c.CheckOneLeader())
-		c.One("x", 1, false)
+		c = NewCluster(st, raft.Engine, 3, reliable)
+		leader := c.CheckOneLeader()
+		c.Disconnect((leader + 1) % 3)
+		c.Disconnect((leader + 2) % 3)
+		c.One("x", 3, false) // the leader takes it, and no majority can commit it
 	})
 	defer c.w.Close()
-	require.True(t, failed, "a command that never commits must fail One")
+	require.True(t, failed, "a command that cannot commit must fail One")
 	var note string
 	for _, l := range c.w.Tail(50) {
 		if s := fmt.Sprint(l); strings.Contains(s, "test fails: ") {
 			note = s
 		}
 	}
-	require.Contains(t, note, `one("x"): 0 of the 1 expected peers applied index 1 within 2s`)
+	require.Contains(t, note, `one("x"): 0 of the 3 expected peers applied index 1 within 2s`)
 }
