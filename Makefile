@@ -106,3 +106,14 @@ fuzz:
 	$(GO) test ./labrpc -run '^$$' -fuzz '^FuzzReadTrace$$' -fuzztime $(FUZZTIME) -timeout 0
 	$(GO) test ./cmd/lab -run '^$$' -fuzz '^FuzzRunFlags$$' -fuzztime $(FUZZTIME) -timeout 0
 	$(GO) test ./internal/course -run '^$$' -fuzz '^FuzzParseMutants$$' -fuzztime $(FUZZTIME) -timeout 0
+
+# Unreachable functions (deadcode -test: from every main and every test), run
+# pinned. None may be left but those in DEADCODE_KEPT, each kept on purpose
+# with a comment that says why where it is defined.
+DEADCODE = golang.org/x/tools/cmd/deadcode@v0.52.0
+DEADCODE_KEPT = protolab/labgob.RegisterName
+.PHONY: deadcode
+deadcode:
+	@all=$$($(GO) run $(DEADCODE) -test -f '{{range .Funcs}}{{$$.Path}}.{{.Name}}{{"\n"}}{{end}}' ./...) || exit 1; \
+	out=$$(echo "$$all" | grep -v -x -F $(foreach k,$(DEADCODE_KEPT),-e $(k))); \
+	if [ -n "$$out" ]; then echo "unreachable: remove it, or keep it with a comment and add it to DEADCODE_KEPT:"; echo "$$out"; exit 1; fi
