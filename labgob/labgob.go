@@ -29,7 +29,9 @@ import (
 // (a Raft log entry's Command, say), exactly as gob.Register does.
 func Register(value any) { gob.Register(value) }
 
-// RegisterName is Register with an explicit name.
+// RegisterName is Register with an explicit name. Nothing in protolab calls
+// it; it is kept (make deadcode lists it as such) because MIT's labgob has it
+// and a learner's code ported from there may.
 func RegisterName(name string, value any) { gob.RegisterName(name, value) }
 
 // An Encoder writes values to a stream, refusing types that would lose data,
