@@ -23,9 +23,9 @@ import "time"
 // began can confirm that read.
 func (rf *Raft) peerAcknowledged(p int, sent time.Duration) {
 	//lab:solution 4E
-	rf.heardAt[p] = rf.env.Now()
-	if sent > rf.ackedAt[p] {
-		rf.ackedAt[p] = sent
+	rf.progress[p].heardAt = rf.env.Now()
+	if sent > rf.progress[p].ackedAt {
+		rf.progress[p].ackedAt = sent
 		rf.confirmReads()
 	}
 	//lab:stub
@@ -49,7 +49,7 @@ func (rf *Raft) checkQuorum() {
 	//lab:solution 4E
 	recent := 1
 	for _, p := range rf.peers {
-		if p != rf.me && rf.env.Now()-rf.heardAt[p] < checkQuorumWindow {
+		if p != rf.me && rf.env.Now()-rf.progress[p].heardAt < checkQuorumWindow {
 			recent++
 		}
 	}

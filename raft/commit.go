@@ -4,6 +4,8 @@ import (
 	//lab:solution 4B
 	"slices"
 	//lab:end
+
+	"protolab/labrpc"
 )
 
 // Commitment (§5.3, §5.4.2) and applying committed entries.
@@ -32,22 +34,45 @@ func majorityMatch(matchIndex []int) int {
 // commitIndex = N").
 func (rf *Raft) advanceCommitIndex() {
 	//lab:solution 4B
-	rf.matchIndex[rf.me] = rf.log.lastIndex()
-	n := majorityMatch(rf.matchIndex)
+	rf.progress[rf.me].matchIndex = rf.log.lastIndex()
+	match := make([]int, len(rf.progress))
+	for p, pr := range rf.progress {
+		match[p] = pr.matchIndex
+	}
+	n := majorityMatch(match)
 	// Only entries from the leader's current term are committed by counting
 	// replicas; earlier ones are committed indirectly by the Log Matching
 	// Property (§5.4.2, Figure 8). An entry of an older term stored on a
 	// majority can still be overwritten by a later leader: counting it here
 	// is the bug the Figure 8 tests catch.
 	if n > rf.commitIndex && rf.log.term(n) == rf.currentTerm {
-		rf.commitIndex = n
 		rf.env.Logf("commit", "through %d (t%d)", n, rf.currentTerm)
-		rf.applyCommitted()
+		rf.commitTo(n)
 	}
 	//lab:stub
-	// TODO(4B): find the highest index a majority stores (majorityMatch) and
-	// commit it if it is of the current term (§5.4.2); then apply.
+	// TODO(4B): find the highest index a majority stores (majorityMatch of
+	// every rf.progress[i].matchIndex, your own included) and commit it
+	// with commitTo if it is of the current term (§5.4.2).
 	//lab:end
+}
+
+// commitTo sets commitIndex to n, an index this peer has learnt is committed
+// (advanceCommitIndex on the leader, AppendEntries on a follower), and
+// applies what that commits. Two invariants hold of every such step, and are
+// checked here: commitIndex "increases monotonically" (Figure 2), since a
+// committed entry stays committed; and it never passes the last entry this
+// peer stores, since a peer can only know an entry it holds to be committed.
+func (rf *Raft) commitTo(n int) {
+	if n < rf.commitIndex {
+		labrpc.Violated("commitIndex never decreases (Figure 2)",
+			"commitIndex would go back from %d to %d", rf.commitIndex, n)
+	}
+	if n > rf.log.lastIndex() {
+		labrpc.Violated("commitIndex <= last log index (Figure 2, AppendEntries receiver step 5)",
+			"commitIndex would be %d, past the last entry, %d", n, rf.log.lastIndex())
+	}
+	rf.commitIndex = n
+	rf.applyCommitted()
 }
 
 // applyCommitted hands the committed entries not yet applied to the service,
@@ -65,4 +90,10 @@ func (rf *Raft) applyCommitted() {
 	//lab:stub
 	// TODO(4B): apply every entry up to commitIndex, in order, once.
 	//lab:end
+	// Only committed entries are applied (State Machine Safety, §5.4.3): an
+	// entry applied before it is committed may yet be replaced.
+	if rf.lastApplied > rf.commitIndex {
+		labrpc.Violated("lastApplied <= commitIndex (Figure 2; State Machine Safety, §5.4.3)",
+			"lastApplied is %d, commitIndex %d", rf.lastApplied, rf.commitIndex)
+	}
 }

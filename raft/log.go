@@ -4,6 +4,8 @@ import (
 	//lab:solution 4B
 	"fmt"
 	//lab:end
+
+	"protolab/labrpc"
 )
 
 // An Entry is one slot of the log. Figure 2: "each entry contains command for
@@ -119,8 +121,21 @@ func (l *raftLog) from(i int) []Entry {
 	//lab:end
 }
 
-// append adds entries at the end.
+// append adds entries at the end. The terms along a log never decrease: a
+// leader appends entries of its own term, the latest it has seen, and a
+// follower's log is a prefix of some leader's log followed by that leader's
+// entries, once it has cut off what conflicts (Log Matching, §5.3). An entry
+// with an older term than the one before it means something that should
+// have been cut off was not.
 func (l *raftLog) append(es ...Entry) {
+	last := l.lastTerm()
+	for i, e := range es {
+		if e.Term < last {
+			labrpc.Violated("terms never decrease along the log (Log Matching, §5.3)",
+				"entry %d would have term %d, after an entry of term %d", l.lastIndex()+1+i, e.Term, last)
+		}
+		last = e.Term
+	}
 	//lab:solution 4B
 	l.entries = append(l.entries, es...)
 	//lab:stub

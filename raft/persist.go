@@ -7,6 +7,8 @@ import (
 
 	"protolab/labgob"
 	//lab:end
+
+	"protolab/labrpc"
 )
 
 // Persistence (Figure 2, "Persistent state on all servers: (Updated on stable
@@ -22,6 +24,7 @@ import (
 // its snapshot, §7), together with the current snapshot: Save writes both at
 // once, so the two always agree.
 func (rf *Raft) persist() {
+	rf.checkPersistentState()
 	//lab:solution 4C
 	w := new(bytes.Buffer)
 	e := labgob.NewEncoder(w)
@@ -58,4 +61,23 @@ func (rf *Raft) readPersist(data []byte) {
 	// TODO(4C): decode what persist wrote, in the same order, and restore
 	// currentTerm, votedFor and the log.
 	//lab:end
+}
+
+// checkPersistentState states what holds of every save, against the one
+// before it in this incarnation (savedTerm, savedVote): currentTerm
+// "increases monotonically" (Figure 2), since a term once seen is never
+// gone back to; and within a term, votedFor once set never changes: one
+// vote per term, which is what makes two leaders of one term impossible
+// (election safety, §5.2). Every change of either is saved, so every change
+// passes here.
+func (rf *Raft) checkPersistentState() {
+	if rf.currentTerm < rf.savedTerm {
+		labrpc.Violated("currentTerm never decreases (Figure 2)",
+			"currentTerm would go back from %d to %d", rf.savedTerm, rf.currentTerm)
+	}
+	if rf.currentTerm == rf.savedTerm && rf.savedVote != -1 && rf.votedFor != rf.savedVote {
+		labrpc.Violated("one vote per term (Figure 2, votedFor; election safety, §5.2)",
+			"n%d voted for n%d in term %d, and would now vote for n%d", rf.me, rf.savedVote, rf.currentTerm, rf.votedFor)
+	}
+	rf.savedTerm, rf.savedVote = rf.currentTerm, rf.votedFor
 }

@@ -24,16 +24,17 @@ package raft
 //
 //   - nothing on its way to p: new entries go out at once, so a command that
 //     finds the leader idle commits in one round trip;
-//   - a batch on its way and p replicating (it answered with success): the
+//   - a batch on its way and p in replicate mode (it answered with success): the
 //     next batch goes out batchWindow after the last one, with every entry
 //     started meanwhile. Under load each follower gets one request per
 //     window, however many commands arrive, and a command waits half a
 //     window on average before its round trip;
-//   - a batch on its way and p probed (a new term, or p refused a batch, or
-//     one was lost): wait for the answer, or for a heartbeat interval, and
+//   - a batch on its way and p in probe mode (a new term, or p refused a
+//     batch, or one was lost): wait for the answer, or for a heartbeat interval, and
 //     send again from nextIndex[p]. A follower that is down or far behind
 //     thus gets one batch at a time, not the same entries every window.
-//     (etcd's raft calls these two states StateReplicate and StateProbe.)
+//     (The two modes of progress.go; etcd's raft calls them StateReplicate
+//     and StateProbe.)
 //
 // A heartbeat that finds a batch on its way carries no entries: they are on
 // their way already. Heartbeats skip a follower that got a batch in the last
@@ -62,23 +63,25 @@ package raft
 //     entry is sent twice over a healthy link.
 func (rf *Raft) pipeline(p int, args *AppendEntriesArgs) {
 	//lab:solution 4F
+	pr := &rf.progress[p]
 	if rf.batchInFlight(p) {
 		if !rf.canPipeline(p) {
 			args.Entries = nil
 			return
 		}
-		prev := rf.sentIndex[p] // right after the entries on their way
+		prev := pr.sentIndex // right after the entries on their way
 		args.PrevLogIndex, args.PrevLogTerm, args.Entries = prev, rf.log.term(prev), rf.log.from(prev+1)
 	}
 	if len(args.Entries) > 0 {
-		rf.sentIndex[p], rf.sentAt[p] = rf.log.lastIndex(), rf.env.Now()
+		pr.sentIndex, pr.sentAt = rf.log.lastIndex(), rf.env.Now()
 	}
 	//lab:stub
 	// TODO(4F): with a batch on its way to p (batchInFlight), send the
-	// entries after sentIndex[p] if canPipeline allows, and otherwise
+	// entries after p's sentIndex if canPipeline allows, and otherwise
 	// strip the entries: that AppendEntries is a heartbeat, and the entries
 	// are on their way already. Whenever args carries entries, record the
-	// batch: sentIndex[p] = the last index it carries, sentAt[p] = now.
+	// batch in rf.progress[p]: sentIndex = the last index it carries,
+	// sentAt = now.
 	// (Until 4F, every AppendEntries carries everything from nextIndex[p].)
 	//lab:end
 }
@@ -88,7 +91,8 @@ func (rf *Raft) pipeline(p int, args *AppendEntriesArgs) {
 // heartbeat interval ago.
 func (rf *Raft) batchInFlight(p int) bool {
 	//lab:solution 4F
-	return rf.sentIndex[p] >= rf.nextIndex[p] && rf.env.Now() < rf.sentAt[p]+heartbeatInterval
+	pr := &rf.progress[p]
+	return pr.sentIndex >= pr.nextIndex && rf.env.Now() < pr.sentAt+heartbeatInterval
 	//lab:stub
 	// TODO(4F): has p yet to answer for entries up to sentIndex[p], sent
 	// less than a heartbeat interval ago? (After that the batch counts as
@@ -98,41 +102,44 @@ func (rf *Raft) batchInFlight(p int) bool {
 }
 
 // canPipeline reports whether p may get another batch now, before it has
-// answered the one on its way: p is replicating, the batch window since the
+// answered the one on its way: p is in replicate mode, the batch window since the
 // last batch is over, and entries after sentIndex[p] wait.
 func (rf *Raft) canPipeline(p int) bool {
 	//lab:solution 4F
-	return rf.replicating[p] && rf.env.Now() >= rf.sentAt[p]+batchWindow && rf.sentIndex[p] < rf.log.lastIndex()
+	pr := &rf.progress[p]
+	return pr.mode == replicate && rf.env.Now() >= pr.sentAt+batchWindow && pr.sentIndex < rf.log.lastIndex()
 	//lab:stub
-	// TODO(4F): is p in step (replicating), is its batch window over, and
-	// is there something after sentIndex[p] to send?
+	// TODO(4F): is p in step (mode replicate), is its batch window over,
+	// and is there something after its sentIndex to send?
 	//> return false
 	//lab:end
 }
 
 // batchesLost forgets the batches on their way to p, because one was lost or
 // p refused one: the next AppendEntries carries everything from nextIndex[p]
-// again, and p is probed, one batch at a time, until it answers with
-// success.
+// again, and p is back in probe mode, one batch at a time, until it answers
+// with success.
 func (rf *Raft) batchesLost(p int) {
 	//lab:solution 4F
-	rf.sentIndex[p] = 0
-	rf.replicating[p] = false
+	pr := &rf.progress[p]
+	pr.sentIndex = 0
+	pr.mode = probe
 	//lab:stub
-	// TODO(4F): forget the batches on their way (sentIndex[p] = 0), and
-	// stop pipelining to p. handleAppendEntriesReply calls this on a
+	// TODO(4F): forget the batches on their way (sentIndex = 0), and stop
+	// pipelining to p (mode probe). handleAppendEntriesReply calls this on a
 	// refusal (a refused pipelined batch included: the batches after it
 	// follow the same gap) and on a lost request that carried entries.
 	//lab:end
 }
 
 // batchAccepted records that p answered an AppendEntries with success: its
-// log matches the leader's, so batches to it are pipelined from now on.
+// log matches the leader's, so batches to it are pipelined from now on
+// (mode replicate).
 func (rf *Raft) batchAccepted(p int) {
 	//lab:solution 4F
-	rf.replicating[p] = true
+	rf.progress[p].mode = replicate
 	//lab:stub
-	// TODO(4F): p is in step: pipeline to it (replicating[p]).
+	// TODO(4F): p is in step: pipeline to it (mode replicate).
 	//lab:end
 }
 
@@ -140,11 +147,12 @@ func (rf *Raft) batchAccepted(p int) {
 // as a batch on its way, and p gets no pipelined batch until it has answered.
 func (rf *Raft) snapshotSent(p, index int) {
 	//lab:solution 4F
-	rf.sentIndex[p], rf.sentAt[p] = index, rf.env.Now()
-	rf.replicating[p] = false
+	pr := &rf.progress[p]
+	pr.sentIndex, pr.sentAt = index, rf.env.Now()
+	pr.mode = probe
 	//lab:stub
 	// TODO(4F): a snapshot on its way is a batch on its way (sentIndex,
-	// sentAt), after which p is probed, not pipelined to.
+	// sentAt), after which p is probed (mode probe), not pipelined to.
 	//lab:end
 }
 
@@ -155,7 +163,8 @@ func (rf *Raft) snapshotSent(p, index int) {
 // without a message, well inside the election timeout.
 func (rf *Raft) sentBatchRecently(p int) bool {
 	//lab:solution 4F
-	return rf.sentAt[p] > 0 && rf.env.Now()-rf.sentAt[p] < heartbeatInterval/2
+	sentAt := rf.progress[p].sentAt
+	return sentAt > 0 && rf.env.Now()-sentAt < heartbeatInterval/2
 	//lab:stub
 	// TODO(4F): was the last batch to p sent less than heartbeatInterval/2
 	// ago? (Until 4F, false: every heartbeat goes to every follower.)
@@ -206,38 +215,39 @@ func (rf *Raft) replicateSoon() {
 
 // replicateTo sends p the entries it lacks that are not on their way yet:
 // at once if nothing is on its way to p (or p may get a pipelined batch
-// now), when p's batch window is over if p is replicating, and otherwise
+// now), when p's batch window is over if p is in replicate mode, and otherwise
 // once p answers the batch on its way.
 func (rf *Raft) replicateTo(p int) {
 	//lab:solution 4F
+	pr := &rf.progress[p]
 	switch {
 	case !rf.batchInFlight(p):
-		if rf.nextIndex[p] <= rf.log.lastIndex() {
+		if pr.nextIndex <= rf.log.lastIndex() {
 			rf.sendAppendEntries(p)
 		}
 	case rf.canPipeline(p):
 		rf.sendAppendEntries(p)
-	case rf.replicating[p] && rf.sentIndex[p] < rf.log.lastIndex() && !rf.batchQueued[p]:
-		rf.batchQueued[p] = true
+	case pr.mode == replicate && pr.sentIndex < rf.log.lastIndex() && !pr.batchQueued:
+		pr.batchQueued = true
 		term := rf.currentTerm
-		rf.env.After(rf.sentAt[p]+batchWindow-rf.env.Now(), func() {
+		rf.env.After(pr.sentAt+batchWindow-rf.env.Now(), func() {
 			if rf.role != leader || rf.currentTerm != term {
 				return
 			}
-			rf.batchQueued[p] = false
+			pr.batchQueued = false
 			rf.replicateTo(p)
 		})
 	}
 	//lab:stub
 	// TODO(4F): send p what it lacks at once only if nothing is on its way
 	// to p (batchInFlight); with a batch on its way, when canPipeline
-	// allows (a timer for the end of the batch window, batchQueued[p]
+	// allows (a timer for the end of the batch window, p's batchQueued
 	// saying one is set); otherwise wait for p's answer.
 	//
 	// Until 4F: p just answered with success (handleAppendEntriesReply,
 	// or the reply to a snapshot), so nothing else is on its way: send it
 	// whatever was appended meanwhile, if anything.
-	//> if rf.nextIndex[p] <= rf.log.lastIndex() {
+	//> if rf.progress[p].nextIndex <= rf.log.lastIndex() {
 	//> 	rf.sendAppendEntries(p)
 	//> }
 	//lab:end

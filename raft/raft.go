@@ -94,38 +94,29 @@ type Raft struct {
 	votedFor    int // -1 for none
 	log         raftLog
 
+	// The term and vote persist saved last, for the invariants it checks
+	// (checkPersistentState).
+	savedTerm, savedVote int
+
 	// Volatile state on all servers.
 	commitIndex int
 	lastApplied int
 	role        role
 	snapshot    []byte // the latest snapshot, saved with the state (§7)
 
-	// Volatile state on leaders, reinitialised by becomeLeader.
-	nextIndex  []int
-	matchIndex []int
-	// Part 4F: the batches of entries on their way to each follower
-	// (pipeline.go). sentIndex[p] is the last index sent to p
-	// in a batch (or snapshot) not yet answered, 0 if none; sentAt[p] is
-	// when the last batch went. A batch counts as on its way for a heartbeat
-	// interval: after that it is sent again, in case it was lost or is held
-	// up. replicating[p]: p answered with success since it last refused an
-	// AppendEntries or a batch to it was lost, so batches to it are
-	// pipelined; otherwise it is probed with one batch at a time.
-	sentIndex   []int
-	sentAt      []time.Duration
-	replicating []bool
+	// Volatile state on leaders, reinitialised by becomeLeader: what the
+	// leader knows of each peer, Figure 2's nextIndex and matchIndex among
+	// it (progress.go).
+	progress []progress
 
 	// Timers: cancel functions of the pending ones (nil if none).
 	cancelElection  func()
 	cancelHeartbeat func()
-	replicateQueued bool   // 4F: a replicate is scheduled to batch new entries
-	batchQueued     []bool // 4F, leader: a batch to p waits for its window
+	replicateQueued bool // 4F: a replicate is scheduled to batch new entries
 
 	// Part 4E.
 	lastLeaderContact time.Duration   // when a current leader last reached us
 	preVote           preVoteCampaign // the pre-votes granted so far
-	ackedAt           []time.Duration // leader: latest send time p has answered (ReadIndex)
-	heardAt           []time.Duration // leader: when p last answered (CheckQuorum)
 	reads             []pendingRead   // leader: ReadIndex requests awaiting a quorum
 	transferTarget    int             // leader: peer we hand over to, or -1
 	transferID        int             // which transfer a time-out belongs to
@@ -151,6 +142,7 @@ func Make(env labrpc.Env, persister *labrpc.Persister, apply func(ApplyMsg)) *Ra
 		transferTarget:    -1,
 	}
 	rf.readPersist(persister.ReadState())
+	rf.savedTerm, rf.savedVote = rf.currentTerm, rf.votedFor
 	rf.restoreSnapshot()
 	rf.logState() // the viewer's lane shows the state this peer starts in, after a restart too
 	//lab:solution 4A
@@ -192,18 +184,19 @@ func (rf *Raft) Start(command any) (index int, term int, isLeader bool) {
 	}
 	rf.log.append(Entry{Term: rf.currentTerm, Command: command})
 	rf.persist()
-	rf.matchIndex[rf.me] = rf.log.lastIndex()
+	rf.progress[rf.me].matchIndex = rf.log.lastIndex()
 	rf.replicateSoon()
 	return rf.log.lastIndex(), rf.currentTerm, true
 	//lab:stub
 	// TODO(4B): if this peer leads, append the command to its log (Figure 2,
 	// "Leaders: if command received from client: append entry to local log"),
-	// persist, count it in matchIndex[me], and call replicateSoon (a group
-	// of one commits there, in an event of its own; the next heartbeat
-	// sends the entry to the followers, and from 4F replicateSoon does);
-	// return its index, the term, and whether this peer leads. Do not
-	// commit inside Start: the service's apply may call back into Raft. (transferring, 4E, is false until then: a leader handing over
-	// takes no commands.)
+	// persist, count it in your own matchIndex (rf.progress[rf.me]), and
+	// call replicateSoon (a group of one commits there, in an event of its
+	// own; the next heartbeat sends the entry to the followers, and from 4F
+	// replicateSoon does); return its index, the term, and whether this
+	// peer leads. Do not commit inside Start: the service's apply may call
+	// back into Raft. (transferring, 4E, is false until then: a leader
+	// handing over takes no commands.)
 	//> return -1, rf.currentTerm, false
 	//lab:end
 }
@@ -284,29 +277,24 @@ func (rf *Raft) becomeLeader() {
 		rf.cancelElection()
 		rf.cancelElection = nil
 	}
-	n := len(rf.peers)
-	rf.nextIndex = make([]int, n)
-	rf.matchIndex = make([]int, n)
-	rf.sentIndex = make([]int, n)
-	rf.sentAt = make([]time.Duration, n)
-	rf.replicating = make([]bool, n)
-	rf.batchQueued = make([]bool, n)
-	rf.ackedAt = make([]time.Duration, n)
-	rf.heardAt = make([]time.Duration, n)
-	for p := range rf.peers {
-		rf.nextIndex[p] = rf.log.lastIndex() + 1
-		rf.heardAt[p] = rf.env.Now() // CheckQuorum (4E) gives a new leader a full period
+	rf.progress = make([]progress, len(rf.peers))
+	for p := range rf.progress {
+		rf.progress[p] = progress{
+			nextIndex: rf.log.lastIndex() + 1,
+			heardAt:   rf.env.Now(), // CheckQuorum (4E) gives a new leader a full period
+		}
 	}
-	rf.matchIndex[rf.me] = rf.log.lastIndex()
+	rf.progress[rf.me].matchIndex = rf.log.lastIndex()
 	rf.logState()
 	rf.env.Logf("elect", "leader t%d, log %d/t%d", rf.currentTerm, rf.log.lastIndex(), rf.log.lastTerm())
 	rf.heartbeat()
 	//lab:stub
-	// TODO(4A): become leader: stop the election timer, initialise nextIndex
-	// and matchIndex (Figure 2), and start sending heartbeats at once. Make
-	// every per-follower slice of the leader here, those of later parts too
-	// (sentIndex, sentAt, replicating, batchQueued for 4F; ackedAt, heardAt
-	// for 4E, with heardAt[p] = now): their hooks index them from 4A on.
+	// TODO(4A): become leader: stop the election timer, make rf.progress
+	// anew, one progress per peer, with Figure 2's nextIndex and matchIndex
+	// (your own matchIndex is your last index), and start sending
+	// heartbeats at once. Set heardAt = now too (4E: a new leader is given
+	// a full CheckQuorum period); the other fields of later parts start at
+	// their zero values.
 	//lab:end
 }
 

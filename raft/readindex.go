@@ -64,7 +64,7 @@ func (rf *Raft) confirmReads() {
 		r := rf.reads[0]
 		confirmed := 1
 		for _, p := range rf.peers {
-			if p != rf.me && rf.ackedAt[p] >= r.at {
+			if p != rf.me && rf.progress[p].ackedAt >= r.at {
 				confirmed++
 			}
 		}

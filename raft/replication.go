@@ -1,5 +1,7 @@
 package raft
 
+import "protolab/labrpc"
+
 // Log replication (§5.3, Figure 2 "AppendEntries RPC").
 
 // AppendEntriesArgs is Figure 2's AppendEntries request. With no entries it
@@ -60,6 +62,7 @@ func (rf *Raft) heartbeat() {
 // what it carries). A follower whose next entry is already compacted gets the
 // snapshot instead (§7).
 func (rf *Raft) sendAppendEntries(p int) {
+	rf.checkProgress(p)
 	//lab:solution 4A
 	if rf.needsSnapshot(p) {
 		rf.sendInstallSnapshot(p)
@@ -101,7 +104,7 @@ func (rf *Raft) sendAppendEntries(p int) {
 // batch is on its way to p.
 func (rf *Raft) appendEntriesArgs(p int) *AppendEntriesArgs {
 	//lab:solution 4B
-	prev := rf.nextIndex[p] - 1
+	prev := rf.progress[p].nextIndex - 1
 	args := &AppendEntriesArgs{
 		Term:         rf.currentTerm,
 		LeaderId:     rf.me,
@@ -139,12 +142,13 @@ func (rf *Raft) handleAppendEntriesReply(p int, args *AppendEntriesArgs, reply *
 		// "If successful: update nextIndex and matchIndex for follower
 		// (§5.3)". Replies can arrive out of order: never move back.
 		rf.batchAccepted(p)
+		pr := &rf.progress[p]
 		match := args.PrevLogIndex + len(args.Entries)
-		if match > rf.matchIndex[p] {
-			rf.matchIndex[p] = match
+		pr.nextIndex = max(pr.nextIndex, match+1)
+		if match > pr.matchIndex {
+			pr.matchIndex = match
 			rf.advanceCommitIndex()
 		}
-		rf.nextIndex[p] = max(rf.nextIndex[p], match+1)
 		rf.transferProgress(p)
 		rf.replicateTo(p) // what was appended meanwhile, or (4F) the next batch
 		return
@@ -156,20 +160,22 @@ func (rf *Raft) handleAppendEntriesReply(p int, args *AppendEntriesArgs, reply *
 	// nextIndex and retry (§5.3)", by a whole term at a time. A failure
 	// that answers an older request (a pipelined batch, an earlier probe)
 	// says nothing about nextIndex now.
-	if args.PrevLogIndex == rf.nextIndex[p]-1 {
-		rf.nextIndex[p] = max(rf.matchIndex[p]+1, rf.backupIndex(reply))
+	pr := &rf.progress[p]
+	if args.PrevLogIndex == pr.nextIndex-1 {
+		pr.nextIndex = max(pr.matchIndex+1, rf.backupIndex(reply))
 	}
-	if rf.nextIndex[p] <= rf.log.lastIndex() {
+	if pr.nextIndex <= rf.log.lastIndex() {
 		rf.sendAppendEntries(p) // retry at once, from the new nextIndex
 	}
 	//lab:stub
-	// TODO(4B): Figure 2, "Leaders". On success: advance matchIndex[p] and
-	// nextIndex[p] to what this request covered (replies arrive out of
-	// order: never move either back), and see whether commitIndex can
-	// advance (advanceCommitIndex). On a consistency failure: back
-	// nextIndex[p] up (backupIndex), but only if the refused request was
-	// sent from the current nextIndex[p] (an older one says nothing about
-	// it now), and retry at once with sendAppendEntries. On ok=false (no
+	// TODO(4B): Figure 2, "Leaders", on p's record rf.progress[p]. On
+	// success: advance nextIndex and matchIndex to what this request
+	// covered (replies arrive out of order: never move either back), and
+	// see whether commitIndex can advance (advanceCommitIndex). On a
+	// consistency failure: back nextIndex up (backupIndex; never to or
+	// below matchIndex), but only if the refused request was sent from the
+	// current nextIndex (an older one says nothing about it now), and retry
+	// at once with sendAppendEntries. On ok=false (no
 	// reply): nothing is lost by waiting, since the next heartbeat carries
 	// the entries again.
 	//
@@ -271,7 +277,7 @@ func (rf *Raft) appendFromLeader(args *AppendEntriesArgs, reply *AppendEntriesRe
 			if rf.log.term(index) == e.Term {
 				continue
 			}
-			rf.log.truncateFrom(index)
+			rf.truncateLog(index)
 		}
 		rf.log.append(entries[i:]...)
 		rf.persist()
@@ -282,15 +288,35 @@ func (rf *Raft) appendFromLeader(args *AppendEntriesArgs, reply *AppendEntriesRe
 	// index of last new entry). Only the entries this request vouched for:
 	// anything after them may still be a stale leader's leftovers.
 	if args.LeaderCommit > rf.commitIndex {
-		rf.commitIndex = max(rf.commitIndex, min(args.LeaderCommit, prev+len(entries)))
-		rf.applyCommitted()
+		rf.commitTo(max(rf.commitIndex, min(args.LeaderCommit, prev+len(entries))))
 	}
 	//lab:stub
 	// TODO(4B): steps 2 to 5 of Figure 2's AppendEntries receiver: the
 	// consistency check at PrevLogIndex (on failure set ConflictTerm and
-	// ConflictIndex), truncation only on a conflict, appending the new
-	// entries, persisting, and advancing commitIndex to
-	// min(LeaderCommit, index of last new entry), then applying.
+	// ConflictIndex), truncation only on a conflict (truncateLog), appending
+	// the new entries, persisting, and advancing commitIndex to
+	// min(LeaderCommit, index of last new entry) with commitTo, which
+	// applies.
 	//> reply.Success = true
 	//lab:end
+}
+
+// truncateLog deletes the entry at index i and all that follow it, for step 3
+// of the AppendEntries receiver: the entries a newer leader does not have.
+// Two invariants say which entries may never go, and are checked here. A
+// leader never deletes or overwrites entries in its own log (Leader
+// Append-Only, §5.3): only a follower takes entries from a leader. And no
+// peer deletes a committed entry: every later leader has it (Leader
+// Completeness, §5.4), so a leader's log never conflicts with it; a
+// conflict below commitIndex means this peer committed an entry too early.
+func (rf *Raft) truncateLog(i int) {
+	if rf.role == leader {
+		labrpc.Violated("a leader never deletes entries from its log (Leader Append-Only, §5.3)",
+			"the leader of term %d would delete its entries from %d to %d", rf.currentTerm, i, rf.log.lastIndex())
+	}
+	if i <= rf.commitIndex {
+		labrpc.Violated("a committed entry is never deleted (Leader Completeness, §5.4)",
+			"entries from %d on would be deleted, with commitIndex %d", i, rf.commitIndex)
+	}
+	rf.log.truncateFrom(i)
 }

@@ -89,9 +89,9 @@ func (rf *Raft) trimToSnapshot(prevLogIndex int, entries []Entry) (prev int, res
 // compacted into the leader's snapshot.
 func (rf *Raft) needsSnapshot(p int) bool {
 	//lab:solution 4D
-	return rf.nextIndex[p] <= rf.log.firstIndex()
+	return rf.progress[p].nextIndex <= rf.log.firstIndex()
 	//lab:stub
-	// TODO(4D): is nextIndex[p] at or below the snapshot's last index?
+	// TODO(4D): is p's nextIndex at or below the snapshot's last index?
 	// (sendAppendEntries asks this first, and sends the snapshot if so.)
 	//> return false
 	//lab:end
@@ -124,11 +124,12 @@ func (rf *Raft) sendInstallSnapshot(p int) {
 			return
 		}
 		rf.peerAcknowledged(p, sent)
-		if args.LastIncludedIndex > rf.matchIndex[p] {
-			rf.matchIndex[p] = args.LastIncludedIndex
+		pr := &rf.progress[p]
+		pr.nextIndex = max(pr.nextIndex, args.LastIncludedIndex+1)
+		if args.LastIncludedIndex > pr.matchIndex {
+			pr.matchIndex = args.LastIncludedIndex
 			rf.advanceCommitIndex()
 		}
-		rf.nextIndex[p] = max(rf.nextIndex[p], args.LastIncludedIndex+1)
 		rf.batchAccepted(p)
 		rf.transferProgress(p)
 		rf.replicateTo(p)
@@ -136,9 +137,9 @@ func (rf *Raft) sendInstallSnapshot(p int) {
 	//lab:stub
 	// TODO(4D): send InstallSnapshot with the leader's snapshot; on the
 	// reply, step down on a newer term, ignore it if this peer no longer
-	// leads in the term it was sent in, or else move matchIndex[p] and
-	// nextIndex[p] past the snapshot (never back) and see whether
-	// commitIndex can advance. No reply: the next heartbeat sends the
+	// leads in the term it was sent in, or else move p's nextIndex and
+	// matchIndex (rf.progress[p]) past the snapshot (never back) and see
+	// whether commitIndex can advance. No reply: the next heartbeat sends the
 	// snapshot again. Hooks of later parts, safe to call now (each does
 	// nothing until its part): snapshotSent (4F) when sending; on ok=false
 	// batchesLost (4F); on a reply peerAcknowledged (4E) first, then

@@ -70,7 +70,7 @@ func (rf *Raft) transferring() bool {
 // transfer's target and now has every entry, it gets TimeoutNow.
 func (rf *Raft) transferProgress(p int) {
 	//lab:solution 4E
-	if p != rf.transferTarget || rf.timeoutNowSent || rf.matchIndex[p] < rf.log.lastIndex() {
+	if p != rf.transferTarget || rf.timeoutNowSent || rf.progress[p].matchIndex < rf.log.lastIndex() {
 		return
 	}
 	rf.timeoutNowSent = true
