@@ -384,10 +384,19 @@ func RunBlock(ctx context.Context, root string, b Block) ([]byte, error) {
 	return out, nil
 }
 
+// Cost says how long a generator takes, and so when the test reruns it.
+type Cost int
+
+const (
+	Cheap   Cost = iota // a few seconds at most: always checked
+	Seconds             // several seconds (a module copy): skipped under -short
+	Minutes             // a minute or more: checked only with -slow
+)
+
 // A generator writes a region's body from a real run, in the module at root.
 type generator struct {
 	usage string
-	slow  bool // costs more than a few seconds: skipped by the test under -short
+	cost  Cost
 	run   func(ctx context.Context, root string, r Region) (string, error)
 }
 
@@ -396,9 +405,14 @@ var generators = map[string]generator{
 		usage: "sh COMMAND...: the standard output of the command line, run by bash -o pipefail in the module root",
 		run:   genShell,
 	},
+	"sh-slow": {
+		usage: "sh-slow COMMAND...: as sh, for a command that takes a minute or more (checked only with -slow)",
+		cost:  Minutes,
+		run:   genShell,
+	},
 	"failure": {
-		usage: "failure PKG MUTANT TEST SEED LINES: the first LINES lines of TEST's failure report at SEED, with PKG's mutant MUTANT put in",
-		slow:  true,
+		usage: "failure PKG MUTANT TEST SEED HEAD TAIL: TEST's failure report at SEED with PKG's mutant MUTANT put in, its first HEAD lines and its last TAIL",
+		cost:  Seconds,
 		run:   genFailure,
 	},
 }
@@ -412,8 +426,8 @@ func generatorNames() []string {
 	return names
 }
 
-// Slow reports whether r's generator is skipped by the check under -short.
-func (r Region) Slow() bool { return generators[r.Generator].slow }
+// Cost says how long r's generator takes.
+func (r Region) Cost() Cost { return generators[r.Generator].cost }
 
 // Generate runs r's generator in the module at root and returns the region's body.
 func Generate(ctx context.Context, root string, r Region) (string, error) {
@@ -441,16 +455,18 @@ func genShell(ctx context.Context, root string, r Region) (string, error) {
 }
 
 // genFailure copies the module, puts a mutant in, runs one test at one seed, and
-// returns the head of its failure report, from the "--- seed=" line on.
+// returns its failure report: the first HEAD lines, then "..." and the last TAIL
+// lines if the report is longer.
 func genFailure(ctx context.Context, root string, r Region) (string, error) {
 	args := r.Args
-	if len(args) != 5 {
-		return "", fmt.Errorf("want 5 arguments, have %d", len(args))
+	if len(args) != 6 {
+		return "", fmt.Errorf("want 6 arguments, have %d", len(args))
 	}
 	pkg, name, test, seed := args[0], args[1], args[2], args[3]
-	lines, err := strconv.Atoi(args[4])
-	if err != nil || lines < 1 {
-		return "", fmt.Errorf("LINES %q is not a positive number", args[4])
+	head, err1 := strconv.Atoi(args[4])
+	tail, err2 := strconv.Atoi(args[5])
+	if err1 != nil || err2 != nil || head < 1 || tail < 0 {
+		return "", fmt.Errorf("HEAD %q and TAIL %q must be numbers, HEAD at least 1", args[4], args[5])
 	}
 	mutants, err := course.LoadMutants(root, pkg)
 	if err != nil {
@@ -495,14 +511,37 @@ func genFailure(ctx context.Context, root string, r Region) (string, error) {
 	if err == nil {
 		return "", fmt.Errorf("%s passes at seed %s with mutant %s; pick a seed where it fails (go run ./cmd/lab stress, or -seeds=N)", test, seed, name)
 	}
-	all := strings.Split(string(out), "\n")
-	for i, l := range all {
-		if strings.HasPrefix(strings.TrimSpace(l), "--- seed=") {
-			end := min(i+lines, len(all))
-			return dedent(all[i:end]), nil
+	report := cutReport(strings.Split(string(out), "\n"))
+	if report != nil {
+		report = strings.Split(strings.TrimSuffix(dedent(report), "\n"), "\n")
+		if len(report) > head+tail {
+			report = append(append(report[:head:head], "   ..."), report[len(report)-tail:]...)
 		}
+		return strings.Join(report, "\n") + "\n", nil
 	}
 	return "", fmt.Errorf("%s failed without a failure report (%v): %s", test, err, lastLines(string(out), 10))
+}
+
+// cutReport returns the failure report in go test's output: from the "--- seed="
+// line to the last line before go test's own FAIL lines, or nil.
+func cutReport(out []string) []string {
+	start := -1
+	for i, l := range out {
+		if start < 0 && strings.HasPrefix(strings.TrimSpace(l), "--- seed=") {
+			start = i
+		}
+		if start >= 0 && (l == "FAIL" || strings.HasPrefix(l, "--- FAIL:") || strings.HasPrefix(l, "FAIL\t")) {
+			end := i
+			for end > start && strings.TrimSpace(out[end-1]) == "" {
+				end--
+			}
+			return out[start:end]
+		}
+	}
+	if start < 0 {
+		return nil
+	}
+	return out[start:]
 }
 
 // dedent removes the indentation go test puts before a test's log lines.

@@ -2,6 +2,7 @@ package docscheck
 
 import (
 	"context"
+	"flag"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -10,6 +11,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 )
+
+var slow = flag.Bool("slow", false, "also rerun the docs' regions that take minutes (sh-slow)")
 
 // root is the module root, seen from this package's directory.
 const root = "../.."
@@ -70,16 +73,20 @@ func TestRunnableBlocksRun(t *testing.T) {
 }
 
 // TestGeneratedRegionsAreCurrent: every region make docs writes is, in the committed
-// docs, what make docs would write today. Under -short, the slow generators (a
-// failure report from a module copy with a mutant) are skipped.
+// docs, what make docs would write today. Under -short, the generators that take
+// seconds (a failure report from a module copy with a mutant) are skipped; those that
+// take minutes (sh-slow) run only with -slow.
 func TestGeneratedRegionsAreCurrent(t *testing.T) {
 	regions := 0
 	for _, d := range readDocs(t) {
 		for _, r := range d.Regions {
 			regions++
 			t.Run(filepath.Base(d.Name)+":"+strconv.Itoa(r.Line), func(t *testing.T) {
-				if r.Slow() && testing.Short() {
-					t.Skipf("%s is slow; skipped under -short", r.Generator)
+				switch {
+				case r.Cost() == Seconds && testing.Short():
+					t.Skipf("%s takes seconds; skipped under -short", r.Generator)
+				case r.Cost() == Minutes && !*slow:
+					t.Skipf("%s takes minutes; checked with -slow (or by make docs and a diff)", r.Generator)
 				}
 				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 				defer cancel()

@@ -92,11 +92,13 @@ func TestStaleFailureSampleIsCaught(t *testing.T) {
 	if testing.Short() {
 		t.Skip("copies the module and runs a test with a mutant; skipped under -short")
 	}
-	d := parse(t, "<!-- docs:output failure kvsrv no-errmaybe TestPutAtMostOnce1B 1 2 -->\n```\n--- seed=1 digest=0123456789abcdef (at 1.0s of virtual time, step 48)\nreplay: go test ./kvsrv -run '^TestPutAtMostOnce1B$' -seed=1\n```\n<!-- docs:end -->\n")
+	d := parse(t, "<!-- docs:output failure kvsrv no-errmaybe TestPutAtMostOnce1B 1 2 1 -->\n```\n--- seed=1 digest=0123456789abcdef (at 1.0s of virtual time, step 48)\nreplay: go test ./kvsrv -run '^TestPutAtMostOnce1B$' -seed=1\n```\n<!-- docs:end -->\n")
 	body, err := Generate(context.Background(), root, d.Regions[0])
 	require.NoError(t, err)
 	require.True(t, strings.HasPrefix(body, "--- seed=1 digest="), body)
-	require.Contains(t, body, "\nreplay: go test ./kvsrv -run '^TestPutAtMostOnce1B$' -seed=1\n")
+	require.Contains(t, body, "\nreplay: go test ./kvsrv -run '^TestPutAtMostOnce1B$' -seed=1\n   ...\n")
+	require.Contains(t, body, "── FAIL: ", "the tail is the report's last line, the failure")
+	require.Equal(t, 4, strings.Count(body, "\n"), body)
 	require.NotEqual(t, d.Regions[0].Body, body, "a made-up digest is caught")
 }
 
@@ -104,7 +106,7 @@ func TestMarkerMistakes(t *testing.T) {
 	for _, c := range []struct{ src, want string }{
 		{"<!-- docs:runn -->\n```sh\ntrue\n```\n", `docs/crafted.md:1: unknown marker "<!-- docs:runn -->"`},
 		{"<!-- docs:run -->\n\n```sh\ntrue\n```\n", "docs/crafted.md:1: <!-- docs:run --> must be followed at once by a fenced block"},
-		{"<!-- docs:output shell date -->\n```\n```\n<!-- docs:end -->\n", `docs/crafted.md:1: unknown generator "shell" in docs:output; the generators are failure, sh`},
+		{"<!-- docs:output shell date -->\n```\n```\n<!-- docs:end -->\n", `docs/crafted.md:1: unknown generator "shell" in docs:output; the generators are failure, sh, sh-slow`},
 		{"<!-- docs:output sh date -->\n```\n```\n", "docs/crafted.md:1: docs:output region never closed; add <!-- docs:end --> after its block"},
 		{"<!-- docs:end -->\n", "docs/crafted.md:1: <!-- docs:end --> without a <!-- docs:output ... --> before it"},
 		{"<!-- docs:output sh date -->\n```\n```\n\n```\n```\n<!-- docs:end -->\n", "docs/crafted.md:5: a second block in the region opened at line 1"},
