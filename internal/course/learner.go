@@ -51,8 +51,10 @@ func ReadLearnerInfo(root string) (info LearnerInfo, ok bool, err error) {
 // to the module root) stays out of every learner's copy: what holds or derives from
 // the solution (the mutants files, whose "-" lines are reference code, and the
 // mutation triage, which quotes mutated solution lines), the
-// instructors' guides, the grading configuration, the reference's CI, and the tool's
-// own tests and fixtures (they test the instructor subcommands against the reference).
+// instructors' guides, the grading configuration, the reference's CI, the tool's own
+// tests and fixtures (they test the instructor subcommands against the reference), and
+// the docs check (its failure samples put in the mutants; its figures are the
+// reference's).
 // The reference's README.md and Makefile are replaced by the copy's own.
 func IsInstructorFile(p string) bool {
 	base := path.Base(p)
@@ -61,7 +63,8 @@ func IsInstructorFile(p string) bool {
 		p == "README.md", p == "Makefile", p == GradingFile,
 		p == "docs/instructors.md", p == "docs/markers.md",
 		strings.HasPrefix(p, ".ci/"), strings.HasPrefix(p, ".github/"),
-		strings.HasPrefix(p, "internal/course/testdata/"), strings.HasPrefix(p, "cmd/lab/testdata/"):
+		strings.HasPrefix(p, "internal/course/testdata/"), strings.HasPrefix(p, "cmd/lab/testdata/"),
+		strings.HasPrefix(p, "internal/docscheck/"):
 		return true
 	case (path.Dir(p) == "internal/course" || path.Dir(p) == "cmd/lab") && strings.HasSuffix(base, "_test.go"):
 		return true
