@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"runtime"
 	"sync"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // The comparison table of lab 2 (part 2C):
@@ -245,4 +247,61 @@ func BenchmarkHashKey(b *testing.B) {
 			sink = fmt.Sprint(h != 0)
 		})
 	}
+}
+
+// BenchmarkBoundedJoin is the cost of a join and of a leave with 2^17
+// keys placed: each op is one AddMember followed by the RemoveMember that
+// undoes it, so the placement is the same at every iteration. Both cost
+// time in the keys they can move (about 2^17/(N+1)), not in all the keys.
+func BenchmarkBoundedJoin(b *testing.B) {
+	for _, c := range []float64{1.25, 1.05} {
+		for _, n := range benchSizes {
+			b.Run(fmt.Sprintf("c=%.2f/N=%d", c, n), func(b *testing.B) {
+				bl, err := NewBounded(c, DefaultVnodes)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := bl.AddMembers(memberNames(n)...); err != nil {
+					b.Fatal(err)
+				}
+				for i := range 1 << 17 {
+					if _, err := bl.AddKey(fmt.Sprintf("key-%d", i)); err != nil {
+						b.Fatal(err)
+					}
+				}
+				moved := 0
+				var joinCPU, leaveCPU time.Duration
+				runtime.GC() // the garbage of the setup, collected now
+				b.ReportAllocs()
+				b.ResetTimer()
+				for range b.N {
+					t0 := cpuTime()
+					in, err := bl.AddMember("newcomer")
+					if err != nil {
+						b.Fatal(err)
+					}
+					t1 := cpuTime()
+					out, err := bl.RemoveMember("newcomer")
+					if err != nil {
+						b.Fatal(err)
+					}
+					joinCPU, leaveCPU = joinCPU+t1-t0, leaveCPU+cpuTime()-t1
+					moved += len(in) + len(out)
+				}
+				b.ReportMetric(float64(joinCPU.Microseconds())/float64(b.N), "join-cpu-µs")
+				b.ReportMetric(float64(leaveCPU.Microseconds())/float64(b.N), "leave-cpu-µs")
+				b.ReportMetric(float64(moved)/float64(b.N), "moves/op")
+			})
+		}
+	}
+}
+
+// cpuTime is the CPU time the process has used, user and system: on a
+// shared machine it varies far less than the wall clock.
+func cpuTime() time.Duration {
+	var u syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &u); err != nil {
+		panic(err)
+	}
+	return time.Duration(u.Utime.Nano() + u.Stime.Nano())
 }

@@ -118,7 +118,11 @@ func (r *Ring) Add(names ...string) error {
 	for _, name := range names {
 		r.members = append(r.members, r.newMember(name, 1))
 	}
-	r.rebuild()
+	if len(names) == 1 {
+		r.insert()
+	} else {
+		r.rebuild()
+	}
 	return nil
 	//lab:stub
 	// TODO(2A): check the names, remember each member with the hashes of
@@ -135,7 +139,7 @@ func (r *Ring) AddWeighted(name string, weight float64) error {
 		return err
 	}
 	r.members = append(r.members, r.newMember(name, weight))
-	r.rebuild()
+	r.insert()
 	return nil
 	//lab:stub
 	// TODO(2A): as Add, with pointsFor(weight, r.vnodes) points.
@@ -196,7 +200,7 @@ func (r *Ring) Remove(names ...string) error {
 	r.members = slices.DeleteFunc(r.members, func(m *ringMember) bool {
 		return slices.Contains(names, m.name)
 	})
-	r.rebuild()
+	r.drop()
 	return nil
 	//lab:stub
 	// TODO(2A): drop the members (any of them, not only the last) and
@@ -229,16 +233,10 @@ func (r *Ring) rebuild() {
 			all = append(all, point{h, int32(i)})
 		}
 	}
-	slices.SortFunc(all, func(a, b point) int {
-		if c := cmp.Compare(a.hash, b.hash); c != 0 {
-			return c
-		}
-		// Two points on one position: the smaller member name comes first
-		// and owns the keys that land there. Leaving them in insertion
-		// order would make the owner depend on the history of Adds.
-		return cmp.Compare(names[a.owner], names[b.owner])
-	})
 	r.names = names
+	slices.SortFunc(all, func(a, b point) int {
+		return r.comparePoints(a.hash, a.owner, b.hash, b.owner)
+	})
 	r.points = make([]uint64, len(all))
 	r.owners = make([]int32, len(all))
 	for i, p := range all {
@@ -251,6 +249,86 @@ func (r *Ring) rebuild() {
 	// r.points, r.owners and r.names.
 	//lab:end
 }
+
+//lab:solution 2A
+
+// comparePoints orders two points: by hash, and on one position by the
+// owner's name.
+func (r *Ring) comparePoints(ha uint64, oa int32, hb uint64, ob int32) int {
+	if c := cmp.Compare(ha, hb); c != 0 {
+		return c
+	}
+	// Two points on one position: the smaller member name comes first and
+	// owns the keys that land there. Leaving them in insertion order would
+	// make the owner depend on the history of Adds.
+	return cmp.Compare(r.names[oa], r.names[ob])
+}
+
+// insert is rebuild for one member just appended to r.members: its points,
+// sorted, are merged into the sorted arrays. That is O(P) instead of a sort
+// of all P points, and gives the same arrays as rebuild: the owners keep
+// their indices, the newcomer takes the next one, and points are ordered by
+// comparePoints either way.
+func (r *Ring) insert() {
+	m := r.members[len(r.members)-1]
+	me := int32(len(r.members) - 1)
+	r.names = append(r.names, m.name)
+	mine := slices.Clone(m.hashes)
+	slices.Sort(mine)
+	points := make([]uint64, len(r.points)+len(mine))
+	owners := make([]int32, len(points))
+	// Each new point goes after the old points that compare before it:
+	// the runs in between are copied whole.
+	i, k := 0, 0
+	for _, h := range mine {
+		j := i
+		if j < len(r.points) {
+			j += lowerBound(r.points[i:], h)
+		}
+		for j < len(r.points) && r.comparePoints(r.points[j], r.owners[j], h, me) < 0 {
+			j++
+		}
+		k += copy(points[k:], r.points[i:j])
+		copy(owners[k-(j-i):], r.owners[i:j])
+		points[k], owners[k] = h, me
+		i, k = j, k+1
+	}
+	copy(points[k:], r.points[i:])
+	copy(owners[k:], r.owners[i:])
+	r.points, r.owners = points, owners
+	r.buildBuckets()
+}
+
+// drop is rebuild after members were deleted from r.members: the points of
+// the members that stay keep their order, so one pass filters them out and
+// renumbers their owners, in O(P).
+func (r *Ring) drop() {
+	newIndex := make(map[string]int32, len(r.members))
+	names := make([]string, len(r.members))
+	for i, m := range r.members {
+		newIndex[m.name] = int32(i)
+		names[i] = m.name
+	}
+	renumber := make([]int32, len(r.names)) // old owner index → new, or -1
+	for i, name := range r.names {
+		if k, ok := newIndex[name]; ok {
+			renumber[i] = k
+		} else {
+			renumber[i] = -1
+		}
+	}
+	k := 0
+	for i, o := range r.owners {
+		if n := renumber[o]; n >= 0 {
+			r.points[k], r.owners[k] = r.points[i], n
+			k++
+		}
+	}
+	r.points, r.owners, r.names = r.points[:k:k], r.owners[:k:k], names
+	r.buildBuckets()
+}
+
+//lab:end
 
 // Members returns the names on the ring, sorted.
 func (r *Ring) Members() []string {
