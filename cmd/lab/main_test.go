@@ -212,3 +212,19 @@ func TestMutants(t *testing.T) {
 		t.Errorf("--all with a missed mutant: exit status %d, want %d", code, exitFail)
 	}
 }
+
+// The tool links no testing package: testing would register its flags on the
+// tool's command line, and the tool would carry the test harness. What the
+// tool needs of the harness lives in testing-free packages (tests/nemesis,
+// tests/history, replog, replog/harness).
+func TestToolDoesNotLinkTesting(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", ".").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list -deps: %v\n%s", err, out)
+	}
+	for _, pkg := range strings.Fields(string(out)) {
+		if pkg == "testing" || pkg == "protolab/tests" || strings.HasPrefix(pkg, "testing/") {
+			t.Errorf("cmd/lab depends on %s", pkg)
+		}
+	}
+}

@@ -1,26 +1,18 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"math"
-	"os"
-	"path/filepath"
 	"regexp"
 	"runtime"
-	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
-	"golang.org/x/sync/errgroup"
-
-	"protolab/internal/gotool"
+	"protolab/internal/stress"
 )
 
 type stressFlags struct {
@@ -48,29 +40,6 @@ func newStressFlags() (*flag.FlagSet, *stressFlags) {
 	fs.StringVar(&f.shard, "shard", "", "run only shard `I/N` of the seeds (1 <= I <= N), for a sweep spread over N machines")
 	fs.BoolVar(&f.json, "json", false, "print the results as JSON")
 	return fs, f
-}
-
-// shardSeeds narrows the seeds from..from+seeds-1 to shard i of n (from 1): n
-// consecutive blocks whose sizes differ by at most one, so that the shards of a CI
-// matrix together run every seed once.
-func shardSeeds(spec string, from int64, seeds int) (int64, int, error) {
-	var i, n int
-	if _, err := fmt.Sscanf(spec, "%d/%d", &i, &n); err != nil || fmt.Sprintf("%d/%d", i, n) != spec {
-		return 0, 0, fmt.Errorf("--shard %q: give I/N, like 2/8 (shard 2 of 8)", spec)
-	}
-	switch {
-	case n < 1 || i < 1 || i > n:
-		return 0, 0, fmt.Errorf("--shard %s: I must be from 1 to N", spec)
-	case n > seeds:
-		return 0, 0, fmt.Errorf("--shard %s: %d seeds do not make %d shards; give --seeds %d or more", spec, seeds, n, n)
-	}
-	size, extra := seeds/n, seeds%n
-	k := i - 1
-	start := from + int64(k*size+min(k, extra))
-	if k < extra {
-		size++
-	}
-	return start, size, nil
 }
 
 func helpStress(w io.Writer) {
@@ -135,7 +104,7 @@ func runStress(c *cli, args []string) int {
 		return c.usageError("stress", "-run: %v", err)
 	}
 	if f.shard != "" {
-		from, seeds, err := shardSeeds(f.shard, f.from, f.seeds)
+		from, seeds, err := stress.Shard(f.shard, f.from, f.seeds)
 		if err != nil {
 			return c.usageError("stress", "%v", err)
 		}
@@ -154,144 +123,42 @@ func runStress(c *cli, args []string) int {
 	if err != nil {
 		return c.usageError("stress", "%v", err)
 	}
-	s := &stresser{c: c, f: f, root: root, pkg: pkg}
-	return s.run()
-}
-
-// A stresser is one 'lab stress' run.
-type stresser struct {
-	c         *cli
-	f         *stressFlags
-	root, pkg string
-	bin       *gotool.TestBinary
-
-	mu       sync.Mutex
-	stats    map[string]*testStats
-	order    []string
-	failures []*stressFailure
-	outDir   string
-}
-
-// testStats is one row of the table.
-type testStats struct {
-	Test     string  `json:"test"`
-	Runs     int     `json:"runs"`
-	Failures int     `json:"failures"`
-	MeanMS   float64 `json:"mean_ms"`
-	MaxMS    float64 `json:"max_ms"`
-	Seeded   bool    `json:"seeded"` // false: the test logs no seed, so it ran once
-
-	total, slowest time.Duration
-	unseeded       bool // known not to take a seed: skip its other seeds
-	traced         int
-}
-
-// A stressFailure is one failed run.
-type stressFailure struct {
-	Test     string `json:"test"`
-	Seed     int64  `json:"seed"`
-	Digest   string `json:"digest,omitempty"`
-	Message  string `json:"message"`
-	Replay   string `json:"replay"`
-	Trace    string `json:"trace,omitempty"`    // the saved trace, if any
-	Replayed *bool  `json:"replayed,omitempty"` // the traced re-run failed with the same digest
-	Note     string `json:"note,omitempty"`     // why there is no trace, or why the replay differs
-}
-
-type stressResult struct {
-	Package   string           `json:"package"`
-	FromSeed  int64            `json:"from_seed"`
-	Seeds     int              `json:"seeds"`
-	Shard     string           `json:"shard,omitempty"` // I/N: these seeds are shard I of N
-	Parallel  int              `json:"parallel"`
-	Runs      int              `json:"runs"`
-	Failed    int              `json:"failed"`
-	ElapsedMS float64          `json:"elapsed_ms"`
-	RunsPerS  float64          `json:"runs_per_second"`
-	Tests     []*testStats     `json:"tests"`
-	Failures  []*stressFailure `json:"failures"`
-	TraceDir  string           `json:"trace_dir,omitempty"`
-	Stopped   string           `json:"stopped,omitempty"` // why the sweep ended early
-}
-
-func (s *stresser) run() int {
-	tmp, err := os.MkdirTemp("", "lab-stress-bin-")
-	if err != nil {
-		return s.c.failf("stress", "%v", err)
-	}
-	defer os.RemoveAll(tmp)
-	if !s.f.json {
-		fmt.Fprintf(s.c.stdout, "building the tests of %s...\n", s.pkg)
-	}
-	if s.bin, err = gotool.BuildTest(s.c.ctx, s.root, s.pkg, tmp); err != nil {
-		if errors.Is(err, gotool.ErrNoTests) {
-			return s.c.usageError("stress", "%v", err)
-		}
-		return s.c.failf("stress", "%v", err)
-	}
-	tests, code, ok := s.list()
-	if !ok {
-		return code
-	}
-
-	s.stats = map[string]*testStats{}
-	for _, t := range tests {
-		s.stats[t] = &testStats{Test: t, Seeded: true}
-		s.order = append(s.order, t)
-	}
-	total := len(tests) * s.f.seeds
-	if !s.f.json {
-		shard := ""
-		if s.f.shard != "" {
-			shard = ", shard " + s.f.shard
-		}
-		fmt.Fprintf(s.c.stdout, "%d tests × %d seeds (%d..%d%s), %d at a time\n", len(tests), s.f.seeds, s.f.from, s.f.from+int64(s.f.seeds)-1, shard, s.f.parallel)
-	}
-	bar := newProgress(s.c.stderr, total)
-	start := time.Now()
-	g, ctx := errgroup.WithContext(s.c.ctx)
-	g.SetLimit(s.f.parallel)
-	// Seed by seed, so that every test makes progress from the start and
-	// an interrupted sweep has covered its tests evenly.
-	for i := 0; i < s.f.seeds && ctx.Err() == nil; i++ {
-		seed := s.f.from + int64(i)
-		for _, test := range tests {
-			g.Go(func() error {
-				failed := s.runOne(ctx, test, seed)
-				bar.add(failed)
-				return nil
-			})
+	out := f.out
+	if out != "" {
+		if out, err = c.outputPath(out); err != nil {
+			return c.usageError("stress", "--out: %v", err)
 		}
 	}
-	g.Wait()
+	if !f.json {
+		fmt.Fprintf(c.stdout, "building the tests of %s...\n", pkg)
+	}
+	var bar *progress
+	res, err := stress.Sweep(c.ctx, stress.Options{Root: root, Pkg: pkg, Run: f.run, From: f.from, Seeds: f.seeds, Shard: f.shard,
+		Parallel: f.parallel, Timeout: f.timeout, Out: out, Traces: f.traces,
+		Started: func(tests []string) {
+			if !f.json {
+				shard := ""
+				if f.shard != "" {
+					shard = ", shard " + f.shard
+				}
+				fmt.Fprintf(c.stdout, "%d tests × %d seeds (%d..%d%s), %d at a time\n", len(tests), f.seeds, f.from, f.from+int64(f.seeds)-1, shard, f.parallel)
+			}
+			bar = newProgress(c.stderr, len(tests)*f.seeds)
+		},
+		Ran: func(failed bool) { bar.add(failed) },
+	})
+	var usage *stress.UsageError
+	switch {
+	case errors.As(err, &usage):
+		return c.usageError("stress", "%v", err)
+	case err != nil:
+		return c.failf("stress", "%v", err)
+	}
 	bar.finish()
-	elapsed := time.Since(start)
-
-	res := stressResult{Package: s.pkg, FromSeed: s.f.from, Seeds: s.f.seeds, Shard: s.f.shard, Parallel: s.f.parallel,
-		ElapsedMS: ms(elapsed), TraceDir: s.outDir, Failures: s.failures}
-	if s.c.ctx.Err() != nil {
-		res.Stopped = "interrupted"
-	}
-	for _, t := range s.order {
-		st := s.stats[t]
-		if st.Runs > 0 {
-			st.MeanMS = ms(st.total / time.Duration(st.Runs))
-			st.MaxMS = ms(st.slowest)
-		}
-		st.Seeded = !st.unseeded
-		res.Tests = append(res.Tests, st)
-		res.Runs += st.Runs
-		res.Failed += st.Failures
-	}
-	res.RunsPerS = float64(res.Runs) / elapsed.Seconds()
-	sortFailures(res.Failures)
-	if s.f.json {
-		if res.Failures == nil {
-			res.Failures = []*stressFailure{}
-		}
-		writeJSON(s.c.stdout, res)
+	if f.json {
+		writeJSON(c.stdout, res)
 	} else {
-		s.print(res, elapsed)
+		printStress(c.stdout, res)
 	}
 	if res.Failed > 0 || res.Stopped != "" {
 		return exitFail
@@ -299,213 +166,8 @@ func (s *stresser) run() int {
 	return exitOK
 }
 
-// list returns the tests of the binary that match -run. A binary that does
-// not know -seed has no simulated tests.
-func (s *stresser) list() ([]string, int, bool) {
-	tests, out, err := s.bin.List(s.c.ctx, s.f.run, "-seed=1")
-	if err != nil {
-		if bytes.Contains(out, []byte("flag provided but not defined: -seed")) {
-			return nil, s.c.usageError("stress", "the tests of %s take no -seed: it has no simulated tests (they use protolab/tests); run them with go test", s.pkg), false
-		}
-		return nil, s.c.failf("stress", "listing the tests of %s: %v\n%s", s.pkg, err, out), false
-	}
-	if len(tests) == 0 {
-		return nil, s.c.usageError("stress", "no test of %s matches -run %q", s.pkg, s.f.run), false
-	}
-	return tests, exitOK, true
-}
-
-// runOne runs one test with one seed and records the result. It reports
-// whether the run failed.
-func (s *stresser) runOne(ctx context.Context, test string, seed int64) bool {
-	s.mu.Lock()
-	st := s.stats[test]
-	skip := st.unseeded
-	s.mu.Unlock()
-	if skip || ctx.Err() != nil {
-		return false
-	}
-	r := s.exec(ctx, test, seed, "")
-	if ctx.Err() != nil {
-		return false // interrupted: neither a pass nor a failure
-	}
-
-	s.mu.Lock()
-	st.Runs++
-	st.total += r.elapsed
-	st.slowest = max(st.slowest, r.elapsed)
-	if r.passed && r.digest == "" && !r.logsSeed {
-		st.unseeded = true
-	}
-	var fail *stressFailure
-	trace := false
-	if !r.passed {
-		st.Failures++
-		fail = &stressFailure{Test: test, Seed: seed, Digest: r.digest, Message: r.message,
-			Replay: fmt.Sprintf("go test ./%s -run '^%s$' -seed=%d", s.pkg, test, seed)}
-		s.failures = append(s.failures, fail)
-		trace = s.f.traces == 0 || st.traced < s.f.traces
-		if trace {
-			st.traced++
-		}
-	}
-	s.mu.Unlock()
-	if fail == nil {
-		return false
-	}
-	if !trace {
-		fail.Note = fmt.Sprintf("no trace saved: --traces=%d per test", s.f.traces)
-		return true
-	}
-	s.saveTrace(ctx, fail)
-	return true
-}
-
-// saveTrace runs a failure again with -simtrace, which both saves its trace
-// and checks that it replays.
-func (s *stresser) saveTrace(ctx context.Context, fail *stressFailure) {
-	dir, err := s.traceDir()
-	if err != nil {
-		fail.Note = "no trace saved: " + err.Error()
-		return
-	}
-	path := filepath.Join(dir, fmt.Sprintf("%s-seed%d.txt", fail.Test, fail.Seed))
-	r := s.exec(ctx, fail.Test, fail.Seed, path)
-	if ctx.Err() != nil {
-		return
-	}
-	if _, err := os.Stat(path); err == nil {
-		fail.Trace = path
-	} else {
-		fail.Note = "no trace: the test writes none (a run-twice check, or it failed before making its world)"
-	}
-	same := !r.passed && r.digest == fail.Digest
-	fail.Replayed = &same
-	switch {
-	case r.passed:
-		fail.Note = "DID NOT REPLAY: the same seed passed when run again; something depends on more than the seed"
-	case r.digest != fail.Digest:
-		fail.Note = fmt.Sprintf("DID NOT REPLAY: the same seed gave digest %s, then %s", fail.Digest, r.digest)
-	}
-}
-
-func (s *stresser) traceDir() (string, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.outDir != "" {
-		return s.outDir, nil
-	}
-	if s.f.out != "" {
-		dir := s.f.out
-		if !filepath.IsAbs(dir) {
-			wd, err := s.c.workDir()
-			if err != nil {
-				return "", err
-			}
-			dir = filepath.Join(wd, dir)
-		}
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return "", err
-		}
-		s.outDir = dir
-		return dir, nil
-	}
-	dir, err := os.MkdirTemp("", "lab-stress-"+strings.ReplaceAll(s.pkg, "/", "-")+"-")
-	if err != nil {
-		return "", err
-	}
-	s.outDir = dir
-	return dir, nil
-}
-
-// runResult is what one run of the test binary said.
-type runResult struct {
-	passed   bool
-	elapsed  time.Duration
-	digest   string // from the harness's "seed=N digest=HEX" line
-	logsSeed bool   // the run logged a seed: it is a simulated test
-	message  string // what went wrong, in a line or two
-}
-
-var digestLine = regexp.MustCompile(`seed=(-?\d+) digest=([0-9a-f+]+)`)
-
-// exec runs the binary on one test and seed, with -simtrace if trace is set.
-func (s *stresser) exec(ctx context.Context, test string, seed int64, trace string) runResult {
-	args := []string{"-test.timeout", s.f.timeout.String(), "-seed=" + strconv.FormatInt(seed, 10)}
-	if trace != "" {
-		args = append(args, "-simtrace="+trace)
-	}
-	run := s.bin.Run(ctx, test, args...)
-	r := runResult{passed: run.Passed, elapsed: run.Elapsed}
-	for _, m := range digestLine.FindAllStringSubmatch(run.Output, -1) {
-		r.logsSeed = true
-		if m[1] == strconv.FormatInt(seed, 10) {
-			r.digest = m[2]
-		}
-	}
-	if !r.passed {
-		r.message = failureMessage(run.Output)
-		if r.message == "" && run.Err != nil {
-			r.message = run.Err.Error()
-		}
-	}
-	return r
-}
-
-var (
-	errorLine  = regexp.MustCompile(`^\s+Error:\s+(.*)$`)
-	messages   = regexp.MustCompile(`^\s+Messages:\s+(.*)$`)
-	sourceLine = regexp.MustCompile(`^\s+[\w./-]+\.go:\d+: (.*)$`)
-)
-
-// failureMessage picks out of a failed run's output the line that says what
-// went wrong: testify's Error and Messages, or the first logged error, or a
-// panic or time-out.
-func failureMessage(out string) string {
-	lines := strings.Split(out, "\n")
-	for i, l := range lines {
-		if m := errorLine.FindStringSubmatch(l); m != nil {
-			msg := strings.TrimSpace(m[1])
-			for _, next := range lines[i+1 : min(i+12, len(lines))] {
-				if mm := messages.FindStringSubmatch(next); mm != nil {
-					msg += ": " + strings.TrimSpace(mm[1])
-					break
-				}
-			}
-			return msg
-		}
-	}
-	for _, l := range lines {
-		if m := sourceLine.FindStringSubmatch(l); m != nil && !digestLine.MatchString(l) && strings.TrimSpace(m[1]) != "" {
-			return strings.TrimSpace(m[1])
-		}
-		if strings.HasPrefix(l, "panic: ") {
-			return l
-		}
-	}
-	for _, l := range lines {
-		if strings.Contains(l, "--- FAIL") || strings.HasPrefix(l, "FAIL") {
-			continue
-		}
-		if t := strings.TrimSpace(l); t != "" && !strings.HasPrefix(t, "===") && !digestLine.MatchString(t) {
-			return t
-		}
-	}
-	return ""
-}
-
-func sortFailures(fs []*stressFailure) {
-	slices.SortFunc(fs, func(a, b *stressFailure) int {
-		if a.Test != b.Test {
-			return strings.Compare(a.Test, b.Test)
-		}
-		return int(a.Seed - b.Seed)
-	})
-}
-
-// print writes the table and the failures for people.
-func (s *stresser) print(res stressResult, elapsed time.Duration) {
-	w := s.c.stdout
+// printStress writes the table and the failures for people.
+func printStress(w io.Writer, res stress.Result) {
 	col := colours(w)
 	const row = "%-40s %6s %9s %10s %10s\n"
 	fmt.Fprintln(w)
@@ -527,7 +189,7 @@ func (s *stresser) print(res stressResult, elapsed time.Duration) {
 			break
 		}
 	}
-	fmt.Fprintf(w, "\n%d runs in %s (%.1f runs/s, %d at a time)", res.Runs, fmtMS(ms(elapsed)), res.RunsPerS, res.Parallel)
+	fmt.Fprintf(w, "\n%d runs in %s (%.1f runs/s, %d at a time)", res.Runs, fmtMS(ms(res.Elapsed)), res.RunsPerS, res.Parallel)
 	if res.Stopped != "" {
 		fmt.Fprintf(w, "; %s before the end", res.Stopped)
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"protolab/internal/stress"
 	"protolab/labrpc"
 )
 
@@ -40,7 +41,7 @@ func TestStressFindsSavesAndReplaysFailures(t *testing.T) {
 	if code != exitFail {
 		t.Fatalf("exit status %d, want %d; stderr:\n%s", code, exitFail, stderr)
 	}
-	var res stressResult
+	var res stress.Result
 	if err := json.Unmarshal([]byte(stdout), &res); err != nil {
 		t.Fatalf("--json output does not parse: %v\n%s", err, stdout)
 	}
