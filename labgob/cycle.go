@@ -111,8 +111,12 @@ type walker struct {
 	// met on the way (each once in a row), for Wire's byte counts.
 	found *[]reflect.Type
 	path  []pathKey
-	lastT reflect.Type
-	lastP *walkPlan
+	// The plans of the last few types met: a log of entries whose
+	// Command is an int alternates between two types at every element,
+	// and a lookup in plans for each would cost as much as the walk.
+	recentT [4]reflect.Type
+	recentP [4]*walkPlan
+	next    int
 }
 
 // checkCycles reports an error if v (of any type CheckType accepted) holds
@@ -130,10 +134,15 @@ func checkCycles(v reflect.Value) error {
 }
 
 func (w *walker) plan(t reflect.Type) *walkPlan {
-	if t != w.lastT {
-		w.lastT, w.lastP = t, planOf(t)
+	for i, u := range w.recentT {
+		if u == t {
+			return w.recentP[i]
+		}
 	}
-	return w.lastP
+	p := planOf(t)
+	w.recentT[w.next], w.recentP[w.next] = t, p
+	w.next = (w.next + 1) % len(w.recentT)
+	return p
 }
 
 // enter pushes a container on the path; it returns false if it is there
@@ -174,7 +183,10 @@ func (w *walker) walk(v reflect.Value) *cycleError {
 		if w.found != nil {
 			w.note(v.Elem().Type())
 		}
-		return w.walk(v.Elem()).add(".(" + v.Elem().Type().String() + ")")
+		if err := w.walk(v.Elem()); err != nil {
+			return err.add(".(" + v.Elem().Type().String() + ")") // named only on the way out of a cycle
+		}
+		return nil
 	case reflect.Slice:
 		if v.Len() == 0 {
 			return nil
@@ -182,8 +194,9 @@ func (w *walker) walk(v reflect.Value) *cycleError {
 		if !w.enter(pathKey{v.UnsafePointer(), v.Len()}) {
 			return &cycleError{steps: []string{" (back to an enclosing slice)"}}
 		}
-		defer func() { w.path = w.path[:len(w.path)-1] }()
-		return w.elems(v)
+		err := w.elems(v)
+		w.path = w.path[:len(w.path)-1]
+		return err
 	case reflect.Array:
 		return w.elems(v)
 	case reflect.Map:
@@ -193,16 +206,9 @@ func (w *walker) walk(v reflect.Value) *cycleError {
 		if !w.enter(pathKey{v.UnsafePointer(), -2}) {
 			return &cycleError{steps: []string{" (back to an enclosing map)"}}
 		}
-		defer func() { w.path = w.path[:len(w.path)-1] }()
-		it := v.MapRange()
-		for it.Next() {
-			if err := w.walk(it.Key()); err != nil {
-				return err.add("[key]")
-			}
-			if err := w.walk(it.Value()); err != nil {
-				return err.add(fmt.Sprintf("[%v]", it.Key()))
-			}
-		}
+		err := w.entries(v)
+		w.path = w.path[:len(w.path)-1]
+		return err
 	case reflect.Struct:
 		for _, i := range p.fields {
 			if err := w.walk(v.Field(i)); err != nil {
@@ -221,6 +227,20 @@ func (w *walker) note(t reflect.Type) {
 		}
 	}
 	*w.found = append(*w.found, t)
+}
+
+// entries walks a map's keys and values.
+func (w *walker) entries(v reflect.Value) *cycleError {
+	it := v.MapRange()
+	for it.Next() {
+		if err := w.walk(it.Key()); err != nil {
+			return err.add("[key]")
+		}
+		if err := w.walk(it.Value()); err != nil {
+			return err.add(fmt.Sprintf("[%v]", it.Key()))
+		}
+	}
+	return nil
 }
 
 func (w *walker) elems(v reflect.Value) *cycleError {
