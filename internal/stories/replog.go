@@ -4,16 +4,17 @@ import (
 	"fmt"
 	"time"
 
-	"protolab/labrpc"
 	"protolab/paxos"
 	"protolab/raft"
 	"protolab/replog"
+	"protolab/replog/harness"
 )
 
 // Raft (lab 4) and Multi-Paxos (lab 5B) meet one replicated-log contract
-// (replog), so one runner serves both: a client submits commands to whoever
-// leads, and the contract's checker watches what every peer applies and who
-// leads with which term or ballot.
+// (replog), so one runner serves both, on the contract's cluster harness
+// (replog/harness): a client submits commands to whoever leads, and the
+// harness's checker watches what every peer applies and who leads with which
+// term or ballot.
 
 var (
 	raftRunner  = replogRunner("raft", raft.Engine, "lab 4: a client submits commands to the leader; every peer must apply the same log")
@@ -49,15 +50,15 @@ type replogCommand struct {
 }
 
 // runReplog offers r.Load commands per second (Poisson arrivals) to whoever
-// leads, measures each from its arrival to the first apply anywhere, and
-// has the replicated-log suite's checker check every apply as it happens:
-// one command per index, each peer applying in order without gap or repeat.
-// After every event it also notes which peer leads with which term (or
-// ballot): at most one may. At the end every command must have committed.
+// leads, on a harness.Cluster, and measures each from its arrival to the
+// first apply anywhere. The cluster checks every apply as it happens (one
+// command per index, each peer applying in order without gap or repeat) and,
+// after every event, who leads with which term or ballot (at most one peer
+// may). At the end every command must have committed.
 func runReplog(r *Run, e replog.Engine) error {
 	w := r.W
-	check := replog.NewChecker(e.Name, r.Nodes)
-	w.Check(check.Err)
+	c := harness.New(w, e, nil)
+	check := c.Checker()
 	var lost error
 	done := false
 	defer func() { // also when a check stopped the run
@@ -69,59 +70,30 @@ func runReplog(r *Run, e replog.Engine) error {
 
 	commands := map[int]*replogCommand{}
 	committed := int64(0)
-	peers := make([]replog.Peer, r.Nodes)
-	for i := range peers {
-		w.Start(i, func(env labrpc.Env) any {
-			check.Boot(i)
-			peers[i] = nil // Make may apply a snapshot before it returns
-			peers[i] = e.Boot(env, env.Persister(), func(m replog.Msg) {
-				if !check.Apply(i, m) || !m.CommandValid {
-					return
-				}
-				if cmd, ok := m.Command.(int); ok && commands[cmd] != nil && !commands[cmd].committed {
-					commands[cmd].committed = true
-					committed++
-					r.Latency(w.Now() - commands[cmd].arrived)
-				}
-				if e.SnapshotEvery > 0 && m.CommandIndex%e.SnapshotEvery == 0 && peers[i] != nil {
-					peers[i].Snapshot(m.CommandIndex, check.State(m.CommandIndex))
-				}
-			})
-			return peers[i]
-		})
-	}
-
-	// Leaders, after every event, through the checker: a new term (or
-	// ballot) with a leader is an election won; two peers leading with one
-	// is a violation of election safety.
-	w.Check(func() error {
-		for i, p := range peers {
-			if p == nil || !w.Alive(i) {
-				continue
-			}
-			if term, isLeader := p.GetState(); isLeader && !check.Lead(i, term) {
-				break
-			}
+	c.OnApply = func(i int, m replog.Msg) {
+		if cmd, ok := m.Command.(int); ok && m.CommandValid && commands[cmd] != nil && !commands[cmd].committed {
+			commands[cmd].committed = true
+			committed++
+			r.Latency(w.Now() - commands[cmd].arrived)
 		}
-		return check.Err()
-	})
+	}
+	c.StartAll()
 
 	// submit starts cmd on the peer that leads with the highest term, if
 	// any peer leads.
 	submit := func(cmd int) bool {
 		best, bestTerm := -1, -1
-		for i, p := range peers {
-			if p == nil || !w.Alive(i) {
-				continue
-			}
-			if term, isLeader := p.GetState(); isLeader && term > bestTerm {
-				best, bestTerm = i, term
+		for i := 0; i < r.Nodes; i++ {
+			if p := c.Peer(i); p != nil {
+				if term, isLeader := p.GetState(); isLeader && term > bestTerm {
+					best, bestTerm = i, term
+				}
 			}
 		}
 		if best < 0 {
 			return false
 		}
-		_, _, ok := peers[best].Start(cmd)
+		_, _, ok := c.Peer(best).Start(cmd)
 		if ok {
 			commands[cmd].tried = w.Now()
 		}
