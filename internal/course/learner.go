@@ -66,8 +66,13 @@ func IsInstructorFile(p string) bool {
 		strings.HasPrefix(p, "internal/course/testdata/"), strings.HasPrefix(p, "cmd/lab/testdata/"),
 		strings.HasPrefix(p, "internal/docscheck/"):
 		return true
-	case (path.Dir(p) == "internal/course" || path.Dir(p) == "cmd/lab") && strings.HasSuffix(base, "_test.go"):
-		return true
+	case strings.HasSuffix(base, "_test.go"):
+		// The tool's own tests: they run the demos and the runners on the
+		// reference solution, and stress on cmd/lab/testdata.
+		switch path.Dir(p) {
+		case "internal/course", "cmd/lab", "internal/stories", "internal/gotool", "internal/stress":
+			return true
+		}
 	}
 	return false
 }

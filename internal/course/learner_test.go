@@ -220,3 +220,24 @@ func TestLearnerCopyMakeTest(t *testing.T) {
 		t.Errorf("make demo with 1A next does not say which parts it needs:\n%s", gotool.Tail(out, 20))
 	}
 }
+
+// The tool's tests run the demos and runners on the reference solution (and
+// stress on cmd/lab/testdata), so a learner's copy leaves them out; the code
+// they test goes in, or make demo would not build.
+func TestToolTestsStayWithTheInstructors(t *testing.T) {
+	for p, want := range map[string]bool{
+		"internal/stories/raft_test.go":    true,
+		"internal/stories/stories_test.go": true,
+		"internal/gotool/testbin_test.go":  true,
+		"internal/stress/stress_test.go":   true,
+		"cmd/lab/main_test.go":             true,
+		"internal/stories/raft.go":         false,
+		"internal/stress/stress.go":        false,
+		"cmd/lab/main.go":                  false,
+		"raft/election_test.go":            false,
+	} {
+		if IsInstructorFile(p) != want {
+			t.Errorf("IsInstructorFile(%q) = %v, want %v", p, !want, want)
+		}
+	}
+}
