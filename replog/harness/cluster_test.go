@@ -136,12 +136,18 @@ func (r *reporter) Fatalf(format string, args ...any) {
 	r.msgs = append(r.msgs, fmt.Sprintf(format, args...))
 }
 
-func TestFailureGoesToTheReporter(t *testing.T) {
+// reported starts three peers of e with a reporter that records failures.
+func reported(t *testing.T, e replog.Engine) (*labrpc.World, *Cluster, *reporter) {
 	w := labrpc.NewWorld(labrpc.Config{Seed: 1, Nodes: 3, Profile: reliable})
-	defer w.Close()
+	t.Cleanup(w.Close)
 	r := &reporter{}
-	c := New(w, mutes, r)
+	c := New(w, e, r)
 	c.StartAll()
+	return w, c, r
+}
+
+func TestFailureGoesToTheReporter(t *testing.T) {
+	w, c, r := reported(t, mutes)
 	require.Equal(t, -1, c.CheckOneLeader(), "a Reporter that returns lets the helper return")
 	require.Equal(t, []string{"no leader among the connected peers after 5s (expected one, Raft §5.2)"}, r.msgs)
 	require.NoError(t, w.Err(), "a failure reported is not the world's")
@@ -153,11 +159,7 @@ func TestFailureGoesToTheReporter(t *testing.T) {
 }
 
 func TestInProcessStopsTheRun(t *testing.T) {
-	w := labrpc.NewWorld(labrpc.Config{Seed: 1, Nodes: 3, Profile: reliable})
-	defer w.Close()
-	r := &reporter{}
-	c := New(w, lones, r)
-	c.StartAll()
+	w, c, r := reported(t, lones)
 	w.Go("client", func() { c.InProcess().One("x", 1, false) })
 	err := Run(w, func() error { w.Sleep(3 * time.Second); return nil })
 	require.ErrorContains(t, err, `one("x"): 0 of the 1 expected peers applied index 1 within 2s`)
