@@ -388,8 +388,7 @@ func RunBlock(ctx context.Context, root string, b Block) ([]byte, error) {
 type Cost int
 
 const (
-	Cheap   Cost = iota // a few seconds at most: always checked
-	Seconds             // several seconds (a module copy): skipped under -short
+	Seconds Cost = iota // seconds (a build, a module copy): skipped under -short
 	Minutes             // a minute or more: checked only with -slow
 )
 
@@ -403,6 +402,7 @@ type generator struct {
 var generators = map[string]generator{
 	"sh": {
 		usage: "sh COMMAND...: the standard output of the command line, run by bash -o pipefail in the module root",
+		cost:  Seconds,
 		run:   genShell,
 	},
 	"sh-slow": {

@@ -73,9 +73,8 @@ func TestRunnableBlocksRun(t *testing.T) {
 }
 
 // TestGeneratedRegionsAreCurrent: every region make docs writes is, in the committed
-// docs, what make docs would write today. Under -short, the generators that take
-// seconds (a failure report from a module copy with a mutant) are skipped; those that
-// take minutes (sh-slow) run only with -slow.
+// docs, what make docs would write today. Under -short every region is skipped (each
+// builds and runs something); those that take minutes (sh-slow) run only with -slow.
 func TestGeneratedRegionsAreCurrent(t *testing.T) {
 	regions := 0
 	for _, d := range readDocs(t) {
