@@ -26,6 +26,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"protolab/internal/course"
 )
@@ -468,48 +469,9 @@ func genFailure(ctx context.Context, root string, r Region) (string, error) {
 	if err1 != nil || err2 != nil || head < 1 || tail < 0 {
 		return "", fmt.Errorf("HEAD %q and TAIL %q must be numbers, HEAD at least 1", args[4], args[5])
 	}
-	mutants, err := course.LoadMutants(root, pkg)
+	out, err := mutantRun(ctx, root, pkg, name, test, seed)
 	if err != nil {
 		return "", err
-	}
-	var m *course.Mutant
-	for i := range mutants {
-		if mutants[i].Name == name {
-			m = &mutants[i]
-		}
-	}
-	if m == nil {
-		return "", fmt.Errorf("%s/%s has no mutant %s", pkg, course.MutantsFile, name)
-	}
-	files, err := course.ListFiles(root, true)
-	if err != nil {
-		return "", err
-	}
-	dir, err := os.MkdirTemp("", "docscheck-")
-	if err != nil {
-		return "", err
-	}
-	defer os.RemoveAll(dir)
-	if err := course.CopyFiles(root, files, dir); err != nil {
-		return "", err
-	}
-	file := filepath.Join(dir, filepath.FromSlash(path.Join(pkg, m.File)))
-	src, err := os.ReadFile(file)
-	if err != nil {
-		return "", err
-	}
-	mutated, err := m.Apply(path.Join(pkg, m.File), src)
-	if err != nil {
-		return "", err
-	}
-	if err := os.WriteFile(file, mutated, 0o644); err != nil {
-		return "", err
-	}
-	cmd := exec.CommandContext(ctx, "go", "test", "./"+pkg, "-count=1", "-run", "^"+test+"$", "-seed="+seed)
-	cmd.Dir = dir
-	out, err := cmd.CombinedOutput()
-	if err == nil {
-		return "", fmt.Errorf("%s passes at seed %s with mutant %s; pick a seed where it fails (go run ./cmd/lab stress, or -seeds=N)", test, seed, name)
 	}
 	report := cutReport(strings.Split(string(out), "\n"))
 	if report != nil {
@@ -519,7 +481,73 @@ func genFailure(ctx context.Context, root string, r Region) (string, error) {
 		}
 		return strings.Join(report, "\n") + "\n", nil
 	}
-	return "", fmt.Errorf("%s failed without a failure report (%v): %s", test, err, lastLines(string(out), 10))
+	return "", fmt.Errorf("%s failed without a failure report: %s", test, lastLines(string(out), 10))
+}
+
+// runs keeps each mutant run's output for the process: two regions may show two cuts
+// of one report.
+var runs = struct {
+	sync.Mutex
+	out map[string][]byte
+}{out: map[string][]byte{}}
+
+// mutantRun copies the module, puts PKG's mutant in, runs one test at one seed, and
+// returns go test's output; the test must fail.
+func mutantRun(ctx context.Context, root, pkg, name, test, seed string) ([]byte, error) {
+	key := strings.Join([]string{root, pkg, name, test, seed}, "\x00")
+	runs.Lock()
+	out, ok := runs.out[key]
+	runs.Unlock()
+	if ok {
+		return out, nil
+	}
+	mutants, err := course.LoadMutants(root, pkg)
+	if err != nil {
+		return nil, err
+	}
+	var m *course.Mutant
+	for i := range mutants {
+		if mutants[i].Name == name {
+			m = &mutants[i]
+		}
+	}
+	if m == nil {
+		return nil, fmt.Errorf("%s/%s has no mutant %s", pkg, course.MutantsFile, name)
+	}
+	files, err := course.ListFiles(root, true)
+	if err != nil {
+		return nil, err
+	}
+	dir, err := os.MkdirTemp("", "docscheck-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	if err := course.CopyFiles(root, files, dir); err != nil {
+		return nil, err
+	}
+	file := filepath.Join(dir, filepath.FromSlash(path.Join(pkg, m.File)))
+	src, err := os.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	mutated, err := m.Apply(path.Join(pkg, m.File), src)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(file, mutated, 0o644); err != nil {
+		return nil, err
+	}
+	cmd := exec.CommandContext(ctx, "go", "test", "./"+pkg, "-count=1", "-run", "^"+test+"$", "-seed="+seed)
+	cmd.Dir = dir
+	out, runErr := cmd.CombinedOutput()
+	if runErr == nil {
+		return nil, fmt.Errorf("%s passes at seed %s with mutant %s; pick a seed where it fails (go run ./cmd/lab stress, or -seeds=N)", test, seed, name)
+	}
+	runs.Lock()
+	runs.out[key] = out
+	runs.Unlock()
+	return out, nil
 }
 
 // cutReport returns the failure report in go test's output: from the "--- seed="
