@@ -98,3 +98,37 @@ func TestStaleAcceptReply5B(t *testing.T) {
 		require.NotNil(t, applied[1], "every message delivered, a command is chosen in slot 1")
 	})
 }
+
+// A leader that hears a higher-ballot leader's Accept has promised that
+// ballot: it leads no more, and must say so. Peer 0 leads in b1; peer 1
+// wins b2 with peer 2's promise, and its first Accept reaches peer 0 before
+// any refusal does. From then on peer 0's GetState and Start must answer
+// "not the leader": a client told otherwise would wait on a command that
+// can no longer be chosen in the slot it was given.
+func TestDeposedLeaderSaysSo5B(t *testing.T) {
+	tests.Run(t, func(t *tests.T) {
+		hn := tests.NewHandNet(t, 3, t.Seed, func(env labrpc.Env) any { return Make(env, env.Persister(), func(ApplyMsg) {}) })
+		mp := func(i int) *MultiPaxos { return hn.Nodes[i].(*MultiPaxos) }
+		mp(0).campaign() // b1
+		hn.Flush()
+		_, isLeader := mp(0).GetState()
+		require.True(t, isLeader, "peer 0 leads in b1")
+
+		mp(1).campaign() // b2 > b1
+		hn.Settle()
+		hn.LoseAll(1, 0, "Prepare")
+		hn.Exchange(1, 2, "Prepare")
+		hn.Settle()
+		_, isLeader = mp(1).GetState()
+		require.True(t, isLeader, "peer 1 leads in b2 with peer 2's promise")
+		_, _, ok := mp(1).Start("X")
+		require.True(t, ok)
+		hn.Settle()
+		hn.Deliver(1, 0, "Accept") // peer 0 follows b2; the reply is held
+
+		_, isLeader = mp(0).GetState()
+		require.False(t, isLeader, "peer 0 accepted the Accept of a leader in a higher ballot, yet still says it leads: when an Accept makes you promise a higher ballot, step down")
+		_, _, isLeader = mp(0).Start("Y")
+		require.False(t, isLeader, "peer 0, deposed, must refuse to start a command")
+	})
+}
