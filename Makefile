@@ -88,6 +88,14 @@ bench:
 scale:
 	$(GO) test -p 1 -run '^$$' -bench Scale -benchtime 1x -timeout 30m ./...
 
+# chash side by side with groupcache, buraksezer/consistent, jump and
+# rendezvous libraries (issue 14): a module of its own under compare/, so
+# the main module's dependencies stay three. Prints ratios library/chash;
+# the table is in docs/lab2-chash.md.
+.PHONY: compare
+compare:
+	cd compare && $(GO) run .
+
 # The docs' sample outputs rewritten from real runs: each region between
 # <!-- docs:output GENERATOR ARGS --> and <!-- docs:end --> in README.md and
 # docs/*.md (docs/markers.md). go test ./internal/docscheck fails while a
