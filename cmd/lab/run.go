@@ -85,7 +85,8 @@ after a "+":
 	profiles: `+strings.Join(labrpc.ProfileNames(), ", ")+`
 	faults:   partitions (random majority/minority splits), crashes (crash
 	          and restart nodes, a minority at a time), outages (cut one node
-	          off for 100ms to 1s)
+	          off for 100ms to 1s, one at a time); the nemesis draws them
+	          over the first 80% of DURATION, then undoes what it did
 like "unreliable+partitions+crashes". A lab accepts the faults it survives.
 
 Every run ends: --for is at most 1h of virtual time, --load at most 10000
