@@ -42,6 +42,7 @@ type Bounded struct {
 	// past them, so with these a change of membership costs time in the
 	// keys it can move, not in all keys.
 	keys    map[string]*boundedKey
+	owner   map[string]string // key → its member's name: Lookup in one map access
 	members map[string]*boundedMember
 	byIndex []*boundedMember // byIndex[i] is the member named ring.names[i]
 	arcs    map[uint64][]*boundedKey
@@ -93,7 +94,8 @@ func NewBounded(c float64, vnodes int) (*Bounded, error) {
 	}
 	b := &Bounded{ring: NewRing(vnodes), cMilli: int(math.Round(c * 1000))}
 	//lab:solution 2B
-	b.keys, b.members, b.arcs = map[string]*boundedKey{}, map[string]*boundedMember{}, map[uint64][]*boundedKey{}
+	b.keys, b.owner = map[string]*boundedKey{}, map[string]string{}
+	b.members, b.arcs = map[string]*boundedMember{}, map[uint64][]*boundedKey{}
 	//lab:stub
 	//> b.owner = map[string]string{}
 	//> b.keysOf = map[string]map[string]struct{}{}
@@ -130,10 +132,7 @@ func (b *Bounded) Capacity() int {
 // Lookup returns the member holding key, or "" if key was not added.
 func (b *Bounded) Lookup(key string) string {
 	//lab:solution 2B
-	if k := b.keys[key]; k != nil {
-		return k.at.name
-	}
-	return ""
+	return b.owner[key]
 	//lab:stub
 	//> return b.owner[key]
 	//lab:end
@@ -198,6 +197,7 @@ func (b *Bounded) RemoveKey(key string) []Move {
 	b.fromArc(k)
 	b.unput(k)
 	delete(b.keys, key)
+	delete(b.owner, key)
 	return b.shed(nil)
 	//lab:stub
 	// TODO(2B): forget the key, then move keys off every member that is
@@ -434,6 +434,7 @@ func (b *Bounded) put(k *boundedKey, to *boundedMember) {
 		b.unput(k)
 	}
 	k.at = to
+	b.owner[k.name] = to.name
 	k.over = b.byIndex[b.ring.owners[b.ring.search(k.h)]] != to
 	list := &to.home
 	if k.over {

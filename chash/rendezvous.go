@@ -30,14 +30,18 @@ type Rendezvous struct {
 
 // NewRendezvous returns rendezvous hashing over names, all of weight 1.
 func NewRendezvous(names ...string) (*Rendezvous, error) {
-	if err := checkNames(names); err != nil {
-		return nil, err
+	r := &Rendezvous{names: slices.Sorted(slices.Values(names)), uniform: true}
+	r.seeds = make([]uint64, len(r.names))
+	r.weights = make([]float64, len(r.names))
+	for i, n := range r.names {
+		// Sorted, a repeated name is next to itself: checkNames's map is
+		// not needed.
+		if n == "" || (i > 0 && n == r.names[i-1]) {
+			return nil, checkNames(names)
+		}
+		r.seeds[i], r.weights[i] = HashKey(n), 1
 	}
-	weights := make(map[string]float64, len(names))
-	for _, n := range names {
-		weights[n] = 1
-	}
-	return NewRendezvousWeighted(weights)
+	return r, nil
 }
 
 // NewRendezvousWeighted returns rendezvous hashing in which member m owns a
@@ -73,9 +77,9 @@ func (r *Rendezvous) LookupHash(h uint64) string {
 		// −w/ln(u) grows with u when w is the same for all: compare the
 		// hashes themselves and skip N logarithms.
 		bestScore := score(h, r.seeds[0])
-		for i := 1; i < len(r.seeds); i++ {
-			if s := score(h, r.seeds[i]); s > bestScore {
-				best, bestScore = i, s
+		for i, seed := range r.seeds[1:] {
+			if s := score(h, seed); s > bestScore {
+				best, bestScore = i+1, s
 			}
 		}
 		return r.names[best]
