@@ -311,7 +311,6 @@ func (b *Bounded) RemoveMember(name string) ([]Move, error) {
 	capNow := b.Capacity()
 	var moves []Move
 	for _, k := range leaving {
-		b.unput(k)
 		to := b.firstWithRoom(k.h, capNow)
 		b.put(k, to)
 		moves = append(moves, Move{k.name, name, to.name})
@@ -428,7 +427,7 @@ func (b *Bounded) fromArc(k *boundedKey) {
 	}
 }
 
-// put records k at member to; k must not be at another member.
+// put records k at member to, taking it off the member that held it.
 func (b *Bounded) put(k *boundedKey, to *boundedMember) {
 	if k.at != nil {
 		b.unput(k)
