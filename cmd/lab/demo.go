@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"protolab/internal/replay"
 	"protolab/internal/stories"
 	"protolab/labrpc"
 )
@@ -92,7 +93,7 @@ func recordDemo(c *cli, d stories.Demo, html string, asJSON bool) int {
 	if html != "" {
 		p, err := c.outputPath(html)
 		if err == nil {
-			err = writeViewer(p, viewerInput{Title: "lab demo " + d.Name + ": " + d.Summary, Nodes: w.Nodes(), Lines: lines, Digest: w.Digest()})
+			err = replay.WriteViewer(p, "lab demo "+d.Name+": "+d.Summary, w.Nodes(), lines, w.Digest(), nil)
 		}
 		if err != nil {
 			return c.failf("demo "+d.Name, "--html: %v", err)

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"protolab/internal/replay"
 )
 
 // flakyTrace writes a trace file that names the fixture's TestFlaky with seed
@@ -68,7 +70,7 @@ func TestReplayShowsTheFailingStep(t *testing.T) {
 
 	// Time travel: stop at 50ms, at node 1.
 	code, stdout, _ = lab(t, "", "replay", trace, "--until", "50ms", "--node", "n1", "--json")
-	var res replayResult
+	var res replay.Result
 	if err := json.Unmarshal([]byte(stdout), &res); err != nil || code != exitOK {
 		t.Fatalf("exit status %d, --json: %v\n%s", code, err, stdout)
 	}

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"protolab/internal/replay"
 	"protolab/internal/stories"
 	"protolab/labrpc"
 	"protolab/replog/harness"
@@ -196,10 +197,8 @@ func runRun(c *cli, args []string) int {
 		sum.OK = sum.OK && ch.OK
 	}
 	if html != "" {
-		err := writeViewer(html, viewerInput{
-			Title: fmt.Sprintf("lab run %s --nodes %d --seed %d --faults %s --for %v", rn.Name, nodes, f.seed, f.faults, f.dur),
-			Nodes: nodes, Lines: recorded, Digest: w.Digest(),
-		})
+		title := fmt.Sprintf("lab run %s --nodes %d --seed %d --faults %s --for %v", rn.Name, nodes, f.seed, f.faults, f.dur)
+		err := replay.WriteViewer(html, title, nodes, recorded, w.Digest(), nil)
 		if err != nil {
 			return c.failf("run", "--html: %v", err)
 		}
