@@ -248,6 +248,41 @@ func (b *Bounded) AddMember(name string) ([]Move, error) {
 	//lab:end
 }
 
+// checkIndex says how the structure a Bounded keeps beside its placement
+// disagrees with itself, for tests: nil if it does not, or if there is no
+// such structure.
+func (b *Bounded) checkIndex() error {
+	//lab:solution 2B
+	// Every key once in its group of arcs, at its recorded place, and in
+	// its member's list at its slot, and nothing else in them: a stale
+	// entry would make later changes touch keys they cannot move, and keep
+	// them in memory.
+	inArcs, held := 0, 0
+	for p, group := range b.arcs {
+		inArcs += len(group)
+		for i, k := range group {
+			if k.start != p || k.inArc != i || b.keys[k.name] != k {
+				return fmt.Errorf("key %q is in the group of position %#x at %d, but records %#x at %d", k.name, p, i, k.start, k.inArc)
+			}
+		}
+	}
+	for _, m := range b.members {
+		held += m.load()
+		for _, list := range [][]*boundedKey{m.home, m.over} {
+			for i, k := range list {
+				if k.at != m || k.slot != i || b.keys[k.name] != k {
+					return fmt.Errorf("key %q is in %s's list at %d, but records %d", k.name, m.name, i, k.slot)
+				}
+			}
+		}
+	}
+	if inArcs != len(b.keys) || held != len(b.keys) || len(b.owner) != len(b.keys) {
+		return fmt.Errorf("%d keys, but %d in arcs, %d held by members, %d in the lookup index", len(b.keys), inArcs, held, len(b.owner))
+	}
+	//lab:end
+	return nil
+}
+
 // AddMembers adds members one after the other, as AddMember does, and
 // returns all the moves. Before any key is placed it builds the ring once
 // for all of them, which is what building a large placement needs.

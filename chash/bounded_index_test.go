@@ -68,35 +68,6 @@ func (n *naiveBounded) shed(moves []Move) []Move {
 	return moves
 }
 
-// checkIndex checks that b's index agrees with itself: every key in its
-// group of arcs once and at its recorded place, in its member's list at its
-// slot, and nothing else in them. A stale entry left behind would make
-// later changes touch keys they cannot move, and keep them in memory.
-func checkIndex(t *testing.T, b *Bounded, what string) {
-	inArcs, held := 0, 0
-	for p, group := range b.arcs {
-		inArcs += len(group)
-		for i, k := range group {
-			if k.start != p || k.inArc != i || b.keys[k.name] != k {
-				require.Failf(t, "stale arc entry", "%s: key %q is in the group of position %#x at %d, but records %#x at %d", what, k.name, p, i, k.start, k.inArc)
-			}
-		}
-	}
-	for _, m := range b.members {
-		held += m.load()
-		for _, list := range [][]*boundedKey{m.home, m.over} {
-			for i, k := range list {
-				if k.at != m || k.slot != i || b.keys[k.name] != k {
-					require.Failf(t, "stale member entry", "%s: key %q is in %s's list at %d", what, k.name, m.name, i)
-				}
-			}
-		}
-	}
-	require.Equal(t, len(b.keys), inArcs, "%s: keys in arcs", what)
-	require.Equal(t, len(b.keys), held, "%s: keys held by members", what)
-	require.Equal(t, len(b.keys), len(b.owner), "%s: keys in the lookup index", what)
-}
-
 func TestBoundedIndexMatchesNaive2B(t *testing.T) {
 	// Random churn of keys and members, at a tight and a loose capacity
 	// and with few points (long walks, many overflowed keys): every
@@ -177,7 +148,7 @@ func TestBoundedIndexMatchesNaive2B(t *testing.T) {
 				}
 				require.Equal(t, want, got, "c=%v step %d: leave of %s", c, step, name)
 			}
-			checkIndex(t, b, fmt.Sprintf("c=%v step %d", c, step))
+			require.NoError(t, b.checkIndex(), "c=%v step %d: the index after the change", c, step)
 		}
 	}
 }
