@@ -182,19 +182,33 @@ func TestWireRefusesLikeAStream(t *testing.T) {
 
 type BlobArgs struct{ Blob []byte }
 
-// BenchmarkWireCopy is BenchmarkCopy's warm case on a Wire, and the cost of
-// a link's first message (a new link on a warm wire).
+// BenchmarkWireCopy compares a Wire with a Stream on BenchmarkCopy's small
+// message and on one with log entries (interface values to walk), on a
+// warm link, and the cost of a link's first message on a warm wire.
 func BenchmarkWireCopy(b *testing.B) {
 	args := &goodArgs{Term: 3, Entries: []entry{{Term: 1, Command: 5}, {Term: 2, Command: 6}}, Meta: map[string]int{"a": 1}}
-	b.Run("warm", func(b *testing.B) {
-		wire := NewWire()
-		var l Link
-		for b.Loop() {
-			if _, _, err := wire.Copy(&l, args); err != nil {
-				b.Fatal(err)
+	for _, m := range []struct {
+		name string
+		v    any
+	}{{"small", &small{Key: "k", Value: "v", Version: 3}}, {"entries", args}} {
+		b.Run(m.name+"/stream", func(b *testing.B) {
+			s := NewStream()
+			for b.Loop() {
+				if _, _, err := s.Copy(m.v); err != nil {
+					b.Fatal(err)
+				}
 			}
-		}
-	})
+		})
+		b.Run(m.name+"/wire", func(b *testing.B) {
+			wire := NewWire()
+			var l Link
+			for b.Loop() {
+				if _, _, err := wire.Copy(&l, m.v); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 	b.Run("newlink", func(b *testing.B) {
 		wire := NewWire()
 		for b.Loop() {
