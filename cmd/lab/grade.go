@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -59,31 +58,6 @@ Flags:
 	fs, _ := newGradeFlags()
 	fs.SetOutput(w)
 	fs.PrintDefaults()
-}
-
-// gradescopeResults is the results.json that Gradescope's autograder reads (its
-// documented "Autograder Specifications": a top-level score and a tests array).
-type gradescopeResults struct {
-	Score            float64          `json:"score"`
-	ExecutionTime    int              `json:"execution_time"` // seconds
-	Output           string           `json:"output"`
-	OutputFormat     string           `json:"output_format"`
-	TestOutputFormat string           `json:"test_output_format"`
-	Visibility       string           `json:"visibility"`
-	StdoutVisibility string           `json:"stdout_visibility"`
-	Tests            []gradescopeTest `json:"tests"`
-}
-
-type gradescopeTest struct {
-	Name         string   `json:"name"`
-	Number       string   `json:"number"`
-	Score        float64  `json:"score"`
-	MaxScore     float64  `json:"max_score"`
-	Status       string   `json:"status"` // "passed" or "failed"
-	Output       string   `json:"output"`
-	OutputFormat string   `json:"output_format"`
-	Visibility   string   `json:"visibility"`
-	Tags         []string `json:"tags"`
 }
 
 func runGrade(c *cli, args []string) int {
@@ -149,35 +123,21 @@ func runGrade(c *cli, args []string) int {
 	}
 
 	start := time.Now()
-	files, err := course.ListFiles(root, false)
-	if err != nil {
-		return c.failf("grade", "listing the module's files: %v", err)
-	}
-	work, err := os.MkdirTemp("", "lab-grade-*")
-	if err != nil {
-		return c.failf("grade", "%v", err)
-	}
-	defer os.RemoveAll(work)
-	if err := course.WriteGradingWorkspace(root, files, student, work, course.Default); err != nil {
-		return c.failf("grade", "building the grading workspace: %v", err)
-	}
 	if !f.json {
 		fmt.Fprintf(c.stdout, "grading %s: %d parts, each test over seeds %d..%d\n", dirs[0], len(parts), g.From, g.From+int64(g.Seeds)-1)
 	}
-	var grades []course.PartGrade
-	for _, p := range parts {
-		if err := c.ctx.Err(); err != nil {
-			return c.failf("grade", "interrupted")
-		}
-		pg := course.GradePart(c.ctx, work, p, g)
-		grades = append(grades, pg)
-		if !f.json {
-			printGradeRow(c.stdout, pg, len(grades) == 1)
-		}
+	grades, err := course.Grade(c.ctx, course.GradeOptions{Root: root, Student: student, Config: g, Parts: parts, Course: course.Default,
+		Report: func(pg course.PartGrade) {
+			if !f.json {
+				printGradeRow(c.stdout, pg, pg.Part == parts[0])
+			}
+		}})
+	if err != nil {
+		return c.failf("grade", "%v", err)
 	}
-	res := gradeResults(grades, g, time.Since(start))
+	res := course.Results(grades, g, time.Since(start))
 	if !f.json {
-		fmt.Fprintf(c.stdout, "%-5s %-8s %-13s %s\n", "total", "", "", fmtPoints(res.Score, totalMax(grades)))
+		fmt.Fprintf(c.stdout, "%-5s %-8s %-13s %s\n", "total", "", "", course.Points(res.Score, course.TotalPoints(grades)))
 	}
 	if f.results != "" {
 		data, _ := json.MarshalIndent(res, "", "  ")
@@ -203,7 +163,7 @@ func printGradeRow(w io.Writer, pg course.PartGrade, header bool) {
 	if pg.Problem != "" {
 		passed = "-"
 	}
-	fmt.Fprintf(w, row, pg.Part.Name, pg.Part.Dir, passed, fmtPoints(pg.Score, pg.Max))
+	fmt.Fprintf(w, row, pg.Part.Name, pg.Part.Dir, passed, course.Points(pg.Score, pg.Max))
 	if pg.Problem != "" {
 		fmt.Fprintf(w, "      %s\n", strings.SplitN(pg.Problem, "\n", 2)[0])
 	}
@@ -212,60 +172,4 @@ func printGradeRow(w io.Writer, pg course.PartGrade, header bool) {
 			fmt.Fprintf(w, "      FAIL %s\n", t.Name)
 		}
 	}
-}
-
-func fmtPoints(score, max float64) string {
-	return fmt.Sprintf("%s / %s", trimFloat(score), trimFloat(max))
-}
-
-func trimFloat(x float64) string {
-	return strings.TrimSuffix(strings.TrimRight(fmt.Sprintf("%.2f", x), "0"), ".")
-}
-
-func totalMax(grades []course.PartGrade) float64 {
-	total := 0.0
-	for _, g := range grades {
-		total += g.Max
-	}
-	return total
-}
-
-// gradeResults turns the grades into Gradescope's results: one test entry per part.
-func gradeResults(grades []course.PartGrade, g course.GradingConfig, elapsed time.Duration) gradescopeResults {
-	res := gradescopeResults{ExecutionTime: int(math.Ceil(elapsed.Seconds())), OutputFormat: "text", TestOutputFormat: "text",
-		Visibility: g.Visibility, StdoutVisibility: "hidden", Tests: []gradescopeTest{}}
-	var summary strings.Builder
-	fmt.Fprintf(&summary, "Each part's tests ran over seeds %d..%d; a test counts if it passes on every seed.\n", g.From, g.From+int64(g.Seeds)-1)
-	for i, pg := range grades {
-		score := math.Round(pg.Score*100) / 100
-		res.Score += score
-		t := gradescopeTest{Name: fmt.Sprintf("Part %s (%s/)", pg.Part.Name, pg.Part.Dir), Number: fmt.Sprint(i + 1),
-			Score: score, MaxScore: pg.Max, Status: "passed", OutputFormat: "text", Visibility: g.Visibility,
-			Tags: []string{pg.Part.Dir}}
-		if score < pg.Max {
-			t.Status = "failed"
-		}
-		var out strings.Builder
-		if pg.Problem != "" {
-			fmt.Fprintf(&out, "%s\n", pg.Problem)
-		} else {
-			fmt.Fprintf(&out, "%d of %d tests pass on every seed.\n", pg.Passed(), len(pg.Tests))
-		}
-		for _, test := range pg.Tests {
-			if test.Passed {
-				fmt.Fprintf(&out, "ok   %s\n", test.Name)
-			}
-		}
-		for _, test := range pg.Tests {
-			if !test.Passed {
-				fmt.Fprintf(&out, "\nFAIL %s\n%s\n", test.Name, test.Output)
-			}
-		}
-		t.Output = out.String()
-		res.Tests = append(res.Tests, t)
-	}
-	res.Score = math.Round(res.Score*100) / 100
-	fmt.Fprintf(&summary, "Total: %s points.\n", fmtPoints(res.Score, totalMax(grades)))
-	res.Output = summary.String()
-	return res
 }
