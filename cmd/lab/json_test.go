@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"protolab/internal/course"
 	"protolab/labrpc"
 )
 
@@ -21,7 +22,7 @@ func decode(t *testing.T, out string, v any) {
 func TestMutantsJSON(t *testing.T) {
 	root := fixture(t)
 	code, stdout, _ := lab(t, root, "mutants", "--list", "adder", "--json")
-	var list mutantsJSON
+	var list course.MutantsReport
 	decode(t, stdout, &list)
 	if code != exitOK || len(list.Packages) != 1 || len(list.Packages[0].Mutants) != 3 || list.Packages[0].Mutants[0].Name != "add-subtracts" {
 		t.Errorf("mutants --list --json: exit status %d, %+v", code, list)
@@ -30,7 +31,7 @@ func TestMutantsJSON(t *testing.T) {
 		t.Skip("runs go test; skipped in -short mode")
 	}
 	code, stdout, _ = lab(t, root, "mutants", "adder", "--only", "add-subtracts", "--json", "--", "-run", "1A$")
-	var run mutantsJSON
+	var run course.MutantsReport
 	decode(t, stdout, &run)
 	if code != exitOK || !run.OK || len(run.Packages) != 1 {
 		t.Fatalf("mutants --json: exit status %d, %+v", code, run)

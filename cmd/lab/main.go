@@ -20,7 +20,7 @@ import (
 	"os/signal"
 	"path/filepath"
 
-	"protolab/internal/suggest"
+	"protolab/internal/course"
 )
 
 // Exit statuses.
@@ -227,11 +227,15 @@ func (c *cli) moduleRoot(sub string) (root string, code int, ok bool) {
 	}
 }
 
-// didYouMean returns ` (did you mean "x"?)` for the candidate that name is most
-// likely a typo of (see suggest.Closest), or "" when no candidate is close.
-func didYouMean(name string, candidates []string) string {
-	if best := suggest.Closest(name, candidates); best != "" {
-		return fmt.Sprintf(" (did you mean %q?)", best)
+// didYouMean and listOr word the usage errors, as internal/course does.
+var didYouMean, listOr = course.DidYouMean, course.ListOr
+
+// packageDir turns a package argument (a directory, relative to the working
+// directory) into a slash-separated directory relative to the module root.
+func (c *cli) packageDir(root, arg string) (string, error) {
+	wd, err := c.workDir()
+	if err != nil {
+		return "", err
 	}
-	return ""
+	return course.PackageDir(root, wd, arg)
 }

@@ -115,7 +115,7 @@ func runMutants(c *cli, args []string) int {
 		pkgs = withMutants
 		if len(pkgs) == 0 {
 			if f.json {
-				writeJSON(c.stdout, mutantsJSON{OK: true, Packages: []*mutantsPackageJSON{}})
+				writeJSON(c.stdout, course.MutantsReport{OK: true, Packages: []*course.MutantsPackage{}})
 				return exitOK
 			}
 			fmt.Fprintf(c.stdout, "no package has a %s yet; nothing to run\n", course.MutantsFile)
@@ -133,7 +133,7 @@ func runMutants(c *cli, args []string) int {
 	}
 
 	status := exitOK
-	report := mutantsJSON{OK: true, Packages: []*mutantsPackageJSON{}}
+	report := course.MutantsReport{OK: true, Packages: []*course.MutantsPackage{}}
 	for i, pkg := range pkgs {
 		if i > 0 && !f.json {
 			fmt.Fprintln(c.stdout)
@@ -143,32 +143,28 @@ func runMutants(c *cli, args []string) int {
 			c.failf("mutants", "%v", err)
 			status = exitFail
 			report.OK = false
-			report.Packages = append(report.Packages, &mutantsPackageJSON{Package: pkg, Error: err.Error(), Mutants: []mutantJSON{}})
+			report.Packages = append(report.Packages, &course.MutantsPackage{Package: pkg, Error: err.Error(), Mutants: []course.MutantSummary{}})
 			continue
 		}
 		if len(f.only) > 0 {
-			mutants, err = onlyMutants(mutants, f.only)
+			mutants, err = course.OnlyMutants(mutants, f.only)
 			if err != nil {
 				return c.usageError("mutants", "%v", err)
 			}
 		}
-		pj := &mutantsPackageJSON{Package: pkg, Mutants: []mutantJSON{}}
+		pj := &course.MutantsPackage{Package: pkg, Mutants: []course.MutantSummary{}}
 		report.Packages = append(report.Packages, pj)
 		if f.list {
 			if f.json {
 				for _, m := range mutants {
-					pj.Mutants = append(pj.Mutants, mutantJSON{Name: m.Name, File: m.File, Description: m.Description})
+					pj.Mutants = append(pj.Mutants, course.MutantSummary{Name: m.Name, File: m.File, Description: m.Description})
 				}
 				continue
 			}
 			listMutants(c.stdout, pkg, mutants)
 			continue
 		}
-		run := runPackageMutants
-		if f.json {
-			run = runPackageMutantsJSON
-		}
-		if run(c, root, pkg, mutants, extra, f, pj) != exitOK {
+		if runPackageMutants(c, root, pkg, mutants, extra, f, pj) != exitOK {
 			status = exitFail
 			report.OK = false
 		}
@@ -179,81 +175,6 @@ func runMutants(c *cli, args []string) int {
 	return status
 }
 
-// mutantsJSON is what 'lab mutants --json' prints.
-type mutantsJSON struct {
-	OK       bool                  `json:"ok"` // no mutant missed, no error
-	Packages []*mutantsPackageJSON `json:"packages"`
-}
-
-type mutantsPackageJSON struct {
-	Package     string       `json:"package"`
-	Error       string       `json:"error,omitempty"`
-	BaselineMS  float64      `json:"baseline_ms,omitempty"` // the tests without mutants
-	Caught      int          `json:"caught"`
-	CaughtBuild int          `json:"caught_build"`
-	Missed      int          `json:"missed"`
-	Mutants     []mutantJSON `json:"mutants"`
-}
-
-type mutantJSON struct {
-	Name        string   `json:"name"`
-	File        string   `json:"file"`
-	Description string   `json:"description"`
-	Verdict     string   `json:"verdict,omitempty"` // "caught", "caught (build)", "MISSED"
-	FailedTests []string `json:"failed_tests,omitempty"`
-	ElapsedMS   float64  `json:"elapsed_ms,omitempty"`
-	Detail      string   `json:"detail,omitempty"`
-}
-
-// packageDir turns a package argument (a directory, relative to the working directory)
-// into a slash-separated directory relative to the module root.
-func (c *cli) packageDir(root, arg string) (string, error) {
-	wd, err := c.workDir()
-	if err != nil {
-		return "", err
-	}
-	abs := arg
-	if !filepath.IsAbs(abs) {
-		abs = filepath.Join(wd, arg)
-	}
-	rel, err := filepath.Rel(root, filepath.Clean(abs))
-	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
-		return "", fmt.Errorf("package %s is outside the module at %s", arg, root)
-	}
-	if info, err := os.Stat(abs); err != nil || !info.IsDir() {
-		return "", fmt.Errorf("no package directory %s", arg)
-	}
-	return filepath.ToSlash(rel), nil
-}
-
-// onlyMutants returns the named mutants, in the order of the mutants file.
-func onlyMutants(mutants []course.Mutant, only []string) ([]course.Mutant, error) {
-	var names []string
-	for _, m := range mutants {
-		names = append(names, m.Name)
-	}
-	for _, name := range only {
-		if !contains(names, name) {
-			return nil, fmt.Errorf("no mutant called %q%s; %s", name, didYouMean(name, names), listOr(names, "the mutants are ", "the package has no mutants"))
-		}
-	}
-	var out []course.Mutant
-	for _, m := range mutants {
-		if contains(only, m.Name) {
-			out = append(out, m)
-		}
-	}
-	return out, nil
-}
-
-// listOr is prefix followed by the names, or none when there are no names.
-func listOr(names []string, prefix, none string) string {
-	if len(names) == 0 {
-		return none
-	}
-	return prefix + strings.Join(names, ", ")
-}
-
 func listMutants(w io.Writer, pkg string, mutants []course.Mutant) {
 	fmt.Fprintf(w, "%s: %d mutants\n", pkg, len(mutants))
 	for _, m := range mutants {
@@ -261,82 +182,47 @@ func listMutants(w io.Writer, pkg string, mutants []course.Mutant) {
 	}
 }
 
-// runPackageMutantsJSON runs the mutants of one package and fills in pj,
-// printing nothing.
-func runPackageMutantsJSON(c *cli, root, pkg string, mutants []course.Mutant, extra []string, f *mutantsFlags, pj *mutantsPackageJSON) int {
+// runPackageMutants runs the mutants of one package and fills in pj, printing as it
+// goes unless the report is JSON.
+func runPackageMutants(c *cli, root, pkg string, mutants []course.Mutant, extra []string, f *mutantsFlags, pj *course.MutantsPackage) int {
+	const row = "%-28s %-15s %-44s %s\n"
+	out := c.stdout
+	if f.json {
+		out = io.Discard
+	}
+	if f.skip {
+		fmt.Fprintf(out, "%s: %d mutants (the tests without them are not checked: --skip-baseline)\n", pkg, len(mutants))
+	} else {
+		fmt.Fprintf(out, "%s: %d mutants; checking that the tests pass without them...\n", pkg, len(mutants))
+	}
+	header := false
 	baseline, results, err := course.RunMutants(c.ctx, course.MutantOptions{
 		Root: root, Pkg: pkg, Mutants: mutants, ExtraArgs: extra, Timeout: f.timeout, SkipBaseline: f.skip, Workers: f.workers,
-		Report: func(course.MutantResult) {},
+		Report: func(r course.MutantResult) {
+			if !header {
+				fmt.Fprintf(out, row, "mutant", "result", "failed tests", "time")
+				header = true
+			}
+			fmt.Fprintf(out, row, r.Mutant.Name, r.Verdict, r.FailedSummary(), r.Elapsed.Round(100*time.Millisecond))
+		},
 	})
 	if err != nil {
 		pj.Error = err.Error()
+		if !f.json {
+			c.failf("mutants", "%s: %v", pkg, err)
+		}
 		return exitFail
 	}
 	pj.BaselineMS = ms(baseline)
 	for _, r := range results {
-		verdict := r.Verdict.String()
-		switch r.Verdict {
-		case course.Caught:
-			pj.Caught++
-		case course.CaughtBuild:
-			pj.CaughtBuild++
-		case course.Missed:
-			pj.Missed++
-		}
-		pj.Mutants = append(pj.Mutants, mutantJSON{Name: r.Mutant.Name, File: r.Mutant.File, Description: r.Mutant.Description,
-			Verdict: verdict, FailedTests: r.Failed, ElapsedMS: ms(r.Elapsed), Detail: r.Detail})
-	}
-	if pj.Missed > 0 {
-		return exitFail
-	}
-	return exitOK
-}
-
-// runPackageMutants runs the mutants of one package, printing as it goes.
-func runPackageMutants(c *cli, root, pkg string, mutants []course.Mutant, extra []string, f *mutantsFlags, _ *mutantsPackageJSON) int {
-	const row = "%-28s %-15s %-44s %s\n"
-	if f.skip {
-		fmt.Fprintf(c.stdout, "%s: %d mutants (the tests without them are not checked: --skip-baseline)\n", pkg, len(mutants))
-	} else {
-		fmt.Fprintf(c.stdout, "%s: %d mutants; checking that the tests pass without them...\n", pkg, len(mutants))
-	}
-	header := false
-	baseline, results, err := course.RunMutants(c.ctx, course.MutantOptions{
-		Root:         root,
-		Pkg:          pkg,
-		Mutants:      mutants,
-		ExtraArgs:    extra,
-		Timeout:      f.timeout,
-		SkipBaseline: f.skip,
-		Workers:      f.workers,
-		Report: func(r course.MutantResult) {
-			if !header {
-				fmt.Fprintf(c.stdout, row, "mutant", "result", "failed tests", "time")
-				header = true
-			}
-			fmt.Fprintf(c.stdout, row, r.Mutant.Name, r.Verdict, r.FailedSummary(), r.Elapsed.Round(100*time.Millisecond))
-		},
-	})
-	if err != nil {
-		return c.failf("mutants", "%s: %v", pkg, err)
-	}
-	var caught, build, missed int
-	for _, r := range results {
-		switch r.Verdict {
-		case course.Caught:
-			caught++
-		case course.CaughtBuild:
-			build++
-		case course.Missed:
-			missed++
-		}
+		pj.Add(r)
 		if r.Detail != "" {
-			fmt.Fprintf(c.stdout, "\n--- %s (%s): %s\n%s", r.Mutant.Name, r.Verdict, r.Mutant.Description, r.Detail)
+			fmt.Fprintf(out, "\n--- %s (%s): %s\n%s", r.Mutant.Name, r.Verdict, r.Mutant.Description, r.Detail)
 		}
 	}
 	for _, r := range results {
 		if r.Verdict == course.Missed {
-			fmt.Fprintf(c.stdout, "\n--- %s MISSED: %s\n    no test of %s fails with this bug in %s; add one that does\n",
+			fmt.Fprintf(out, "\n--- %s MISSED: %s\n    no test of %s fails with this bug in %s; add one that does\n",
 				r.Mutant.Name, r.Mutant.Description, pkg, r.Mutant.File)
 		}
 	}
@@ -344,12 +230,12 @@ func runPackageMutants(c *cli, root, pkg string, mutants []course.Mutant, extra 
 	if f.skip {
 		base = "tests without mutants not checked"
 	}
-	fmt.Fprintf(c.stdout, "\n%s: %d mutants: %d caught by tests, %d caught only by the build, %d MISSED (%s)\n",
-		pkg, len(results), caught, build, missed, base)
-	if build > 0 {
-		fmt.Fprintln(c.stdout, "(a mutant that does not compile tests nothing; rewrite it as a bug that builds)")
+	fmt.Fprintf(out, "\n%s: %d mutants: %d caught by tests, %d caught only by the build, %d MISSED (%s)\n",
+		pkg, len(results), pj.Caught, pj.CaughtBuild, pj.Missed, base)
+	if pj.CaughtBuild > 0 {
+		fmt.Fprintln(out, "(a mutant that does not compile tests nothing; rewrite it as a bug that builds)")
 	}
-	if missed > 0 {
+	if pj.Missed > 0 {
 		return exitFail
 	}
 	return exitOK

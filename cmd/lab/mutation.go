@@ -4,22 +4,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"path"
-	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
 	"protolab/internal/course"
 )
-
-// harnessPackages are mutated by 'lab mutation --all' besides the labs: the checkers
-// every lab's verdict rests on.
-var harnessPackages = []string{"tests", "tests/replog"}
-
-// defaultWith are the packages whose tests also run on a package's mutants when
-// --with does not say: tests/replog's scenarios run only in the engines' tests.
-var defaultWith = map[string][]string{"tests/replog": {"raft", "paxos"}}
 
 type mutationFlags struct {
 	all       bool
@@ -110,7 +100,7 @@ func runMutation(c *cli, args []string) int {
 	if f.ops != "" {
 		for _, op := range strings.Split(f.ops, ",") {
 			op = strings.TrimSpace(op)
-			if !contains(course.Operators, op) {
+			if !slices.Contains(course.Operators, op) {
 				return c.usageError("mutation", "unknown operator %q%s; the operators are %s", op, didYouMean(op, course.Operators), strings.Join(course.Operators, ", "))
 			}
 			ops = append(ops, op)
@@ -121,12 +111,7 @@ func runMutation(c *cli, args []string) int {
 		return code
 	}
 	if f.all {
-		pkgs = labPackages(course.Default)
-		for _, p := range harnessPackages {
-			if info, err := os.Stat(filepath.Join(root, filepath.FromSlash(p))); err == nil && info.IsDir() {
-				pkgs = append(pkgs, p)
-			}
-		}
+		pkgs = course.MutationPackages(root, course.Default)
 	} else {
 		for i, p := range pkgs {
 			dir, err := c.packageDir(root, p)
@@ -138,7 +123,7 @@ func runMutation(c *cli, args []string) int {
 	}
 
 	status := exitOK
-	var rows []mutationRow
+	var rows []course.MutationSummary
 	for i, pkg := range pkgs {
 		if i > 0 {
 			fmt.Fprintln(c.stdout)
@@ -153,7 +138,7 @@ func runMutation(c *cli, args []string) int {
 		if f.list {
 			fmt.Fprintf(c.stdout, "%s: %d mutants in %s\n", pkg, len(mutants), scope)
 			for _, m := range chosen {
-				fmt.Fprintf(c.stdout, "  %-40s %s\n", fmt.Sprintf("%s:%d", m.File, m.Line), describeMutant(m))
+				fmt.Fprintf(c.stdout, "  %-40s %s\n", fmt.Sprintf("%s:%d", m.File, m.Line), m.Describe())
 			}
 			continue
 		}
@@ -175,53 +160,9 @@ func runMutation(c *cli, args []string) int {
 	return status
 }
 
-// labPackages returns the package directories of the course, in course order.
-func labPackages(c course.Course) []string {
-	var pkgs []string
-	for _, p := range c.Parts {
-		if !contains(pkgs, p.Dir) {
-			pkgs = append(pkgs, p.Dir)
-		}
-	}
-	return pkgs
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
-// describeMutant is the operator and the change, for a report line.
-func describeMutant(m course.OpMutant) string {
-	return fmt.Sprintf("%-11s %s  =>  %s", m.Op, m.Original, m.Mutated)
-}
-
-// A mutationRow is one package's line of the summary table.
-type mutationRow struct {
-	pkg                                               string
-	generated, run                                    int
-	killed, survived, timedOut, notCovered, notViable int
-	elapsed                                           time.Duration
-}
-
-// score is the share of the mutants that count (not the ones that do not compile)
-// which the tests kill; a timed-out mutant counts as killed, a not-covered one as a
-// survivor.
-func (r mutationRow) score() float64 {
-	den := r.killed + r.timedOut + r.survived + r.notCovered
-	if den == 0 {
-		return 100
-	}
-	return 100 * float64(r.killed+r.timedOut) / float64(den)
-}
-
-func runPackageMutation(c *cli, root, pkg string, scope course.MutationScope, generated int, mutants []course.OpMutant, f *mutationFlags, extra []string) (mutationRow, error) {
-	row := mutationRow{pkg: pkg, generated: generated, run: len(mutants)}
-	with := defaultWith[pkg]
+func runPackageMutation(c *cli, root, pkg string, scope course.MutationScope, generated int, mutants []course.OpMutant, f *mutationFlags, extra []string) (course.MutationSummary, error) {
+	row := course.MutationSummary{Pkg: pkg, Generated: generated, Run: len(mutants)}
+	with := course.DefaultWith(pkg)
 	switch f.with {
 	case "":
 	case "-":
@@ -252,73 +193,41 @@ func runPackageMutation(c *cli, root, pkg string, scope course.MutationScope, ge
 		Report: func(r course.MutationResult) {
 			done++
 			if r.Status == course.Survived || r.Status == course.TimedOut {
-				fmt.Fprintf(c.stdout, "  %-9s %s:%d  %s\n", r.Status, r.Mutant.File, r.Mutant.Line, describeMutant(r.Mutant))
+				fmt.Fprintf(c.stdout, "  %-9s %s:%d  %s\n", r.Status, r.Mutant.File, r.Mutant.Line, r.Mutant.Describe())
 			}
 			if done%50 == 0 {
 				fmt.Fprintf(c.stdout, "  ... %d of %d done (%v)\n", done, len(mutants), time.Since(start).Round(time.Second))
 			}
 		},
 	})
-	row.elapsed = time.Since(start)
+	elapsed := time.Since(start)
 	if err != nil {
 		return row, err
 	}
-	row.killed, row.survived = run.Count(course.Killed), run.Count(course.Survived)
-	row.timedOut, row.notCovered, row.notViable = run.Count(course.TimedOut), run.Count(course.NotCovered), run.Count(course.NotViable)
-
-	var survivors []course.MutationResult
-	for _, r := range run.Results {
-		if r.Status == course.Survived || r.Status == course.NotCovered {
-			survivors = append(survivors, r)
-		}
-	}
-	if len(survivors) > 0 {
+	row = run.Summarize(pkg, generated)
+	row.Elapsed = elapsed
+	if len(row.Survivors) > 0 {
 		fmt.Fprintf(c.stdout, "survivors of %s (file:line operator: before => after):\n", pkg)
-		for _, r := range survivors {
-			fmt.Fprintf(c.stdout, "  %s\n", survivorLine(r))
+		for _, r := range row.Survivors {
+			fmt.Fprintf(c.stdout, "  %s\n", r.SurvivorLine())
 		}
 	}
 	fmt.Fprintf(c.stdout, "%s: generated %d, run %d: killed %d, survived %d, timed out %d, not covered %d, not viable %d; score %.1f%% (baseline %v, limit %v per mutant, %v in all)\n",
-		pkg, generated, len(mutants), row.killed, row.survived, row.timedOut, row.notCovered, row.notViable, row.score(),
-		run.Baseline.Round(100*time.Millisecond), run.Timeout.Round(time.Second), row.elapsed.Round(time.Second))
+		pkg, generated, len(mutants), row.Killed, row.Survived, row.TimedOut, row.NotCovered, row.NotViable, row.Score(),
+		run.Baseline.Round(100*time.Millisecond), run.Timeout.Round(time.Second), elapsed.Round(time.Second))
 	if f.survivors != "" {
-		if err := writeSurvivors(f.survivors, pkg, row, survivors); err != nil {
+		if err := row.WriteSurvivors(f.survivors); err != nil {
 			return row, err
 		}
 	}
 	return row, nil
 }
 
-func survivorLine(r course.MutationResult) string {
-	tag := ""
-	if r.Status == course.NotCovered {
-		tag = " (not covered)"
-	}
-	return fmt.Sprintf("%s:%d  %s%s", r.Mutant.File, r.Mutant.Line, describeMutant(r.Mutant), tag)
-}
-
-// writeSurvivors writes DIR/survivors-PKG.txt: one survivor a line, for whoever writes
-// the tests that kill them.
-func writeSurvivors(dir, pkg string, row mutationRow, survivors []course.MutationResult) error {
-	var b strings.Builder
-	fmt.Fprintf(&b, "# lab mutation %s: generated %d, run %d, killed %d, survived %d, timed out %d, not covered %d, not viable %d\n",
-		pkg, row.generated, row.run, row.killed, row.survived, row.timedOut, row.notCovered, row.notViable)
-	b.WriteString("# file:line  operator  before  =>  after\n")
-	for _, r := range survivors {
-		b.WriteString(survivorLine(r) + "\n")
-	}
-	name := "survivors-" + strings.ReplaceAll(path.Clean(pkg), "/", "-") + ".txt"
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	return os.WriteFile(filepath.Join(dir, name), []byte(b.String()), 0o644)
-}
-
-func printMutationTable(w io.Writer, rows []mutationRow) {
+func printMutationTable(w io.Writer, rows []course.MutationSummary) {
 	const row = "%-14s %9s %5s %7s %9s %9s %11s %10s %7s %8s\n"
 	fmt.Fprintf(w, row, "package", "generated", "run", "killed", "survived", "timed out", "not covered", "not viable", "score", "time")
 	for _, r := range rows {
-		fmt.Fprintf(w, row, r.pkg, fmt.Sprint(r.generated), fmt.Sprint(r.run), fmt.Sprint(r.killed), fmt.Sprint(r.survived),
-			fmt.Sprint(r.timedOut), fmt.Sprint(r.notCovered), fmt.Sprint(r.notViable), fmt.Sprintf("%.1f%%", r.score()), r.elapsed.Round(time.Second).String())
+		fmt.Fprintf(w, row, r.Pkg, fmt.Sprint(r.Generated), fmt.Sprint(r.Run), fmt.Sprint(r.Killed), fmt.Sprint(r.Survived),
+			fmt.Sprint(r.TimedOut), fmt.Sprint(r.NotCovered), fmt.Sprint(r.NotViable), fmt.Sprintf("%.1f%%", r.Score()), r.Elapsed.Round(time.Second).String())
 	}
 }
