@@ -1,11 +1,10 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -142,146 +141,40 @@ func writeSkeleton(c *cli, f *skeletonFlags, next string) int {
 	if !ok {
 		return code
 	}
-	realRoot, err := filepath.EvalSymlinks(root)
-	if err != nil {
-		return c.failf("skeleton", "%v", err)
-	}
 	wd, err := c.workDir()
 	if err != nil {
 		return c.failf("skeleton", "%v", err)
 	}
-	out := f.out
-	if !filepath.IsAbs(out) {
-		out = filepath.Join(wd, out)
+	cp, err := course.WriteCopy(course.CopyOptions{Root: root, Out: f.out, Dir: wd, Next: next, Force: f.force})
+	var usage *course.CopyUsageError
+	switch {
+	case errors.As(err, &usage):
+		return c.usageError("skeleton", "%v", err)
+	case err != nil:
+		return c.failf("skeleton", "%v", err)
 	}
-	out, err = resolvePath(filepath.Clean(out))
-	if err != nil {
-		return c.usageError("skeleton", "-o %s: %v", f.out, err)
-	}
-	if within(out, realRoot) || within(realRoot, out) {
-		return c.usageError("skeleton", "-o %s is inside the module, or contains it (it resolves to %s); write the copy outside %s", f.out, out, realRoot)
-	}
-	if info, err := os.Stat(out); err == nil && !info.IsDir() {
-		return c.usageError("skeleton", "-o %s is a file; give a directory (a new one, or an empty one)", f.out)
-	}
-	if entries, err := os.ReadDir(out); err == nil && len(entries) > 0 && !f.force {
-		return c.usageError("skeleton", "-o %s is not empty; pick an empty directory, or pass --force to write over its files", f.out)
-	}
-
-	files, err := course.ListFiles(root, false)
-	if err != nil {
-		return c.failf("skeleton", "listing the module's files: %v", err)
-	}
-	marked, err := course.ScanMarkers(root, files, course.Default)
-	if err != nil {
-		return c.failf("skeleton", "no copy written:\n%v", err)
-	}
-	if len(marked) == 0 {
-		return c.usageError("skeleton", "%s has no solution regions, so there is nothing to make a copy from; run skeleton in the reference solution", root)
-	}
-	stats, err := course.WriteLearnerCopy(course.LearnerOptions{Root: root, Files: files, Next: next, Course: course.Default}, out)
-	if err != nil {
-		return c.failf("skeleton", "no copy written:\n%v", err)
-	}
-	what := "with part " + next + " next"
-	if next == course.SolutionNext {
-		what = "with every part done (the solution, for reading)"
-	}
-	created, gitErr := course.InitRepo(out, "protolab: your copy, "+what)
+	stats := cp.Stats
 	if f.json {
-		res := map[string]any{"next": next, "out": out, "files": stats.Files, "rewritten": stats.Rewritten,
-			"stubbed": stats.Stubbed, "kept": stats.Kept, "left_out": stats.Left, "searched_lines": stats.Searched, "git": created}
-		if gitErr != nil {
-			res["git_error"] = gitErr.Error()
+		res := map[string]any{"next": next, "out": cp.Out, "files": stats.Files, "rewritten": stats.Rewritten,
+			"stubbed": stats.Stubbed, "kept": stats.Kept, "left_out": stats.Left, "searched_lines": stats.Searched, "git": cp.Git}
+		if cp.GitErr != nil {
+			res["git_error"] = cp.GitErr.Error()
 		}
 		writeJSON(c.stdout, res)
 		return exitOK
 	}
 	fmt.Fprintf(c.stdout, "wrote the copy %s into %s: %d files, %d with markers (%d regions stubbed, %d kept), %d instructors' files left out\n",
-		what, out, stats.Files, stats.Rewritten, stats.Stubbed, stats.Kept, stats.Left)
+		cp.Purpose, cp.Out, stats.Files, stats.Rewritten, stats.Stubbed, stats.Kept, stats.Left)
 	fmt.Fprintf(c.stdout, "searched it for %d lines of the stubbed solution: none there\n", stats.Searched)
 	switch {
-	case gitErr != nil:
-		fmt.Fprintf(c.stdout, "note: %v\n", gitErr)
-	case created:
+	case cp.GitErr != nil:
+		fmt.Fprintf(c.stdout, "note: %v\n", cp.GitErr)
+	case cp.Git:
 		fmt.Fprintln(c.stdout, "made it a git repository with one commit")
 	default:
 		fmt.Fprintln(c.stdout, "it already was a git repository: the files were written over, and nothing was committed")
 	}
-	fmt.Fprintf(c.stdout, "try it: cd %s && make test\n", out)
-	return exitOK
-}
-
-// resolvePath resolves the symbolic links of a clean absolute path, including those of
-// its parents when the path itself does not exist yet: the part that exists is resolved,
-// and the rest appended.
-func resolvePath(p string) (string, error) {
-	rest := ""
-	for cur := p; ; cur = filepath.Dir(cur) {
-		if _, err := os.Lstat(cur); err == nil {
-			real, err := filepath.EvalSymlinks(cur)
-			if err != nil {
-				return "", err
-			}
-			return filepath.Join(real, rest), nil
-		}
-		if filepath.Dir(cur) == cur {
-			return p, nil
-		}
-		rest = filepath.Join(filepath.Base(cur), rest)
-	}
-}
-
-// within reports whether path is dir or inside it. Both are clean absolute paths.
-func within(path, dir string) bool {
-	rel, err := filepath.Rel(dir, path)
-	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
-}
-
-// checkJSON is one row of 'lab skeleton --check --json'.
-type checkJSON struct {
-	Part      string    `json:"part"`
-	Dir       string    `json:"dir"`
-	OK        bool      `json:"ok"`
-	NotRun    string    `json:"not_run,omitempty"`
-	BuildVet  *stepJSON `json:"build_vet,omitempty"`
-	Earlier   *stepJSON `json:"earlier_parts_pass,omitempty"`
-	PartFails *stepJSON `json:"part_fails,omitempty"`
-	Reference *stepJSON `json:"reference_passes,omitempty"`
-	ElapsedMS float64   `json:"elapsed_ms"`
-}
-
-type stepJSON struct {
-	Status  string `json:"status"` // "ok", "failed", "skipped"
-	Summary string `json:"summary"`
-	Detail  string `json:"detail,omitempty"`
-}
-
-func stepOf(s course.Step) *stepJSON {
-	status := map[course.StepStatus]string{course.StepSkipped: "skipped", course.StepOK: "ok", course.StepFailed: "failed"}[s.Status]
-	return &stepJSON{Status: status, Summary: s.Summary, Detail: s.Detail}
-}
-
-func checkSkeletonJSON(c *cli, res course.CheckResult) int {
-	out := struct {
-		OK      bool        `json:"ok"`
-		Parts   []checkJSON `json:"parts"`
-		Skipped []string    `json:"skipped"`
-	}{OK: res.OK(), Parts: []checkJSON{}, Skipped: []string{}}
-	for _, r := range res.Rows {
-		row := checkJSON{Part: r.Part.Name, Dir: r.Part.Dir, OK: r.OK(), NotRun: r.NotRun, ElapsedMS: ms(r.Elapsed)}
-		if r.NotRun == "" {
-			row.BuildVet, row.Earlier, row.PartFails, row.Reference = stepOf(r.BuildVet), stepOf(r.Earlier), stepOf(r.PartFails), stepOf(r.Reference)
-		}
-		out.Parts = append(out.Parts, row)
-	}
-	for _, p := range res.Skipped {
-		out.Skipped = append(out.Skipped, p.Name)
-	}
-	writeJSON(c.stdout, out)
-	if !out.OK {
-		return exitFail
-	}
+	fmt.Fprintf(c.stdout, "try it: cd %s && make test\n", cp.Out)
 	return exitOK
 }
 
@@ -319,7 +212,11 @@ func checkSkeleton(c *cli, parts []course.Part, timeout time.Duration, seeds int
 		return c.failf("skeleton", "%v", err)
 	}
 	if asJSON {
-		return checkSkeletonJSON(c, res)
+		writeJSON(c.stdout, res.Report())
+		if !res.OK() {
+			return exitFail
+		}
+		return exitOK
 	}
 	if len(res.Skipped) > 0 {
 		var names []string

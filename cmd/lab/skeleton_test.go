@@ -98,7 +98,7 @@ func TestSkeletonJSON(t *testing.T) {
 	code, stdout, _ = lab(t, root, "skeleton", "--check", "--parts", "1A", "--json")
 	var check struct {
 		OK    bool
-		Parts []checkJSON
+		Parts []course.CheckEntry
 	}
 	decode(t, stdout, &check)
 	if code != exitFail || check.OK || len(check.Parts) != 1 || check.Parts[0].Part != "1A" || check.Parts[0].NotRun == "" {
