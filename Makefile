@@ -2,14 +2,15 @@
 
 GO ?= go
 
-.PHONY: test demo vet fmt-check unit determinism check-course check-course-quick check-course-deep check-mutants mutants mutation check bench browser
+.PHONY: test demo vet fmt-check unit determinism check-course check-course-quick check-docs check-docs-quick check-course-deep check-mutants mutants mutation check bench browser
 
 # The whole suite, in under five minutes on two cores: formatting, vet, every
 # test once (the labs' simulated tests as a run-twice determinism check), and
 # the skeleton check on one seed (each part's learner copy builds, earlier
 # parts pass in it, and its own tests fail). CI then sweeps the course over
-# more seeds (check-course) and runs every lab's mutants (check-mutants).
-test: fmt-check vet unit determinism check-course-quick
+# more seeds (check-course), reruns the docs' sample outputs (check-docs) and
+# runs every lab's mutants (check-mutants).
+test: fmt-check vet unit determinism check-course-quick check-docs-quick
 
 # The default demo: a short simulated run with faults, as a per-node timeline.
 demo:
@@ -26,7 +27,7 @@ fmt-check:
 # tool and the viewer) run in `determinism`; `unit` runs every other package.
 # Every test thus runs once, and each lab's simulated test twice.
 SIM_PKGS = $$($(GO) list -f '{{.ImportPath}} {{join .TestImports " "}}' ./... | grep ' protolab/tests' | cut -d' ' -f1 | grep -v -e '^protolab/cmd/' -e '^protolab/internal/')
-OTHER_PKGS = $$($(GO) list ./... | grep -v -x -F "$$(echo $(SIM_PKGS) | tr ' ' '\n')")
+OTHER_PKGS = $$($(GO) list ./... | grep -v -x -F "$$(echo $(SIM_PKGS) protolab/internal/docscheck | tr ' ' '\n')")
 unit:
 	$(GO) test -count=1 -timeout 20m $(OTHER_PKGS)
 
@@ -72,7 +73,7 @@ mutation:
 	$(GO) run ./cmd/lab mutation $(if $(filter all,$(PKG)),--all,$(PKG)) --sample $(SAMPLE)
 
 # Everything CI runs: the suite, the course over more seeds, and the mutants.
-check: test check-course check-mutants
+check: test check-course check-docs check-mutants
 
 # The space-time viewer in headless chromium, keeping its screenshots in
 # .artifacts/ (make unit runs the same tests without keeping them).
@@ -107,6 +108,14 @@ DOCS_FLAGS ?=
 .PHONY: docs
 docs:
 	$(GO) run ./internal/docscheck/gendocs $(DOCS_FLAGS)
+
+# The docs check: check-docs-quick (in make test) checks that every test a doc
+# cites exists and every runnable block runs; check-docs (CI) also reruns every
+# generated sample output but the minutes-long ones (-slow adds those).
+check-docs-quick:
+	$(GO) test -count=1 -short ./internal/docscheck
+check-docs:
+	$(GO) test -count=1 -timeout 20m ./internal/docscheck
 
 # Every fuzz target, each for FUZZTIME (CI runs the seed corpora as plain
 # tests in `make unit`). -timeout 0: go test's default 10m timeout would
