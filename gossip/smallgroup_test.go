@@ -42,3 +42,36 @@ func TestLifeguardSmallGroupDetection3C(t *testing.T) {
 		t.Logf("n%d declared dead by all %v after its crash (bound %v)", victim, last-crashed, bound)
 	})
 }
+
+// TestLifeguardExpectsConfirmationsWhenTheGroupCanGiveThem3C: the other
+// side of the small-group rule above. In a group of exactly SuspicionMult
+// members, n-2 = SuspicionMult-2 others (everyone but the accused and the
+// member itself) can confirm a suspicion: exactly as many as Lifeguard
+// expects. So the suspicion still starts at the maximum and waits for
+// them; treating this group as too small makes a lone accuser's
+// suspicion, which may be its own slowness, final after the minimum.
+func TestLifeguardExpectsConfirmationsWhenTheGroupCanGiveThem3C(t *testing.T) {
+	tests.Run(t, func(t *tests.T) {
+		cfg := DefaultSwimConfig()
+		cfg.Lifeguard = true
+		n := cfg.SuspicionMult
+		w := t.NewWorld(labrpc.Config{Nodes: n})
+		g := newGroup(w, n, cfg)
+		g.start(0)
+		s := g.member(0)
+		for id := 1; id < n; id++ {
+			s.apply(Update{Member: id, State: Alive, Incarnation: 1, From: id})
+		}
+		min := suspicionTimeout(cfg.SuspicionMult, n, cfg.ProbeInterval)
+		s.apply(Update{Member: n - 1, State: Suspect, Incarnation: 1, From: 1})
+		sus := s.suspicions[n-1]
+		require.NotNil(t, sus, "suspecting n%d starts a timer", n-1)
+		require.Equal(t, cfg.SuspicionMult-2, sus.k,
+			"in a group of %d, %d members can confirm a suspicion, as many as Lifeguard expects (SuspicionMult-2): the group is not too small (only n-2 < SuspicionMult-2 is)", n, n-2)
+		require.Equal(t, time.Duration(cfg.SuspicionMaxTimeoutMult)*min, sus.max, "the suspicion starts at the maximum")
+		w.Sleep(min + cfg.ProbeInterval)
+		info, _ := s.Lookup(n - 1)
+		require.Equal(t, Suspect, info.State,
+			"%v after n1's lone accusation (n0's own failed probe is at most one more confirmation), n0 holds n%d %v: a suspicion waiting for %d confirmations cannot be over after the minimum timeout, %v", min+cfg.ProbeInterval, n-1, info.State, n-2, min)
+	})
+}
