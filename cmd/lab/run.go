@@ -5,10 +5,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"path/filepath"
-	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -16,7 +14,6 @@ import (
 	"protolab/internal/replay"
 	"protolab/internal/stories"
 	"protolab/labrpc"
-	"protolab/replog/harness"
 )
 
 // 'lab run' runs an ad-hoc simulation of a lab: a cluster, a workload, a
@@ -121,30 +118,6 @@ Run exits with status 1 if an invariant check fails.
 	fs.PrintDefaults()
 }
 
-// runSummary is what 'lab run --json' prints.
-type runSummary struct {
-	Protocol   string          `json:"protocol"`
-	Nodes      int             `json:"nodes"`
-	Seed       int64           `json:"seed"`
-	Faults     string          `json:"faults"`
-	ForMS      float64         `json:"for_ms"`
-	Load       float64         `json:"load"`
-	Messages   int64           `json:"messages"`
-	Bytes      int64           `json:"bytes"`
-	Counts     []stories.Count `json:"counts"`
-	Operations int             `json:"timed_operations"`
-	P50MS      float64         `json:"latency_p50_ms"`
-	P99MS      float64         `json:"latency_p99_ms"`
-	Events     int64           `json:"events"`
-	VirtualMS  float64         `json:"virtual_ms"`
-	WallMS     float64         `json:"wall_ms"`
-	SimSecPerS float64         `json:"simsec_per_s"`
-	Digest     string          `json:"digest"`
-	Checks     []stories.Check `json:"checks"`
-	OK         bool            `json:"ok"`
-	HTML       string          `json:"html,omitempty"`
-}
-
 func runRun(c *cli, args []string) int {
 	fs, f := newRunFlags()
 	names, rest, code, ok := c.parseFlags("run", fs, args)
@@ -160,11 +133,11 @@ func runRun(c *cli, args []string) int {
 	}
 	set := map[string]bool{}
 	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
-	cfg, err := checkRunFlags(rn, f, set)
+	cfg, err := rn.Configure(f.request(set))
 	if err != nil {
 		return c.usageError("run", "%v", err)
 	}
-	nodes, load, faults := cfg.nodes, cfg.load, cfg.faults
+	nodes := cfg.Nodes
 	var html string
 	if f.html != "" {
 		if html, err = c.outputFile(f.html); err != nil {
@@ -179,26 +152,13 @@ func runRun(c *cli, args []string) int {
 		}
 	})
 	start := time.Now()
-	r := rn.Execute(labrpc.Config{Seed: f.seed, Nodes: nodes, Profile: cfg.profile, KeepTrace: 200, MaxTime: f.dur + runSettleBudget}, f.dur, load, faults)
+	r := rn.Execute(labrpc.Config{Seed: f.seed, Nodes: nodes, Profile: cfg.Profile, KeepTrace: 200, MaxTime: f.dur + stories.SettleBudget}, f.dur, cfg.Load, cfg.Faults)
 	wall := time.Since(start)
 	stop()
-	w := r.W
-	sum := runSummary{Protocol: rn.Name, Nodes: nodes, Seed: f.seed, Faults: f.faults, ForMS: ms(f.dur), Load: load,
-		Messages: w.TotalRPCs(), Bytes: w.TotalBytes(), Counts: r.Counts, Operations: len(r.Latencies),
-		Events: w.Steps(), VirtualMS: ms(w.Now()), WallMS: ms(wall), Digest: w.Digest(), Checks: r.Checks, OK: true}
-	if sum.Counts == nil {
-		sum.Counts = []stories.Count{}
-	}
-	if wall > 0 {
-		sum.SimSecPerS = w.Now().Seconds() / wall.Seconds()
-	}
-	sum.P50MS, sum.P99MS = ms(harness.Percentile(r.Latencies, 50)), ms(harness.Percentile(r.Latencies, 99))
-	for _, ch := range r.Checks {
-		sum.OK = sum.OK && ch.OK
-	}
+	sum := r.Summarize(rn.Name, f.faults, wall)
 	if html != "" {
 		title := fmt.Sprintf("lab run %s --nodes %d --seed %d --faults %s --for %v", rn.Name, nodes, f.seed, f.faults, f.dur)
-		err := replay.WriteViewer(html, title, nodes, recorded, w.Digest(), nil)
+		err := replay.WriteViewer(html, title, nodes, recorded, sum.Digest, nil)
 		if err != nil {
 			return c.failf("run", "--html: %v", err)
 		}
@@ -215,86 +175,9 @@ func runRun(c *cli, args []string) int {
 	return exitOK
 }
 
-// The limits of 'lab run', so that every run it starts ends, in minutes at
-// most, with an answer: a load or a length past them is refused before the
-// run, with the limit and the way round it.
-const (
-	// maxRunFor bounds --for, the workload's length in virtual time.
-	maxRunFor = time.Hour
-	// runSettleBudget is the virtual time a run may take past --for, for
-	// its clients to finish and its checks to settle (every runner needs
-	// less): the world's time budget is --for plus this.
-	runSettleBudget = 2 * time.Minute
-	// maxRunLoad bounds --load, in operations per second of virtual time.
-	maxRunLoad = 10_000
-	// maxRunOps bounds --load × --for, the operations a run offers.
-	maxRunOps = 20_000
-	// maxRunNodes bounds --nodes for a runner that sets no bound of its own.
-	maxRunNodes = 25
-)
-
-// runConfig is what the flags of 'lab run' ask for, checked.
-type runConfig struct {
-	nodes   int
-	load    float64
-	profile labrpc.Profile
-	faults  []string
-}
-
-// checkRunFlags checks the flags of 'lab run' for runner rn (set holds the
-// names of the flags given) and fills in the runner's defaults. Each error
-// names the flag, what it may be, and what to do instead.
-func checkRunFlags(rn stories.Runner, f *runFlags, set map[string]bool) (runConfig, error) {
-	cfg := runConfig{nodes: f.nodes, load: f.load}
-	if !set["nodes"] {
-		cfg.nodes = rn.Nodes
-	}
-	if !set["load"] {
-		cfg.load = rn.Load
-	}
-	maxLoad := rn.MaxLoad
-	if maxLoad == 0 {
-		maxLoad = maxRunLoad
-	}
-	lo, hi := max(rn.MinNodes, 1), rn.MaxNodes
-	if hi == 0 {
-		hi = maxRunNodes
-	}
-	switch {
-	case (cfg.nodes < lo || cfg.nodes > hi) && lo == hi:
-		return cfg, fmt.Errorf("--nodes %d: %s runs with %s; give --nodes %d, or leave it out", cfg.nodes, rn.Name, nodeRange(lo, hi), lo)
-	case cfg.nodes < lo || cfg.nodes > hi:
-		return cfg, fmt.Errorf("--nodes %d: %s runs with %s; give --nodes from %d to %d, or leave it out for %d", cfg.nodes, rn.Name, nodeRange(lo, hi), lo, hi, rn.Nodes)
-	case f.dur <= 0 || f.dur > maxRunFor:
-		return cfg, fmt.Errorf("--for %v: the workload runs for more than 0 and at most %v of virtual time; give a --for in that range", f.dur, maxRunFor)
-	case math.IsNaN(cfg.load) || cfg.load <= 0 || cfg.load > maxLoad:
-		return cfg, fmt.Errorf("--load %g: %s offers more than 0 and at most %g operations per second of virtual time; give a --load in that range, or leave it out for %g", cfg.load, rn.Name, maxLoad, rn.Load)
-	}
-	switch ops := cfg.load * f.dur.Seconds(); {
-	case ops < 1:
-		return cfg, fmt.Errorf("--load %g for --for %v offers %.3g operations, less than one: give a --load of at least %.3g, or a longer --for", cfg.load, f.dur, ops, 1/f.dur.Seconds())
-	case ops > maxRunOps:
-		return cfg, fmt.Errorf("--load %g for --for %v offers %.0f operations, and a run offers at most %d: lower --load or --for", cfg.load, f.dur, ops, maxRunOps)
-	}
-	profileName, faultList, _ := strings.Cut(f.faults, "+")
-	var err error
-	if cfg.profile, err = labrpc.NamedProfile(profileName); err != nil {
-		return cfg, fmt.Errorf("--faults: no network profile %q%s; the profiles are %s", profileName, didYouMean(profileName, labrpc.ProfileNames()), strings.Join(labrpc.ProfileNames(), ", "))
-	}
-	if faultList != "" {
-		for _, fault := range strings.Split(faultList, "+") {
-			switch {
-			case !slices.Contains(stories.Faults, fault):
-				return cfg, fmt.Errorf("--faults: no fault %q%s; the faults are %s", fault, didYouMean(fault, stories.Faults), strings.Join(stories.Faults, ", "))
-			case !slices.Contains(rn.Faults, fault):
-				return cfg, fmt.Errorf("--faults: %s does not survive %s; %s", rn.Name, fault, listOr(rn.Faults, "it takes ", "it takes none"))
-			case slices.Contains(cfg.faults, fault):
-				return cfg, fmt.Errorf("--faults: %s is named twice", fault)
-			}
-			cfg.faults = append(cfg.faults, fault)
-		}
-	}
-	return cfg, nil
+// request is what the flags ask of a runner; set holds the names of the flags given.
+func (f *runFlags) request(set map[string]bool) stories.Request {
+	return stories.Request{Nodes: f.nodes, NodesSet: set["nodes"], Load: f.load, LoadSet: set["load"], For: f.dur, Faults: f.faults}
 }
 
 // outputFile resolves a file name given on the command line and checks,
@@ -357,15 +240,7 @@ func pathErr(err error) error {
 	return err
 }
 
-// nodeRange says how many nodes a runner takes: from lo to hi, both at least 1.
-func nodeRange(lo, hi int) string {
-	if lo == hi {
-		return fmt.Sprintf("%d node(s)", lo)
-	}
-	return fmt.Sprintf("%d to %d nodes", lo, hi)
-}
-
-func printRunSummary(w io.Writer, s runSummary) {
+func printRunSummary(w io.Writer, s stories.Summary) {
 	col := colours(w)
 	nodes := fmt.Sprintf("%d nodes", s.Nodes)
 	if s.Nodes == 1 {

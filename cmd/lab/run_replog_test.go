@@ -3,14 +3,16 @@ package main
 import (
 	"strings"
 	"testing"
+
+	"protolab/internal/stories"
 )
 
 // replogCounts runs 'lab run' with args and --json, requires it to pass,
 // and returns the summary and its counts by name.
-func replogCounts(t *testing.T, args ...string) (runSummary, map[string]int64) {
+func replogCounts(t *testing.T, args ...string) (stories.Summary, map[string]int64) {
 	t.Helper()
 	code, out, stderr := lab(t, "", append(append([]string{"run"}, args...), "--json")...)
-	var s runSummary
+	var s stories.Summary
 	decode(t, out, &s)
 	if code != exitOK || !s.OK {
 		t.Fatalf("lab run %s: exit status %d, stderr %s, summary %+v", strings.Join(args, " "), code, stderr, s)

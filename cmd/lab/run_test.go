@@ -52,7 +52,7 @@ func TestRunKvsrv(t *testing.T) {
 		}
 	}
 	code, out, _ := lab(t, "", append(args, "--json")...)
-	var s runSummary
+	var s stories.Summary
 	if err := json.Unmarshal([]byte(out), &s); err != nil || code != exitOK {
 		t.Fatalf("exit status %d; --json: %v\n%s", code, err, out)
 	}
@@ -64,13 +64,13 @@ func TestRunKvsrv(t *testing.T) {
 	}
 	// The same flags, the same run.
 	_, again, _ := lab(t, "", append(args, "--json")...)
-	var s2 runSummary
+	var s2 stories.Summary
 	json.Unmarshal([]byte(again), &s2)
 	if s2.Digest != s.Digest || s2.Messages != s.Messages {
 		t.Errorf("the same flags gave digests %s and %s", s.Digest, s2.Digest)
 	}
 	_, other, _ := lab(t, "", "run", "kvsrv", "--faults", "unreliable+outages", "--for", "5s", "--seed", "8", "--json")
-	var s3 runSummary
+	var s3 stories.Summary
 	json.Unmarshal([]byte(other), &s3)
 	if s3.Digest == s.Digest {
 		t.Errorf("seeds 7 and 8 gave the same digest %s", s.Digest)
@@ -113,7 +113,7 @@ func TestRunReportsABrokenInvariant(t *testing.T) {
 
 func TestRunGossip(t *testing.T) {
 	code, out, stderr := lab(t, "", "run", "gossip", "--faults", "lossy+partitions", "--for", "3s", "--json")
-	var s runSummary
+	var s stories.Summary
 	decode(t, out, &s)
 	if code != exitOK || !s.OK || s.Nodes != 5 {
 		t.Fatalf("exit status %d, stderr %s, summary %+v", code, stderr, s)

@@ -161,4 +161,3 @@ func (r CheckResult) Report() CheckReport {
 	}
 	return out
 }
-

@@ -64,6 +64,7 @@ func IsInstructorFile(p string) bool {
 		p == "docs/instructors.md", p == "docs/markers.md",
 		strings.HasPrefix(p, ".ci/"), strings.HasPrefix(p, ".github/"),
 		strings.HasPrefix(p, "internal/course/testdata/"), strings.HasPrefix(p, "cmd/lab/testdata/"),
+		strings.HasPrefix(p, "internal/stories/testdata/"),
 		strings.HasPrefix(p, "internal/docscheck/"):
 		return true
 	case strings.HasSuffix(base, "_test.go"):
