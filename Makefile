@@ -125,7 +125,7 @@ FUZZTIME ?= 10m
 fuzz:
 	$(GO) test ./labgob -run '^$$' -fuzz '^FuzzRoundTrip$$' -fuzztime $(FUZZTIME) -timeout 0
 	$(GO) test ./labrpc -run '^$$' -fuzz '^FuzzReadTrace$$' -fuzztime $(FUZZTIME) -timeout 0
-	$(GO) test ./cmd/lab -run '^$$' -fuzz '^FuzzRunFlags$$' -fuzztime $(FUZZTIME) -timeout 0
+	$(GO) test ./internal/stories -run '^$$' -fuzz '^FuzzRunFlags$$' -fuzztime $(FUZZTIME) -timeout 0
 	$(GO) test ./internal/course -run '^$$' -fuzz '^FuzzParseMutants$$' -fuzztime $(FUZZTIME) -timeout 0
 
 # Unreachable functions (deadcode -test: from every main and every test), run
