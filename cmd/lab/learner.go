@@ -62,65 +62,15 @@ func (c *cli) runDemoInCopy(sub *subcommand, args []string, info course.LearnerI
 		}
 		switch {
 		case code == exitFail:
-			if hint := demoHint(name); hint != "" {
+			if hint := course.DemoHint(name); hint != "" {
 				fmt.Fprintln(c.stderr, hint)
 			}
-		case code == exitOK && !demoDone(name, info.Next):
+		case code == exitOK && !course.DemoDone(name, info.Next):
 			// Stubs can run without failing and tell another story.
-			fmt.Fprintf(c.stderr, "note: this copy was written with part %s next. %s\n", info.Next, demoHint(name))
+			fmt.Fprintf(c.stderr, "note: this copy was written with part %s next. %s\n", info.Next, course.DemoHint(name))
 		}
 	}()
 	return sub.run(c, args)
-}
-
-// demoNeeds names, for a demo whose story does not need its whole lab, the last part
-// it needs. Every other demo is named after its lab's package and needs all of it.
-var demoNeeds = map[string]string{}
-
-// demoHint says which part a demo needs, for a learner whose demo failed.
-func demoHint(name string) string {
-	need, ok := demoNeeds[name]
-	if !ok {
-		for _, p := range course.Default.Parts {
-			if p.Dir == name {
-				need = p.Name
-			}
-		}
-	}
-	if need == "" {
-		return ""
-	}
-	var parts []string
-	for _, p := range course.Default.Parts {
-		if p.Dir == name {
-			parts = append(parts, p.Name)
-		}
-		if p.Name == need {
-			break
-		}
-	}
-	span := parts[0]
-	if len(parts) > 1 {
-		span = parts[0] + " to " + need
-	}
-	return fmt.Sprintf("The %s demo runs your code of parts %s: until they pass it cannot work, and that is expected. "+
-		"It works once 'make test PART=%s' and the parts before it pass.", name, span, need)
-}
-
-// demoDone reports whether the parts a demo needs all come before next (the part a
-// copy was written with next).
-func demoDone(name, next string) bool {
-	need, ok := demoNeeds[name]
-	if !ok {
-		for _, p := range course.Default.Parts {
-			if p.Dir == name {
-				need = p.Name
-			}
-		}
-	}
-	i, ok1 := course.Default.Index(need)
-	j, ok2 := course.Default.Index(next)
-	return !ok1 || !ok2 || i < j // the solution copy's "done" is no part: every part is done
 }
 
 // learnerCopy reports whether the tool runs in a learner's copy: the module root (the
