@@ -3,13 +3,13 @@ package labrpc
 import (
 	"runtime"
 	"runtime/metrics"
-	"syscall"
 	"time"
 )
 
 // A Meter measures what a stretch of a run costs the machine, for the scale
 // benchmarks (`go test -run '^$' -bench Scale ./...`): CPU time (user and
-// system, of the whole process, so the garbage collector's work counts),
+// system, of the whole process, so the garbage collector's work counts; real
+// time on a system without getrusage),
 // events run, virtual time passed, bytes allocated, and the peak of the
 // heap, sampled every few thousand events. Start it after the set-up that
 // should not count; read it once the stretch has run.
@@ -97,13 +97,4 @@ func (r Measure) Report(b Reporter) {
 	}
 	b.ReportMetric(float64(r.Peak)/(1<<20), "peak-heap-MB")
 	b.ReportMetric(float64(r.Live)/(1<<20), "live-heap-MB")
-}
-
-// processCPU is the CPU time the process has used, user and system.
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
