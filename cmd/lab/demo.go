@@ -9,7 +9,6 @@ import (
 
 	"protolab/internal/replay"
 	"protolab/internal/stories"
-	"protolab/labrpc"
 )
 
 // demos are the demos 'lab demo' knows: internal/stories' table (tests put
@@ -63,37 +62,21 @@ func runDemo(c *cli, args []string) int {
 	return recordDemo(c, d, *html, *asJSON)
 }
 
-// recordDemo runs a demo while recording the first world it builds (through
-// labrpc.WatchWorlds: a demo needs nothing more than its line in the table to
-// be drawn),
-// then writes the viewer or the JSON.
+// recordDemo runs a demo while recording its world, then writes the viewer or
+// the JSON.
 func recordDemo(c *cli, d stories.Demo, html string, asJSON bool) int {
-	var w *labrpc.World
-	var lines []labrpc.Line
-	stop := labrpc.WatchWorlds(func(nw *labrpc.World) {
-		if w == nil {
-			w = nw
-			nw.OnTrace(func(l labrpc.Line) { lines = append(lines, l) })
-		}
-	})
 	story := c.stdout
 	if asJSON {
 		story = io.Discard
 	}
-	err := d.Run(story)
-	stop()
+	res, err := d.Record(story)
 	if err != nil {
 		return c.failf("demo "+d.Name, "%v", err)
 	}
-	if w == nil {
-		return c.failf("demo "+d.Name, "the demo built no simulated world, so there is nothing to draw or record")
-	}
-	res := demoJSON{Demo: d.Name, Seed: w.Seed(), Nodes: w.Nodes(), Events: w.Steps(), VirtualMS: ms(w.Now()),
-		Messages: w.TotalRPCs(), Bytes: w.TotalBytes(), Digest: w.Digest(), Lines: lines}
 	if html != "" {
 		p, err := c.outputPath(html)
 		if err == nil {
-			err = replay.WriteViewer(p, "lab demo "+d.Name+": "+d.Summary, w.Nodes(), lines, w.Digest(), nil)
+			err = replay.WriteViewer(p, "lab demo "+d.Name+": "+d.Summary, res.Nodes, res.Lines, res.Digest, nil)
 		}
 		if err != nil {
 			return c.failf("demo "+d.Name, "--html: %v", err)
@@ -104,26 +87,9 @@ func recordDemo(c *cli, d stories.Demo, html string, asJSON bool) int {
 		}
 	}
 	if asJSON {
-		if res.Lines == nil {
-			res.Lines = []labrpc.Line{}
-		}
 		writeJSON(c.stdout, res)
 	}
 	return exitOK
-}
-
-// demoJSON is what 'lab demo --json' prints.
-type demoJSON struct {
-	Demo      string        `json:"demo"`
-	Seed      int64         `json:"seed"`
-	Nodes     int           `json:"nodes"`
-	Events    int64         `json:"events"`
-	VirtualMS float64       `json:"virtual_ms"`
-	Messages  int64         `json:"messages"`
-	Bytes     int64         `json:"bytes"`
-	Digest    string        `json:"digest"`
-	HTML      string        `json:"html,omitempty"`
-	Lines     []labrpc.Line `json:"lines"`
 }
 
 // availableDemos says which demos there are, in one line.

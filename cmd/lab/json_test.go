@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"protolab/internal/course"
+	"protolab/internal/stories"
 	"protolab/labrpc"
 )
 
@@ -57,7 +58,7 @@ func TestDemoJSONRecordsTheDemosWorld(t *testing.T) {
 	})
 	addDemo("worldless", "no world", func(w io.Writer) error { return nil })
 	code, stdout, stderr := lab(t, "", "demo", "tiny", "--json")
-	var d demoJSON
+	var d stories.Recording
 	decode(t, stdout, &d)
 	if code != exitOK || d.Demo != "tiny" || d.Seed != 4 || d.Nodes != 2 || d.Messages != 1 || len(d.Lines) < 5 || d.Digest == "" {
 		t.Errorf("demo --json: exit status %d (%s), %+v", code, stderr, d)
