@@ -50,6 +50,17 @@ func TestTopologyNeighbours3A(t *testing.T) {
 	} {
 		require.Equal(t, tc.want, tc.topo.neighbours(tc.me, tc.n, rng), "%v: neighbours of %d among %d: %s", tc.topo, tc.me, tc.n, tc.why)
 	}
+	// Fewer others than k: a node picks all of them. A loop that wants k
+	// picks (or n, counting itself) never ends there; the call runs
+	// apart, so such a bug fails here rather than hanging the package.
+	small := make(chan []int, 1)
+	go func() { small <- SelfOrganised(5).neighbours(1, 4, rand.New(rand.NewPCG(3, 4))) }()
+	select {
+	case nbs := <-small:
+		require.Equal(t, []int{0, 2, 3}, nbs, "self-organised(5) among 4 nodes: node 1 picks the 3 others")
+	case <-time.After(10 * time.Second):
+		t.Fatal("self-organised(5) among 4 nodes: neighbours(1, 4) has not returned in 10 s: it wants more peers than the 3 others there are (pick min(k, n-1))")
+	}
 	for me := 0; me < 10; me++ {
 		nbs := SelfOrganised(3).neighbours(me, 10, rng)
 		require.Len(t, nbs, 3, "self-organised(3): node %d picks 3 peers", me)
