@@ -71,7 +71,7 @@ func IsInstructorFile(p string) bool {
 		// The tool's own tests: they run the demos and the runners on the
 		// reference solution, and stress on cmd/lab/testdata.
 		switch path.Dir(p) {
-		case "internal/course", "cmd/lab", "internal/stories", "internal/gotool", "internal/stress":
+		case "internal/course", "cmd/lab", "internal/stories", "internal/gotool", "internal/stress", "internal/replay":
 			return true
 		}
 	}

@@ -226,15 +226,18 @@ func TestLearnerCopyMakeTest(t *testing.T) {
 // they test goes in, or make demo would not build.
 func TestToolTestsStayWithTheInstructors(t *testing.T) {
 	for p, want := range map[string]bool{
-		"internal/stories/raft_test.go":    true,
-		"internal/stories/stories_test.go": true,
-		"internal/gotool/testbin_test.go":  true,
-		"internal/stress/stress_test.go":   true,
-		"cmd/lab/main_test.go":             true,
-		"internal/stories/raft.go":         false,
-		"internal/stress/stress.go":        false,
-		"cmd/lab/main.go":                  false,
-		"raft/election_test.go":            false,
+		"internal/stories/raft_test.go":                       true,
+		"internal/stories/stories_test.go":                    true,
+		"internal/gotool/testbin_test.go":                     true,
+		"internal/stress/stress_test.go":                      true,
+		"internal/replay/replay_test.go":                      true,
+		"internal/stories/testdata/fuzz/FuzzRunFlags/default": true,
+		"cmd/lab/main_test.go":                                true,
+		"internal/stories/raft.go":                            false,
+		"internal/stress/stress.go":                           false,
+		"internal/replay/replay.go":                           false,
+		"cmd/lab/main.go":                                     false,
+		"raft/election_test.go":                               false,
 	} {
 		if IsInstructorFile(p) != want {
 			t.Errorf("IsInstructorFile(%q) = %v, want %v", p, !want, want)
