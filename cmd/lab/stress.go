@@ -5,8 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"math"
-	"regexp"
 	"runtime"
 	"strconv"
 	"strings"
@@ -86,30 +84,14 @@ func runStress(c *cli, args []string) int {
 	if !ok {
 		return code
 	}
-	switch {
-	case len(pkgs) != 1 || len(rest) > 0:
+	if len(pkgs) != 1 || len(rest) > 0 {
 		return c.usageError("stress", "give one package, like 'lab stress kvsrv'")
-	case f.seeds < 1:
-		return c.usageError("stress", "--seeds must be at least 1")
-	case f.from > math.MaxInt64-int64(f.seeds-1):
-		return c.usageError("stress", "--from %d with --seeds %d runs seeds past %d, the largest seed: give a --from of at most %d", f.from, f.seeds, int64(math.MaxInt64), math.MaxInt64-int64(f.seeds-1))
-	case f.parallel < 1:
-		return c.usageError("stress", "--parallel must be at least 1")
-	case f.timeout <= 0:
-		return c.usageError("stress", "--timeout must be positive")
-	case f.traces < 0:
-		return c.usageError("stress", "--traces must be 0 (all) or more")
 	}
-	if _, err := regexp.Compile(f.run); err != nil {
-		return c.usageError("stress", "-run: %v", err)
+	opts := stress.Options{Run: f.run, From: f.from, Seeds: f.seeds, Shard: f.shard, Parallel: f.parallel, Timeout: f.timeout, Traces: f.traces}
+	if err := opts.Check(); err != nil {
+		return c.usageError("stress", "%v", err)
 	}
-	if f.shard != "" {
-		from, seeds, err := stress.Shard(f.shard, f.from, f.seeds)
-		if err != nil {
-			return c.usageError("stress", "%v", err)
-		}
-		f.from, f.seeds = from, seeds
-	}
+	f.from, f.seeds = opts.From, opts.Seeds
 	if f.out != "" {
 		if _, err := c.outputDir(f.out); err != nil {
 			return c.usageError("stress", "--out: %v", err)
@@ -133,20 +115,19 @@ func runStress(c *cli, args []string) int {
 		fmt.Fprintf(c.stdout, "building the tests of %s...\n", pkg)
 	}
 	var bar *progress
-	res, err := stress.Sweep(c.ctx, stress.Options{Root: root, Pkg: pkg, Run: f.run, From: f.from, Seeds: f.seeds, Shard: f.shard,
-		Parallel: f.parallel, Timeout: f.timeout, Out: out, Traces: f.traces,
-		Started: func(tests []string) {
-			if !f.json {
-				shard := ""
-				if f.shard != "" {
-					shard = ", shard " + f.shard
-				}
-				fmt.Fprintf(c.stdout, "%d tests × %d seeds (%d..%d%s), %d at a time\n", len(tests), f.seeds, f.from, f.from+int64(f.seeds)-1, shard, f.parallel)
+	opts.Root, opts.Pkg, opts.Out = root, pkg, out
+	opts.Started = func(tests []string) {
+		if !f.json {
+			shard := ""
+			if f.shard != "" {
+				shard = ", shard " + f.shard
 			}
-			bar = newProgress(c.stderr, len(tests)*f.seeds)
-		},
-		Ran: func(failed bool) { bar.add(failed) },
-	})
+			fmt.Fprintf(c.stdout, "%d tests × %d seeds (%d..%d%s), %d at a time\n", len(tests), f.seeds, f.from, f.from+int64(f.seeds)-1, shard, f.parallel)
+		}
+		bar = newProgress(c.stderr, len(tests)*f.seeds)
+	}
+	opts.Ran = func(failed bool) { bar.add(failed) }
+	res, err := stress.Sweep(c.ctx, opts)
 	var usage *stress.UsageError
 	switch {
 	case errors.As(err, &usage):

@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -400,4 +401,33 @@ func Shard(spec string, from int64, seeds int) (int64, int, error) {
 		size++
 	}
 	return start, size, nil
+}
+
+// Check checks the options that the command line gives, before anything is built,
+// and cuts the seeds down to the shard's (From and Seeds then say the shard's
+// seeds). Each error names the flag and what it may be.
+func (o *Options) Check() error {
+	switch {
+	case o.Seeds < 1:
+		return fmt.Errorf("--seeds must be at least 1")
+	case o.From > math.MaxInt64-int64(o.Seeds-1):
+		return fmt.Errorf("--from %d with --seeds %d runs seeds past %d, the largest seed: give a --from of at most %d", o.From, o.Seeds, int64(math.MaxInt64), math.MaxInt64-int64(o.Seeds-1))
+	case o.Parallel < 1:
+		return fmt.Errorf("--parallel must be at least 1")
+	case o.Timeout <= 0:
+		return fmt.Errorf("--timeout must be positive")
+	case o.Traces < 0:
+		return fmt.Errorf("--traces must be 0 (all) or more")
+	}
+	if _, err := regexp.Compile(o.Run); err != nil {
+		return fmt.Errorf("-run: %v", err)
+	}
+	if o.Shard != "" {
+		from, seeds, err := Shard(o.Shard, o.From, o.Seeds)
+		if err != nil {
+			return err
+		}
+		o.From, o.Seeds = from, seeds
+	}
+	return nil
 }
