@@ -104,24 +104,10 @@ func runGrade(c *cli, args []string) int {
 	if f.from != 0 {
 		g.From = f.from
 	}
-	parts := g.GradedParts(course.Default)
-	if f.parts != "" {
-		only, err := course.Default.ParseParts(f.parts)
-		if err != nil {
-			return c.usageError("grade", "--parts: %v", err)
-		}
-		parts = nil
-		for _, p := range only {
-			if g.Points[p.Name] <= 0 {
-				return c.usageError("grade", "--parts: part %s has no points in %s", p.Name, config)
-			}
-			parts = append(parts, p)
-		}
+	parts, err := g.PartsToGrade(course.Default, f.parts, config)
+	if err != nil {
+		return c.usageError("grade", "%v", err)
 	}
-	if len(parts) == 0 {
-		return c.usageError("grade", "%s gives no part any points", config)
-	}
-
 	start := time.Now()
 	if !f.json {
 		fmt.Fprintf(c.stdout, "grading %s: %d parts, each test over seeds %d..%d\n", dirs[0], len(parts), g.From, g.From+int64(g.Seeds)-1)

@@ -3,8 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"runtime/debug"
 	"strings"
 
@@ -80,15 +78,11 @@ func (c *cli) learnerCopy() (info course.LearnerInfo, root string, ok bool) {
 	if err != nil {
 		return info, "", false
 	}
-	for d := dir; ; d = filepath.Dir(d) {
-		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-			info, ok, _ := course.ReadLearnerInfo(d)
-			return info, d, ok
-		}
-		if filepath.Dir(d) == d {
-			return info, "", false
-		}
+	if root, found := findModule(dir); found {
+		info, ok, _ = course.ReadLearnerInfo(root)
+		return info, root, ok
 	}
+	return info, "", false
 }
 
 func nextWords(info course.LearnerInfo) string {

@@ -217,12 +217,20 @@ func (c *cli) moduleRoot(sub string) (root string, code int, ok bool) {
 	if err != nil {
 		return "", c.failf(sub, "%v", err), false
 	}
+	if root, ok := findModule(dir); ok {
+		return root, exitOK, true
+	}
+	return "", c.usageError(sub, "no go.mod in %s or any directory above it; run lab inside the protolab module", dir), false
+}
+
+// findModule returns the nearest directory from dir up that has a go.mod.
+func findModule(dir string) (string, bool) {
 	for d := dir; ; d = filepath.Dir(d) {
 		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-			return d, exitOK, true
+			return d, true
 		}
 		if filepath.Dir(d) == d {
-			return "", c.usageError(sub, "no go.mod in %s or any directory above it; run lab inside the protolab module", dir), false
+			return "", false
 		}
 	}
 }

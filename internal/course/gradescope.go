@@ -49,6 +49,29 @@ func Grade(ctx context.Context, o GradeOptions) ([]PartGrade, error) {
 	return grades, nil
 }
 
+// PartsToGrade returns the parts 'lab grade' grades: those of only (comma-separated,
+// like 1A,1B), each of which must have points, or when only is "" every part with
+// points. config names the configuration file, for the errors.
+func (g GradingConfig) PartsToGrade(c Course, only, config string) ([]Part, error) {
+	parts := g.GradedParts(c)
+	if only != "" {
+		chosen, err := c.ParseParts(only)
+		if err != nil {
+			return nil, fmt.Errorf("--parts: %v", err)
+		}
+		for _, p := range chosen {
+			if g.Points[p.Name] <= 0 {
+				return nil, fmt.Errorf("--parts: part %s has no points in %s", p.Name, config)
+			}
+		}
+		parts = chosen
+	}
+	if len(parts) == 0 {
+		return nil, fmt.Errorf("%s gives no part any points", config)
+	}
+	return parts, nil
+}
+
 // GradescopeResults is the results.json that Gradescope's autograder reads (its
 // documented "Autograder Specifications": a top-level score and a tests array).
 type GradescopeResults struct {
