@@ -84,8 +84,9 @@ type MultiPaxos struct {
 	//lab:solution 5B
 	// The acceptor's state, on stable storage (persist.go): one promise
 	// for every slot, and what it accepted in each slot after the snapshot.
-	promised Ballot
-	log      []slot // log[i] is slot snapshotIndex+1+i
+	promised      Ballot
+	savedPromised Ballot // the promise persist saved last (it checks that promises only grow)
+	log           []slot // log[i] is slot snapshotIndex+1+i
 
 	// The snapshot covers every slot up to snapshotIndex.
 	snapshotIndex int

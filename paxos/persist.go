@@ -10,6 +10,11 @@ import (
 
 //lab:end
 
+//lab:solution 5B
+import "protolab/labrpc"
+
+//lab:end
+
 // Stable storage. An acceptor's promise and its accepted proposal must
 // survive a crash (Paxos Made Simple §2.2: "an acceptor must remember this
 // information even if it fails and then restarts"): an acceptor that forgot
@@ -101,6 +106,13 @@ type multiPaxosState struct {
 // persist writes the acceptor's state, with the snapshot, to stable storage.
 func (mp *MultiPaxos) persist() {
 	//lab:solution 5B
+	// A promise is never taken back (Paxos Made Simple §2.2): the promised
+	// ballot only grows, and every change of it is saved, so passes here.
+	if mp.promised.Less(mp.savedPromised) {
+		labrpc.Violated("the promised ballot never decreases (Paxos Made Simple §2.2)",
+			"n%d would promise %v, after it promised %v", mp.me, mp.promised, mp.savedPromised)
+	}
+	mp.savedPromised = mp.promised
 	st := multiPaxosState{Promised: mp.promised, SnapshotIndex: mp.snapshotIndex}
 	for i, sl := range mp.log {
 		if !sl.accepted.IsZero() {
@@ -129,6 +141,7 @@ func (mp *MultiPaxos) readPersist(data []byte) {
 		panic(err)
 	}
 	mp.promised, mp.snapshotIndex = st.Promised, st.SnapshotIndex
+	mp.savedPromised = st.Promised
 	for _, e := range st.Accepted {
 		sl := mp.slotAt(e.Slot)
 		sl.accepted, sl.command = e.Ballot, e.Command
