@@ -424,7 +424,7 @@ func (b *Bounded) joinCandidates(m *boundedMember) []*boundedKey {
 	for _, holder := range b.byIndex {
 		for _, k := range holder.over {
 			next := mine[0]
-			if j := lowerBound(mine, k.h); j < len(mine) && mine[j] >= k.h {
+			if j := lowerBound(mine, k.h); j < len(mine) {
 				next = mine[j]
 			}
 			switch ahead, landing := next-k.h, k.landing-k.h; {
@@ -550,7 +550,7 @@ func (b *Bounded) reachesFirst(h uint64, x, y *boundedMember) bool {
 // shed moves keys off every member above the current capacity, appending
 // the moves to moves. Members are visited by name, so the result does not
 // depend on map order. Each evicted key walks on from its own hash; its old
-// member, now exactly at capacity, is passed over.
+// member, at least at capacity until the key leaves it, is passed over.
 func (b *Bounded) shed(moves []Move) []Move {
 	capNow := b.Capacity()
 	var above []*boundedMember
@@ -563,7 +563,7 @@ func (b *Bounded) shed(moves []Move) []Move {
 	for _, m := range above {
 		for m.load() > capNow {
 			k := evictee(m)
-			b.unput(k)
+			// m is above capacity, so the walk passes over it.
 			to := b.firstWithRoom(k.h, capNow)
 			if to == m {
 				// Only a walk that accepts a full member gets here, and it
