@@ -260,6 +260,9 @@ func TestRingOwnersDistinct2A(t *testing.T) {
 		require.Len(t, slices.Compact(slices.Sorted(slices.Values(owners))), 3, "replicas must be distinct members: %v", owners)
 	}
 	require.ElementsMatch(t, names, r.Owners("k", 10), "asking for more replicas than members gives every member once")
+	for _, key := range []string{"a", "b", "user:42"} {
+		require.Equal(t, []string{r.Lookup(key)}, r.Owners(key, 1), "a single copy of %q lives at its owner", key)
+	}
 
 	// Removing a replica promotes the next ones: the new list is the old
 	// list without it (Dynamo's preference list, §4.3).
