@@ -271,7 +271,8 @@ func TestOneConfirmationTakesItsShare3C(t *testing.T) {
 		start := w.Now()
 		sus := &suspicion{env: s.env, k: 2, min: min, max: max, start: start, confirmers: []int{1}}
 		sus.expire = func() { fired = w.Now() }
-		sus.cancel = s.env.After(remainingSuspicionTime(0, sus.k, 0, min, max), sus.expire)
+		first := remainingSuspicionTime(0, sus.k, 0, min, max) // no confirmation yet
+		sus.cancel = s.env.After(first, sus.expire)
 		w.Sleep(min / 3)
 		require.True(t, sus.confirm(2), "another member's suspicion is a confirmation")
 		w.Sleep(max)

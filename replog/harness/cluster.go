@@ -86,12 +86,6 @@ func (c *Cluster) InProcess() *Cluster {
 // World is the cluster's simulated world.
 func (c *Cluster) World() *labrpc.World { return c.w }
 
-// N is the number of peers.
-func (c *Cluster) N() int { return c.n }
-
-// Engine is the engine the peers run.
-func (c *Cluster) Engine() replog.Engine { return c.e }
-
 // Checker is the service's checker: what each peer applied, and what is
 // committed.
 func (c *Cluster) Checker() *replog.Checker { return c.check }
