@@ -112,11 +112,16 @@ func (p *MutantsPackage) Add(r MutantResult) {
 
 // harnessPackages are mutated by 'lab mutation --all' besides the labs: the checkers
 // every lab's verdict rests on.
-var harnessPackages = []string{"tests", "tests/replog"}
+var harnessPackages = []string{"tests", "tests/replog", "replog", "replog/harness"}
 
 // defaultWith are the packages whose tests also run on a package's mutants when
-// --with does not say: tests/replog's scenarios run only in the engines' tests.
-var defaultWith = map[string][]string{"tests/replog": {"raft", "paxos"}}
+// --with does not say: tests/replog's scenarios run only in the engines' tests,
+// and the replicated-log contract's checker and harness judge the engines'.
+var defaultWith = map[string][]string{
+	"tests/replog":   {"raft", "paxos"},
+	"replog":         {"raft", "paxos"},
+	"replog/harness": {"raft", "paxos"},
+}
 
 // DefaultWith are the packages whose tests also run on pkg's operator mutants unless
 // the command line says otherwise.
