@@ -26,12 +26,12 @@ func (n *naiveBounded) capacity() int { return capacity(len(n.owner), len(n.load
 // walk returns the first member from h's point on that satisfies ok.
 func (n *naiveBounded) walk(h uint64, ok func(string) bool) string {
 	r := n.ring
-	i := r.search(h)
-	for range r.points {
-		if m := r.names[r.owners[i]]; ok(m) {
+	start := r.search(h)
+	for k := 0; k < len(r.points); k++ {
+		at := (start + k) % len(r.points)
+		if m := r.names[r.owners[at]]; ok(m) {
 			return m
 		}
-		i = (i + 1) % len(r.points)
 	}
 	return ""
 }

@@ -270,7 +270,8 @@ func TestOneConfirmationTakesItsShare3C(t *testing.T) {
 		var fired time.Duration
 		start := w.Now()
 		sus := &suspicion{env: s.env, k: 2, min: min, max: max, start: start, confirmers: []int{1}}
-		sus.expire = func() { fired = w.Now() }
+		recordFiring := func() { fired = w.Now() }
+		sus.expire = recordFiring
 		first := remainingSuspicionTime(0, sus.k, 0, min, max) // no confirmation yet
 		sus.cancel = s.env.After(first, sus.expire)
 		w.Sleep(min / 3)
