@@ -389,3 +389,30 @@ func TestMeasureIsExactOnTheBenchNetwork(t *testing.T) {
 	_, err = Measure(mutes, 3, 20, 1)
 	require.ErrorContains(t, err, "mute: no leader after 10s")
 }
+
+// Without a Reporter, Fatalf stops its caller there: the code after it, which
+// assumes what the failed check refused, never runs.
+func TestFatalfWithoutReporterStopsTheCaller(t *testing.T) {
+	var after bool
+	err := run(t, mutes, 3, func(c *Cluster) {
+		c.Fatalf("refused: %d", 7)
+		after = true
+	})
+	require.ErrorContains(t, err, "refused: 7")
+	require.False(t, after, "the driver went on after Fatalf")
+}
+
+// Wait backs off up to a second a poll, so it waits some 25 s of virtual
+// time in all: a command that commits 2 s later is found, not given up on.
+func TestWaitWaitsForALateCommit(t *testing.T) {
+	err := run(t, scribes("scribe", 0, false), 3, func(c *Cluster) {
+		w := c.World()
+		w.Go("client", func() {
+			w.Sleep(2 * time.Second)
+			c.Peer(0).Start("late")
+		})
+		require.Equal(t, "late", c.Wait(1, 3))
+		require.GreaterOrEqual(t, w.Now(), 2*time.Second)
+	})
+	require.NoError(t, err)
+}
