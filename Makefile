@@ -8,7 +8,7 @@ GO ?= go
 # test once (the labs' simulated tests as a run-twice determinism check), and
 # the skeleton check on one seed (each part's learner copy builds, earlier
 # parts pass in it, and its own tests fail). CI then sweeps the course over
-# more seeds (check-course), reruns the docs' sample outputs (check-docs) and
+# more seeds and tests whole learner copies and grading (check-course), reruns the docs' sample outputs (check-docs) and
 # runs every lab's mutants (check-mutants).
 test: fmt-check vet unit determinism check-course-quick check-docs-quick
 
@@ -27,9 +27,12 @@ fmt-check:
 # tool and the viewer) run in `determinism`; `unit` runs every other package.
 # Every test thus runs once, and each lab's simulated test twice.
 SIM_PKGS = $$($(GO) list -f '{{.ImportPath}} {{join .TestImports " "}}' ./... | grep ' protolab/tests' | cut -d' ' -f1 | grep -v -e '^protolab/cmd/' -e '^protolab/internal/')
-OTHER_PKGS = $$($(GO) list ./... | grep -v -x -F "$$(echo $(SIM_PKGS) protolab/internal/docscheck | tr ' ' '\n')")
+OTHER_PKGS = $$($(GO) list ./... | grep -v -x -F "$$(echo $(SIM_PKGS) protolab/internal/docscheck protolab/internal/course | tr ' ' '\n')")
+# internal/course's tests that build and test whole learner copies (a minute
+# and more) run in check-course, with the course check itself.
 unit:
 	$(GO) test -count=1 -timeout 20m $(OTHER_PKGS)
+	$(GO) test -count=1 -short ./internal/course
 
 # Every test of every lab, each simulated one as a run-twice check: the same
 # seed twice gives the same trace digest, and the next seed a different one.
@@ -42,6 +45,7 @@ determinism:
 # CHECK_SEEDS seeds (a few for the packages whose tests cost seconds a seed).
 CHECK_SEEDS ?= 20,paxos=3,chash=2,gossip=1
 check-course:
+	$(GO) test -count=1 -timeout 20m ./internal/course
 	$(GO) run ./cmd/lab skeleton --check --seeds $(CHECK_SEEDS)
 
 # The same check on one seed: what make test runs.
