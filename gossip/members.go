@@ -110,7 +110,15 @@ func (s *Swim) receive(updates []Update) {
 func (s *Swim) aliveNode(u Update) {
 	//lab:solution 3B
 	if u.Member == s.me {
-		return // only I speak for my own liveness
+		// Only I speak for my own liveness, but the group may remember an
+		// earlier life of mine at a higher incarnation than this one, which
+		// restarted from 0 (nothing persists). Take that number back, or my
+		// next word about myself, such as Left, is old news to everyone.
+		if u.Incarnation > s.incarnation {
+			s.incarnation = u.Incarnation
+			s.setState(s.members[s.me], Alive, s.incarnation)
+		}
+		return
 	}
 	m := s.members[u.Member]
 	if m == nil {
@@ -131,7 +139,8 @@ func (s *Swim) aliveNode(u Update) {
 	s.setState(m, Alive, u.Incarnation)
 	s.queue.add(u)
 	//lab:stub
-	// TODO(3B): ignore news about myself; add an unknown member; otherwise
+	// TODO(3B): from news about myself, only take back a higher incarnation
+	// (an earlier life's; a restart begins at 0); add an unknown member; otherwise
 	// accept Alive(i) only if i is above the incarnation we have (SWIM
 	// §4.2), cancelling any suspicion. Pass accepted news on (s.queue.add).
 	//lab:end

@@ -297,6 +297,46 @@ func TestChurn3B(t *testing.T) {
 	})
 }
 
+// TestRejoinLeavesAgain3B: a member that leaves, rejoins, crashes, rejoins
+// and leaves again is seen as Left by everyone. Its first rejoin had to
+// refute "left" with a higher incarnation; its second life starts again at
+// 0 and must take that number back from the group (aliveNode), or its
+// second Left carries an incarnation everyone has already passed, is
+// ignored as old news, and the member ends up suspected and declared dead
+// instead (the failure seed 215 of TestChurn3B found).
+func TestRejoinLeavesAgain3B(t *testing.T) {
+	tests.Run(t, func(t *tests.T) {
+		const n, victim = 5, 3
+		w := t.NewWorld(labrpc.Config{Nodes: n})
+		g := newGroup(w, n, DefaultSwimConfig())
+		g.startAll()
+		settle := func(what string) {
+			t.Helper()
+			require.True(t, w.WaitUntil(g.converged, 100*time.Millisecond, 20*time.Second), "%s: views differ:\n%s", what, g.views())
+		}
+		settle("at the start")
+		leave := func() {
+			g.member(victim).Leave()
+			w.Sleep(3 * time.Second) // let the news go out on its messages
+			g.crash(victim)
+		}
+		leave()
+		settle("after the first leave")
+		g.start(victim) // refutes "left" with a higher incarnation
+		settle("after the first rejoin")
+		g.crash(victim)
+		g.start(victim) // a new life at incarnation 0
+		settle("after the second rejoin")
+		leave()
+		settle("after the second leave")
+		for _, id := range g.live() {
+			m, known := g.member(id).Lookup(victim)
+			require.True(t, known, "n%d has forgotten n%d", id, victim)
+			require.Equal(t, Left, m.State, "n%d's view of n%d, which left (incarnation %d)", id, victim, m.Incarnation)
+		}
+	})
+}
+
 // TestSwimDeterministic3B: the same seed gives the same run under loss and
 // a crash (tests.RunTwice).
 func TestSwimDeterministic3B(t *testing.T) {
