@@ -118,6 +118,7 @@ type Raft struct {
 	lastLeaderContact time.Duration   // when a current leader last reached us
 	preVote           preVoteCampaign // the pre-votes granted so far
 	reads             []pendingRead   // leader: ReadIndex requests awaiting a quorum
+	readRoundAt       time.Duration   // leader: when the latest round of heartbeats for reads went
 	transferTarget    int             // leader: peer we hand over to, or -1
 	transferID        int             // which transfer a time-out belongs to
 	timeoutNowSent    bool

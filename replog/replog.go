@@ -70,6 +70,36 @@ type Peer interface {
 	Snapshot(index int, snapshot []byte)
 }
 
+// Reader is what a Peer may also offer: linearizable reads without a log
+// entry (Raft's ReadIndex, Ongaro's thesis §6.4; lab 4E for Raft, lab 6B for
+// Multi-Paxos, which both implement it). A service finds it with a type
+// assertion:
+//
+//	r, ok := peer.(replog.Reader)
+//
+// ReadIndex(done) calls done exactly once, from one of the peer's own
+// events (possibly before ReadIndex returns):
+//
+//   - done(index, true): this peer led when ReadIndex was called, confirmed
+//     it by hearing from a majority after the call (Raft: answers to
+//     AppendEntries in its term; Multi-Paxos: answers to Accepts from
+//     acceptors that promised no higher ballot), and every command committed
+//     before the call is at or below index.
+//   - done(0, false): it does not lead, it has not committed an entry of its
+//     own term yet (Raft, until its first write of the term commits), or it
+//     lost leadership or found no majority before the read was confirmed.
+//     The service answers ErrWrongLeader and the client tries elsewhere.
+//
+// How a service serves a read with it (lab 6B): call ReadIndex; in done,
+// with ok, wait until the service has applied every index up to index
+// (apply may still be behind: wait for it, as for a write), then answer
+// from the service's own state. Nothing is written to the log, and the
+// read's answer is linearizable: the state as of index holds every write
+// that completed before the read began.
+type Reader interface {
+	ReadIndex(done func(index int, ok bool))
+}
+
 // Engine is one consensus engine, as a service boots it.
 type Engine struct {
 	// Name names the engine in reports: "raft", "multipaxos".
