@@ -132,12 +132,22 @@ func (w *World) deliver(c *call) {
 	w.ends[c.to].events++
 	w.trace(Line{Node: c.to, Kind: KindRecv, Peer: c.from, Method: c.method, Call: c.id})
 	reply := reflect.New(c.route.h.replyType.Elem())
+	if c.route.h.deferred {
+		w.deliverDeferred(c, n, rcvr, reply)
+		return
+	}
 	w.argBuf[0], w.argBuf[1], w.argBuf[2] = rcvr, c.args, reply
-	w.runAt(c.to, ctxNode, c.route.handlerWhat, func() { c.route.h.fn.Call(w.argBuf[:]) })
-	w.argBuf = [3]reflect.Value{}
+	w.runAt(c.to, ctxNode, c.route.handlerWhat, func() { c.route.h.fn.Call(w.argBuf[:3]) })
+	w.argBuf = [4]reflect.Value{}
 	if w.err != nil {
 		return
 	}
+	w.sendReply(c, reply)
+}
+
+// sendReply copies a handler's reply through labgob, as it is at this
+// moment, and puts it on the wire back to the caller, or loses it.
+func (w *World) sendReply(c *call, reply reflect.Value) {
 	cp, size, err := w.copyOn(c.to, c.from, reply.Interface())
 	if err != nil {
 		w.misuse(fmt.Errorf("labrpc: reply of %s: %w", c.method, err))

@@ -22,6 +22,11 @@ type node struct {
 	boot      Boot
 	services  map[string]reflect.Value
 	persister *Persister
+
+	// Requests taken by deferred handlers (respond.go), in arrival order,
+	// and how many of them still wait for respond.
+	waiting    []*deferred
+	unanswered int
 }
 
 // Start boots node id with boot, giving it the node's Persister (empty at
@@ -107,6 +112,9 @@ func (w *World) Crash(id int) {
 	n.services = nil
 	n.persister = n.persister.copy()
 	w.mark(id, KindCrash, "")
+	if len(n.waiting) > 0 {
+		w.loseUnanswered(n)
+	}
 }
 
 // Restart crashes node id if it is running, then starts it again with the

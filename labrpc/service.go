@@ -19,6 +19,23 @@ import (
 // and a caller names a handler "Raft.RequestVote". Everything that can go
 // wrong with that (a method that does not exist, a method of the wrong
 // shape, a type gob would mangle) is reported with the cause and the fix.
+//
+// A handler that cannot answer before it returns (a replicated service
+// answers once the operation commits, in a later event) takes a third
+// parameter:
+//
+//	func (kv *KVServer) Get(args *GetArgs, reply *GetReply, respond func())
+//
+// It keeps reply and respond, and calls respond() from any later event of
+// the same incarnation (an apply callback, a timer), or before it returns.
+// The world then copies reply through labgob, as it is at that moment, and
+// sends it, with the losses, delays and trace lines of any reply (plus a
+// "respond:" line at the server). Calling respond twice stops the run. If
+// the node crashes or restarts before it responds, the reply is lost: the
+// caller's call completes with ok=false after the loss time-out. A handler
+// that never calls respond leaves its caller waiting for good, so a service
+// must answer every request it takes, if only with an error ("wrong
+// leader"). Caller-side code is the same for both shapes (see respond.go).
 
 // handler is one RPC method of a service type.
 type handler struct {
@@ -26,6 +43,7 @@ type handler struct {
 	fn        reflect.Value // the method's func, receiver first
 	argType   reflect.Type  // as declared: *T or T
 	replyType reflect.Type  // always a pointer
+	deferred  bool          // takes a respond func() and replies when it is called (respond.go)
 }
 
 // serviceType is what reflection found on a receiver type. It is computed
@@ -86,17 +104,31 @@ func buildServiceType(t reflect.Type) (*serviceType, error) {
 func asHandler(svc string, m reflect.Method) (*handler, string, error) {
 	mt := m.Type // receiver is In(0)
 	shape := fmt.Sprintf("func (x *%s) %s(args *%sArgs, reply *%sReply)", svc, m.Name, m.Name, m.Name)
-	if mt.NumIn() != 3 {
-		return nil, fmt.Sprintf("it takes %d arguments; a handler has the shape %s", mt.NumIn()-1, shape), nil
+	shapes := fmt.Sprintf("%s, or, to reply later, func (x *%s) %s(args *%sArgs, reply *%sReply, respond func())", shape, svc, m.Name, m.Name, m.Name)
+	if mt.NumIn() < 3 {
+		return nil, fmt.Sprintf("it takes %d arguments; a handler has the shape %s", mt.NumIn()-1, shapes), nil
 	}
 	args, reply := mt.In(1), mt.In(2)
 	isStructish := func(t reflect.Type) bool {
 		return t.Kind() == reflect.Struct || t.Kind() == reflect.Pointer && t.Elem().Kind() == reflect.Struct
 	}
 	if !isStructish(args) || !isStructish(reply) {
-		return nil, fmt.Sprintf("its arguments are not structs; a handler has the shape %s", shape), nil
+		if mt.NumIn() != 3 {
+			return nil, fmt.Sprintf("it takes %d arguments; a handler has the shape %s", mt.NumIn()-1, shapes), nil
+		}
+		return nil, fmt.Sprintf("its arguments are not structs; a handler has the shape %s", shapes), nil
 	}
 	name := svc + "." + m.Name
+	deferred := false
+	switch {
+	case mt.NumIn() == 4 && mt.In(3) == respondType:
+		deferred = true
+		shape = fmt.Sprintf("func (x *%s) %s(args *%sArgs, reply *%sReply, respond func())", svc, m.Name, m.Name, m.Name)
+	case mt.NumIn() == 4:
+		return nil, "", fmt.Errorf("labrpc: handler %s has a bad signature: its third parameter is a %s; a handler has the shape %s", name, mt.In(3), shapes)
+	case mt.NumIn() > 4:
+		return nil, "", fmt.Errorf("labrpc: handler %s has a bad signature: it takes %d parameters; a handler has the shape %s", name, mt.NumIn()-1, shapes)
+	}
 	if reply.Kind() != reflect.Pointer {
 		return nil, "", fmt.Errorf("labrpc: handler %s takes its reply by value (%s), so the caller would never see it; declare it as reply *%s", name, reply, reply.Name())
 	}
@@ -108,8 +140,11 @@ func asHandler(svc string, m reflect.Method) (*handler, string, error) {
 			return nil, "", fmt.Errorf("labrpc: handler %s: %w", name, err)
 		}
 	}
-	return &handler{name: m.Name, fn: m.Func, argType: args, replyType: reply}, "", nil
+	return &handler{name: m.Name, fn: m.Func, argType: args, replyType: reply, deferred: deferred}, "", nil
 }
+
+// respondType is the type of a deferred handler's last parameter.
+var respondType = reflect.TypeOf(func() {})
 
 // route is a resolved "Service.Method" name.
 type route struct {

@@ -173,7 +173,7 @@ type World struct {
 
 	totalRPCs, totalBytes int64
 	calls                 int64 // calls made so far; the last one's Line.Call
-	argBuf                [3]reflect.Value
+	argBuf                [4]reflect.Value
 }
 
 type runContext uint8

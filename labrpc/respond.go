@@ -1,0 +1,93 @@
+package labrpc
+
+import (
+	"fmt"
+	"reflect"
+)
+
+// Deferred replies. A handler of the shape
+//
+//	func (kv *KVServer) Get(args *GetArgs, reply *GetReply, respond func())
+//
+// need not have its answer when it returns: a replicated service answers
+// once the operation has committed, in a later event. The world sends the
+// reply when the node calls respond, from that event or any later one of
+// the same incarnation; the reply is copied through labgob at that moment.
+// Until then the caller waits, as for a slow server. If the node crashes
+// (or restarts) first, the reply is lost: the caller's call completes with
+// ok=false after the loss time-out, as for any lost reply.
+
+// deferred is a request whose handler has not yet called respond.
+type deferred struct {
+	c     *call
+	reply reflect.Value
+	inc   uint32 // the server incarnation that took the request
+	sent  bool   // respond has run
+}
+
+// deliverDeferred runs a deferred handler, giving it the respond function
+// for this request.
+func (w *World) deliverDeferred(c *call, n *node, rcvr, reply reflect.Value) {
+	d := &deferred{c: c, reply: reply, inc: n.inc}
+	n.waiting = append(n.waiting, d)
+	n.unanswered++
+	respond := reflect.ValueOf(func() { w.respond(d) })
+	w.argBuf[0], w.argBuf[1], w.argBuf[2], w.argBuf[3] = rcvr, c.args, reply, respond
+	w.runAt(c.to, ctxNode, c.route.handlerWhat, func() { c.route.h.fn.Call(w.argBuf[:4]) })
+	w.argBuf = [4]reflect.Value{}
+}
+
+// respond sends a deferred reply.
+func (w *World) respond(d *deferred) {
+	c := d.c
+	if !w.owned() {
+		w.strayCall("respond ("+c.method+")", c.to)
+	}
+	n := w.ends[c.to].node
+	if w.err != nil || !n.alive || n.inc != d.inc {
+		return // the incarnation that took the request is gone, and its reply with it
+	}
+	if d.sent {
+		w.misuse(fmt.Errorf("labrpc: %s called respond twice for %s (call %d from %s): a request gets one reply; call respond exactly once, when the reply is complete",
+			w.Name(c.to), c.method, c.id, w.Name(c.from)))
+		return
+	}
+	d.sent = true
+	n.unanswered--
+	switch {
+	case n.unanswered == 0:
+		clear(n.waiting)
+		n.waiting = n.waiting[:0]
+	case len(n.waiting) > 64 && len(n.waiting) > 2*n.unanswered:
+		n.waiting = compactWaiting(n.waiting)
+	}
+	w.trace(Line{Node: c.to, Kind: KindLog, Peer: -1, Text: "respond: " + shortMethod(c.method) + " to " + w.Name(c.from)})
+	w.sendReply(c, d.reply)
+}
+
+func compactWaiting(ds []*deferred) []*deferred {
+	kept := ds[:0]
+	for _, d := range ds {
+		if !d.sent {
+			kept = append(kept, d)
+		}
+	}
+	clear(ds[len(kept):])
+	return kept
+}
+
+// loseUnanswered drops the replies node n still owes when it crashes:
+// each caller's call completes with ok=false after the loss time-out.
+func (w *World) loseUnanswered(n *node) {
+	for _, d := range n.waiting {
+		c := d.c
+		if d.sent || c.finished {
+			continue
+		}
+		d.sent = true
+		w.trace(Line{Node: c.to, Kind: KindDrop, Peer: c.from, Method: c.method, Text: w.Name(c.to) + " crashed before it responded", Call: c.id})
+		at := max(c.start+w.lossTimeout(true), w.now)
+		w.schedule(at, event{kind: evLost, node: int32(c.from), inc: c.fromInc, c: c})
+	}
+	n.waiting, n.unanswered = nil, 0
+}
