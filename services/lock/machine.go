@@ -17,6 +17,7 @@ import (
 // reading its own clock while applying would diverge from the others, since
 // each applies at its own moment and its clock runs at its own rate.
 type Machine struct {
+	ops uint64 // operations applied: replicas with equal counts must have equal states
 	//lab:solution 6C
 	nextSession SessionID
 	sessions    map[SessionID]*session
@@ -59,6 +60,7 @@ func NewMachine() *Machine {
 // Apply applies one operation and returns its answer. An operation it does
 // not know is a bug of the caller's, answered with a panic naming it.
 func (m *Machine) Apply(op any) Reply {
+	m.ops++
 	switch op := op.(type) {
 	case OpenSession:
 		return m.openSession()
@@ -224,6 +226,7 @@ func (m *Machine) lockNames() []string {
 // state write the same bytes.
 
 type snapshot struct {
+	Ops         uint64
 	NextSession SessionID
 	Sessions    []snapSession
 	Locks       []snapLock
@@ -243,7 +246,7 @@ type snapLock struct {
 
 // Snapshot encodes the state.
 func (m *Machine) Snapshot() []byte {
-	var s snapshot
+	s := snapshot{Ops: m.ops}
 	//lab:solution 6C
 	s.NextSession = m.nextSession
 	for id, ss := range m.sessions {
@@ -269,6 +272,7 @@ func (m *Machine) Restore(data []byte) error {
 		return fmt.Errorf("lock: restoring a snapshot of %d bytes: %w", len(data), err)
 	}
 	*m = *NewMachine()
+	m.ops = s.Ops
 	//lab:solution 6C
 	m.nextSession = s.NextSession
 	for _, ss := range s.Sessions {
@@ -280,6 +284,10 @@ func (m *Machine) Restore(data []byte) error {
 	//lab:end
 	return nil
 }
+
+// Ops is the number of operations applied to this state (a snapshot's
+// included).
+func (m *Machine) Ops() uint64 { return m.ops }
 
 // Digest is a hash of the state: two replicas that applied the same
 // operations have the same digest (the replica-agreement check compares them).

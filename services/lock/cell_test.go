@@ -1,0 +1,129 @@
+package lock
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"protolab/labrpc"
+	"protolab/paxos"
+	"protolab/raft"
+	"protolab/replog"
+	"protolab/tests"
+)
+
+// engines are the two engines every 6C test runs on.
+var engines = []replog.Engine{raft.Engine, paxos.Engine}
+
+// forEngine runs a simulated test once per engine, as subtests named after
+// it (go test ./services/lock -run 'TestPausedHolderFenced6C/raft').
+func forEngine(t *testing.T, body func(t *tests.T, e replog.Engine)) {
+	for _, e := range engines {
+		t.Run(e.Name, func(t *testing.T) {
+			tests.Run(t, func(t *tests.T) { body(t, e) })
+		})
+	}
+}
+
+// newCell is a started cell of three lock servers, a storage node and
+// clients client nodes.
+func newCell(t *tests.T, e replog.Engine, clients int, cfg Config, wcfg labrpc.Config) *Cell {
+	wcfg.Nodes = 3 + 1 + clients
+	w := t.NewWorld(wcfg)
+	c, err := NewCell(w, e, 3, cfg)
+	require.NoError(t, err)
+	c.StartAll()
+	require.True(t, w.WaitUntil(func() bool { return c.allSessions() }, 10*time.Millisecond, 5*time.Second),
+		"every client should open a session within 5 s")
+	return c
+}
+
+// allSessions reports whether every running client has a session.
+func (c *Cell) allSessions() bool {
+	for _, id := range c.Clients {
+		if cl := c.Client(id); cl != nil && cl.Session() == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// acquire has client node id ask for lock name and waits for the grant.
+func acquire(t *tests.T, c *Cell, id int, name string, limit time.Duration) Sequencer {
+	t.Helper()
+	var got Sequencer
+	c.Client(id).Acquire(name, func(seq Sequencer) { got = seq })
+	require.True(t, c.W.WaitUntil(func() bool { return got.Gen != 0 }, 5*time.Millisecond, limit),
+		"%s: Acquire(%q) not granted within %v", c.W.Name(id), name, limit)
+	return got
+}
+
+// write has client node id write key=value with seq, and waits for the answer.
+func write(t *tests.T, c *Cell, id int, key, value string, seq Sequencer) Err {
+	t.Helper()
+	var got Err
+	c.Client(id).Write(c.Storage, key, value, seq, func(e Err) { got = e })
+	require.True(t, c.W.WaitUntil(func() bool { return got != "" }, 5*time.Millisecond, 5*time.Second), "the storage server did not answer")
+	return got
+}
+
+func TestAcquireRelease6C(t *testing.T) {
+	forEngine(t, func(t *tests.T, e replog.Engine) {
+		c := newCell(t, e, 2, DefaultConfig, labrpc.Config{})
+		a, b := c.Clients[0], c.Clients[1]
+
+		seqA := acquire(t, c, a, "L", 5*time.Second)
+		require.Equal(t, uint64(1), seqA.Gen, "the first grant of L")
+		require.Equal(t, OK, write(t, c, a, "file", "a1", seqA))
+
+		var tried Err
+		c.Client(b).TryAcquire("L", func(_ Sequencer, err Err) { tried = err })
+		require.True(t, c.W.WaitUntil(func() bool { return tried != "" }, 5*time.Millisecond, 5*time.Second))
+		require.Equal(t, ErrBusy, tried, "TryAcquire of a held lock")
+
+		// The holder keeps its lease with KeepAlives: well past one lease,
+		// it still holds the lock.
+		c.W.Sleep(3 * c.Cfg.Lease)
+		_, holds := c.Client(a).Holds("L")
+		require.True(t, holds, "a client that keeps its session alive keeps its lock")
+
+		var released Err
+		c.Client(a).Release("L", func(err Err) { released = err })
+		seqB := acquire(t, c, b, "L", 5*time.Second)
+		require.Equal(t, OK, released)
+		require.Greater(t, seqB.Gen, seqA.Gen, "a re-grant carries a greater sequencer")
+		require.Equal(t, OK, write(t, c, b, "file", "b1", seqB))
+		require.Equal(t, ErrStaleSequencer, write(t, c, a, "file", "a2", seqA), "a write with the released grant's sequencer")
+		require.Equal(t, "b1", c.Store().Get("file"))
+	})
+}
+
+// A holder cut off from the servers stops believing it holds the lock when
+// its local lease ends; the servers expire its session after theirs, and
+// the lock goes to a waiting client. Back on the network, the first client
+// learns its session is gone.
+func TestExpiryReleasesLocks6C(t *testing.T) {
+	forEngine(t, func(t *tests.T, e replog.Engine) {
+		c := newCell(t, e, 2, DefaultConfig, labrpc.Config{})
+		a, b := c.Clients[0], c.Clients[1]
+		seqA := acquire(t, c, a, "L", 5*time.Second)
+		oldSession := c.Client(a).Session()
+
+		c.W.Disconnect(a)
+		t0 := c.W.Now()
+		seqB := acquire(t, c, b, "L", 5*c.Cfg.Lease)
+		require.Greater(t, seqB.Gen, seqA.Gen)
+		require.GreaterOrEqual(t, c.W.Now()-t0, ClientLease(c.Cfg.Lease, c.Cfg.Rho), "the lock moved before the holder's lease could have ended")
+		_, holds := c.Client(a).Holds("L")
+		require.False(t, holds, "the cut-off holder still believes it holds the lock")
+
+		c.W.Connect(a)
+		require.True(t, c.W.WaitUntil(func() bool {
+			s := c.Client(a).Session()
+			return s != 0 && s != oldSession
+		}, 10*time.Millisecond, 5*time.Second), "back on the network, the client should learn its session expired and open another")
+		_, holds = c.Client(a).Holds("L")
+		require.False(t, holds, "a new session inherits no lock")
+	})
+}
