@@ -22,6 +22,9 @@ type Cell struct {
 	Clients []int
 	// MaxStateSize is handed to each server's rsm layer (-1: no snapshots).
 	MaxStateSize int
+	// App, if set, runs on each client node when it starts, after the
+	// library: the application that uses the locks, in event style.
+	App func(env labrpc.Env, cl *Client)
 
 	check *checker
 }
@@ -76,7 +79,13 @@ func (e groupEnv) Peers() []int { return append([]int(nil), e.group...) }
 
 // StartClient starts client node id, which opens a session at once.
 func (c *Cell) StartClient(id int) {
-	c.W.Start(id, func(env labrpc.Env) any { return StartClient(env, c.Servers, c.Cfg) })
+	c.W.Start(id, func(env labrpc.Env) any {
+		cl := StartClient(env, c.Servers, c.Cfg)
+		if c.App != nil {
+			c.App(env, cl)
+		}
+		return cl
+	})
 }
 
 // Client is client node id's library (nil while the node is down).

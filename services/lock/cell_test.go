@@ -91,6 +91,8 @@ func TestAcquireRelease6C(t *testing.T) {
 		var released Err
 		c.Client(a).Release("L", func(err Err) { released = err })
 		seqB := acquire(t, c, b, "L", 5*time.Second)
+		// A's answer may come after B's grant: both were applied, in that order.
+		require.True(t, c.W.WaitUntil(func() bool { return released != "" }, 5*time.Millisecond, 5*time.Second))
 		require.Equal(t, OK, released)
 		require.Greater(t, seqB.Gen, seqA.Gen, "a re-grant carries a greater sequencer")
 		require.Equal(t, OK, write(t, c, b, "file", "b1", seqB))

@@ -1,0 +1,65 @@
+package lock
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"protolab/labrpc"
+	"protolab/replog"
+	"protolab/tests"
+)
+
+// worker is a client application that takes locks in turn: acquire one of
+// locks, write to the storage under it, hold it a while, release, rest.
+type worker struct {
+	env     labrpc.Env
+	cl      *Client
+	storage int
+	locks   []string
+	grants  *int
+	refused *int
+}
+
+func (wk *worker) next() {
+	name := wk.locks[wk.env.Rand().IntN(len(wk.locks))]
+	wk.cl.Acquire(name, func(seq Sequencer) {
+		*wk.grants++
+		wk.cl.Write(wk.storage, name, fmt.Sprintf("%s by n%d", seq, wk.env.Me()), seq, func(err Err) {
+			if err != OK {
+				*wk.refused++
+			}
+			hold := time.Duration(wk.env.Rand().IntN(100)) * time.Millisecond
+			wk.env.After(hold, func() {
+				wk.cl.Release(name, func(Err) {
+					wk.env.After(time.Duration(wk.env.Rand().IntN(50))*time.Millisecond, wk.next)
+				})
+			})
+		})
+	})
+}
+
+// Five clients contend for two locks while servers crash and restart
+// (restoring from snapshots), are cut off, and the network loses messages;
+// the cell's checks run after every event.
+func TestContentionUnderFaults6C(t *testing.T) {
+	forEngine(t, func(t *tests.T, e replog.Engine) {
+		w := t.NewWorld(labrpc.Config{Nodes: 3 + 1 + 5})
+		c, err := NewCell(w, e, 3, DefaultConfig)
+		require.NoError(t, err)
+		c.MaxStateSize = 4000
+		grants, refused := 0, 0
+		c.App = func(env labrpc.Env, cl *Client) {
+			wk := &worker{env: env, cl: cl, storage: c.Storage, locks: []string{"x", "y"}, grants: &grants, refused: &refused}
+			env.After(100*time.Millisecond, wk.next)
+		}
+		c.StartAll()
+		tests.Nemesis{Nodes: c.Servers, Every: 400 * time.Millisecond, For: 5 * time.Second,
+			Partitions: true, Crashes: true, Outages: true, Unreliable: true}.Start(w)
+		w.Sleep(6 * time.Second)
+		t.Logf("%d grants, %d writes refused by the storage", grants, refused)
+		require.GreaterOrEqual(t, grants, 20, "the clients should get locks while the faults last and after")
+	})
+}
