@@ -34,19 +34,9 @@ func newCell(t *tests.T, e replog.Engine, clients int, cfg Config, wcfg labrpc.C
 	c, err := NewCell(w, e, 3, cfg)
 	require.NoError(t, err)
 	c.StartAll()
-	require.True(t, w.WaitUntil(func() bool { return c.allSessions() }, 10*time.Millisecond, 5*time.Second),
+	require.True(t, w.WaitUntil(c.allOpen, 10*time.Millisecond, 5*time.Second),
 		"every client should open a session within 5 s")
 	return c
-}
-
-// allSessions reports whether every running client has a session.
-func (c *Cell) allSessions() bool {
-	for _, id := range c.Clients {
-		if cl := c.Client(id); cl != nil && cl.Session() == 0 {
-			return false
-		}
-	}
-	return true
 }
 
 // acquire has client node id ask for lock name and waits for the grant.
@@ -127,5 +117,23 @@ func TestExpiryReleasesLocks6C(t *testing.T) {
 		}, 10*time.Millisecond, 5*time.Second), "back on the network, the client should learn its session expired and open another")
 		_, holds = c.Client(a).Holds("L")
 		require.False(t, holds, "a new session inherits no lock")
+	})
+}
+
+// The handout's story: a holder pauses longer than its lease, its session
+// expires, another client takes the lock and writes; the first resumes and
+// writes under its old sequencer, and the storage refuses it.
+func TestPausedHolderFenced6C(t *testing.T) {
+	forEngine(t, func(t *tests.T, e replog.Engine) {
+		w := t.NewWorld(labrpc.Config{Nodes: 6})
+		res, err := PausedHolder(w, e, DefaultConfig)
+		require.NoError(t, err)
+		for _, s := range res.Steps {
+			t.Logf("%s", s)
+		}
+		require.Greater(t, res.SeqB.Gen, res.SeqA.Gen, "B's grant must carry a greater sequencer than A's")
+		require.Equal(t, ErrStaleSequencer, res.LateWrite,
+			"the storage accepted the paused holder's write under %v after B wrote under %v: without fencing, A overwrote B's data", res.SeqA, res.SeqB)
+		require.Equal(t, "B's data", res.Final)
 	})
 }
