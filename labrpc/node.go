@@ -27,6 +27,8 @@ type node struct {
 	// and how many of them still wait for respond.
 	waiting    []*deferred
 	unanswered int
+
+	pause pauseState // see pause.go
 }
 
 // Start boots node id with boot, giving it the node's Persister (empty at
@@ -112,6 +114,9 @@ func (w *World) Crash(id int) {
 	n.services = nil
 	n.persister = n.persister.copy()
 	w.mark(id, KindCrash, "")
+	if n.pause.paused {
+		w.endPause(id)
+	}
 	if len(n.waiting) > 0 {
 		w.loseUnanswered(n)
 	}

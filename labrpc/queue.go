@@ -16,7 +16,7 @@ type event struct {
 	c    *call
 	p    *proc
 	val  any   // a reply's decoded copy
-	n    int32 // a reply's size in bytes
+	n    int32 // a reply's size in bytes; the node of evResume and evDrain
 }
 
 type eventKind uint8
@@ -28,6 +28,8 @@ const (
 	evLost                     // a call whose message was lost completes with ok=false
 	evWake                     // a parked process resumes
 	evWorld                    // a harness function (nemesis, scheduled fault)
+	evResume                   // node n's pause ends, if inc is still its pause's generation
+	evDrain                    // node n runs its oldest event held during a pause
 )
 
 // queue orders events by (at, seq). The heap holds only small keys; the

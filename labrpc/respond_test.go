@@ -166,7 +166,8 @@ func TestDeferredHandlerSignatureErrors(t *testing.T) {
 	}
 }
 
-func TestDeferredRunsTwiceAlike(t *testing.T) {
+// Deferred replies and pauses replay from the seed.
+func TestDeferredAndPauseRunTwiceAlike(t *testing.T) {
 	run := func() string {
 		w := NewWorld(Config{Seed: 7, Nodes: 3, Profile: MustProfile("unreliable")})
 		defer w.Close()
@@ -182,6 +183,8 @@ func TestDeferredRunsTwiceAlike(t *testing.T) {
 			})
 		}
 		w.At(300*time.Millisecond, func() { w.Restart(1) })
+		w.At(200*time.Millisecond, func() { w.Pause(2, 400*time.Millisecond) })
+		w.At(250*time.Millisecond, func() { w.Pause(1, time.Second) }) // ended by the restart
 		require.True(t, w.RunUntilDone(time.Minute))
 		return w.Digest()
 	}

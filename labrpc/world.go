@@ -173,6 +173,7 @@ type World struct {
 
 	totalRPCs, totalBytes int64
 	calls                 int64 // calls made so far; the last one's Line.Call
+	holding               int   // nodes paused or with held events (pause.go)
 	argBuf                [4]reflect.Value
 }
 
@@ -482,6 +483,9 @@ func (w *World) step() (ok bool) {
 		if w.stale(&ev) {
 			continue
 		}
+		if w.holding > 0 && w.hold(&ev) {
+			continue // its node is paused (pause.go)
+		}
 		if ev.at > w.cfg.MaxTime {
 			w.Fail(fmt.Errorf("labrpc: virtual time passed its budget of %v (Config.MaxTime) at step %d: is the test waiting for something that never happens?", w.cfg.MaxTime, w.steps))
 			return false
@@ -535,6 +539,10 @@ func (w *World) fire(ev *event) {
 		w.resume(ev.p)
 	case evWorld:
 		w.runAt(-1, ctxWorld, "a scheduled world function", ev.fn)
+	case evResume:
+		w.resumeNode(int(ev.n), ev.inc)
+	case evDrain:
+		w.drain(int(ev.n))
 	}
 }
 
