@@ -6,14 +6,19 @@ import (
 )
 
 func TestDefaultCourseOrder(t *testing.T) {
-	want := "1A 1B 1C 2A 2B 2C 2D 3A 3B 3C 4A 4B 4C 4D 4E 4F 5A 5B"
+	want := "1A 1B 1C 2A 2B 2C 2D 3A 3B 3C 4A 4B 4C 4D 4E 4F 5A 5B 6A 6B 6C"
 	if got := strings.Join(Default.Names(), " "); got != want {
 		t.Errorf("course order = %s, want %s", got, want)
 	}
 	dirs := map[byte]string{'1': "kvsrv", '2': "chash", '3': "gossip", '4': "raft", '5': "paxos"}
+	lab6 := map[string]string{"6A": "services/rsm", "6B": "services/kv", "6C": "services/lock", "6D": "services/election"} // lab 6: one package per part
 	for _, p := range Default.Parts {
-		if p.Dir != dirs[p.Name[0]] {
-			t.Errorf("part %s lives in %s/, want %s/", p.Name, p.Dir, dirs[p.Name[0]])
+		want, ok := lab6[p.Name]
+		if !ok {
+			want = dirs[p.Name[0]]
+		}
+		if p.Dir != want {
+			t.Errorf("part %s lives in %s/, want %s/", p.Name, p.Dir, want)
 		}
 	}
 }
@@ -51,9 +56,9 @@ func TestParseParts(t *testing.T) {
 		t.Errorf("ParseParts = %s, want 1A 2C 4B (course order, no duplicates)", got)
 	}
 
-	_, err = Default.ParseParts("1A,6A")
-	if err == nil || !strings.Contains(err.Error(), `unknown part "6A"; the known parts are 1A 1B`) {
-		t.Errorf("ParseParts(1A,6A) error = %v, want one naming 6A and listing the parts", err)
+	_, err = Default.ParseParts("1A,9A")
+	if err == nil || !strings.Contains(err.Error(), `unknown part "9A"; the known parts are 1A 1B`) {
+		t.Errorf("ParseParts(1A,9A) error = %v, want one naming 9A and listing the parts", err)
 	}
 	if _, err := Default.ParseParts(" , "); err == nil {
 		t.Error("ParseParts of an empty list succeeded")

@@ -20,44 +20,61 @@ func init() { labgob.Register(Op{}) }
 // apply is the engine's apply function: a committed command, or a snapshot
 // to install (at boot, or sent by a leader to a peer that fell behind).
 func (r *RSM) apply(m replog.Msg) {
-	//lab:solution 6A
 	switch {
 	case m.SnapshotValid:
-		if m.SnapshotIndex <= r.lastApplied {
-			return // older than what this peer has already applied
-		}
-		r.restore(m.Snapshot)
-		r.lastApplied = m.SnapshotIndex
-		// The entries the snapshot covers were applied elsewhere; whether a
-		// waiting submission was among them cannot be told from here.
-		r.failAll(m.SnapshotIndex)
+		r.applySnapshot(m.Snapshot, m.SnapshotIndex)
 	case m.CommandValid:
-		if m.CommandIndex <= r.lastApplied {
-			return
-		}
-		r.lastApplied = m.CommandIndex
-		op, isOp := m.Command.(Op)
-		var result any
-		if isOp {
-			result = r.execute(op.Request)
-		} // else: an engine's own entry (a Multi-Paxos no-op): nothing to apply
-		if p, ok := r.pending[m.CommandIndex]; ok {
-			// The index alone says nothing: a new leader may have put
-			// another operation there. Only this submission's own Op is
-			// an answer to it.
-			if isOp && op.Origin == r.env.Me() && op.Id == p.id {
-				r.finish(m.CommandIndex, p, result, OK)
-			} else {
-				r.finish(m.CommandIndex, p, nil, ErrWrongLeader)
-			}
-		}
-		r.maybeSnapshot(m.CommandIndex)
+		r.applyCommand(m.Command, m.CommandIndex)
 	}
+}
+
+// applySnapshot replaces the state with a snapshot that covers every index
+// up to index.
+func (r *RSM) applySnapshot(data []byte, index int) {
+	//lab:solution 6A
+	if index <= r.lastApplied {
+		return // older than what this peer has already applied
+	}
+	r.restore(data)
+	r.lastApplied = index
+	// The entries the snapshot covers were applied elsewhere; whether a
+	// waiting submission was among them cannot be told from here.
+	r.failAll(index)
+	//lab:stub
+	// TODO(6A): restore the snapshot (unless this peer has applied more),
+	// and answer the submissions waiting at the indexes it covers.
+	//lab:end
+}
+
+// applyCommand applies the command committed at index, and answers the
+// submission waiting there.
+func (r *RSM) applyCommand(cmd any, index int) {
+	//lab:solution 6A
+	if index <= r.lastApplied {
+		return
+	}
+	r.lastApplied = index
+	op, isOp := cmd.(Op)
+	var result any
+	if isOp {
+		result = r.execute(op.Request)
+	} // else: an engine's own entry (a Multi-Paxos no-op): nothing to apply
+	if p, ok := r.pending[index]; ok {
+		// The index alone says nothing: a new leader may have put
+		// another operation there. Only this submission's own Op is
+		// an answer to it.
+		if isOp && op.Origin == r.env.Me() && op.Id == p.id {
+			r.finish(index, p, result, OK)
+		} else {
+			r.finish(index, p, nil, ErrWrongLeader)
+		}
+	}
+	r.maybeSnapshot(index)
 	//lab:stub
 	// TODO(6A): apply a committed Op to the state machine (once per
-	// client and Seq), answer the submission waiting at its index (only if
-	// it is that submission's Op), restore a snapshot, and snapshot when
-	// the persisted state grows past maxStateSize.
+	// client and Seq: execute), answer the submission waiting at its index
+	// (with the result only if it is that submission's own Op), and
+	// snapshot if the persisted state grew past maxStateSize.
 	//lab:end
 }
 
