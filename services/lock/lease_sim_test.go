@@ -1,0 +1,36 @@
+package lock
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"protolab/labrpc"
+	"protolab/replog"
+	"protolab/tests"
+)
+
+// The client's lease runs from when it sent the KeepAlive, not from when
+// the answer came back: the server's lease started when it applied the
+// KeepAlive, possibly long before a slow reply arrives. Here the replies to
+// A take half a second; then A's requests stop reaching the servers, and B
+// waits for the lock. A must stop believing before B is granted it.
+func TestLeaseFromSend6C(t *testing.T) {
+	forEngine(t, func(t *tests.T, e replog.Engine) {
+		c := newCell(t, e, 2, DefaultConfig, labrpc.Config{})
+		a, b := c.Clients[0], c.Clients[1]
+		acquire(t, c, a, "L", 5*time.Second)
+		for _, s := range c.Servers {
+			c.W.SetLinkDelay(s, a, 500*time.Millisecond, 500*time.Millisecond)
+		}
+		c.W.Sleep(2 * c.Cfg.Lease)
+		_, holds := c.Client(a).Holds("L")
+		require.True(t, holds, "slow replies alone should not cost A its lease")
+		for _, s := range c.Servers {
+			c.W.Cut(a, s)
+		}
+		acquire(t, c, b, "L", 5*c.Cfg.Lease)
+		require.Len(t, c.Holders("L"), 1)
+	})
+}
