@@ -44,6 +44,7 @@ func (mp *MultiPaxos) becomeFollower() {
 	}
 	mp.role = follower
 	mp.resetElectionTimer()
+	mp.abandonReads() // a follower cannot confirm them (readindex.go)
 	//lab:stub
 	// TODO(5B)
 	//lab:end

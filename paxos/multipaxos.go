@@ -111,6 +111,8 @@ type MultiPaxos struct {
 	learned  []int           // learned[p]: p's commitIndex as it last said (-1: unknown)
 	lastSent []time.Duration // when this leader last sent p anything
 	//lab:end
+
+	reads readState // a leader's reads without a log entry (readindex.go, part 6B)
 }
 
 // slot is this peer's state for one slot of the log.

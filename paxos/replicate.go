@@ -144,10 +144,13 @@ func (mp *MultiPaxos) replicateTo(p int) {
 	}
 	mp.next[p] = max(mp.next[p], to+1)
 	mp.lastSent[p] = mp.env.Now()
-	b := mp.ballot
+	b, sent := mp.ballot, mp.lastSent[p]
 	reply := &AcceptLogReply{}
 	mp.env.Call(p, "MultiPaxos.Accept", args, reply, func(ok bool) {
 		mp.onAccepted(p, b, from, to, reply, ok)
+		if ok && reply.Promised == b {
+			mp.readConfirmed(p, b, sent) // p still followed b after sent (readindex.go)
+		}
 	})
 	//lab:stub
 	// TODO(5B): send p an Accept with the slots it lacks (at most maxBatch),

@@ -23,3 +23,11 @@ func TestReplogChurn4C(t *testing.T)            { replog.TestUnreliableChurn(t, 
 func TestReplogSameSeedSameRun4C(t *testing.T)  { replog.TestSameSeedSameRun(t, Engine) }
 func TestReplogSnapshots4D(t *testing.T)        { replog.TestSnapshots(t, snapshotting) }
 func TestReplogChurnSnapshots4D(t *testing.T)   { replog.TestUnreliableChurn(t, snapshotting) }
+
+// Reads without a log entry (ReadIndex, part 4E) through the replicated-log
+// contract's Reader, the scenarios lab 6B's key/value store relies on (and
+// runs on both engines from services/kv).
+func TestReplogReadIndex4E(t *testing.T)         { replog.TestReadIndexBasic(t, Engine) }
+func TestReplogReadIndexDeposed4E(t *testing.T)  { replog.TestReadIndexDeposedLeader(t, Engine) }
+func TestReplogReadIndexBatching4E(t *testing.T) { replog.TestReadIndexBatching(t, Engine) }
+func TestReplogReadIndexChurn4E(t *testing.T)    { replog.TestReadIndexChurn(t, Engine) }
