@@ -1,0 +1,367 @@
+package replog
+
+import (
+	"flag"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"protolab/labrpc"
+	"protolab/raft"
+	"protolab/replog"
+)
+
+// The scenarios' self-tests. A scenario is a test of the engines, and a
+// scenario that silently weakens (a step dropped, a loop cut short, a
+// partition that no longer cuts the leader off) passes on every correct
+// engine and on many broken ones. So each scenario runs here on a liar: Raft
+// with one deliberate bug, wrapped around the reference in this file only,
+// that the scenario exists to catch. The scenario must fail on it, with the
+// failure that names the bug. A weakened scenario passes on its liar, and
+// its self-test fails.
+//
+// A scenario takes a *testing.T and ends it on failure, so each runs in a
+// child process: this test binary again, running TestScenarioOnLiar with the
+// case's name in $PROTOLAB_REPLOG_LIAR and the parent's -seed. The parent
+// reads the child's output. Every child runs one seed, whatever -seeds says.
+
+// A liar is one cluster's broken engine: the knobs of its bug, and what it
+// has seen, shared by every node and incarnation of the cluster (the world
+// runs one event at a time, so no locking).
+type liar struct {
+	// stallAfter > 0: no peer hands its service an index above it (the
+	// engine stops committing after that many entries).
+	stallAfter int
+	// unanimous: a candidate needs every other peer's vote, not a
+	// majority's (no leader while any peer is cut off).
+	unanimous bool
+	// forgetOne: a peer whose last incarnation applied exactly one index
+	// boots with its stable storage wiped (a restore that skips a log of
+	// one entry).
+	forgetOne bool
+	// aliasStart: Start keeps the caller's []byte, so a service that
+	// reuses its buffer changes the command (Start without a copy).
+	aliasStart bool
+	// snapshotToEmptyOnly: InstallSnapshot reaches only a peer that has
+	// applied nothing (a follower with entries of its own never takes one).
+	snapshotToEmptyOnly bool
+	// giveUpAfterLoss: once an AppendEntries to a peer is lost, the leader
+	// sends that peer no more (it never catches up after a partition).
+	giveUpAfterLoss bool
+	// allLead: every peer says it leads (election safety broken).
+	allLead bool
+	// startIndex, if set, is the index Start reports for the index the
+	// command really got (Start reporting the wrong index).
+	startIndex func(index int) int
+	// ghost: Start appends a second command of the engine's own after the
+	// service's (an index committed that nobody started).
+	ghost bool
+	// lostIsAck: a lost AppendEntries counts as a success (a leader cut
+	// off from the majority commits).
+	lostIsAck bool
+	// slowCatchUp: once an AppendEntries to a peer is lost, the leader
+	// sends that peer one entry at a time, each 20ms late (it catches up,
+	// slowly).
+	slowCatchUp bool
+	// aliasSnapshot: Snapshot keeps the caller's buffer (Snapshot without
+	// a copy), so a service that reuses it changes the snapshot another
+	// peer installs.
+	aliasSnapshot bool
+	// leaky: every timer is late by a count of the timers set so far, a
+	// count the liar keeps from one run to the next (state outside the
+	// world: the same seed no longer gives the same run).
+	leaky bool
+
+	ballots map[[2]int]*ballot // unanimous: (candidate, term) -> its votes so far
+	applied map[int]int        // node -> the last index its current incarnation applied
+	aliases map[string][]byte  // a started command's bytes -> the caller's buffer
+	lost    map[int]bool       // giveUpAfterLoss, slowCatchUp: the peers an AppendEntries to was lost
+	timers  int                // leaky: the timers set, in every run
+}
+
+// engine is Raft with l's bugs.
+func (l *liar) engine() replog.Engine {
+	l.ballots, l.applied, l.aliases, l.lost = map[[2]int]*ballot{}, map[int]int{}, map[string][]byte{}, map[int]bool{}
+	return replog.Engine{Name: "raft", Boot: l.boot}
+}
+
+func (l *liar) boot(env labrpc.Env, persister *labrpc.Persister, apply func(replog.Msg)) replog.Peer {
+	me := env.Me()
+	if l.forgetOne && l.applied[me] == 1 {
+		persister.Save(nil, nil)
+	}
+	l.applied[me] = 0
+	p := &Raft{l: l, me: me}
+	p.Raft = raft.Make(liarEnv{Env: env, l: l}, persister, func(m replog.Msg) {
+		if m.CommandValid {
+			if l.stallAfter > 0 && m.CommandIndex > l.stallAfter {
+				return
+			}
+			if b, ok := m.Command.([]byte); ok && (l.aliasStart || l.aliasSnapshot) {
+				if buf, ok := l.aliases[string(b)]; ok {
+					m.Command = buf
+				}
+			}
+			l.applied[me] = m.CommandIndex
+		}
+		if m.SnapshotValid {
+			if buf, ok := l.aliases[string(m.Snapshot)]; ok && l.aliasSnapshot {
+				m.Snapshot = buf
+			}
+			l.applied[me] = m.SnapshotIndex
+		}
+		apply(m)
+	})
+	return p
+}
+
+// Raft is a liar's peer: the reference's, with Start and GetState
+// overridden. It is named Raft so that the reference's RPCs ("Raft.AppendEntries",
+// ...) reach the handlers it embeds.
+type Raft struct {
+	*raft.Raft
+	l  *liar
+	me int
+}
+
+func (p *Raft) Start(command any) (int, int, bool) {
+	if b, ok := command.([]byte); ok && p.l.aliasStart {
+		p.l.aliases[string(b)] = b
+	}
+	index, term, ok := p.Raft.Start(command)
+	if ok && p.l.ghost {
+		p.Raft.Start("ghost")
+	}
+	if ok && p.l.startIndex != nil {
+		index = p.l.startIndex(index)
+	}
+	return index, term, ok
+}
+
+func (p *Raft) Snapshot(index int, snapshot []byte) {
+	if p.l.aliasSnapshot {
+		p.l.aliases[string(snapshot)] = snapshot
+	}
+	p.Raft.Snapshot(index, snapshot)
+}
+
+func (p *Raft) GetState() (int, bool) {
+	term, isLeader := p.Raft.GetState()
+	if p.l.allLead {
+		return term, true
+	}
+	return term, isLeader
+}
+
+// liarEnv is a liar peer's view of the network.
+type liarEnv struct {
+	labrpc.Env
+	l *liar
+}
+
+// lose fails a call as a lost message would, after a time-out.
+func (e liarEnv) lose(done func(bool)) {
+	e.After(100*time.Millisecond, func() { done(false) })
+}
+
+func (e liarEnv) After(d time.Duration, f func()) func() {
+	if e.l.leaky {
+		e.l.timers++
+		d += time.Duration(e.l.timers) * time.Microsecond
+	}
+	return e.Env.After(d, f)
+}
+
+func (e liarEnv) Call(to int, method string, args, reply any, done func(bool)) {
+	l := e.l
+	switch {
+	case l.lostIsAck && method == "Raft.AppendEntries":
+		inner := done
+		done = func(ok bool) {
+			if !ok {
+				a, r := args.(*raft.AppendEntriesArgs), reply.(*raft.AppendEntriesReply)
+				r.Term, r.Success = a.Term, true
+			}
+			inner(true)
+		}
+	case l.slowCatchUp && method == "Raft.AppendEntries":
+		inner := done
+		done = func(ok bool) {
+			if !ok {
+				l.lost[to] = true
+			}
+			inner(ok)
+		}
+		if l.lost[to] {
+			a := args.(*raft.AppendEntriesArgs)
+			if len(a.Entries) > 1 {
+				a.Entries = a.Entries[:1]
+			}
+			e.Env.After(20*time.Millisecond, func() { e.Env.Call(to, method, args, reply, done) })
+			return
+		}
+	case l.unanimous && method == "Raft.RequestVote":
+		a := args.(*raft.RequestVoteArgs)
+		key := [2]int{a.CandidateId, a.Term}
+		b := l.ballots[key]
+		if b == nil {
+			b = &ballot{all: true}
+			l.ballots[key] = b
+		}
+		others := len(e.Peers()) - 1
+		inner := done
+		done = func(ok bool) {
+			r := reply.(*raft.RequestVoteReply)
+			b.all = b.all && ok && r.VoteGranted
+			if b.released { // a retried request's answer
+				r.VoteGranted = r.VoteGranted && b.all
+				inner(ok)
+				return
+			}
+			b.replies = append(b.replies, vote{ok, r, inner})
+			if len(b.replies) < others {
+				return // held until every peer has answered
+			}
+			b.released = true
+			for _, v := range b.replies {
+				if !b.all {
+					v.reply.VoteGranted = false
+				}
+				v.done(v.ok)
+			}
+		}
+	case l.snapshotToEmptyOnly && method == "Raft.InstallSnapshot" && l.applied[to] > 0:
+		e.lose(done)
+		return
+	case l.giveUpAfterLoss && method == "Raft.AppendEntries":
+		if l.lost[to] {
+			e.lose(done)
+			return
+		}
+		inner := done
+		done = func(ok bool) {
+			if !ok {
+				l.lost[to] = true
+			}
+			inner(ok)
+		}
+	}
+	e.Env.Call(to, method, args, reply, done)
+}
+
+// A ballot is a candidate's votes in one term, held back until every
+// other peer has answered.
+type ballot struct {
+	all      bool // so far every answer is a granted vote
+	released bool // every peer has answered, and the answers were handed on
+	replies  []vote
+}
+
+type vote struct {
+	ok    bool
+	reply *raft.RequestVoteReply
+	done  func(bool)
+}
+
+// A liarCase is a scenario, the liar it must catch, and what its failure
+// says.
+type liarCase struct {
+	name     string
+	scenario func(*testing.T, replog.Engine)
+	liar     func() *liar
+	want     []string // the failure names the bug with one of these
+}
+
+var liarCases = []liarCase{
+	{"BasicAgreement/stalls-after-4", TestBasicAgreement,
+		func() *liar { return &liar{stallAfter: 4} },
+		[]string{"one(500): 0 of the 3 expected peers applied index 5 within 2s"}},
+	{"BasicAgreement/commits-a-ghost", TestBasicAgreement,
+		func() *liar { return &liar{ghost: true} },
+		[]string{"index 2 committed before Start"}},
+	{"LeaderFailure/unanimous-votes", TestLeaderFailure,
+		func() *liar { return &liar{unanimous: true} },
+		[]string{"one(102): no agreement within 10s"}},
+	{"Partitions/commits-without-a-majority", TestPartitions,
+		func() *liar { return &liar{lostIsAck: true} },
+		[]string{"committed index 2 with a leader cut off from the majority"}},
+	{"Partitions/unanimous-votes", TestPartitions,
+		func() *liar { return &liar{unanimous: true} },
+		[]string{"one(2000): no agreement within 10s"}},
+	{"Partitions/stalls-after-10", TestPartitions,
+		func() *liar { return &liar{stallAfter: 10} },
+		[]string{"no agreement within 10s"}},
+	{"FollowerCatchUp/gives-up-after-a-loss", TestFollowerCatchUp,
+		func() *liar { return &liar{giveUpAfterLoss: true} },
+		[]string{"only 2 peers applied index 201; wanted 3"}},
+	{"ConcurrentStarts/one-index-for-all", TestConcurrentStarts,
+		func() *liar { return &liar{startIndex: func(int) int { return 7 }} },
+		[]string{"Start returned index 7 for both command 100 and command 101"}},
+	{"ConcurrentStarts/index-off-by-one", TestConcurrentStarts,
+		func() *liar { return &liar{startIndex: func(i int) int { return i - 1 }} },
+		[]string{"command 119, started concurrently with 19 others, was not committed at the index Start gave"}},
+	{"FollowerCatchUp/catches-up-slowly", TestFollowerCatchUp,
+		func() *liar { return &liar{slowCatchUp: true} },
+		[]string{"to catch up on 200 commands"}},
+	{"CrashRestart/forgets-a-log-of-one", TestCrashRestart,
+		func() *liar { return &liar{forgetOne: true} },
+		[]string{"two commands committed at one index", "two leaders with term or ballot"}},
+	{"UnreliableChurn/all-lead", TestUnreliableChurn,
+		func() *liar { return &liar{allLead: true} },
+		[]string{"two leaders with term or ballot"}},
+	{"Snapshots/only-to-an-empty-follower", TestSnapshots,
+		func() *liar { return &liar{snapshotToEmptyOnly: true} },
+		[]string{"one(200): no agreement within 10s"}},
+	{"SameSeedSameRun/state-outside-the-world", TestSameSeedSameRun,
+		func() *liar { return &liar{leaky: true} },
+		[]string{"not deterministic"}},
+	{"SnapshotKeepsItsOwnCopy/aliases-the-buffer", TestSnapshotKeepsItsOwnCopy,
+		func() *liar { return &liar{aliasSnapshot: true} },
+		[]string{"Snapshot must copy the bytes it keeps"}},
+	{"StartKeepsItsOwnCopy/aliases-the-buffer", TestStartKeepsItsOwnCopy,
+		func() *liar { return &liar{aliasStart: true} },
+		[]string{"Start must copy a []byte command"}},
+}
+
+const liarEnvVar = "PROTOLAB_REPLOG_LIAR"
+
+// TestScenarioOnLiar is the child: it runs the case named in
+// $PROTOLAB_REPLOG_LIAR, and is skipped otherwise.
+func TestScenarioOnLiar(t *testing.T) {
+	name := os.Getenv(liarEnvVar)
+	if name == "" {
+		t.Skip("runs only as the child of TestScenariosCatchTheirLiars")
+	}
+	for _, c := range liarCases {
+		if c.name == name {
+			c.scenario(t, c.liar().engine())
+			return
+		}
+	}
+	t.Fatalf("no liar case %q in liarCases", name)
+}
+
+func TestScenariosCatchTheirLiars(t *testing.T) {
+	seed := "1"
+	if f := flag.Lookup("seed"); f != nil {
+		seed = f.Value.String()
+	}
+	for _, c := range liarCases {
+		t.Run(c.name, func(t *testing.T) {
+			cmd := exec.Command(os.Args[0], "-test.run=^TestScenarioOnLiar$", "-test.count=1", "-test.timeout=60s", "-seed="+seed)
+			cmd.Env = append(os.Environ(), liarEnvVar+"="+c.name)
+			out, err := cmd.CombinedOutput()
+			require.Error(t, err, "the scenario passed on a liar it exists to catch; its output:\n%s", out)
+			for _, want := range c.want {
+				if strings.Contains(string(out), want) {
+					return
+				}
+			}
+			t.Fatalf("the scenario failed on its liar, but not with the failure that names the bug (%q); its output:\n%s", c.want, out)
+		})
+	}
+}
