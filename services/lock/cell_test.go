@@ -137,3 +137,45 @@ func TestPausedHolderFenced6C(t *testing.T) {
 		require.Equal(t, "B's data", res.Final)
 	})
 }
+
+// leader is the lock server that leads now, or -1.
+func (c *Cell) leader() int {
+	for _, id := range c.Servers {
+		if ls := c.Server(id); ls != nil {
+			if _, isLeader := ls.rsm.Peer().GetState(); isLeader {
+				return id
+			}
+		}
+	}
+	return -1
+}
+
+// A follower cut off while a session expires applies the whole story late,
+// in a burst, at moments its clock sees very differently from the
+// leader's. It must still reach the same state after each operation (the
+// cell checks every replica's digest against the first to apply as many
+// operations): expiry enters the state only through the log.
+func TestLateReplicaAgreesOnExpiry6C(t *testing.T) {
+	forEngine(t, func(t *tests.T, e replog.Engine) {
+		c := newCell(t, e, 2, DefaultConfig, labrpc.Config{})
+		a, b := c.Clients[0], c.Clients[1]
+		acquire(t, c, a, "L", 5*time.Second)
+		lead := c.leader()
+		require.NotEqual(t, -1, lead, "a leader should have been elected")
+		late := c.Servers[(lead+1)%len(c.Servers)]
+		c.W.Disconnect(late)
+		c.W.Pause(a, 3*c.Cfg.Lease)
+		acquire(t, c, b, "L", 3*c.Cfg.Lease)
+		c.W.Sleep(c.Cfg.Lease)
+		c.W.Connect(late)
+		require.True(t, c.W.WaitUntil(func() bool {
+			now := c.leader()
+			if now < 0 {
+				return false
+			}
+			ls, ll := c.Server(late), c.Server(now)
+			return ls != nil && ll != nil && ls.m.Ops() == ll.m.Ops()
+		}, 10*time.Millisecond, 5*time.Second), "the late replica should catch up within 5 s")
+		require.Equal(t, c.Server(c.leader()).m.Digest(), c.Server(late).m.Digest())
+	})
+}
