@@ -63,3 +63,28 @@ func TestContentionUnderFaults6C(t *testing.T) {
 		require.GreaterOrEqual(t, grants, 20, "the clients should get locks while the faults last and after")
 	})
 }
+
+// The run-twice check on the busiest scenario: the same seed gives the same
+// run, event for event (no wall clock, no global randomness, no map order).
+func TestSameSeedSameRun6C(t *testing.T) {
+	for _, e := range engines {
+		t.Run(e.Name, func(t *testing.T) {
+			tests.RunTwice(t, func(t *tests.T) {
+				w := t.NewWorld(labrpc.Config{Nodes: 3 + 1 + 3})
+				c, err := NewCell(w, e, 3, DefaultConfig)
+				require.NoError(t, err)
+				c.MaxStateSize = 4000
+				grants, refused := 0, 0
+				c.App = func(env labrpc.Env, cl *Client) {
+					wk := &worker{env: env, cl: cl, storage: c.Storage, locks: []string{"x", "y"}, grants: &grants, refused: &refused}
+					env.After(100*time.Millisecond, wk.next)
+				}
+				c.StartAll()
+				tests.Nemesis{Nodes: c.Servers, Every: 300 * time.Millisecond, For: 2 * time.Second,
+					Partitions: true, Crashes: true, Unreliable: true}.Start(w)
+				w.Pause(c.Clients[0], 1500*time.Millisecond)
+				w.Sleep(3 * time.Second)
+			})
+		})
+	}
+}
