@@ -117,6 +117,9 @@ type RSM struct {
 	pending     map[int]*pending  // by log index: the submission waiting there
 	watching    bool              // the leadership watch timer is set
 	//lab:end
+	//lab:solution 6B
+	reads []*aRead // confirmed reads waiting for their index to be applied, in order
+	//lab:end
 }
 
 //lab:solution 6A
