@@ -30,7 +30,10 @@ type Env interface {
 	// Peers lists every node of the group, Me included, in id order.
 	// The slice is the node's own copy.
 	Peers() []int
-	// Now is virtual time since the run began.
+	// Now is this node's clock: virtual time since the run began, as the
+	// node measures it. It is true time unless Config.ClockDrift lets each
+	// node's clock run at its own rate (within the bound); the clock is the
+	// node's machine's, so it runs on through crashes and pauses.
 	Now() time.Duration
 	// Rand is this node's own random stream, derived from the run's seed,
 	// the node id and its incarnation: another node's draws never shift it.
@@ -46,8 +49,9 @@ type Env interface {
 	// first, done never runs: the incarnation that asked is gone.
 	Call(to int, method string, args, reply any, done func(ok bool))
 
-	// After runs f once, d from now, unless cancel is called first or the
-	// node crashes. A timer is the only way to make something happen later.
+	// After runs f once, d from now by this node's clock (see Now), unless
+	// cancel is called first or the node crashes. A timer is the only way
+	// to make something happen later.
 	After(d time.Duration, f func()) (cancel func())
 
 	// Persister is this node's stable storage; it survives crashes.

@@ -29,6 +29,7 @@ type node struct {
 	unanswered int
 
 	pause pauseState // see pause.go
+	clock *nodeClock // nil: true time (clock.go)
 }
 
 // Start boots node id with boot, giving it the node's Persister (empty at
@@ -210,6 +211,9 @@ func (e *nodeEnv) Now() time.Duration {
 	if !e.w.owned() {
 		e.w.strayCall("env.Now", e.n.id)
 	}
+	if e.n.clock != nil {
+		return e.n.clock.at(e.w.now)
+	}
 	return e.w.now
 }
 
@@ -254,6 +258,9 @@ func (e *nodeEnv) After(d time.Duration, f func()) (cancel func()) {
 	tm := &timer{}
 	if !e.live() {
 		return tm.stop
+	}
+	if e.n.clock != nil {
+		d = e.n.clock.trueDelay(e.w.now, d)
 	}
 	at, ok := e.w.deadline("env.After", e.n.id, d)
 	if !ok {

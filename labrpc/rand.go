@@ -12,6 +12,7 @@ const (
 	streamNode
 	streamClient
 	streamHarness
+	streamClock // a node's clock rate (clock.go)
 )
 
 // randStream returns the world's random stream for (kind, id, incarnation).

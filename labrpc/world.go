@@ -62,6 +62,12 @@ type Config struct {
 	// cannot be stopped.
 	Watchdog time.Duration
 	OnHang   func(error)
+
+	// ClockDrift bounds how far nodes' clocks stray from true time: each
+	// node's clock runs at its own rate in [1-ClockDrift, 1+ClockDrift],
+	// drawn from the seed (clock.go). It must be in [0, 0.5); 0, the
+	// default, gives every node true time.
+	ClockDrift float64
 }
 
 // Default limits (see Config).
@@ -86,6 +92,9 @@ func (cfg Config) withDefaults() (Config, error) {
 		if f.v < 0 {
 			return cfg, fmt.Errorf("labrpc: Config.%s = %d; it must be at least 0 (0 means the default)", f.name, f.v)
 		}
+	}
+	if err := validClockDrift(cfg.ClockDrift); err != nil {
+		return cfg, err
 	}
 	if cfg.Profile.Name == "" && cfg.Profile.Timeout == 0 {
 		cfg.Profile = MustProfile("reliable")
@@ -231,6 +240,9 @@ func NewWorld(cfg Config) *World {
 	w.ends = make([]endpoint, cfg.Nodes)
 	for i := range w.ends {
 		w.ends[i].node = &node{id: i, persister: NewPersister()}
+	}
+	if cfg.ClockDrift > 0 {
+		w.drawClocks()
 	}
 	notifyWatchers(w)
 	return w
