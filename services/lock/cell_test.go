@@ -27,9 +27,10 @@ func forEngine(t *testing.T, body func(t *tests.T, e replog.Engine)) {
 }
 
 // newCell is a started cell of three lock servers, a storage node and
-// clients client nodes.
+// clients client nodes, whose clocks drift within cfg.Rho.
 func newCell(t *tests.T, e replog.Engine, clients int, cfg Config, wcfg labrpc.Config) *Cell {
 	wcfg.Nodes = 3 + 1 + clients
+	wcfg.ClockDrift = cfg.Rho
 	w := t.NewWorld(wcfg)
 	c, err := NewCell(w, e, 3, cfg)
 	require.NoError(t, err)
@@ -125,7 +126,7 @@ func TestExpiryReleasesLocks6C(t *testing.T) {
 // writes under its old sequencer, and the storage refuses it.
 func TestPausedHolderFenced6C(t *testing.T) {
 	forEngine(t, func(t *tests.T, e replog.Engine) {
-		w := t.NewWorld(labrpc.Config{Nodes: 6})
+		w := t.NewWorld(labrpc.Config{Nodes: 6, ClockDrift: DefaultConfig.Rho})
 		res, err := PausedHolder(w, e, DefaultConfig)
 		require.NoError(t, err)
 		for _, s := range res.Steps {

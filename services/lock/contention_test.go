@@ -46,7 +46,7 @@ func (wk *worker) next() {
 // the cell's checks run after every event.
 func TestContentionUnderFaults6C(t *testing.T) {
 	forEngine(t, func(t *tests.T, e replog.Engine) {
-		w := t.NewWorld(labrpc.Config{Nodes: 3 + 1 + 5})
+		w := t.NewWorld(labrpc.Config{Nodes: 3 + 1 + 5, ClockDrift: DefaultConfig.Rho})
 		c, err := NewCell(w, e, 3, DefaultConfig)
 		require.NoError(t, err)
 		c.MaxStateSize = 4000
@@ -70,7 +70,7 @@ func TestSameSeedSameRun6C(t *testing.T) {
 	for _, e := range engines {
 		t.Run(e.Name, func(t *testing.T) {
 			tests.RunTwice(t, func(t *tests.T) {
-				w := t.NewWorld(labrpc.Config{Nodes: 3 + 1 + 3})
+				w := t.NewWorld(labrpc.Config{Nodes: 3 + 1 + 3, ClockDrift: DefaultConfig.Rho})
 				c, err := NewCell(w, e, 3, DefaultConfig)
 				require.NoError(t, err)
 				c.MaxStateSize = 4000

@@ -34,3 +34,25 @@ func TestLeaseFromSend6C(t *testing.T) {
 		require.Len(t, c.Holders("L"), 1)
 	})
 }
+
+// The worst clocks the bound allows: the holder's runs slow (1-ρ), every
+// server's fast (1+ρ). The servers' lease then ends earliest in true time,
+// the holder's latest; the client's margin must cover exactly that.
+func TestWorstCaseDrift6C(t *testing.T) {
+	forEngine(t, func(t *tests.T, e replog.Engine) {
+		cfg := Config{Lease: time.Second, Rho: 0.2}
+		c := newCell(t, e, 2, cfg, labrpc.Config{})
+		a, b := c.Clients[0], c.Clients[1]
+		c.W.SetClockRate(a, 1-cfg.Rho)
+		for _, s := range c.Servers {
+			c.W.SetClockRate(s, 1+cfg.Rho)
+		}
+		acquire(t, c, a, "L", 5*time.Second)
+		c.W.Sleep(2 * cfg.Lease)
+		c.W.Disconnect(a)
+		t0 := c.W.Now()
+		acquire(t, c, b, "L", 5*cfg.Lease)
+		t.Logf("B was granted the lock %v (true time) after A was cut off", c.W.Now()-t0)
+		require.Len(t, c.Holders("L"), 1)
+	})
+}
