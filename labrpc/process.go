@@ -135,6 +135,7 @@ func (w *World) block(done *bool, what string) {
 				if s := w.Silence(); s != "" {
 					why = "\n" + s
 				}
+				why += w.unansweredNote()
 				w.Fail(fmt.Errorf("labrpc: deadlock at %s: the test waits for %s, but nothing is left to happen (no timers, no messages in flight)%s", fmtTime(w.now), what, why))
 			}
 			panic(Stopped{w.err})

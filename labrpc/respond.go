@@ -3,6 +3,7 @@ package labrpc
 import (
 	"fmt"
 	"reflect"
+	"strings"
 )
 
 // Deferred replies. A handler of the shape
@@ -90,4 +91,35 @@ func (w *World) loseUnanswered(n *node) {
 		w.schedule(at, event{kind: evLost, node: int32(c.from), inc: c.fromInc, c: c})
 	}
 	n.waiting, n.unanswered = nil, 0
+}
+
+// unansweredNote names the requests nodes took with a deferred handler and
+// have not responded to, for a run that stops waiting (a deadlock, the
+// time budget): a service that forgets a request leaves its caller
+// waiting for good. It is "" when there are none.
+func (w *World) unansweredNote() string {
+	var b strings.Builder
+	for id := range w.cfg.Nodes {
+		n := w.ends[id].node
+		if !n.alive || n.unanswered == 0 {
+			continue
+		}
+		fmt.Fprintf(&b, "\n%s has not responded to %d request(s) it took:", w.Name(id), n.unanswered)
+		shown := 0
+		for _, d := range n.waiting {
+			if d.sent {
+				continue
+			}
+			if shown == 3 {
+				b.WriteString(" ...")
+				break
+			}
+			fmt.Fprintf(&b, " %s from %s (call %d, sent at %s);", d.c.method, w.Name(d.c.from), d.c.id, fmtTime(d.c.start))
+			shown++
+		}
+	}
+	if b.Len() == 0 {
+		return ""
+	}
+	return b.String() + "\na handler that takes respond must call it once for every request, if only with an error (a wrong leader's, a lost operation's)"
 }

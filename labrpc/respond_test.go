@@ -190,3 +190,33 @@ func TestDeferredAndPauseRunTwiceAlike(t *testing.T) {
 	}
 	require.Equal(t, run(), run())
 }
+
+// forgetNode takes requests and never responds (a bug), while a timer
+// keeps ticking if tick is set.
+type forgetNode struct{}
+
+func (n *forgetNode) Get(args *EchoArgs, reply *EchoReply, respond func()) {}
+
+func TestUnansweredRequestsAreNamedWhenTheRunStops(t *testing.T) {
+	for _, tick := range []bool{false, true} {
+		w := NewWorld(Config{Seed: 1, Nodes: 1, MaxTime: time.Minute})
+		w.Start(0, func(env Env) any {
+			if tick {
+				var loop func()
+				loop = func() { env.After(time.Second, loop) }
+				env.After(0, loop)
+			}
+			return &forgetNode{}
+		})
+		c := w.NewClient()
+		err := mustStop(t, w, func() { c.Call(0, "forgetNode.Get", &EchoArgs{}, &EchoReply{}) })
+		if tick {
+			require.ErrorContains(t, err, "passed its budget of 1m0s (Config.MaxTime)")
+		} else {
+			require.ErrorContains(t, err, "deadlock")
+		}
+		require.ErrorContains(t, err, "n0 has not responded to 1 request(s) it took: forgetNode.Get from c0 (call 1, sent at 0.000000s)")
+		require.ErrorContains(t, err, "must call it once for every request")
+		w.Close()
+	}
+}

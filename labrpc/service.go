@@ -35,7 +35,8 @@ import (
 // caller's call completes with ok=false after the loss time-out. A handler
 // that never calls respond leaves its caller waiting for good, so a service
 // must answer every request it takes, if only with an error ("wrong
-// leader"). Caller-side code is the same for both shapes (see respond.go).
+// leader"); a run that stops waiting names the requests still unanswered.
+// Caller-side code is the same for both shapes (see respond.go).
 
 // handler is one RPC method of a service type.
 type handler struct {

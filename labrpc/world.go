@@ -499,7 +499,7 @@ func (w *World) step() (ok bool) {
 			continue // its node is paused (pause.go)
 		}
 		if ev.at > w.cfg.MaxTime {
-			w.Fail(fmt.Errorf("labrpc: virtual time passed its budget of %v (Config.MaxTime) at step %d: is the test waiting for something that never happens?", w.cfg.MaxTime, w.steps))
+			w.Fail(fmt.Errorf("labrpc: virtual time passed its budget of %v (Config.MaxTime) at step %d: is the test waiting for something that never happens?%s", w.cfg.MaxTime, w.steps, w.unansweredNote()))
 			return false
 		}
 		w.now = ev.at
