@@ -137,6 +137,51 @@ func TestStaleReadCaught6B(t *testing.T) {
 	})
 }
 
+// A new leader may not yet have applied what its predecessor committed: a
+// Put that completed just before the old leader crashed is in the new
+// leader's log, but not known to it as committed (Raft §5.4.2: it learns so
+// only when an entry of its own term commits). A Get served from the new
+// leader's state at once would miss it; ReadIndex makes the read wait.
+func TestReadAfterLeaderCrash6B(t *testing.T) {
+	forEngine(t, func(t *tests.T, e replog.Engine) {
+		c := newCluster(t, e, 3, -1, ReadIndex, "reliable")
+		h := tests.NewHistory(c.w)
+		writer, reader := c.clerk(), c.clerk()
+		do := func(client int, in kvsrv.ModelInput) kvsrv.ModelOutput {
+			op := h.Begin(client, in)
+			var out kvsrv.ModelOutput
+			if in.Put {
+				out.Err = writer.Put(in.Key, in.Value, in.Version)
+			} else {
+				out.Value, out.Version, out.Err = reader.Get(in.Key)
+			}
+			op.End(out)
+			return out
+		}
+		version := Tversion(0)
+		for round := 0; round < 3; round++ {
+			require.Equal(t, OK, do(0, kvsrv.ModelInput{Put: true, Key: "x", Value: fmt.Sprint("old", round), Version: version}).Err)
+			version++
+			do(1, kvsrv.ModelInput{Key: "x"}) // the reader finds the leader
+			leader := -1
+			for s := 0; s < 3; s++ {
+				if _, isLeader := c.kvs[s].RSM().Peer().GetState(); isLeader && c.w.Alive(s) {
+					leader = s
+				}
+			}
+			require.GreaterOrEqual(t, leader, 0, "no leader after a read completed")
+			value := fmt.Sprint("new", round)
+			require.Equal(t, OK, do(0, kvsrv.ModelInput{Put: true, Key: "x", Value: value, Version: version}).Err)
+			version++
+			c.w.Crash(leader) // before its followers hear that the Put committed
+			got := do(1, kvsrv.ModelInput{Key: "x"})
+			require.Equal(t, value, got.Value, "round %d: a Get begun after the Put of %q completed read %q v%d: a stale read at the new leader", round, value, got.Value, got.Version)
+			c.w.Restart(leader)
+		}
+		tests.CheckLinearizable(t, kvsrv.Model, h, 10*time.Second)
+	})
+}
+
 func TestSameSeedSameRun6B(t *testing.T) {
 	for _, e := range engines {
 		t.Run(e.Name, func(t *testing.T) {
