@@ -26,11 +26,9 @@ type Client struct {
 	// result per client): KeepAlives must not wait behind an Acquire.
 	session, ops stream
 
-	//lab:solution 6C
 	sid      SessionID            // the current session; 0 while none is open
 	leaseEnd time.Duration        // local clock: the session is believed alive until then
 	held     map[string]Sequencer // locks granted to the current session and not released
-	//lab:end
 }
 
 // stream is one client id's requests: its sequence numbers, and whether a

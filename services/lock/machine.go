@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"fmt"
 	"hash/fnv"
+	//lab:solution 6C
 	"slices"
+	//lab:end
 
 	"protolab/labgob"
 )
