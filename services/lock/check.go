@@ -97,6 +97,9 @@ func (k *checker) afterEvent() error {
 	// The storage never accepts a write carrying an older sequencer than
 	// one it has accepted a write with: fencing (Chubby §2.4).
 	if st := c.Store(); st != nil {
+		if k.seen > len(st.Accepted) {
+			k.seen = 0 // the storage restarted, empty (it keeps nothing on disk)
+		}
 		for ; k.seen < len(st.Accepted); k.seen++ {
 			w := st.Accepted[k.seen]
 			if f := k.fenced[w.Seq.Lock]; w.Seq.Gen < f {
