@@ -20,6 +20,7 @@ type observed struct {
 	cut, healedBetween bool // some pair unreachable; all reachable again before the end
 	crashed            int  // the most nodes down at once
 	lossy, reordering  bool // message loss, long reordering seen on
+	paused             bool // some node paused
 }
 
 // watch starts nodes pinging, starts the nemesis and samples the world every
@@ -53,6 +54,9 @@ func watch(t *T, n Nemesis, nodes int) observed {
 		}
 		o.cut = o.cut || cut
 		o.crashed = max(o.crashed, down)
+		for a := 0; a < nodes; a++ {
+			o.paused = o.paused || w.Paused(a)
+		}
 		o.lossy = o.lossy || w.Profile().DropRequest > 0
 		o.reordering = o.reordering || w.Profile().LongReorder > 0
 	}
@@ -148,6 +152,33 @@ func TestNemesisCutsNodesOffForOutages(t *testing.T) {
 		o := watch(t, Nemesis{Nodes: five, Every: 100 * time.Millisecond, For: 3 * time.Second, Outages: true}, 5)
 		require.True(t, o.cut && o.healedBetween, "a nemesis with Outages never cut a node off and let it back")
 		require.False(t, o.lossy || o.reordering || o.crashed > 0, "a nemesis with only Outages did something else")
+	})
+}
+
+// Pauses stop a running node for a while and need no undoing: every node
+// runs again after the nemesis's end (watch checks they are alive; here,
+// that none is still paused a pause's length later).
+func TestNemesisPausesNodes(t *testing.T) {
+	RunTwice(t, func(t *T) {
+		n := Nemesis{Nodes: five, Every: 100 * time.Millisecond, For: 3 * time.Second, Pauses: true}
+		o := watch(t, n, 5)
+		require.True(t, o.paused, "a nemesis with Pauses never paused a node")
+		require.False(t, o.cut || o.lossy || o.reordering || o.crashed > 0, "a nemesis with only Pauses did something else")
+	})
+}
+
+// A scripted pause reaches the world, and the node runs again after it.
+func TestScriptedPause(t *testing.T) {
+	Run(t, func(t *T) {
+		w := t.NewWorld(labrpc.Config{Nodes: 3})
+		for i := 0; i < 3; i++ {
+			w.Start(i, bootPinger)
+		}
+		Script(w, Step{At: 100 * time.Millisecond, Fault: PauseNode(1, 500*time.Millisecond)})
+		w.Sleep(200 * time.Millisecond)
+		require.True(t, w.Paused(1), "n1 is not paused 100ms into a 500ms pause")
+		w.Sleep(500 * time.Millisecond)
+		require.False(t, w.Paused(1), "n1 is still paused after its pause ended")
 	})
 }
 

@@ -34,6 +34,7 @@ var (
 	RestartNode    = nemesis.RestartNode
 	Unreliable     = nemesis.Unreliable
 	LongReordering = nemesis.LongReordering
+	PauseNode      = nemesis.PauseNode
 	NewHistory     = history.New
 	Linearizable   = history.Linearizable
 )

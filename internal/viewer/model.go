@@ -122,7 +122,8 @@ type Messages struct {
 }
 
 // Spans shade a lane over time: "down" between a crash and a restart,
-// "cut" while a node is disconnected.
+// "cut" while a node is disconnected, "paused" while the world holds a
+// node's events (World.Pause: a long GC pause).
 type Spans struct {
 	Lane []int    `json:"lane"`
 	T0   []int64  `json:"t0"`
@@ -218,6 +219,7 @@ func (b *builder) walk() {
 	calls := map[int64]*call{}
 	downSince := map[int]int64{}
 	cutSince := map[int]int64{}
+	pausedSince := map[int]int64{}
 	type open struct {
 		t0           int64
 		label, color string
@@ -312,7 +314,7 @@ func (b *builder) walk() {
 				state[lane] = &open{t0: t, label: label, color: stateColor(label)}
 			}
 		case labrpc.KindFault:
-			b.fault(l, t, cutSince, span, &part)
+			b.fault(l, t, cutSince, pausedSince, span, &part)
 		}
 		if l.Node < 0 {
 			b.world(l, t)
@@ -324,6 +326,9 @@ func (b *builder) walk() {
 	}
 	for lane, t0 := range cutSince {
 		span(lane, t0, end, "cut")
+	}
+	for lane, t0 := range pausedSince {
+		span(lane, t0, end, "paused")
 	}
 	for lane := range state {
 		closeState(lane, end)
@@ -377,7 +382,7 @@ func (b *builder) world(l labrpc.Line, t int64) {
 }
 
 // fault follows the network's changes: partitions, heals, disconnections.
-func (b *builder) fault(l labrpc.Line, t int64, cutSince map[int]int64, span func(int, int64, int64, string), part **Partition) {
+func (b *builder) fault(l labrpc.Line, t int64, cutSince, pausedSince map[int]int64, span func(int, int64, int64, string), part **Partition) {
 	m := b.m
 	closePart := func() {
 		if *part != nil {
@@ -406,6 +411,22 @@ func (b *builder) fault(l labrpc.Line, t int64, cutSince map[int]int64, span fun
 		for lane, t0 := range cutSince {
 			span(lane, t0, t, "cut")
 			delete(cutSince, lane)
+		}
+	case "pause", "resume":
+		// "pause n3 for 2s", "resume n3", "resume n3 (crashed while paused)"
+		name, _, _ := strings.Cut(rest, " ")
+		id, err := b.endpoint(name)
+		lane, ok := b.lane[id]
+		if err != nil || !ok {
+			return
+		}
+		t0, isPaused := pausedSince[lane]
+		switch {
+		case word == "pause" && !isPaused:
+			pausedSince[lane] = t
+		case word == "resume" && isPaused:
+			span(lane, t0, t, "paused")
+			delete(pausedSince, lane)
 		}
 	case "disconnect", "connect":
 		id, err := b.endpoint(rest)

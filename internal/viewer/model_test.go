@@ -207,3 +207,26 @@ func TestBlamedOperationsAreBoxes(t *testing.T) {
 		Text: []string{`get("x") → "1" (after put("x", "2") → OK by c0)`, `put("x", "3")`, `get("y") → ""`},
 	}, m.Blames, "each on its client's lane (the world's if the client has none), to the end of the run if it never returned")
 }
+
+// A pause (World.Pause) shades the node's lane from "pause" to "resume", as a
+// crash shades it from crash to restart; one still paused at the end runs to
+// the end of the run, and one ended by a crash is closed by its "resume".
+func TestPausedSpans(t *testing.T) {
+	fault := func(at time.Duration, text string) labrpc.Line {
+		return labrpc.Line{At: at, Node: -1, Peer: -1, Kind: labrpc.KindFault, Text: text}
+	}
+	lines := []labrpc.Line{
+		fault(100*time.Millisecond, "pause n1 for 2s"),
+		fault(2100*time.Millisecond, "resume n1"),
+		fault(2500*time.Millisecond, "pause n2 for 1s"),
+		fault(2700*time.Millisecond, "resume n2 (crashed while paused)"),
+		fault(3*time.Second, "pause n0 for 5s"),
+		{At: 4 * time.Second, Node: -1, Peer: -1, Kind: labrpc.KindNote, Text: "the end"},
+	}
+	m := Build(Input{Nodes: 3, Lines: lines, Focus: -1})
+	var got []string
+	for i := range m.Spans.Lane {
+		got = append(got, fmt.Sprintf("%s %v-%v %s", m.Lanes[m.Spans.Lane[i]], time.Duration(m.Spans.T0[i]), time.Duration(m.Spans.T1[i]), m.Spans.Kind[i]))
+	}
+	require.ElementsMatch(t, []string{"n1 100ms-2.1s paused", "n2 2.5s-2.7s paused", "n0 3s-4s paused"}, got)
+}

@@ -168,7 +168,7 @@
       ctx.fillStyle = "#e07b00";
       ctx.fillRect(x0, AXIS, 1.5, NL * LANE_H);
     }
-    // Crashes and disconnections.
+    // Crashes, pauses and disconnections.
     for (let i = 0; i < SP.t0.length; i++) {
       if (SP.t1[i] < view.t0 || SP.t0[i] > t1v) continue;
       const x0 = Math.max(GUTTER, xOf(SP.t0[i])), x1 = Math.min(W, xOf(SP.t1[i])), y = AXIS + SP.lane[i] * LANE_H;
@@ -176,6 +176,10 @@
         ctx.fillStyle = "rgba(40,40,48,0.22)";
         ctx.fillRect(x0, y + 2, Math.max(1, x1 - x0), LANE_H - 4);
         if (x1 - x0 > 40) { ctx.fillStyle = "#333"; ctx.fillText("down", x0 + 4, y + LANE_H / 2); }
+      } else if (SP.kind[i] === "paused") {
+        ctx.fillStyle = "rgba(120,80,200,0.16)";
+        ctx.fillRect(x0, y + 2, Math.max(1, x1 - x0), LANE_H - 4);
+        if (x1 - x0 > 50) { ctx.fillStyle = "#4b3396"; ctx.fillText("paused", x0 + 4, y + LANE_H / 2); }
       } else {
         ctx.fillStyle = "rgba(211,49,47,0.13)";
         ctx.fillRect(x0, y + 1, Math.max(1, x1 - x0), LANE_H - 2);
@@ -591,7 +595,7 @@
         }
       }
       for (let i = 0; i < SP.t0.length; i++) {
-        if (SP.lane[i] === sel.lane && SP.t0[i] <= sel.t && sel.t <= SP.t1[i]) text += "\n" + (SP.kind[i] === "down" ? "crashed" : "disconnected") + " from " + fmtExact(SP.t0[i]) + " to " + fmtExact(SP.t1[i]);
+        if (SP.lane[i] === sel.lane && SP.t0[i] <= sel.t && sel.t <= SP.t1[i]) text += "\n" + ({ down: "crashed", paused: "paused (handles no event)" }[SP.kind[i]] || "disconnected") + " from " + fmtExact(SP.t0[i]) + " to " + fmtExact(SP.t1[i]);
       }
     }
     d.textContent = text;

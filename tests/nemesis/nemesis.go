@@ -58,6 +58,12 @@ func RestartNode(id int) Fault {
 	return Fault{fmt.Sprint("restart n", id), func(w *labrpc.World) { w.Restart(id) }}
 }
 
+// PauseNode stops node id handling events for d (World.Pause): it keeps its
+// state, and what arrives meanwhile waits for it.
+func PauseNode(id int, d time.Duration) Fault {
+	return Fault{fmt.Sprintf("pause n%d for %v", id, d), func(w *labrpc.World) { w.Pause(id, d) }}
+}
+
 // Unreliable turns message loss on or off.
 func Unreliable(on bool) Fault {
 	return Fault{fmt.Sprint("unreliable ", on), func(w *labrpc.World) { w.SetReliable(!on) }}
@@ -80,12 +86,16 @@ type Nemesis struct {
 	Outages    bool // cut one node off for 100ms to 1s, one at a time: the outage a client waits out
 	Unreliable bool // toggle message loss
 	Reorder    bool // toggle long reordering
+	Pauses     bool // pause one running node for 100ms to 2s (World.Pause: a long GC pause); it keeps its state and catches up after
 }
 
-// The length of an outage: from outageMin to outageMin+outageSpread.
+// The length of an outage: from outageMin to outageMin+outageSpread; of a
+// pause, from pauseMin to pauseMin+pauseSpread.
 const (
 	outageMin    = 100 * time.Millisecond
 	outageSpread = 900 * time.Millisecond
+	pauseMin     = 100 * time.Millisecond
+	pauseSpread  = 1900 * time.Millisecond
 )
 
 // Start schedules the nemesis on w from now. At the end of For it undoes what
@@ -232,6 +242,24 @@ func (n Nemesis) act(w *labrpc.World, rng *rand.Rand, end time.Duration, st *sta
 			on := w.Profile().LongReorder == 0
 			w.Note("nemesis: long reordering %v", on)
 			w.SetLongReordering(on)
+		})
+	}
+	if n.Pauses {
+		// A pause needs no undoing at the end: it ends by itself.
+		choices = append(choices, func() {
+			var running []int
+			for _, id := range n.Nodes {
+				if w.Alive(id) && !w.Paused(id) {
+					running = append(running, id)
+				}
+			}
+			if len(running) == 0 {
+				return
+			}
+			id := running[rng.IntN(len(running))]
+			d := pauseMin + time.Duration(rng.Int64N(int64(pauseSpread)))
+			w.Note("nemesis: pause %s for %v", w.Name(id), d)
+			w.Pause(id, d)
 		})
 	}
 	if len(choices) == 0 {
