@@ -98,7 +98,9 @@ func (mp *MultiPaxos) ReadIndex(done func(index int, ok bool)) {
 	// note your last slot as the read index, send a round of Accepts
 	// (heartbeats), and call done once a majority has answered one sent
 	// after this call without a higher promise, and every slot up to the
-	// read index is chosen (confirmReads). Until then reads fail:
+	// read index is chosen (confirmReads). The Accept callback calls
+	// readConfirmed and becomeFollower calls abandonReads already; a read
+	// unconfirmed for readTimeout fails (expireReads). Until then reads fail:
 	//> done(0, false)
 	//lab:end
 }
@@ -159,6 +161,7 @@ func (mp *MultiPaxos) readRoundOut() bool {
 	//lab:solution 6B
 	return len(mp.reads.pending) > 0 && mp.reads.roundAt >= mp.reads.pending[0].at
 	//lab:stub
+	// TODO(6B)
 	//> return false
 	//lab:end
 }
