@@ -21,10 +21,11 @@ import "fmt"
 //
 // Violated panics with an *InvariantError. In the simulator a panic in node
 // code stops the run as a failure that names the node, what it was handling
-// and the virtual time, with the stack (World.fire); the test then prints the
-// usual replay line and timeline:
+// and the virtual time, with the stack (World.fire), and an InvariantError is
+// told as the check it is, not as a crash; the test then prints the usual
+// replay line and timeline:
 //
-//	n2 panicked in Raft.AppendEntries handler at 1.234567s: invariant violated:
+//	n2 broke an invariant in Raft.AppendEntries handler at 1.234567s:
 //	commitIndex never decreases (Figure 2): commitTo(3) with commitIndex 5
 //
 // so an invariant needs no path of its own through the world, and node code

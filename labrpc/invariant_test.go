@@ -24,7 +24,7 @@ func TestViolatedStopsTheRunWithNodeNameAndTime(t *testing.T) {
 		return &echoNode{env: env}
 	})
 	err := mustStop(t, w, func() { w.Sleep(2 * time.Second) })
-	require.ErrorContains(t, err, "n1 panicked in a timer at 1.500000s: invariant violated: commitIndex never decreases (Figure 2): commitIndex would go back from 5 to 3")
+	require.ErrorContains(t, err, "n1 broke an invariant in a timer at 1.500000s: commitIndex never decreases (Figure 2): commitIndex would go back from 5 to 3")
 	require.ErrorContains(t, err, "invariant_test.go", "the stack shows where the check is")
 	require.Equal(t, 1500*time.Millisecond, w.Now(), "the run stops at the step that broke the invariant")
 }

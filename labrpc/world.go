@@ -533,6 +533,11 @@ func (w *World) fire(ev *event) {
 				who = w.Name(w.cur)
 			}
 			w.ctx, w.cur = ctxDriver, -1
+			if ie, ok := r.(*InvariantError); ok {
+				// Not a crash of the code but a check it made: say so.
+				w.Fail(fmt.Errorf("%s broke an invariant in %s at %s: %s: %s\n%s", who, w.doing, fmtTime(w.now), ie.Invariant, ie.Detail, trimStack(debug.Stack())))
+				return
+			}
 			w.Fail(fmt.Errorf("%s panicked in %s at %s: %v\n%s", who, w.doing, fmtTime(w.now), r, trimStack(debug.Stack())))
 		}
 	}()
@@ -687,6 +692,6 @@ func (w *World) Silence() string {
 	if len(started) == 0 {
 		return ""
 	}
-	return fmt.Sprintf("no node set a timer or sent a message in %s of virtual time (%s): a node acts only in its handlers and in timers set with env.After, so nothing starts an election or a heartbeat. If Make starts a goroutine or a time.Ticker, the simulator never runs it: set the first timer in Make with env.After, and have each timer set the next",
+	return fmt.Sprintf("no node set a timer or sent a message in %s of virtual time (%s): a node acts only in its handlers and in timers set with env.After. If these nodes should act on their own (an election timer, a heartbeat, a probe), that is the cause: a goroutine or time.Ticker started in Make never gets a turn; set the first timer in Make with env.After, and have each timer set the next. (A server that only answers requests, as lab 1's does, needs no timer: then look elsewhere)",
 		fmtTime(w.now), strings.Join(started, ", "))
 }
