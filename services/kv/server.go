@@ -3,8 +3,10 @@ package kv
 import (
 	"bytes"
 	"fmt"
+	//lab:solution 6B
 	"maps"
 	"slices"
+	//lab:end
 
 	"protolab/labgob"
 	"protolab/labrpc"
