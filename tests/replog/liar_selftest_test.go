@@ -65,6 +65,15 @@ type liar struct {
 	// bloat: after every index it applies, a peer pads its stable state
 	// to 9000 bytes more (a log never cut at its snapshots).
 	bloat bool
+	// readWrites: every read through ReadIndex also appends an entry,
+	// 150ms later (a read through the log, where ReadIndex must write
+	// nothing).
+	readWrites bool
+	// readFallback: a leader whose read it could not confirm answers it
+	// ok anyway, with the last index it applied (a stale read).
+	readFallback bool
+	// readsRefused: ReadIndex answers every read done(0, false).
+	readsRefused bool
 	// leakAfterReelection: like leaky, but only once some run has seen a
 	// second election (state outside the world, met only after a leader
 	// change).
@@ -116,7 +125,7 @@ func (l *liar) boot(env labrpc.Env, persister *labrpc.Persister, apply func(repl
 	l.applied[me] = 0
 	l.boots[me]++
 	muted := l.muteAtBoot > 0 && l.boots[me] >= l.muteAtBoot
-	p := &Raft{l: l, me: me}
+	p := &Raft{l: l, me: me, env: env}
 	p.Raft = raft.Make(liarEnv{Env: env, l: l}, persister, func(m replog.Msg) {
 		if muted {
 			return
@@ -156,8 +165,9 @@ func (l *liar) boot(env labrpc.Env, persister *labrpc.Persister, apply func(repl
 // ...) reach the handlers it embeds.
 type Raft struct {
 	*raft.Raft
-	l  *liar
-	me int
+	l   *liar
+	me  int
+	env labrpc.Env
 }
 
 func (p *Raft) Start(command any) (int, int, bool) {
@@ -174,6 +184,23 @@ func (p *Raft) Start(command any) (int, int, bool) {
 		index = p.l.startIndex(index)
 	}
 	return index, term, ok
+}
+
+func (p *Raft) ReadIndex(done func(index int, ok bool)) {
+	if p.l.readWrites {
+		p.env.After(150*time.Millisecond, func() { p.Raft.Start("read") })
+	}
+	if p.l.readsRefused {
+		done(0, false)
+		return
+	}
+	_, led := p.Raft.GetState()
+	p.Raft.ReadIndex(func(index int, ok bool) {
+		if !ok && led && p.l.readFallback {
+			index, ok = p.l.applied[p.me], true
+		}
+		done(index, ok)
+	})
 }
 
 func (p *Raft) Snapshot(index int, snapshot []byte) {

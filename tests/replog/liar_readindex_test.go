@@ -1,0 +1,20 @@
+package replog
+
+// The read scenarios' liars (readindex.go): a read through the log, and a
+// stale read served when confirmation fails.
+func init() {
+	liarCases = append(liarCases,
+		liarCase{"ReadIndexBasic/a-read-writes-late", TestReadIndexBasic,
+			func() *liar { return &liar{readWrites: true} },
+			[]string{"a read through ReadIndex writes nothing to the log"}},
+		liarCase{"ReadIndexDeposedLeader/serves-unconfirmed-reads", TestReadIndexDeposedLeader,
+			func() *liar { return &liar{readFallback: true} },
+			[]string{"the read misses a completed write"}},
+		liarCase{"ReadIndexBatching/refuses-every-read", TestReadIndexBatching,
+			func() *liar { return &liar{readsRefused: true} },
+			[]string{"no leader served a read in 5 tries"}},
+		liarCase{"ReadIndexChurn/serves-unconfirmed-reads", TestReadIndexChurn,
+			func() *liar { return &liar{readFallback: true} },
+			[]string{"the read misses a completed write"}},
+	)
+}
