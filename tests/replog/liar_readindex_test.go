@@ -16,5 +16,11 @@ func init() {
 		liarCase{"ReadIndexChurn/serves-unconfirmed-reads", TestReadIndexChurn,
 			func() *liar { return &liar{readFallback: true} },
 			[]string{"the read misses a completed write"}},
+		liarCase{"ReadIndexBasic/done-twice", TestReadIndexBasic,
+			func() *liar { return &liar{readTwice: true} },
+			[]string{"called a read's done twice"}},
+		liarCase{"ReadIndexBatching/staggered-reads-cost-more", TestReadIndexBatching,
+			func() *liar { return &liar{readCostly: true} },
+			[]string{"reads begun 1ms apart cost"}},
 	)
 }

@@ -74,6 +74,17 @@ type liar struct {
 	readFallback bool
 	// readsRefused: ReadIndex answers every read done(0, false).
 	readsRefused bool
+	// readTwice: ReadIndex runs done twice.
+	readTwice bool
+	// readCostly: a read begun within 5ms of the one before (but not at
+	// the same instant) sends two needless RPCs (a read that does not wait
+	// for the round in flight).
+	readCostly bool
+	// persistAlias: Snapshot keeps the caller's buffer and, at the next
+	// Start, persists it (Snapshot without a copy, persisted later).
+	persistAlias bool
+	// refuseAlways: a leader refuses every Start.
+	refuseAlways bool
 	// leakAfterReelection: like leaky, but only once some run has seen a
 	// second election (state outside the world, met only after a leader
 	// change).
@@ -125,7 +136,7 @@ func (l *liar) boot(env labrpc.Env, persister *labrpc.Persister, apply func(repl
 	l.applied[me] = 0
 	l.boots[me]++
 	muted := l.muteAtBoot > 0 && l.boots[me] >= l.muteAtBoot
-	p := &Raft{l: l, me: me, env: env}
+	p := &Raft{l: l, me: me, env: env, persister: persister}
 	p.Raft = raft.Make(liarEnv{Env: env, l: l}, persister, func(m replog.Msg) {
 		if muted {
 			return
@@ -165,14 +176,20 @@ func (l *liar) boot(env labrpc.Env, persister *labrpc.Persister, apply func(repl
 // ...) reach the handlers it embeds.
 type Raft struct {
 	*raft.Raft
-	l   *liar
-	me  int
-	env labrpc.Env
+	l         *liar
+	me        int
+	env       labrpc.Env
+	persister *labrpc.Persister
+	snapshot  []byte        // persistAlias: the buffer the service passed to Snapshot
+	lastRead  time.Duration // readCostly: when the last read began
 }
 
 func (p *Raft) Start(command any) (int, int, bool) {
 	if b, ok := command.([]byte); ok && p.l.aliasStart {
 		p.l.aliases[string(b)] = b
+	}
+	if term, leads := p.Raft.GetState(); leads && p.l.refuseAlways {
+		return 0, term, false
 	}
 	if term, leads := p.Raft.GetState(); leads && p.l.refuseOnce {
 		if p.l.starts++; p.l.starts == 10 {
@@ -180,6 +197,9 @@ func (p *Raft) Start(command any) (int, int, bool) {
 		}
 	}
 	index, term, ok := p.Raft.Start(command)
+	if p.snapshot != nil {
+		p.persister.Save(p.persister.ReadState(), p.snapshot)
+	}
 	if ok && p.l.startIndex != nil {
 		index = p.l.startIndex(index)
 	}
@@ -194,18 +214,32 @@ func (p *Raft) ReadIndex(done func(index int, ok bool)) {
 		done(0, false)
 		return
 	}
+	if now := p.env.Now(); p.l.readCostly {
+		if now != p.lastRead && now-p.lastRead < 5*time.Millisecond {
+			for _, to := range p.env.Peers()[:2] {
+				p.env.Call(to, "Raft.RequestVote", &raft.RequestVoteArgs{CandidateId: p.me}, &raft.RequestVoteReply{}, func(bool) {})
+			}
+		}
+		p.lastRead = now
+	}
 	_, led := p.Raft.GetState()
 	p.Raft.ReadIndex(func(index int, ok bool) {
 		if !ok && led && p.l.readFallback {
 			index, ok = p.l.applied[p.me], true
 		}
 		done(index, ok)
+		if p.l.readTwice {
+			done(index, ok)
+		}
 	})
 }
 
 func (p *Raft) Snapshot(index int, snapshot []byte) {
 	if p.l.aliasSnapshot {
 		p.l.aliases[string(snapshot)] = snapshot
+	}
+	if p.l.persistAlias {
+		p.snapshot = snapshot
 	}
 	p.Raft.Snapshot(index, snapshot)
 }
@@ -377,6 +411,9 @@ var liarCases = []liarCase{
 	{"ConcurrentStarts/refuses-once", TestConcurrentStarts,
 		func() *liar { return &liar{refuseOnce: true} },
 		nil},
+	{"ConcurrentStarts/refuses-always", TestConcurrentStarts,
+		func() *liar { return &liar{refuseAlways: true} },
+		[]string{"the leader kept changing; concurrent starts never all committed"}},
 	{"FollowerCatchUp/catches-up-slowly", TestFollowerCatchUp,
 		func() *liar { return &liar{slowCatchUp: true} },
 		[]string{"to catch up on 200 commands"}},
@@ -416,6 +453,12 @@ var liarCases = []liarCase{
 	{"SnapshotKeepsItsOwnCopy/aliases-the-buffer", TestSnapshotKeepsItsOwnCopy,
 		func() *liar { return &liar{aliasSnapshot: true} },
 		[]string{"Snapshot must copy the bytes it keeps"}},
+	{"SnapshotKeepsItsOwnCopy/persists-the-callers-buffer", TestSnapshotKeepsItsOwnCopy,
+		func() *liar { return &liar{persistAlias: true} },
+		[]string{"the leader persisted the snapshot"}},
+	{"StartKeepsItsOwnCopy/applies-nothing", TestStartKeepsItsOwnCopy,
+		func() *liar { return &liar{muteAtBoot: 1} },
+		[]string{"applied 0 commands, not 1"}},
 	{"StartKeepsItsOwnCopy/aliases-the-buffer", TestStartKeepsItsOwnCopy,
 		func() *liar { return &liar{aliasStart: true} },
 		[]string{"Start must copy a []byte command"}},
