@@ -34,6 +34,7 @@ func newCell(t *tests.T, e replog.Engine, clients int, cfg lock.Config) *Cell {
 	w := t.NewWorld(labrpc.Config{Nodes: 3 + 1 + clients, ClockDrift: cfg.Rho})
 	c, err := NewCell(w, e, 3, cfg)
 	require.NoError(t, err)
+	c.MaxStateSize = 4000 // the campaigners' and observers' queries fill the log
 	c.StartAll()
 	require.True(t, w.WaitUntil(c.allOpen, 10*time.Millisecond, 5*time.Second),
 		"every client should open a session within 5 s")
