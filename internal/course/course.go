@@ -33,7 +33,7 @@ var Default = Course{Parts: []Part{
 	{"3A", "gossip"}, {"3B", "gossip"}, {"3C", "gossip"},
 	{"4A", "raft"}, {"4B", "raft"}, {"4C", "raft"}, {"4D", "raft"}, {"4E", "raft"}, {"4F", "raft"},
 	{"5A", "paxos"}, {"5B", "paxos"},
-	{"6A", "services/rsm"}, {"6B", "services/kv"}, {"6C", "services/lock"},
+	{"6A", "services/rsm"}, {"6B", "services/kv"}, {"6C", "services/lock"}, {"6D", "services/election"},
 }}
 
 // Index returns the position of the named part in course order.
