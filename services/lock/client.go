@@ -194,7 +194,9 @@ func (c *Client) keepAlive(sid SessionID) {
 	}
 	next := func() { c.keepAlive(sid) }
 	if c.session.busy {
-		c.env.After(c.keepAliveEvery(), next)
+		// The last one is still out (slow replies, or no leader): send
+		// this one as soon as it is back, not a whole period later.
+		c.env.After(RetryPause, next)
 		return
 	}
 	c.call(&c.session, KeepAlive{Session: sid}, func(r Reply, sentAt time.Duration) {

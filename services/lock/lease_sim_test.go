@@ -14,23 +14,29 @@ import (
 // The client's lease runs from when it sent the KeepAlive, not from when
 // the answer came back: the server's lease started when it applied the
 // KeepAlive, possibly long before a slow reply arrives. Here the replies to
-// A take half a second; then A's requests stop reaching the servers, and B
-// waits for the lock. A must stop believing before B is granted it.
+// A take 800 ms (a 2 s lease keeps A's belief through them); then A's
+// requests stop reaching the servers, and B waits for the lock. A must stop
+// believing before B is granted it. Clocks run at true rate here: the test
+// is about the network's delay, not the clocks'.
 func TestLeaseFromSend6C(t *testing.T) {
 	forEngine(t, func(t *tests.T, e replog.Engine) {
-		c := newCell(t, e, 2, DefaultConfig, labrpc.Config{})
+		cfg := Config{Lease: 2 * time.Second, Rho: 0.1}
+		c := newCell(t, e, 2, cfg, labrpc.Config{})
+		for id := range c.W.Nodes() {
+			c.W.SetClockRate(id, 1)
+		}
 		a, b := c.Clients[0], c.Clients[1]
 		acquire(t, c, a, "L", 5*time.Second)
 		for _, s := range c.Servers {
-			c.W.SetLinkDelay(s, a, 500*time.Millisecond, 500*time.Millisecond)
+			c.W.SetLinkDelay(s, a, 800*time.Millisecond, 800*time.Millisecond)
 		}
-		c.W.Sleep(2 * c.Cfg.Lease)
+		c.W.Sleep(2 * cfg.Lease)
 		_, holds := c.Client(a).Holds("L")
 		require.True(t, holds, "slow replies alone should not cost A its lease")
 		for _, s := range c.Servers {
 			c.W.Cut(a, s)
 		}
-		acquire(t, c, b, "L", 5*c.Cfg.Lease)
+		acquire(t, c, b, "L", 5*cfg.Lease)
 		require.Len(t, c.Holders("L"), 1)
 	})
 }
