@@ -19,11 +19,9 @@ type Election struct {
 
 	// gen counts Campaign and Resign calls: an answer to a request sent for
 	// an earlier one is stale, and ignored.
-	gen uint64
-	//lab:solution 6D
+	gen     uint64
 	cand    Leader // this client's candidacy (Rev 0: none)
 	leading bool   // the candidacy was seen at the head of the queue
-	//lab:end
 
 	known     Leader   // the newest term this client has learned of (Rev 0: none)
 	history   []Leader // every term learned of, in order
