@@ -3,6 +3,10 @@ package replog
 // The read scenarios' liars (readindex.go): a read through the log, and a
 // stale read served when confirmation fails.
 func init() {
+	// The churn meets a stale read on some seeds only (this liar is caught
+	// on seeds 1, 4, 7, 8 and 9 of the first eleven), so its self-test
+	// runs seed 1 whatever -seed says.
+	pinnedSeed["ReadIndexChurn/serves-unconfirmed-reads"] = "1"
 	liarCases = append(liarCases,
 		liarCase{"ReadIndexBasic/a-read-writes-late", TestReadIndexBasic,
 			func() *liar { return &liar{readWrites: true} },

@@ -374,6 +374,10 @@ type liarCase struct {
 	want     []string // the failure names the bug with one of these; none: the scenario must pass
 }
 
+// pinnedSeed is the seed a case's child runs whatever -seed says, for the
+// cases whose scenario meets their bug on some seeds only.
+var pinnedSeed = map[string]string{}
+
 var liarCases = []liarCase{
 	{"BasicAgreement/stalls-after-4", TestBasicAgreement,
 		func() *liar { return &liar{stallAfter: 4} },
@@ -489,6 +493,10 @@ func TestScenariosCatchTheirLiars(t *testing.T) {
 	}
 	for _, c := range liarCases {
 		t.Run(c.name, func(t *testing.T) {
+			seed := seed
+			if s, ok := pinnedSeed[c.name]; ok {
+				seed = s
+			}
 			cmd := exec.Command(os.Args[0], "-test.run=^TestScenarioOnLiar$", "-test.count=1", "-test.timeout=60s", "-seed="+seed)
 			cmd.Env = append(os.Environ(), liarEnvVar+"="+c.name)
 			out, err := cmd.CombinedOutput()
