@@ -115,15 +115,15 @@ func (c *Cell) Machine(id int) *Machine {
 
 // Leaders lists the client nodes that believe they lead now.
 func (c *Cell) Leaders() []int {
-	var ids []int
+	var leaders []int
 	for _, id := range c.Clients {
 		if e := c.Election(id); e != nil {
 			if _, ok := e.Leads(); ok {
-				ids = append(ids, id)
+				leaders = append(leaders, id)
 			}
 		}
 	}
-	return ids
+	return leaders
 }
 
 // allOpen reports whether every running client has a session.

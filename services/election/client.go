@@ -86,8 +86,8 @@ func (e *Election) QueryLeader(done func(Leader, Err)) {
 // that leads already gets its term at once.
 func (e *Election) Campaign(value string, done func(Leader)) {
 	//lab:solution 6D
-	if l, ok := e.Leads(); ok {
-		e.env.After(0, func() { done(l) })
+	if term, leads := e.Leads(); leads {
+		e.env.After(0, func() { done(term) })
 		return
 	}
 	e.gen++

@@ -36,6 +36,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	//lab:solution 6D
+	"maps"
 	"slices"
 	//lab:end
 
@@ -255,14 +256,7 @@ func (m *Machine) newHead(election string) {
 	}
 }
 
-func (m *Machine) names() []string {
-	var names []string
-	for name := range m.queues {
-		names = append(names, name)
-	}
-	slices.Sort(names)
-	return names
-}
+func (m *Machine) names() []string { return slices.Sorted(maps.Keys(m.queues)) }
 
 //lab:end
 
@@ -293,12 +287,7 @@ func (m *Machine) Snapshot() []byte {
 	for _, name := range m.names() {
 		s.Queues = append(s.Queues, m.queues[name]...)
 	}
-	var names []string
-	for name := range m.history {
-		names = append(names, name)
-	}
-	slices.Sort(names)
-	for _, name := range names {
+	for _, name := range slices.Sorted(maps.Keys(m.history)) {
 		s.History = append(s.History, m.history[name]...)
 	}
 	//lab:end

@@ -20,8 +20,8 @@ import (
 // Only the extension's own operations are new; they reach the servers
 // through the client's DoExt and the servers' "LockServer.DoExt" handler.
 //
-// This file is the lab's infrastructure (no solution markers): the learner
-// of 6D gets it as it is.
+// This file is the lab's infrastructure: the learner of 6D gets it as it
+// is (its one solution region is 6C's expiry timer, as in StartServer).
 
 // An Extension is a state machine applied beside the lock Machine, on every
 // replica, in log order. Its methods must be deterministic (see Machine).
@@ -93,7 +93,11 @@ func StartServerWith(env labrpc.Env, engine replog.Engine, maxStateSize int, cfg
 	ls := &LockServer{env: env, cfg: cfg, m: NewMachine(), OnApply: onApply,
 		deadline: map[SessionID]time.Duration{}, proposed: map[SessionID]uint64{}}
 	ls.rsm = rsm.Make(env, engine, maxStateSize, extSM{ls, ext})
+	//lab:solution 6C
 	ls.env.After(cfg.Lease/expireTicks, ls.tick)
+	//lab:stub
+	// TODO(6C): start the expiry timer, as StartServer does.
+	//lab:end
 	return append(ls.rsm.Services(), ls)
 }
 
