@@ -26,5 +26,8 @@ func init() {
 		liarCase{"ReadIndexBatching/staggered-reads-cost-more", TestReadIndexBatching,
 			func() *liar { return &liar{readCostly: true} },
 			[]string{"reads begun 1ms apart cost"}},
+		liarCase{"ReadIndexBatching/a-read-after-a-quiet-spell-costs-three-rounds", TestReadIndexBatching,
+			func() *liar { return &liar{readCold: true} },
+			[]string{"one read cost"}},
 	)
 }

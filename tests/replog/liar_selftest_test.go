@@ -80,6 +80,10 @@ type liar struct {
 	// the same instant) sends two needless RPCs (a read that does not wait
 	// for the round in flight).
 	readCostly bool
+	// readCold: a read begun 200ms or more after the one before sends
+	// three rounds of needless RPCs (a read that is dear after a quiet
+	// spell).
+	readCold bool
 	// persistAlias: Snapshot keeps the caller's buffer and, at the next
 	// Start, persists it (Snapshot without a copy, persisted later).
 	persistAlias bool
@@ -214,11 +218,18 @@ func (p *Raft) ReadIndex(done func(index int, ok bool)) {
 		done(0, false)
 		return
 	}
-	if now := p.env.Now(); p.l.readCostly {
-		if now != p.lastRead && now-p.lastRead < 5*time.Millisecond {
-			for _, to := range p.env.Peers()[:2] {
-				p.env.Call(to, "Raft.RequestVote", &raft.RequestVoteArgs{CandidateId: p.me}, &raft.RequestVoteReply{}, func(bool) {})
-			}
+	needless := func(rpcs int) { // vote requests with term 0, which every peer refuses
+		for k := 0; k < rpcs; k++ {
+			to := p.env.Peers()[k%len(p.env.Peers())]
+			p.env.Call(to, "Raft.RequestVote", &raft.RequestVoteArgs{CandidateId: p.me}, &raft.RequestVoteReply{}, func(bool) {})
+		}
+	}
+	if now := p.env.Now(); p.l.readCostly || p.l.readCold {
+		if p.l.readCostly && now != p.lastRead && now-p.lastRead < 5*time.Millisecond {
+			needless(2)
+		}
+		if p.l.readCold && now-p.lastRead >= 200*time.Millisecond {
+			needless(3 * (len(p.env.Peers()) - 1))
 		}
 		p.lastRead = now
 	}
