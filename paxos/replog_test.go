@@ -50,7 +50,8 @@ func TestSteadyStateOneRoundTrip5B(t *testing.T) {
 // through the replicated-log contract's Reader, the scenarios lab 6B's
 // key/value store relies on (and runs on both engines from services/kv).
 // Here so that paxos's mutants of ReadIndex are checked by its own tests.
-func TestReplogReadIndex6B(t *testing.T)         { replog.TestReadIndexBasic(t, Engine) }
-func TestReplogReadIndexDeposed6B(t *testing.T)  { replog.TestReadIndexDeposedLeader(t, Engine) }
-func TestReplogReadIndexBatching6B(t *testing.T) { replog.TestReadIndexBatching(t, Engine) }
-func TestReplogReadIndexChurn6B(t *testing.T)    { replog.TestReadIndexChurn(t, Engine) }
+func TestReplogReadIndex6B(t *testing.T)          { replog.TestReadIndexBasic(t, Engine) }
+func TestReplogReadIndexDeposed6B(t *testing.T)   { replog.TestReadIndexDeposedLeader(t, Engine) }
+func TestReplogReadIndexBatching6B(t *testing.T)  { replog.TestReadIndexBatching(t, Engine) }
+func TestReplogReadIndexChurn6B(t *testing.T)     { replog.TestReadIndexChurn(t, Engine) }
+func TestReplogReadIndexNewLeader6B(t *testing.T) { replog.TestReadIndexNewLeader(t, Engine) }

@@ -27,7 +27,8 @@ func TestReplogChurnSnapshots4D(t *testing.T)   { replog.TestUnreliableChurn(t, 
 // Reads without a log entry (ReadIndex, part 4E) through the replicated-log
 // contract's Reader, the scenarios lab 6B's key/value store relies on (and
 // runs on both engines from services/kv).
-func TestReplogReadIndex4E(t *testing.T)         { replog.TestReadIndexBasic(t, Engine) }
-func TestReplogReadIndexDeposed4E(t *testing.T)  { replog.TestReadIndexDeposedLeader(t, Engine) }
-func TestReplogReadIndexBatching4E(t *testing.T) { replog.TestReadIndexBatching(t, Engine) }
-func TestReplogReadIndexChurn4E(t *testing.T)    { replog.TestReadIndexChurn(t, Engine) }
+func TestReplogReadIndex4E(t *testing.T)          { replog.TestReadIndexBasic(t, Engine) }
+func TestReplogReadIndexDeposed4E(t *testing.T)   { replog.TestReadIndexDeposedLeader(t, Engine) }
+func TestReplogReadIndexBatching4E(t *testing.T)  { replog.TestReadIndexBatching(t, Engine) }
+func TestReplogReadIndexChurn4E(t *testing.T)     { replog.TestReadIndexChurn(t, Engine) }
+func TestReplogReadIndexNewLeader4E(t *testing.T) { replog.TestReadIndexNewLeader(t, Engine) }

@@ -169,6 +169,53 @@ func TestReadIndexDeposedLeader(t *testing.T, e replog.Engine) {
 	})
 }
 
+// TestReadIndexNewLeader: a write completes on the leader (it applies it),
+// and the leader is cut off at once, before the others have heard that the
+// write is chosen. The first reads on the new leader must still see it: a
+// Raft leader refuses reads until an entry of its term commits (thesis §6.4
+// step 1); a Multi-Paxos leader reads at its last slot, after the slots it
+// adopted in phase 1 (the write among them) are chosen again. Three rounds.
+func TestReadIndexNewLeader(t *testing.T, e replog.Engine) {
+	tests.Run(t, func(t *tests.T) {
+		const n = 3
+		c := NewCluster(t, e, n, reliable)
+		c.One(1, n, true)
+		var reads []*ReadResult
+		for round := 0; round < 3; round++ {
+			old := c.CheckOneLeader()
+			index, _, ok := c.Peer(old).Start(100 + round)
+			if !ok {
+				continue
+			}
+			if !c.w.WaitUntil(func() bool { return c.Applied(old) >= index }, time.Millisecond, 2*time.Second) {
+				c.Fatalf("n%d did not apply its own write at index %d within 2s on a reliable network", old, index)
+			}
+			c.w.Note("n%d applied index %d: it is cut off before the others learn it is chosen", old, index)
+			c.Disconnect(old)
+			next := -1
+			if !c.w.WaitUntil(func() bool { next = c.Leader(); return next >= 0 }, time.Millisecond, 3*time.Second) {
+				c.Fatalf("no new leader within 3s of cutting off n%d", old)
+			}
+			for k := 0; k < 20; k++ { // the new leader's first reads, a millisecond apart
+				if _, leads := c.Peer(next).GetState(); leads {
+					reads = append(reads, c.BeginRead(next))
+				}
+				c.w.Sleep(time.Millisecond)
+			}
+			c.w.Sleep(time.Second)
+			c.Connect(old)
+			c.One(200+round, n, true)
+		}
+		served := 0
+		for _, r := range reads {
+			if r.OK {
+				served++
+			}
+		}
+		t.Logf("%d reads on new leaders, %d served (each at or above the write its predecessor completed)", len(reads), served)
+	})
+}
+
 // ReadCost is what reads cost in RPCs (each with its reply), as the mean
 // over Reps windows of readWindow each.
 type ReadCost struct {
