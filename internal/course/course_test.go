@@ -6,7 +6,7 @@ import (
 )
 
 func TestDefaultCourseOrder(t *testing.T) {
-	want := "1A 1B 1C 2A 2B 2C 2D 3A 3B 3C 4A 4B 4C 4D 4E 4F 5A 5B 6A 6B 6C"
+	want := "1A 1B 1C 2A 2B 2C 2D 3A 3B 3C 4A 4B 4C 4D 4E 4F 5A 5B 6A 6B 6C 6D"
 	if got := strings.Join(Default.Names(), " "); got != want {
 		t.Errorf("course order = %s, want %s", got, want)
 	}

@@ -41,8 +41,7 @@ func (ck *Clerk) Get(key string) (string, Tversion, Err) {
 func (ck *Clerk) Put(key, value string, version Tversion) Err {
 	//lab:solution 6B
 	args := PutArgs{Key: key, Value: value, Version: version, ClientId: ck.ck.ClientId(), Seq: ck.ck.NextSeq()}
-	reply := rsm.Call(ck.ck, "KVServer.Put", &args, 0, func(r *PutReply) bool { return retry(r.Err) })
-	return reply.Err
+	return rsm.Call(ck.ck, "KVServer.Put", &args, 0, func(r *PutReply) bool { return retry(r.Err) }).Err
 	//lab:stub
 	// TODO(6B): number the request (NextSeq, once), and send the same args
 	// until a server answers with something other than ErrWrongLeader or

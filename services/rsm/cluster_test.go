@@ -43,12 +43,12 @@ func newCounters() *counters { return &counters{vals: map[string]int{}} }
 
 func (c *counters) DoOp(op any) any {
 	c.applied++
-	switch o := op.(type) {
+	switch x := op.(type) {
 	case addOp:
-		c.vals[o.Key] += o.Delta
-		return c.vals[o.Key]
+		c.vals[x.Key] += x.Delta
+		return c.vals[x.Key]
 	case readOp:
-		return c.vals[o.Key]
+		return c.vals[x.Key]
 	}
 	panic(fmt.Sprintf("counters: unknown op %T", op))
 }
@@ -78,8 +78,8 @@ func (c *counters) Restore(data []byte) {
 		panic(err)
 	}
 	c.vals = map[string]int{}
-	for i, k := range s.Keys {
-		c.vals[k] = s.Vals[i]
+	for i, key := range s.Keys {
+		c.vals[key] = s.Vals[i]
 	}
 	c.applied = s.Applied
 }
