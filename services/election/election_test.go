@@ -134,6 +134,7 @@ func TestLeaderCrash6D(t *testing.T) {
 		c.W.Crash(a)
 		t0 := c.W.Now()
 		lb := waitB(3 * c.Cfg.Lease)
+		t.Logf("B led %v after A crashed (lease %v, client lease %v)", c.W.Now()-t0, c.Cfg.Lease, lock.ClientLease(c.Cfg.Lease, c.Cfg.Rho))
 		require.Greater(t, lb.Rev, la.Rev)
 		require.GreaterOrEqual(t, c.W.Now()-t0, lock.ClientLease(c.Cfg.Lease, c.Cfg.Rho)/2,
 			"B led %v after A crashed: the servers may drop A only when its session expires", c.W.Now()-t0)
