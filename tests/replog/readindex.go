@@ -213,6 +213,7 @@ func TestReadIndexNewLeader(t *testing.T, e replog.Engine) {
 			}
 		}
 		t.Logf("%d reads on new leaders, %d served (each at or above the write its predecessor completed)", len(reads), served)
+		c.readOnLeader(300, n) // and once the new leader has written, reads are served
 	})
 }
 
