@@ -16,9 +16,10 @@ import (
 //  1. The read index is the leader's last slot when the read begins. Every
 //     write that completed before the read is at or below it: a write of this
 //     leader's ballot has a slot it gave out; a write chosen in a lower ballot
-//     was reported in this leader's phase 1 (a majority promised, and each
-//     reported what it had accepted), so the leader put it again in a slot
-//     of its log (noop.go). Raft needs an entry of the leader's own term
+//     is at or below the commit point the leader campaigned from, or was
+//     reported in its phase 1 (a majority promised, and each reported what it
+//     had accepted), so the leader put it again in a slot of its log
+//     (noop.go). Raft needs an entry of the leader's own term
 //     committed first (§5.4.2); here the slots a new leader adopted play that
 //     part, and they are in its log from its first moment as leader.
 //  2. The leader sends a round of Accepts (heartbeats) carrying its ballot.
@@ -42,7 +43,7 @@ import (
 // Why it is sound where a lease would not be: it trusts no clock. A leader
 // cut off from the majority keeps its role until it hears a higher ballot,
 // and it may well believe it leads; but its Accepts reach no majority, so its
-// reads wait, and fail when it steps down.
+// reads wait, and fail when it steps down or after readTimeout.
 
 // Multi-Paxos offers reads without a log entry to the services of lab 6.
 var _ replog.Reader = (*MultiPaxos)(nil)
@@ -55,7 +56,7 @@ const readTimeout = electionTimeoutMax
 type readState struct {
 	//lab:solution 6B
 	pending []pendingRead   // reads not yet answered, in the order they began
-	ackedAt []time.Duration // ackedAt[p]: the latest send time of an Accept p answered in this ballot
+	ackedAt []time.Duration // ackedAt[p]: the latest send time of an Accept p answered without a higher promise
 	roundAt time.Duration   // when the latest round sent for reads went (-1: none yet)
 	//lab:stub
 	// TODO(6B): the reads waiting for a majority, and what each acceptor
@@ -75,7 +76,8 @@ type pendingRead struct {
 // every slot up to index is chosen and applied here, and the service's state
 // as of index reflects every write that completed before ReadIndex was
 // called. done(0, false): this peer does not lead, or it stepped down before
-// a majority confirmed it; the service answers "wrong leader". done runs
+// a majority confirmed it, or none did within readTimeout; the service
+// answers "wrong leader". done runs
 // exactly once, from one of this peer's events (possibly before ReadIndex
 // returns, in a group of one). No slot is used: a read writes nothing.
 func (mp *MultiPaxos) ReadIndex(done func(index int, ok bool)) {
