@@ -508,7 +508,13 @@ func TestScenariosCatchTheirLiars(t *testing.T) {
 			if s, ok := pinnedSeed[c.name]; ok {
 				seed = s
 			}
-			cmd := exec.Command(os.Args[0], "-test.run=^TestScenarioOnLiar$", "-test.count=1", "-test.timeout=60s", "-seed="+seed)
+			args := []string{"-test.run=^TestScenarioOnLiar$", "-test.count=1", "-test.timeout=60s", "-seed=" + seed}
+			if f := flag.Lookup("test.gocoverdir"); f != nil && f.Value.String() != "" {
+				// Under coverage (go test -cover, lab mutation's baseline),
+				// the child's counters go where the parent's do, and count.
+				args = append(args, "-test.gocoverdir="+f.Value.String())
+			}
+			cmd := exec.Command(os.Args[0], args...)
 			cmd.Env = append(os.Environ(), liarEnvVar+"="+c.name)
 			out, err := cmd.CombinedOutput()
 			if len(c.want) == 0 {
