@@ -29,5 +29,8 @@ func init() {
 		liarCase{"ReadIndexBatching/a-read-after-a-quiet-spell-costs-three-rounds", TestReadIndexBatching,
 			func() *liar { return &liar{readCold: true} },
 			[]string{"one read cost"}},
+		liarCase{"ReadIndexBatching/serves-only-the-first-read", TestReadIndexBatching,
+			func() *liar { return &liar{readsServed: 1} },
+			[]string{"was not served within"}},
 	)
 }

@@ -52,6 +52,9 @@ type liar struct {
 	// giveUpAfterLoss: once an AppendEntries to a peer is lost, the leader
 	// sends that peer no more (it never catches up after a partition).
 	giveUpAfterLoss bool
+	// sulk: once a call of a peer is lost, that peer refuses every vote
+	// and pre-vote it is asked for (no election after a total partition).
+	sulk bool
 	// allLead: every peer says it leads (election safety broken).
 	allLead bool
 	// muteAtBoot > 0: a node's incarnation number muteAtBoot and every
@@ -74,6 +77,9 @@ type liar struct {
 	readFallback bool
 	// readsRefused: ReadIndex answers every read done(0, false).
 	readsRefused bool
+	// readsServed > 0: after that many reads, ReadIndex answers every read
+	// done(0, false).
+	readsServed int
 	// readTwice: ReadIndex runs done twice.
 	readTwice bool
 	// readCostly: a read begun within 5ms of the one before (but not at
@@ -123,12 +129,15 @@ type liar struct {
 	timers    int                // leaky: the timers set, in every run
 	boots     map[int]int        // node -> its incarnations so far
 	starts    int                // refuseOnce: commands started on leaders so far
+	reads     int                // readsServed: reads asked for so far
+	sulking   map[int]bool       // sulk: the peers that have lost a call
 	reelected bool               // leakAfterReelection: a vote was asked for a term above 1
 }
 
 // engine is Raft with l's bugs.
 func (l *liar) engine() replog.Engine {
 	l.ballots, l.applied, l.aliases, l.lost, l.boots = map[[2]int]*ballot{}, map[int]int{}, map[string][]byte{}, map[[2]int]bool{}, map[int]int{}
+	l.sulking = map[int]bool{}
 	return replog.Engine{Name: "raft", Boot: l.boot}
 }
 
@@ -214,7 +223,7 @@ func (p *Raft) ReadIndex(done func(index int, ok bool)) {
 	if p.l.readWrites {
 		p.env.After(150*time.Millisecond, func() { p.Raft.Start("read") })
 	}
-	if p.l.readsRefused {
+	if p.l.reads++; p.l.readsRefused || p.l.readsServed > 0 && p.l.reads > p.l.readsServed {
 		done(0, false)
 		return
 	}
@@ -286,6 +295,21 @@ func (e liarEnv) Call(to int, method string, args, reply any, done func(bool)) {
 	l, link := e.l, [2]int{e.Me(), to}
 	if a, ok := args.(*raft.RequestVoteArgs); ok && a.Term > 1 {
 		l.reelected = true
+	}
+	if l.sulk {
+		me, sulks, inner := e.Me(), l.sulking[to], done
+		done = func(ok bool) {
+			if !ok {
+				l.sulking[me] = true
+			}
+			if r, vote := reply.(*raft.RequestVoteReply); vote && sulks {
+				r.VoteGranted = false
+			}
+			if r, vote := reply.(*raft.PreVoteReply); vote && sulks {
+				r.Granted = false
+			}
+			inner(ok)
+		}
 	}
 	switch {
 	case l.lostIsAck && method == "Raft.AppendEntries":
@@ -405,6 +429,9 @@ var liarCases = []liarCase{
 	{"LeaderFailure/gives-up-after-a-loss", TestLeaderFailure,
 		func() *liar { return &liar{giveUpAfterLoss: true} },
 		[]string{"one(104): no agreement within 10s"}},
+	{"LeaderFailure/sulks-after-a-loss", TestLeaderFailure,
+		func() *liar { return &liar{sulk: true} },
+		[]string{"one(106): no agreement within 10s"}},
 	{"Partitions/commits-without-a-majority", TestPartitions,
 		func() *liar { return &liar{lostIsAck: true} },
 		[]string{"committed index 2 with a leader cut off from the majority"}},
