@@ -29,10 +29,11 @@ var Demos = []Demo{
 	{"kvsrv", "lab 1: versioned Puts, a lost reply and ErrMaybe, a server outage", demoKvsrv},
 	{"paxos", "lab 5: dueling proposers, a chosen value that outlives its leader, a hole filled with a no-op", demoPaxos},
 	{"raft", "lab 4: election, leader cut off, re-election, heal, a crash and restart, a snapshot installed", demoRaft},
+	{"services", "lab 6: a leader crash in a burst of writes to the replicated store; a lock holder paused past its lease, fenced off", demoServices},
 }
 
 // DefaultDemo is the demo 'lab demo' runs without a name.
 const DefaultDemo = "raft"
 
 // Runners are the labs' workloads for 'lab run', by name.
-var Runners = []Runner{kvsrvRunner, gossipRunner, raftRunner, paxosRunner}
+var Runners = []Runner{kvsrvRunner, gossipRunner, raftRunner, paxosRunner, kvRaftRunner, kvPaxosRunner}
