@@ -27,10 +27,13 @@ func init() {
 			func() *liar { return &liar{readCostly: true} },
 			[]string{"reads begun 1ms apart cost"}},
 		liarCase{"ReadIndexBatching/a-read-after-a-quiet-spell-costs-three-rounds", TestReadIndexBatching,
-			func() *liar { return &liar{readCold: true} },
+			func() *liar { return &liar{readCold: 12} },
 			[]string{"one read cost"}},
 		liarCase{"ReadIndexBatching/serves-only-the-first-read", TestReadIndexBatching,
 			func() *liar { return &liar{readsServed: 1} },
 			[]string{"was not served within"}},
+		liarCase{"ReadIndexBatching/a-read-after-a-quiet-spell-costs-three-more-RPCs", TestReadIndexBatching,
+			func() *liar { return &liar{readCold: 3} },
+			[]string{"one read cost"}},
 	)
 }
