@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	//lab:solution 6C
+	"maps"
 	"slices"
 	//lab:end
 
@@ -188,16 +189,16 @@ func (m *Machine) Live(id SessionID) (live bool, beats uint64) {
 
 // Sessions lists the live sessions, in id order.
 func (m *Machine) Sessions() []SessionID {
-	var ids []SessionID
+	var live []SessionID
 	//lab:solution 6C
 	for id, s := range m.sessions {
 		if !s.expired {
-			ids = append(ids, id)
+			live = append(live, id)
 		}
 	}
-	slices.Sort(ids)
+	slices.Sort(live)
 	//lab:end
-	return ids
+	return live
 }
 
 // Holder is the session that holds lock name (0 if none) and the lock's
@@ -214,12 +215,7 @@ func (m *Machine) Holder(name string) (SessionID, uint64) {
 //lab:solution 6C
 
 func (m *Machine) lockNames() []string {
-	names := make([]string, 0, len(m.locks))
-	for name := range m.locks {
-		names = append(names, name)
-	}
-	slices.Sort(names)
-	return names
+	return slices.Sorted(maps.Keys(m.locks))
 }
 
 //lab:end
