@@ -35,5 +35,8 @@ func init() {
 		liarCase{"ReadIndexBatching/a-read-after-a-quiet-spell-costs-three-more-RPCs", TestReadIndexBatching,
 			func() *liar { return &liar{readCold: 3} },
 			[]string{"one read cost"}},
+		liarCase{"ReadIndexSameSeedSameRun/state-outside-the-world", TestReadIndexSameSeedSameRun,
+			func() *liar { return &liar{leaky: true} },
+			[]string{"not deterministic"}},
 	)
 }
