@@ -21,13 +21,17 @@ import (
 // engine and on many broken ones. So each scenario runs here on a liar: Raft
 // with one deliberate bug, wrapped around the reference in this file only,
 // that the scenario exists to catch. The scenario must fail on it, with the
-// failure that names the bug. A weakened scenario passes on its liar, and
-// its self-test fails.
+// failure that names the bug. A weakened scenario passes on its liar, or
+// fails elsewhere with another message, and its self-test fails. A case
+// with no failure to expect is a correct engine the scenario must pass. The
+// cases and what they kill are in docs/mutation.md.
 //
 // A scenario takes a *testing.T and ends it on failure, so each runs in a
 // child process: this test binary again, running TestScenarioOnLiar with the
-// case's name in $PROTOLAB_REPLOG_LIAR and the parent's -seed. The parent
-// reads the child's output. Every child runs one seed, whatever -seeds says.
+// case's name in $PROTOLAB_REPLOG_LIAR and the parent's -seed (or the
+// case's pinnedSeed). The parent reads the child's output. Every child runs
+// one seed, whatever -seeds says; under coverage its counters join the
+// parent's.
 
 // A liar is one cluster's broken engine: the knobs of its bug, and what it
 // has seen, shared by every node and incarnation of the cluster (the world
