@@ -43,7 +43,7 @@ determinism:
 # tests pass in it, and the part's own tests fail in it.
 # Each part must hold on every seed: the tests that must pass run over
 # CHECK_SEEDS seeds (a few for the packages whose tests cost seconds a seed).
-CHECK_SEEDS ?= 20,paxos=3,chash=2,gossip=1
+CHECK_SEEDS ?= 20,paxos=3,chash=2,gossip=1,services/rsm=5,services/kv=5,services/lock=3,services/election=3
 check-course:
 	$(GO) test -count=1 -timeout 20m ./internal/course
 	$(GO) run ./cmd/lab skeleton --check --seeds $(CHECK_SEEDS)
