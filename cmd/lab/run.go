@@ -52,6 +52,7 @@ type runFlags struct {
 	load   float64
 	html   string
 	json   bool
+	engine string
 }
 
 func newRunFlags() (*flag.FlagSet, *runFlags) {
@@ -64,12 +65,13 @@ func newRunFlags() (*flag.FlagSet, *runFlags) {
 	fs.Float64Var(&f.load, "load", 0, "offer `OPS/S` operations per second of virtual time (default: the lab's own)")
 	fs.StringVar(&f.html, "html", "", "also write the run as a space-time diagram in `FILE` (one self-contained HTML page)")
 	fs.BoolVar(&f.json, "json", false, "print the summary as JSON")
+	fs.StringVar(&f.engine, "engine", "", "the consensus `ENGINE` a service runs on: raft or paxos (default: the lab's first)")
 	return fs, f
 }
 
 func helpRun(w io.Writer) {
 	fmt.Fprint(w, `usage: lab run PROTOCOL [--nodes N] [--seed S] [--faults PROFILE] [--for DURATION]
-               [--load OPS/S] [--html FILE] [--json]
+               [--load OPS/S] [--engine ENGINE] [--html FILE] [--json]
 
 Run runs an ad-hoc simulation of a lab: a cluster of N nodes, a workload of
 clients offering OPS/S operations per second of virtual time for DURATION, the
@@ -86,6 +88,9 @@ after a "+":
 	          off for 100ms to 1s, one at a time); the nemesis draws them
 	          over the first 80% of DURATION, then undoes what it did
 like "unreliable+partitions+crashes". A lab accepts the faults it survives.
+
+A service of lab 6 runs on either consensus engine: --engine raft (the
+default) or --engine paxos (Multi-Paxos), as in 'lab run kv --engine paxos'.
 
 Every run ends: --for is at most 1h of virtual time, --load at most 10000
 ops/s (or the lab's own bound, below) and --load × --for between 1 and 20000
@@ -109,7 +114,11 @@ Run exits with status 1 if an invariant check fails.
 			if r.MaxLoad > 0 {
 				bound = fmt.Sprintf(" (at most %g)", r.MaxLoad)
 			}
-			fmt.Fprintf(w, "\t%-8s %s\n\t         (default %d nodes, %g ops/s%s; faults: %s)\n", name, r.Summary, r.Nodes, r.Load, bound, faults)
+			engines := ""
+			if len(r.Engines) > 0 {
+				engines = "; engines: " + strings.Join(r.Engines, ", ")
+			}
+			fmt.Fprintf(w, "\t%-8s %s\n\t         (default %d nodes, %g ops/s%s; faults: %s%s)\n", name, r.Summary, r.Nodes, r.Load, bound, faults, engines)
 		}
 	}
 	fmt.Fprint(w, "\nFlags:\n")
@@ -152,12 +161,16 @@ func runRun(c *cli, args []string) int {
 		}
 	})
 	start := time.Now()
-	r := rn.Execute(labrpc.Config{Seed: f.seed, Nodes: nodes, Profile: cfg.Profile, KeepTrace: 200, MaxTime: f.dur + stories.SettleBudget}, f.dur, cfg.Load, cfg.Faults)
+	r := rn.Execute(labrpc.Config{Seed: f.seed, Nodes: nodes, Profile: cfg.Profile, KeepTrace: 200, MaxTime: f.dur + stories.SettleBudget}, f.dur, cfg)
 	wall := time.Since(start)
 	stop()
-	sum := r.Summarize(rn.Name, f.faults, wall)
+	name := rn.Name
+	if cfg.Engine != "" {
+		name += " --engine " + cfg.Engine
+	}
+	sum := r.Summarize(name, f.faults, wall)
 	if html != "" {
-		title := fmt.Sprintf("lab run %s --nodes %d --seed %d --faults %s --for %v", rn.Name, nodes, f.seed, f.faults, f.dur)
+		title := fmt.Sprintf("lab run %s --nodes %d --seed %d --faults %s --for %v", name, nodes, f.seed, f.faults, f.dur)
 		err := replay.WriteViewer(html, title, nodes, recorded, sum.Digest, nil)
 		if err != nil {
 			return c.failf("run", "--html: %v", err)
@@ -177,7 +190,7 @@ func runRun(c *cli, args []string) int {
 
 // request is what the flags ask of a runner; set holds the names of the flags given.
 func (f *runFlags) request(set map[string]bool) stories.Request {
-	return stories.Request{Nodes: f.nodes, NodesSet: set["nodes"], Load: f.load, LoadSet: set["load"], For: f.dur, Faults: f.faults}
+	return stories.Request{Nodes: f.nodes, NodesSet: set["nodes"], Load: f.load, LoadSet: set["load"], For: f.dur, Faults: f.faults, Engine: f.engine}
 }
 
 // outputFile resolves a file name given on the command line and checks,

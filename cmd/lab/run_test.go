@@ -24,13 +24,15 @@ func TestRunUsageErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"run"}, "lab run: give one protocol, like 'lab run kvsrv'; the protocols are gossip, kvsrv, paxos, raft"},
-		{[]string{"run", "kvsvr"}, `lab run: no runner for "kvsvr" (did you mean "kvsrv"?); the protocols are gossip, kvsrv, paxos, raft`},
+		{[]string{"run"}, "lab run: give one protocol, like 'lab run kvsrv'; the protocols are gossip, kv, kvsrv, paxos, raft"},
+		{[]string{"run", "kvsvr"}, `lab run: no runner for "kvsvr" (did you mean "kvsrv"?); the protocols are gossip, kv, kvsrv, paxos, raft`},
 		{[]string{"run", "kvsrv", "--nodes", "3"}, "lab run: --nodes 3: kvsrv runs with 1 node(s); give --nodes 1, or leave it out"},
 		{[]string{"run", "kvsrv", "--for", "0s"}, "lab run: --for 0s: the workload runs for more than 0 and at most 1h0m0s of virtual time; give a --for in that range"},
 		{[]string{"run", "kvsrv", "--faults", "unreliabel"}, `lab run: --faults: no network profile "unreliabel" (did you mean "unreliable"?); the profiles are reliable, unreliable, reorder, duplicating, lossy, slow-dead, wan`},
 		{[]string{"run", "kvsrv", "--faults", "lossy+crash"}, `lab run: --faults: no fault "crash" (did you mean "crashes"?); the faults are partitions, crashes, outages`},
 		{[]string{"run", "kvsrv", "--faults", "lossy+crashes"}, "lab run: --faults: kvsrv does not survive crashes; it takes outages"},
+		{[]string{"run", "kv", "--engine", "zab"}, "lab run: --engine zab: kv runs on raft or paxos; give one of them, or leave --engine out for raft"},
+		{[]string{"run", "kvsrv", "--engine", "raft"}, "lab run: --engine raft: kvsrv runs on no consensus engine; leave --engine out"},
 	} {
 		code, stdout, stderr := lab(t, "", tt.args...)
 		if code != exitUsage || stderr != tt.want+"; run 'lab help run'\n" || stdout != "" {

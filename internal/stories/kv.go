@@ -13,19 +13,20 @@ import (
 	"protolab/tests/history"
 )
 
-// Lab 6B's workload for 'lab run': the replicated key/value store on either
-// engine (kv-raft, kv-paxos), clients as in lab 1's runner, the history
-// checked with lab 1's porcupine model.
+// Lab 6B's workload for 'lab run kv --engine raft|paxos': the replicated
+// key/value store on either engine, clients as in lab 1's runner, the
+// history checked with lab 1's porcupine model.
 
-var (
-	kvRaftRunner  = kvRunner("kv-raft", "lab 6B: the replicated key/value store on Raft; clients Get and Put five keys; the history must be linearizable", raft.Engine)
-	kvPaxosRunner = kvRunner("kv-paxos", "lab 6B: the replicated key/value store on Multi-Paxos; clients Get and Put five keys; the history must be linearizable", paxos.Engine)
-)
-
-func kvRunner(name, summary string, e replog.Engine) Runner {
-	return Runner{Name: name, Summary: summary, Nodes: 5, MinNodes: 1, MaxNodes: 9, Load: 100, MaxLoad: 1000,
-		Faults: []string{"partitions", "crashes", "outages"}, Run: func(r *Run) error { return runKV(r, e) }}
-}
+var kvRunner = Runner{Name: "kv", Summary: "lab 6B: the replicated key/value store on Raft or Multi-Paxos (--engine); clients Get and Put five keys; the history must be linearizable",
+	Nodes: 5, MinNodes: 1, MaxNodes: 9, Load: 100, MaxLoad: 1000,
+	Faults: []string{"partitions", "crashes", "outages"}, Engines: []string{"raft", "paxos"},
+	Run: func(r *Run) error {
+		e := raft.Engine
+		if r.Engine == "paxos" {
+			e = paxos.Engine
+		}
+		return runKV(r, e)
+	}}
 
 // kvClients is how many clients share the offered load; kvMaxState is the
 // servers' snapshot threshold.

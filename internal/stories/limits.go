@@ -38,6 +38,7 @@ type Request struct {
 	LoadSet  bool // --load was given; else the runner's default
 	For      time.Duration
 	Faults   string // a network profile, then nemesis faults after "+"
+	Engine   string // --engine: a consensus engine, or "" for the runner's default
 }
 
 // A Config is a Request checked, with the runner's defaults filled in.
@@ -46,6 +47,7 @@ type Config struct {
 	Load    float64
 	Profile labrpc.Profile
 	Faults  []string
+	Engine  string // one of the runner's Engines ("" if it has none)
 }
 
 // Configure checks a request for the runner and fills in its defaults. Each error
@@ -82,6 +84,19 @@ func (rn Runner) Configure(q Request) (Config, error) {
 	case ops > MaxOps:
 		return cfg, fmt.Errorf("--load %g for --for %v offers %.0f operations, and a run offers at most %d: lower --load or --for", cfg.Load, q.For, ops, MaxOps)
 	}
+	engine := q.Engine
+	if engine == "multipaxos" {
+		engine = "paxos" // the engine's own name for itself (paxos.Engine.Name)
+	}
+	switch {
+	case engine != "" && len(rn.Engines) == 0:
+		return cfg, fmt.Errorf("--engine %s: %s runs on no consensus engine; leave --engine out", q.Engine, rn.Name)
+	case engine != "" && !slices.Contains(rn.Engines, engine):
+		return cfg, fmt.Errorf("--engine %s: %s runs on %s; give one of them, or leave --engine out for %s", q.Engine, rn.Name, strings.Join(rn.Engines, " or "), rn.Engines[0])
+	case engine == "" && len(rn.Engines) > 0:
+		engine = rn.Engines[0]
+	}
+	cfg.Engine = engine
 	profileName, faultList, _ := strings.Cut(q.Faults, "+")
 	var err error
 	if cfg.Profile, err = labrpc.NamedProfile(profileName); err != nil {

@@ -26,7 +26,7 @@ func TestRunReplogCatchesTwoCommandsAtOneIndex(t *testing.T) {
 	}}
 	rn := Runner{Name: "splitbrain", Summary: "disagrees", Nodes: 3, Load: 10,
 		Run: func(r *Run) error { return runReplog(r, engine) }}
-	r := rn.Execute(labrpc.Config{Seed: 1, Nodes: 3}, time.Second, 10, nil)
+	r := rn.Execute(labrpc.Config{Seed: 1, Nodes: 3}, time.Second, Config{Load: 10})
 	for _, c := range r.Checks {
 		if c.Name == "log and election safety" {
 			if c.OK || !strings.Contains(c.Error, "splitbrain: n1 applied 1 at index 1, but n0 applied 0 there") {

@@ -29,6 +29,10 @@ type Runner struct {
 	// Faults lists the nemesis faults the lab survives, beyond the network
 	// profile: some of Faults below.
 	Faults []string
+	// Engines names the consensus engines the runner's service runs on, the
+	// default first ("raft", "paxos"), which 'lab run --engine' picks from;
+	// none: it runs on no engine, and --engine is refused.
+	Engines []string
 	// Run boots the nodes on r.W, starts the workload and r.StartFaults, runs
 	// for r.For of virtual time, and records what happened through r's
 	// methods. An error means the run could not be done (a misuse); a broken
@@ -47,6 +51,7 @@ type Run struct {
 	For    time.Duration // how long the workload runs, in virtual time
 	Load   float64       // offered load, operations per second of virtual time
 	Faults []string      // the nemesis faults asked for (a subset of the runner's)
+	Engine string        // the engine asked for (one of the runner's Engines), or ""
 
 	Counts    []Count
 	Latencies []time.Duration
@@ -141,9 +146,9 @@ func (r *Run) Arrivals(rng *rand.Rand, gap time.Duration, op func(n int, at time
 // length of virtual time at load operations per second with the faults named,
 // and returns what it recorded, its world closed. A run that stops the world
 // (a broken check, a misuse) is recorded as the check "the run completes".
-func (rn Runner) Execute(cfg labrpc.Config, length time.Duration, load float64, faults []string) *Run {
+func (rn Runner) Execute(cfg labrpc.Config, length time.Duration, c Config) *Run {
 	w := labrpc.NewWorld(cfg)
-	r := &Run{W: w, Nodes: cfg.Nodes, Seed: cfg.Seed, For: length, Load: load, Faults: faults}
+	r := &Run{W: w, Nodes: cfg.Nodes, Seed: cfg.Seed, For: length, Load: c.Load, Faults: c.Faults, Engine: c.Engine}
 	err := harness.Run(w, func() error { return rn.Run(r) })
 	w.Close()
 	if err == nil {
