@@ -22,6 +22,7 @@ type skeletonFlags struct {
 	parts    string
 	timeout  time.Duration
 	seeds    string
+	workers  int
 	json     bool
 }
 
@@ -37,6 +38,7 @@ func newSkeletonFlags() (*flag.FlagSet, *skeletonFlags) {
 	fs.StringVar(&f.parts, "parts", "", "with --check, check only these `PARTS` (comma-separated, like 1A,2B)")
 	fs.DurationVar(&f.timeout, "timeout", gotool.DefaultTimeout, "with --check, the time limit of each go command (of each seed, for a sweep)")
 	fs.StringVar(&f.seeds, "seeds", "1", "with --check, run the tests that must pass over `K` seeds (go test -seeds=K); K,PKG=N,... sets N for the package in directory PKG")
+	fs.IntVar(&f.workers, "workers", 1, "with --check, check `N` parts at once, each in a copy of its own")
 	fs.BoolVar(&f.json, "json", false, "print the result as JSON")
 	return fs, f
 }
@@ -44,7 +46,7 @@ func newSkeletonFlags() (*flag.FlagSet, *skeletonFlags) {
 func helpSkeleton(w io.Writer) {
 	fmt.Fprintf(w, `usage: lab skeleton --next PART -o DIR [--force] [--json]
        lab skeleton --solution -o DIR [--force] [--json]
-       lab skeleton --check [--parts 1A,2B,...] [--seeds K[,PKG=N...]] [--timeout D] [--json]
+       lab skeleton --check [--parts 1A,2B,...] [--seeds K[,PKG=N...]] [--workers N] [--timeout D] [--json]
 
 The repository is the reference solution; the solution markers in its Go files say
 which part each piece of code belongs to and what the learner gets instead
@@ -116,7 +118,10 @@ func runSkeleton(c *cli, args []string) int {
 		if err != nil {
 			return c.usageError("skeleton", "--seeds %v", err)
 		}
-		return checkSkeleton(c, parts, f.timeout, seeds, seedsFor, f.json)
+		if f.workers < 1 {
+			return c.usageError("skeleton", "--workers %d: give at least 1 (the number of parts checked at once)", f.workers)
+		}
+		return checkSkeleton(c, parts, f.timeout, seeds, seedsFor, f.workers, f.json)
 	}
 	switch {
 	case f.parts != "":
@@ -178,7 +183,7 @@ func writeSkeleton(c *cli, f *skeletonFlags, next string) int {
 	return exitOK
 }
 
-func checkSkeleton(c *cli, parts []course.Part, timeout time.Duration, seeds int, seedsFor map[string]int, asJSON bool) int {
+func checkSkeleton(c *cli, parts []course.Part, timeout time.Duration, seeds int, seedsFor map[string]int, workers int, asJSON bool) int {
 	root, code, ok := c.moduleRoot("skeleton")
 	if !ok {
 		return code
@@ -192,6 +197,7 @@ func checkSkeleton(c *cli, parts []course.Part, timeout time.Duration, seeds int
 		Timeout:  timeout,
 		Seeds:    seeds,
 		SeedsFor: seedsFor,
+		Workers:  workers,
 		Report: func(r course.CheckRow) {
 			if asJSON {
 				return

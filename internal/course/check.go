@@ -61,7 +61,11 @@ type CheckOptions struct {
 	// some packages' tests cost seconds a seed.
 	Seeds    int
 	SeedsFor map[string]int
-	Report   func(CheckRow) // if set, called as each row is done
+	// Workers is how many parts are checked at once, each in a copy of its
+	// own (zero or one: one at a time). The rows come out in course order
+	// whatever the order they finish in.
+	Workers int
+	Report  func(CheckRow) // if set, called with each row, in course order
 }
 
 // CheckResult is the outcome of CheckSkeleton.
@@ -137,17 +141,51 @@ func CheckSkeleton(ctx context.Context, opts CheckOptions) (CheckResult, error) 
 		return res, err
 	}
 	defer os.RemoveAll(tmp)
-	for _, row := range todo {
-		if row.NotRun == "" {
-			if err := ctx.Err(); err != nil {
-				return res, err
+
+	// Parts are independent: each worker writes its copies into a directory
+	// of its own and checks them there. done[i] is closed when row i is in;
+	// rows are reported in course order as soon as every earlier one is.
+	workers := min(max(opts.Workers, 1), len(todo))
+	rows := make([]CheckRow, len(todo))
+	done := make([]chan struct{}, len(todo))
+	for i := range done {
+		done[i] = make(chan struct{})
+	}
+	next := make(chan int)
+	go func() {
+		defer close(next)
+		for i := range todo {
+			if ctx.Err() != nil {
+				return
 			}
-			last := opts.Course.lastOf(row.Part.Dir, withRegions) == row.Part.Name
-			row = checkPart(ctx, opts, files, tmp, row.Part, last, timeout)
+			next <- i
 		}
-		res.Rows = append(res.Rows, row)
+	}()
+	for w := 0; w < workers; w++ {
+		dir := filepath.Join(tmp, fmt.Sprint(w))
+		go func() {
+			for i := range next {
+				row := todo[i]
+				if row.NotRun == "" && ctx.Err() == nil {
+					last := opts.Course.lastOf(row.Part.Dir, withRegions) == row.Part.Name
+					row = checkPart(ctx, opts, files, dir, row.Part, last, timeout)
+				}
+				rows[i] = row
+				close(done[i])
+			}
+		}()
+	}
+	for i := range todo {
+		select {
+		case <-done[i]:
+		case <-ctx.Done():
+			// The workers stop at their next part; the copies they
+			// write are removed with tmp once they do.
+			return res, ctx.Err()
+		}
+		res.Rows = append(res.Rows, rows[i])
 		if opts.Report != nil {
-			opts.Report(row)
+			opts.Report(rows[i])
 		}
 	}
 	return res, ctx.Err()

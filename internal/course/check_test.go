@@ -176,6 +176,28 @@ func TestCheckSkeletonOfFixture(t *testing.T) {
 	}
 }
 
+// Two workers check the parts at once, each in a copy of its own, and
+// report the same rows, in course order, as one worker does.
+func TestCheckSkeletonWithWorkers(t *testing.T) {
+	needGo(t)
+	root := copyFixture(t)
+	var reported []string
+	res, err := CheckSkeleton(context.Background(), CheckOptions{
+		Root: root, Course: fixtureCourse, Timeout: time.Minute, Workers: 2,
+		Report: func(r CheckRow) { reported = append(reported, r.Part.Name) },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkRows(t, res, []string{
+		"1A | ok | - | ok (2 of 2 fail)",
+		"1B | ok | ok (2 tests) | ok (1 of 1 fail)",
+	})
+	if strings.Join(reported, " ") != "1A 1B" {
+		t.Errorf("Report was called for %v, want 1A 1B in course order", reported)
+	}
+}
+
 func TestCheckSkeletonFindsWhatIsWrong(t *testing.T) {
 	needGo(t)
 	tests := []struct {
