@@ -77,20 +77,33 @@ var kvsrvRunner = Runner{
 // kvsrvClients is how many clients share the offered load.
 const kvsrvClients = 5
 
-// runKvsrv offers r.Load operations per second from five clients, each a Get,
-// or a Get followed by a Put of the version it read, on five keys; then it
-// checks that what the clients saw is linearizable.
+// runKvsrv runs the versioned workload (runVersioned) on lab 1's one server.
 func runKvsrv(r *Run) error {
-	w := r.W
-	w.Start(0, func(env labrpc.Env) any { return kvsrv.MakeKVServer(env) })
+	r.W.Start(0, func(env labrpc.Env) any { return kvsrv.MakeKVServer(env) })
 	r.StartFaults()
+	return runVersioned(r, kvsrvClients, func(c labrpc.Client) versionedClerk { return kvsrv.MakeClerk(c, 0) },
+		kvsrv.OK, kvsrv.ErrNoKey, kvsrv.ErrVersion, kvsrv.ErrMaybe)
+}
+
+// versionedClerk is lab 1's clerk interface, which lab 6B's store keeps.
+type versionedClerk interface {
+	Get(key string) (string, kvsrv.Tversion, kvsrv.Err)
+	Put(key, value string, version kvsrv.Tversion) kvsrv.Err
+}
+
+// runVersioned offers r.Load operations per second from clients clients,
+// each a Get, or a Get followed by a Put of the version it read, on five
+// keys; it counts the answers named in errs, and checks that what the
+// clients saw is linearizable (lab 1's model).
+func runVersioned(r *Run, clients int, clerk func(labrpc.Client) versionedClerk, errs ...kvsrv.Err) error {
+	w := r.W
 	keys := []string{"a", "b", "c", "d", "e"}
 	h := history.New(w)
 	results := map[kvsrv.Err]int64{}
-	gap := time.Duration(float64(time.Second) * kvsrvClients / r.Load) // mean think time per client
-	for i := 0; i < kvsrvClients; i++ {
+	gap := time.Duration(float64(time.Second) * float64(clients) / r.Load) // mean think time per client
+	for i := 0; i < clients; i++ {
 		clnt := w.NewClient()
-		ck, rng := kvsrv.MakeClerk(clnt, 0), clnt.Rand()
+		ck, rng := clerk(clnt), clnt.Rand()
 		w.Go(fmt.Sprint("client", i), func() {
 			r.Arrivals(rng, gap, func(n int, _ time.Duration) {
 				key := keys[rng.IntN(len(keys))]
@@ -116,7 +129,7 @@ func runKvsrv(r *Run) error {
 		return fmt.Errorf("the clients had not finished a minute of virtual time after the workload's end")
 	}
 	r.Count("operations", int64(h.Len()))
-	for _, e := range []kvsrv.Err{kvsrv.OK, kvsrv.ErrNoKey, kvsrv.ErrVersion, kvsrv.ErrMaybe} {
+	for _, e := range errs {
 		r.Count(string(e), results[e])
 	}
 	r.Check("linearizable", history.Linearizable(kvsrv.Model, h.Operations(), 20*time.Second))
