@@ -180,3 +180,32 @@ func TestLateReplicaAgreesOnExpiry6C(t *testing.T) {
 		require.Equal(t, c.Server(c.leader()).m.Digest(), c.Server(late).m.Digest())
 	})
 }
+
+// A client told that its session expired forgets it at once: until the
+// next session opens, Session() is 0 and the old session's locks are not
+// its own to release (ErrNotHeld, answered locally). A client that keeps
+// the expired session's id and locks until the new one opens sends
+// requests in a session the servers have ended.
+func TestExpiredSessionForgottenAtOnce6C(t *testing.T) {
+	forEngine(t, func(t *tests.T, e replog.Engine) {
+		c := newCell(t, e, 2, DefaultConfig, labrpc.Config{})
+		a, b := c.Clients[0], c.Clients[1]
+		acquire(t, c, a, "L", 5*time.Second)
+		oldSession := c.Client(a).Session()
+
+		c.W.Disconnect(a)
+		acquire(t, c, b, "L", 5*c.Cfg.Lease) // a's session has expired
+		c.W.Connect(a)
+
+		var sessions []SessionID // what Session() said, each change
+		require.True(t, c.W.WaitUntil(func() bool {
+			s := c.Client(a).Session()
+			if len(sessions) == 0 || sessions[len(sessions)-1] != s {
+				sessions = append(sessions, s)
+			}
+			return s != 0 && s != oldSession
+		}, time.Millisecond, 5*time.Second), "back on the network, the client should learn its session expired and open another")
+		require.Contains(t, sessions, SessionID(0),
+			"Session() went %v: told that session %d expired, the client must drop it (Session() 0) before the next opens", sessions, oldSession)
+	})
+}
