@@ -1,0 +1,55 @@
+package rsm
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"protolab/labrpc"
+	"protolab/replog"
+	"protolab/tests"
+)
+
+// scriptedPeer is an engine peer whose answers the test sets: the term it
+// leads in and the next index Start gives out. It never commits anything.
+type scriptedPeer struct {
+	term   int
+	leader bool
+	next   int
+}
+
+func (p *scriptedPeer) Start(any) (int, int, bool) {
+	if !p.leader {
+		return -1, p.term, false
+	}
+	p.next++
+	return p.next - 1, p.term, true
+}
+func (p *scriptedPeer) GetState() (int, bool) { return p.term, p.leader }
+func (p *scriptedPeer) Snapshot(int, []byte)  {}
+
+// A peer that lost the term it started a request in, and leads again in a
+// later one before the layer's leadership check, gives the same index out
+// again: its old entry there is gone (a new leader overwrote it). The
+// request that waited there must hear ErrWrongLeader at once; a layer that
+// lets the new request take its place never answers it at all (its
+// time-out finds another request at its index).
+func TestIndexGivenOutAgain6A(t *testing.T) {
+	tests.Run(t, func(t *tests.T) {
+		var peer *scriptedPeer
+		e := replog.Engine{Name: "scripted", Boot: func(labrpc.Env, *labrpc.Persister, func(replog.Msg)) replog.Peer {
+			peer = &scriptedPeer{term: 1, leader: true, next: 1}
+			return peer
+		}}
+		c := newCluster(t, e, 1, -1, "reliable")
+		a := c.submit(0, add(1, 1, "a"))
+		c.w.Sleep(time.Millisecond) // less than a leadership check
+		peer.term, peer.next = 2, 1 // deposed and elected again; index 1 lost
+		b := c.submit(0, add(2, 1, "a"))
+		c.await(a, 2*DefaultTimeout)
+		require.Equal(t, ErrWrongLeader, a.err, "the request whose index was given out again in a later term")
+		require.Less(t, a.at, 5*time.Millisecond, "it is answered as soon as Start gives its index out again")
+		require.False(t, b.done, "the new request waits for its index to commit")
+	})
+}
