@@ -63,7 +63,7 @@ func TestCallRemembersTheLeader6A(t *testing.T) {
 		}
 		ck := MakeClerk(w.NewClient(), []int{0, 1, 2})
 		var asked []int
-		finished := false
+		var finished bool
 		w.Go("clerk", func() {
 			for k := 0; k < 3; k++ {
 				Call(ck, "Pinger.Ping", &PingArgs{}, 0, func(r *PingReply) bool { asked = append(asked, r.Id); return r.Err != OK })
