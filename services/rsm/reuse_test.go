@@ -14,16 +14,20 @@ import (
 // scriptedPeer is an engine peer whose answers the test sets: the term it
 // leads in and the next index Start gives out. It never commits anything.
 type scriptedPeer struct {
+	env    labrpc.Env
 	term   int
 	leader bool
 	next   int
 }
 
-func (p *scriptedPeer) Start(any) (int, int, bool) {
+// Start traces what it was given (the layer's Op, with the id it drew from
+// the node's random stream), so that the run's digest depends on the seed.
+func (p *scriptedPeer) Start(cmd any) (int, int, bool) {
 	if !p.leader {
 		return -1, p.term, false
 	}
 	p.next++
+	p.env.Logf("start", "%+v at %d in term %d", cmd, p.next-1, p.term)
 	return p.next - 1, p.term, true
 }
 func (p *scriptedPeer) GetState() (int, bool) { return p.term, p.leader }
@@ -38,8 +42,8 @@ func (p *scriptedPeer) Snapshot(int, []byte)  {}
 func TestIndexGivenOutAgain6A(t *testing.T) {
 	tests.Run(t, func(t *tests.T) {
 		var peer *scriptedPeer
-		e := replog.Engine{Name: "scripted", Boot: func(labrpc.Env, *labrpc.Persister, func(replog.Msg)) replog.Peer {
-			peer = &scriptedPeer{term: 1, leader: true, next: 1}
+		e := replog.Engine{Name: "scripted", Boot: func(env labrpc.Env, _ *labrpc.Persister, _ func(replog.Msg)) replog.Peer {
+			peer = &scriptedPeer{env: env, term: 1, leader: true, next: 1}
 			return peer
 		}}
 		c := newCluster(t, e, 1, -1, "reliable")
