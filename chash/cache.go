@@ -167,9 +167,13 @@ type QueryArgs struct {
 }
 
 // QueryReply lists every configuration after the one the caller knows, in
-// order (none if it knows the newest).
+// order (none if it knows the newest). Done is, for each node of the newest
+// configuration (members and leaving nodes), the newest epoch it has reported
+// fully in place: a member learns from it that a handoff whose acknowledgement
+// was lost has in fact been installed.
 type QueryReply struct {
 	Configs []Config
+	Done    map[int]int
 }
 
 // ChangeArgs names the node that joins, leaves or has failed.

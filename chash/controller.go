@@ -55,6 +55,13 @@ func (c *Controller) Query(args *QueryArgs, reply *QueryReply) {
 	if k := max(args.Known, 0); k+1 < len(c.configs) {
 		reply.Configs = slices.Clone(c.configs[k+1:])
 	}
+	cur := c.latest()
+	reply.Done = map[int]int{}
+	for _, id := range slices.Concat(cur.Members, cur.Leaving) {
+		if e, ok := c.done[id]; ok {
+			reply.Done[id] = e
+		}
+	}
 }
 
 // Join puts a node on the ring. A node id joins once: a cache machine that

@@ -87,14 +87,14 @@ func (c *Cache) query() {
 	reply := QueryReply{}
 	c.env.Call(c.ctrl, "Controller.Query", &args, &reply, func(ok bool) {
 		if ok {
-			c.learn(reply.Configs)
+			c.learn(reply.Configs, reply.Done)
 		}
 	})
 }
 
-// learn takes in configurations from the controller. A reply to an older
-// query may bring some the member already has.
-func (c *Cache) learn(configs []Config) {
+// learn takes in configurations from the controller, and how far each node
+// has got. A reply to an older query may bring some the member already has.
+func (c *Cache) learn(configs []Config, done map[int]int) {
 	for _, cfg := range configs {
 		if cfg.Epoch > c.newest.Epoch {
 			c.newest = cfg
@@ -103,11 +103,13 @@ func (c *Cache) learn(configs []Config) {
 	}
 	//lab:solution 2D
 	c.forgetGone()
+	c.forgetDelivered(done)
 	c.advance()
 	//lab:stub
 	// TODO(2D): stop waiting for, and sending to, members that are gone in
-	// c.newest (forgetGone); then move on if the current move is complete
-	// (advance).
+	// c.newest (forgetGone); stop sending to members that have put the
+	// current epoch in place (forgetDelivered); then move on if the current
+	// move is complete (advance).
 	//lab:end
 }
 
@@ -288,5 +290,27 @@ func (c *Cache) forgetGone() {
 	//lab:stub
 	// TODO(2D): drop from c.waiting and from c.outbox every member that
 	// c.newest says is gone.
+	//lab:end
+}
+
+// forgetDelivered drops the outbox of every member that the controller says
+// has put the current epoch, or a later one, in place. That member waited
+// for this handoff, so it has installed it: only the acknowledgement was
+// lost. Without this, a lost acknowledgement can stall the move for good: if
+// the receiver then leaves, finishes and is stopped, nothing is left to
+// answer the retries, and it is not gone in any configuration until the
+// next change comes, which may be never.
+func (c *Cache) forgetDelivered(done map[int]int) {
+	//lab:solution 2D
+	for _, to := range slices.Sorted(maps.Keys(c.outbox)) {
+		if done[to] >= c.cur.Epoch {
+			c.stats.KeysOut += len(c.outbox[to])
+			delete(c.outbox, to)
+			c.env.Logf("migrate", "epoch %d: n%d has put it in place; its acknowledgement was lost", c.cur.Epoch, to)
+		}
+	}
+	//lab:stub
+	// TODO(2D): drop from c.outbox every member whose done epoch is at
+	// least c.cur.Epoch: it has the handoff already.
 	//lab:end
 }

@@ -108,8 +108,22 @@ func (c *cacheCluster) latest() placement { return c.view(c.controller().Latest(
 func (c *cacheCluster) settle(what string) {
 	c.t.Helper()
 	ok := c.w.WaitUntil(c.controller().Settled, 5*time.Millisecond, 10*time.Second)
-	require.True(c.t, ok, "%s is not in place after 10s: epoch %d, members report %s",
-		what, c.controller().Latest().Epoch, c.doneEpochs())
+	require.True(c.t, ok, "%s is not in place after 10s: epoch %d, members report %s%s",
+		what, c.controller().Latest().Epoch, c.doneEpochs(), c.leavingDone())
+}
+
+// leavingDone lists the nodes still leaving in the newest configuration, with
+// the epoch each must report and what the controller has from it.
+func (c *cacheCluster) leavingDone() string {
+	var out []string
+	ctl := c.controller()
+	for _, id := range ctl.Latest().Leaving {
+		out = append(out, fmt.Sprintf("n%d (controller has done %d)", id, ctl.DoneEpoch(id)))
+	}
+	if len(out) == 0 {
+		return ""
+	}
+	return "; still leaving: " + strings.Join(out, ", ")
 }
 
 func (c *cacheCluster) doneEpochs() string {

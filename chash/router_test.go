@@ -352,6 +352,43 @@ func TestCacheCrashDuringMove2D(t *testing.T) {
 	})
 }
 
+// A leaver's handoff is installed, but the receiver's acknowledgement is
+// lost; then the receiver leaves in turn, hands everything on and is
+// stopped. No one is left to acknowledge the first leaver's retries, and no
+// configuration calls the receiver gone until the next change, which does
+// not come: the first leaver must learn from the controller that the
+// receiver has put the epoch in place (it could not have without the
+// handoff) and finish its leave.
+func TestCacheLostAckReceiverLeft2D(t *testing.T) {
+	tests.Run(t, func(t *tests.T) {
+		c := newCacheCluster(t, "reliable", 5, 4)
+		keys := cacheKeys(400)
+		c.load(keys, 4)
+		before, after := c.latest(), newPlacement(Config{Members: []int{2, 3, 4}})
+		receiver := -1
+		for _, key := range keys {
+			if before.owner(key) == 1 {
+				receiver = after.owner(key)
+				break
+			}
+		}
+		require.Positive(t, receiver, "some key is on n1")
+
+		c.w.Cut(receiver, 1) // n1 never hears the receiver's acknowledgement
+		epoch, err := c.admin.Leave(1)
+		require.NoError(t, err)
+		require.True(t, c.w.WaitUntil(func() bool { return c.controller().DoneEpoch(receiver) >= epoch }, time.Millisecond, 5*time.Second),
+			"n%d has n1's handoff and puts epoch %d in place", receiver, epoch)
+		require.Less(t, c.cache(1).Done(), epoch, "n1 has not heard the acknowledgement, so its leave is not done yet")
+
+		c.leave(receiver)
+		c.w.Uncut(receiver, 1)
+		c.settle("n1's leave, after the node that took its keys has left")
+		c.stop(1)
+		require.Zero(t, c.readAll(keys), "no acknowledged write may be lost across the two leaves")
+	})
+}
+
 // cacheNemesis runs clients on keys while joins, planned leaves, crashes
 // and bouts of message loss come in random order: in each round two joins,
 // two leaves and one toggle of loss, and every other round a crash (each
