@@ -34,6 +34,7 @@ var Default = Course{Parts: []Part{
 	{"4A", "raft"}, {"4B", "raft"}, {"4C", "raft"}, {"4D", "raft"}, {"4E", "raft"}, {"4F", "raft"},
 	{"5A", "paxos"}, {"5B", "paxos"},
 	{"6A", "services/rsm"}, {"6B", "services/kv"}, {"6C", "services/lock"}, {"6D", "services/election"},
+	{"7A", "shardkv/ctrler"}, {"7B", "shardkv/group"}, {"7C", "shardkv/group"},
 }}
 
 // Index returns the position of the named part in course order.
