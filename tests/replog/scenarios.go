@@ -43,7 +43,7 @@ func TestBasicAgreement(t *testing.T, e replog.Engine) {
 func TestLeaderFailure(t *testing.T, e replog.Engine) {
 	tests.Run(t, func(t *tests.T) {
 		c := NewCluster(t, e, 3, reliable)
-		c.One(101, 3, false)
+		c.One(101, 3, true) // as in TestPartitions: the first election may depose the first leader
 
 		leader1 := c.CheckOneLeader()
 		t.Logf("leader n%d is cut off", leader1)
@@ -84,7 +84,11 @@ func TestPartitions(t *testing.T, e replog.Engine) {
 	tests.Run(t, func(t *tests.T) {
 		const n = 5
 		c := NewCluster(t, e, n, reliable)
-		c.One(10, n, false)
+		// Retry: the first command can meet the first election's race (a
+		// leader takes it and is deposed at once by a candidate whose
+		// majority never saw it), and losing it then is allowed. Seed 638
+		// on Multi-Paxos met exactly that.
+		c.One(10, n, true)
 
 		leader := c.CheckOneLeader()
 		t.Logf("three followers of n%d are cut off", leader)
