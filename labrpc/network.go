@@ -332,24 +332,13 @@ func (w *World) delay(from, to int) time.Duration {
 			lo, hi = d[0], d[1]
 		}
 	}
-	d := lo
-	if hi > lo {
-		d += time.Duration(w.netRand.Int64N(int64(hi - lo + 1)))
-	}
-	if p := w.profile.LongReorder; p > 0 && w.netRand.Float64() < p {
-		d += w.profile.ReorderMin + time.Duration(w.netRand.Int64N(int64(w.profile.ReorderMax-w.profile.ReorderMin+1)))
-	}
-	return d
+	return w.chooseDelay(from, to, lo, hi) // the seed's draw unless a Chooser is set (choice.go)
 }
 
 // lossTimeout draws how long a call whose message was lost waits before
 // it completes with ok=false. unreachable says the peer is down or cut off.
 func (w *World) lossTimeout(unreachable bool) time.Duration {
-	if unreachable && w.profile.DeadTimeout > 0 {
-		return time.Duration(w.netRand.Int64N(int64(w.profile.DeadTimeout))) + 1
-	}
-	t := w.profile.Timeout
-	return t/2 + time.Duration(w.netRand.Int64N(int64(t-t/2)+1))
+	return w.chooseTimeout(unreachable)
 }
 
-func (w *World) chance(p float64) bool { return p > 0 && w.netRand.Float64() < p }
+func (w *World) chance(p float64) bool { return w.chooseLoss(p) }

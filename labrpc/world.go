@@ -68,6 +68,11 @@ type Config struct {
 	// drawn from the seed (clock.go). It must be in [0, 0.5); 0, the
 	// default, gives every node true time.
 	ClockDrift float64
+
+	// Chooser, if set, takes every choice the world makes (labrpc's
+	// choice.go; docs/explore.md): losses, delays, time-outs, and the order
+	// of events due at the same time. Nil means the seed's network stream.
+	Chooser Chooser
 }
 
 // Default limits (see Config).
@@ -142,6 +147,7 @@ type World struct {
 	netRand *rand.Rand
 	hRand   *rand.Rand
 	draws   int64
+	chooser Chooser // Config.Chooser; nil: the seed's stream (choice.go)
 
 	ends      []endpoint
 	cuts      map[link]bool
@@ -231,6 +237,7 @@ func NewWorld(cfg Config) *World {
 		tr:        newTrace(cfg.KeepTrace, cfg.TraceTo, cfg.Nodes),
 		cur:       -1,
 		parked:    make(chan struct{}),
+		chooser:   cfg.Chooser,
 	}
 	w.tr.json = cfg.TraceJSON
 	w.wire.SetLimit(cfg.MaxMessage)
@@ -494,6 +501,9 @@ func (w *World) step() (ok bool) {
 		ev := w.q.pop()
 		if w.stale(&ev) {
 			continue
+		}
+		if w.chooser != nil {
+			ev = w.orderTies(ev) // which of the events due now runs first (choice.go)
 		}
 		if w.holding > 0 && w.hold(&ev) {
 			continue // its node is paused (pause.go)
