@@ -162,14 +162,24 @@ func (w *World) resolve(method string) (*route, error) {
 	if r, ok := w.routes[method]; ok {
 		return r, nil
 	}
+	r, err := lookup(method, w.svcByName)
+	if err == nil {
+		w.routes[method] = r
+	}
+	return r, err
+}
+
+// lookup resolves method among the services svcByName holds (the world's,
+// or one hosted node's: host.go), with the cause and the fix when it cannot.
+func lookup(method string, svcByName map[string]*serviceType) (*route, error) {
 	svcName, mName, ok := strings.Cut(method, ".")
 	if !ok || svcName == "" || mName == "" {
 		return nil, fmt.Errorf("labrpc: Call(%q): name the handler as \"Service.Method\", e.g. \"Raft.RequestVote\"", method)
 	}
-	st, ok := w.svcByName[svcName]
+	st, ok := svcByName[svcName]
 	if !ok {
 		return nil, fmt.Errorf("labrpc: Call(%q): no node has a service %q; registered services: %s",
-			method, svcName, listOrNone(sortedKeys(w.svcByName)))
+			method, svcName, listOrNone(sortedKeys(svcByName)))
 	}
 	h, ok := st.handlers[mName]
 	if !ok {
@@ -183,9 +193,7 @@ func (w *World) resolve(method string) (*route, error) {
 		}
 		return nil, fmt.Errorf("labrpc: Call(%q): %s has no method %s%s; its handlers are: %s", method, svcName, mName, hint, listOrNone(names))
 	}
-	r := &route{svc: st, h: h, handlerWhat: method + " handler", callbackWhat: method + " reply callback"}
-	w.routes[method] = r
-	return r, nil
+	return &route{svc: st, h: h, handlerWhat: method + " handler", callbackWhat: method + " reply callback"}, nil
 }
 
 func listOrNone(names []string) string {
