@@ -566,10 +566,10 @@ type env struct {
 	peers []int
 }
 
-func (e *env) Me() int                       { return e.n.cfg.Me }
-func (e *env) Peers() []int                  { return append([]int(nil), e.peers...) }
-func (e *env) Now() time.Duration            { return e.n.now }
-func (e *env) Rand() *rand.Rand              { return e.rand }
+func (e *env) Me() int                      { return e.n.cfg.Me }
+func (e *env) Peers() []int                 { return append([]int(nil), e.peers...) }
+func (e *env) Now() time.Duration           { return e.n.now }
+func (e *env) Rand() *rand.Rand             { return e.rand }
 func (e *env) Persister() *labrpc.Persister { return e.n.persister }
 
 func (e *env) Call(to int, method string, args, reply any, done func(ok bool)) {
