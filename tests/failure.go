@@ -49,6 +49,10 @@ func (t *T) Fatal(args ...any) {
 
 func (t *T) fail(msg string) {
 	t.Helper()
+	if t.search != nil { // one schedule of a search: it only ends (explore.go)
+		t.search.gaveUp = msg
+		return
+	}
 	msg = dropOwnFrames(msg)
 	t.noteFailure(msg)
 	t.T.Error(msg)

@@ -80,6 +80,11 @@ type T struct {
 	noted, closed bool
 	// committed, if set, counts the commands committed, for -v's line.
 	committed func() int
+	// A schedule search's (explore.go): the chooser the world takes, the
+	// choices file the run replays, the search's view of one schedule.
+	chooser labrpc.Chooser
+	choices string
+	search  *searchRun
 }
 
 // CountCommitted tells the harness how to count the commands the run
@@ -129,6 +134,7 @@ func runSeed(t *testing.T, seed int64, body func(*T), quiet bool) *T {
 // more than one (the run-twice check does); the first one is traced.
 func (t *T) NewWorld(cfg labrpc.Config) *labrpc.World {
 	cfg.Seed = t.Seed
+	cfg.Chooser = t.chooserFor(cfg.Chooser)
 	if *traceFlag != "" && len(t.worlds) == 0 && !t.quiet {
 		name := *traceFlag
 		if *seedsFlag > 1 {
@@ -143,6 +149,7 @@ func (t *T) NewWorld(cfg labrpc.Config) *labrpc.World {
 		// again; a name ending in .jsonl asks for JSON lines, for tools.
 		test, _, _ := strings.Cut(t.Name(), "/")
 		fmt.Fprintln(f, labrpc.TraceHeader{Package: packageDir(), Test: test, Seed: t.Seed, Nodes: cfg.Nodes})
+		t.saveChoicesBeside(name) // a searched schedule's choices, for lab replay
 		body := labrpc.NewTraceBody(f)
 		t.bodies = append(t.bodies, body)
 		cfg.TraceTo, cfg.TraceJSON = body, strings.HasSuffix(name, ".jsonl")
@@ -236,7 +243,11 @@ func (t *T) report() string {
 	w := t.worlds[0]
 	var b strings.Builder
 	fmt.Fprintf(&b, "\n--- seed=%d digest=%s (at %v of virtual time, step %d)\n", t.Seed, t.Digest(), w.Now(), w.Steps())
-	fmt.Fprintf(&b, "replay: %s\n", ReplayCommand(t.Name(), t.Seed))
+	if t.choices != "" {
+		fmt.Fprintf(&b, "replay: %s\n", ChoicesReplayCommand(t.Name(), t.Seed, t.choices))
+	} else {
+		fmt.Fprintf(&b, "replay: %s\n", ReplayCommand(t.Name(), t.Seed))
+	}
 	if s := w.Silence(); s != "" {
 		fmt.Fprintf(&b, "%s\n", s)
 	}
