@@ -24,17 +24,21 @@ import (
 //  1. A shard keeps its group if that group is still in the config.
 //     Consistent hashing's promise: nothing moves without a reason.
 //  2. A Join takes, for each joining group, the shards it wins among all the
-//     groups (rendezvous), as long as it has room: about NShards/k for the
-//     k-th group, the ideal.
+//     groups (rendezvous), as long as it has room and the group it takes
+//     from holds more than it would: about NShards/k for the k-th group,
+//     the ideal.
 //  3. A shard without a group (its group left, or it is config 0's) goes to
 //     the group that wins it among those with room.
-//  4. A group above the capacity ⌈1.25·NShards/groups⌉ (capacity) sheds
+//  4. A joining group that won fewer than its fair share ⌊NShards/groups⌋
+//     takes the rest from the fullest groups: rendezvous over 10 shards is
+//     lumpy, and a group that joins and gets nothing serves nothing.
+//  5. A group above the capacity ⌈1.25·NShards/groups⌉ (capacity) sheds
 //     shards, in shard order, each to the group that wins it among those
 //     with room. With NShards = 10 this matters: a Join lowers the capacity
 //     (two groups may hold 7 each, three only 5), and a group the joiner
 //     did not take enough from must give shards up.
 //
-// A moved shard is pinned (Move): rules 2 and 4 leave it where Move put it,
+// A moved shard is pinned (Move): rules 2, 4 and 5 leave it where Move put it,
 // so a later Join or Leave does not undo an administrator's decision, and
 // its group may stay above capacity because of it. It is unpinned when its
 // group leaves (rule 3 places it like any other) or by another Move.
@@ -87,6 +91,24 @@ func gidOf(name string, names []string, gids []int) int {
 	panic(fmt.Sprintf("ctrler: the placement chose %q, which is none of the groups %v (lab 2's Lookup must return one of its members)", name, gids))
 }
 
+// fullestShard is the first unpinned shard of the group (not except) that
+// holds the most shards, the lowest gid among equals; -1 if there is none.
+func fullestShard(shards [NShards]int, gids []int, load map[int]int, pinned *[NShards]bool, except int) int {
+	best, bestShard := -1, -1
+	for _, gid := range gids {
+		if gid == except || load[gid] <= best {
+			continue
+		}
+		for s := range shards {
+			if shards[s] == gid && !pinned[s] {
+				best, bestShard = load[gid], s
+				break
+			}
+		}
+	}
+	return bestShard
+}
+
 // rebalance returns the shards of the next config: prev's, changed by the
 // rules above, over the groups gids (sorted) of which joined just joined.
 // pinned marks the shards Move pinned; rebalance unpins those whose group
@@ -129,14 +151,16 @@ func rebalance(choose chooser, prev [NShards]int, gids, joined []int, pinned *[N
 		shards[s] = gid
 		load[gid]++
 	}
-	// Rule 2: a joining group takes what it wins.
+	// Rule 2: a joining group takes what it wins, from groups that hold
+	// more than it would (taking a group's last shard helps nobody).
 	isJoined := map[int]bool{}
 	for _, gid := range joined {
 		isJoined[gid] = true
 	}
 	if len(joined) > 0 {
 		for s := range shards {
-			if w := choose(s, gids); isJoined[w] && !pinned[s] && shards[s] != w && load[w] < capNow {
+			w := choose(s, gids)
+			if isJoined[w] && !pinned[s] && shards[s] != w && load[w] < capNow && (shards[s] == 0 || load[shards[s]] > load[w]+1) {
 				assign(s, w)
 			}
 		}
@@ -147,7 +171,19 @@ func rebalance(choose chooser, prev [NShards]int, gids, joined []int, pinned *[N
 			assign(s, choose(s, withRoom(0)))
 		}
 	}
-	// Rule 4: groups above capacity shed, in gid order.
+	// Rule 4: a joining group short of its fair share ⌊NShards/groups⌋
+	// (it won too few) takes the rest from the fullest groups.
+	fair := NShards / len(gids)
+	for _, gid := range joined {
+		for load[gid] < fair {
+			s := fullestShard(shards, gids, load, pinned, gid)
+			if s < 0 || load[shards[s]] <= load[gid]+1 {
+				break // nothing to take that would not just move the imbalance
+			}
+			assign(s, gid)
+		}
+	}
+	// Rule 5: groups above capacity shed, in gid order.
 	for _, gid := range gids {
 		for s := range shards {
 			if load[gid] <= capNow {
@@ -160,8 +196,9 @@ func rebalance(choose chooser, prev [NShards]int, gids, joined []int, pinned *[N
 	}
 	//lab:stub
 	// TODO(7A): keep each shard on its group if the group is still there;
-	// give a joining group the shards it wins (choose) while it has room;
-	// place the shards without a group; then move shards off any group
+	// give a joining group the shards it wins (choose) while it has room,
+	// and then from the fullest groups up to ⌊NShards/groups⌋; place the
+	// shards without a group; then move shards off any group
 	// above capacity(len(gids)). Leave pinned shards where they are, and
 	// unpin those whose group left. Iterate over gids and shards in order,
 	// never over a map: every replica must compute the same config.

@@ -26,12 +26,22 @@ func MakeClerk(clnt labrpc.Client, servers []int) *Clerk {
 // retry says whether a reply sends the clerk to another server.
 func retry(err Err) bool { return rsm.Retry(string(err)) }
 
-// refused turns a refusal into an error that says why.
+// A RefusedError is the controller's refusal of a Join, Leave or Move
+// that cannot be applied (a gid joined twice, a Leave of a gid that is not
+// in the config...): no config was made.
+type RefusedError struct {
+	Method string // "Join", "Leave" or "Move"
+	Reason string // what is wrong, and the fix
+}
+
+func (e *RefusedError) Error() string { return fmt.Sprintf("ctrler: %s refused: %s", e.Method, e.Reason) }
+
+// refused is nil for OK, else the refusal.
 func refused(method string, err Err, reason string) error {
 	if err == OK {
 		return nil
 	}
-	return fmt.Errorf("ctrler: %s refused: %s", method, reason)
+	return &RefusedError{Method: method, Reason: reason}
 }
 
 // Query returns config num: -1 (or a number past the latest) for the latest.
