@@ -34,7 +34,9 @@ type RefusedError struct {
 	Reason string // what is wrong, and the fix
 }
 
-func (e *RefusedError) Error() string { return fmt.Sprintf("ctrler: %s refused: %s", e.Method, e.Reason) }
+func (e *RefusedError) Error() string {
+	return fmt.Sprintf("ctrler: %s refused: %s", e.Method, e.Reason)
+}
 
 // refused is nil for OK, else the refusal.
 func refused(method string, err Err, reason string) error {
