@@ -1,6 +1,7 @@
 package explore
 
 import (
+	"fmt"
 	"time"
 
 	"protolab/labrpc"
@@ -41,7 +42,7 @@ func (s *search) bounded() {
 	}
 	s.states = map[uint64]bool{}
 	frontier := []treeNode{{plan: base, last: from - 1}}
-	queued := 1
+	queued, cut := 1, false
 	for len(frontier) > 0 && !s.over() {
 		var n treeNode
 		if s.o.Strategy == DFS {
@@ -66,6 +67,7 @@ func (s *search) bounded() {
 					s.states[key] = true
 					s.rep.States = len(s.states)
 				} else if queued >= s.o.MaxPrefixes {
+					cut = true
 					continue
 				}
 				queued++
@@ -74,7 +76,10 @@ func (s *search) bounded() {
 		}
 	}
 	if len(frontier) == 0 && s.found == nil {
-		s.rep.Why = "searched every schedule within its bounds"
+		s.rep.Why = fmt.Sprintf("searched every schedule with at most %d deviations among the first %d choices", s.o.MaxFaults, s.o.MaxPos)
+		if cut {
+			s.rep.Why = fmt.Sprintf("searched the %d prefixes the stateless bound allows (no state hashes; Options.MaxPrefixes)", s.o.MaxPrefixes)
+		}
 	}
 }
 

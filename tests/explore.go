@@ -235,3 +235,14 @@ func (t *T) saveChoicesBeside(trace string) {
 		t.Errorf("-simtrace: saving the choices beside the trace: %v", err)
 	}
 }
+
+// Broken records a broken safety property the test checks itself (a Put
+// that applied twice, a value read back wrong): it stops the run with that
+// error, as a failed world.Check does. Unlike Fatalf, which in a search only
+// gives up on a schedule (a liveness failure under the faults the search
+// chose), a search counts it as a failure and shrinks it.
+func (t *T) Broken(format string, args ...any) {
+	t.Helper()
+	t.World().Fail(fmt.Errorf(format, args...))
+	t.World().Sleep(0) // stops the caller, as a blocking call in a stopped run does
+}
