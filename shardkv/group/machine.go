@@ -1,0 +1,408 @@
+package group
+
+import (
+	"bytes"
+	"fmt"
+	"maps"
+	"slices"
+
+	"protolab/labgob"
+	"protolab/shardkv/ctrler"
+)
+
+// The group's state machine: what every replica applies, in log order. It
+// is a pure function of the operations, with no clock and no network, so a
+// test can drive it directly (machine_test.go), and every replica reaches
+// the same state.
+//
+// Each shard is in one of four states. The migration table of the handout
+// (docs/lab7-shardkv.md, "The migration state machine") lists what moves a
+// shard from one to another:
+//
+//	absent     not the group's in its config, and nothing stored
+//	pulling    the group's in its config, not yet arrived from its previous owner
+//	serving    the group's in its config, and here: Gets and Puts are applied
+//	handedOff  the group's in the previous config, not in this one: kept,
+//	           frozen, until its new owner has pulled it (and, in 7C, has
+//	           said so, and the copy is deleted)
+
+// shardState is where a shard stands in the group's current config.
+type shardState int
+
+const (
+	absent shardState = iota
+	pulling
+	serving
+	handedOff
+)
+
+func (s shardState) String() string {
+	switch s {
+	case absent:
+		return "absent"
+	case pulling:
+		return "pulling"
+	case serving:
+		return "serving"
+	case handedOff:
+		return "handedOff"
+	}
+	return fmt.Sprintf("shardState(%d)", int(s))
+}
+
+// A shard is what the group holds of one shard.
+type shard struct {
+	State shardState
+	// Since is the config that put the shard in its state: the one in which
+	// the group gained it (pulling, serving) or lost it (handedOff). A pull
+	// or a delete names that config, so that a late message about an older
+	// move cannot touch a newer one.
+	Since int
+	// Unacked (7C): the shard was installed in config Since, and its
+	// previous owner has not yet confirmed that it deleted its copy.
+	Unacked bool
+	data    map[string]entry
+	lastPut map[int64]lastPut // the shard's duplicate table, by client
+}
+
+// entry is one key's value and version.
+type entry struct {
+	Value   string
+	Version Tversion
+}
+
+// lastPut is a client's last Put applied to a shard, and its answer.
+type lastPut struct {
+	Seq int64
+	Err Err
+}
+
+// machine is a group's replicated state: its gid, its current config and
+// the one before (the previous owners of the shards it gains), and its
+// shards.
+type machine struct {
+	gid    int
+	config ctrler.Config
+	prev   ctrler.Config
+	shards [ctrler.NShards]shard
+}
+
+func newMachine(gid int) *machine {
+	m := &machine{gid: gid}
+	for s := range m.shards {
+		m.shards[s] = shard{data: map[string]entry{}, lastPut: map[int64]lastPut{}}
+	}
+	return m
+}
+
+// canServe reports whether the group applies Gets and Puts of shard s now.
+// It is asked at apply time, not only when a request arrives: between the
+// two, a ConfigOp earlier in the log may have handed the shard off.
+func (m *machine) canServe(s int) bool {
+	//lab:solution 7C
+	// Each shard on its own: a shard that stays is served while others
+	// move, and a gained shard as soon as it is installed.
+	return m.shards[s].State == serving
+	//lab:stub
+	// TODO(7C): serve each shard as soon as it is in place, whatever
+	// other shards are doing. (7B's rule, below, stops every shard while
+	// any one is on its way.)
+	//> return m.shards[s].State == serving && m.settled()
+	//lab:end
+}
+
+// settled reports whether the group has finished moving to its current
+// config: every shard it gained has arrived (and, in 7C, every old owner
+// has confirmed that it deleted its copy). Only a settled group moves on to
+// the next config: otherwise it would forget where the missing shards are
+// to come from (m.prev).
+func (m *machine) settled() bool {
+	for s := range m.shards {
+		//lab:solution 7B
+		if m.shards[s].State == pulling {
+			return false
+		}
+		//lab:stub
+		// TODO(7B): not settled while a shard the group gained is still on
+		// its way.
+		//lab:end
+		//lab:solution 7C
+		if m.shards[s].Unacked {
+			return false
+		}
+		//lab:stub
+		// TODO(7C): nor while the previous owner of a shard installed here
+		// has not confirmed that it deleted its copy.
+		//lab:end
+	}
+	return true
+}
+
+// apply applies one operation and returns its result.
+func (m *machine) apply(op any) any {
+	switch o := op.(type) {
+	case GetOp:
+		return m.get(o)
+	case PutOp:
+		return m.put(o)
+	case ConfigOp:
+		return m.applyConfig(o.Config)
+	case InstallOp:
+		return m.install(o)
+	case DeleteOp:
+		return m.deleteShard(o)
+	case AckOp:
+		return m.ack(o)
+	}
+	panic(fmt.Sprintf("group: the state machine was given a %T; it applies GetOp, PutOp, ConfigOp, InstallOp, DeleteOp and AckOp", op))
+}
+
+// get answers a key's value and version, if the group serves its shard.
+func (m *machine) get(o GetOp) GetResult {
+	//lab:solution 7B
+	s := ctrler.Key2Shard(o.Key)
+	if !m.canServe(s) {
+		return GetResult{Err: ErrWrongGroup}
+	}
+	e, ok := m.shards[s].data[o.Key]
+	if !ok {
+		return GetResult{Err: ErrNoKey}
+	}
+	return GetResult{Value: e.Value, Version: e.Version, Err: OK}
+	//lab:stub
+	// TODO(7B): refuse a key whose shard the group does not serve now
+	// (ErrWrongGroup); otherwise lab 1's Get.
+	//> return GetResult{Err: ErrWrongGroup}
+	//lab:end
+}
+
+// put applies lab 1's versioned Put once per client and Seq, if the group
+// serves the key's shard. The duplicate table is the shard's own, so it
+// travels with the shard: a Put applied here and retried at the shard's
+// next owner gets its first answer there.
+func (m *machine) put(o PutOp) Result {
+	//lab:solution 7B
+	s := ctrler.Key2Shard(o.Key)
+	if !m.canServe(s) {
+		return Result{Err: ErrWrongGroup}
+	}
+	sh := &m.shards[s]
+	if last, ok := sh.lastPut[o.ClientId]; ok && o.Seq <= last.Seq {
+		if o.Seq == last.Seq {
+			return Result{Err: last.Err}
+		}
+		return Result{Err: ErrWrongLeader} // older than the client's last: nobody waits for it
+	}
+	e, exists := sh.data[o.Key]
+	var err Err
+	switch {
+	case !exists && o.Version != 0:
+		err = ErrNoKey
+	case e.Version != o.Version:
+		err = ErrVersion
+	default:
+		sh.data[o.Key] = entry{Value: o.Value, Version: e.Version + 1}
+		err = OK
+	}
+	sh.lastPut[o.ClientId] = lastPut{Seq: o.Seq, Err: err}
+	return Result{Err: err}
+	//lab:stub
+	// TODO(7B): refuse a key whose shard the group does not serve now
+	// (ErrWrongGroup); answer a repeat of the client's last Seq on this
+	// shard with its first answer; otherwise apply lab 1's rules and
+	// remember the answer in the shard's duplicate table.
+	//> return Result{Err: ErrWrongGroup}
+	//lab:end
+}
+
+// applyConfig moves the group to c, if c is the config after its current
+// one and the group has settled in its current one. Anything else is a
+// repeat (a leader polls again before its ConfigOp applies; a new leader
+// submits it again) or comes too early, and changes nothing.
+func (m *machine) applyConfig(c ctrler.Config) Result {
+	//lab:solution 7B
+	if c.Num != m.config.Num+1 || !m.settled() {
+		return Result{Err: ErrNotReady}
+	}
+	for s := range m.shards {
+		had, has := m.config.Shards[s] == m.gid, c.Shards[s] == m.gid
+		sh := &m.shards[s]
+		switch {
+		case has && !had && m.config.Shards[s] == 0:
+			// Nobody held it (config 0, or every group had left): it
+			// starts empty, here.
+			*sh = shard{State: serving, Since: c.Num, data: map[string]entry{}, lastPut: map[int64]lastPut{}}
+		case has && !had:
+			*sh = shard{State: pulling, Since: c.Num, data: map[string]entry{}, lastPut: map[int64]lastPut{}}
+		case had && !has:
+			// From this point in the log on, no Get or Put of the shard
+			// is applied here: the copy is frozen for its new owner.
+			sh.State, sh.Since, sh.Unacked = handedOff, c.Num, false
+		}
+	}
+	m.prev, m.config = m.config, c
+	return Result{Err: OK}
+	//lab:stub
+	// TODO(7B): move to c only if it is the next config and the group
+	// has settled in this one; mark each shard gained (from a group, or
+	// from nobody) and each shard lost; remember the config you leave.
+	//> return Result{Err: ErrNotReady}
+	//lab:end
+}
+
+// install puts a pulled shard in place, if the group is still waiting for
+// it in that config. A repeat (two pulls answered, a leader change) finds
+// it serving already and changes nothing.
+func (m *machine) install(o InstallOp) Result {
+	sh := &m.shards[o.Shard]
+	//lab:solution 7B
+	if o.ConfigNum != m.config.Num || sh.State != pulling {
+		return Result{Err: OK}
+	}
+	sh.State = serving
+	sh.data, sh.lastPut = importData(o.Data)
+	//lab:stub
+	// TODO(7B): if the shard is still on its way in config o.ConfigNum,
+	// install its keys and its duplicate table (importData), and serve it.
+	//> _ = sh
+	//lab:end
+	//lab:solution 7C
+	sh.Unacked = true // the previous owner may delete its copy: tell it (gc.go)
+	//lab:stub
+	// TODO(7C): remember that the previous owner must be told it may delete
+	// its copy.
+	//lab:end
+	return Result{Err: OK}
+}
+
+// deleteShard deletes the copy of a shard handed off at o.ConfigNum, now
+// that its receiver has it (7C). Only that hand-off's copy: if the group
+// has since gained the shard again and lost it again, the copy is another
+// one, which another receiver still needs.
+func (m *machine) deleteShard(o DeleteOp) Result {
+	//lab:solution 7C
+	sh := &m.shards[o.Shard]
+	if sh.State == handedOff && sh.Since == o.ConfigNum {
+		*sh = shard{State: absent, Since: o.ConfigNum, data: map[string]entry{}, lastPut: map[int64]lastPut{}}
+	}
+	//lab:stub
+	// TODO(7C): delete the copy handed off at o.ConfigNum, and only it.
+	//lab:end
+	return Result{Err: OK}
+}
+
+// ack records that the previous owner of a shard installed at o.ConfigNum
+// has deleted its copy (7C): the group may move on.
+func (m *machine) ack(o AckOp) Result {
+	//lab:solution 7C
+	sh := &m.shards[o.Shard]
+	if o.ConfigNum == m.config.Num && sh.Since == o.ConfigNum {
+		sh.Unacked = false
+	}
+	//lab:stub
+	// TODO(7C): the delete of the shard installed at o.ConfigNum is done.
+	//lab:end
+	return Result{Err: OK}
+}
+
+// pullable returns the copy of shard s that the group handed off at config
+// num, for the group that gained it then; ErrNotReady if the group has not
+// reached num yet, or holds no such copy (it was deleted: the receiver has
+// it already). A handed-off copy never changes, so any replica that holds
+// it may answer.
+func (m *machine) pullable(num, s int) (ShardData, Err) {
+	//lab:solution 7B
+	sh := &m.shards[s]
+	if m.config.Num < num || sh.State != handedOff || sh.Since != num {
+		return ShardData{}, ErrNotReady
+	}
+	return exportData(sh.data, sh.lastPut), OK
+	//lab:stub
+	// TODO(7B): hand out the copy of shard s frozen at config num, once
+	// this group has reached num; ErrNotReady otherwise.
+	//> return ShardData{}, ErrNotReady
+	//lab:end
+}
+
+// exportData is a shard as it travels: keys and clients sorted, so that the
+// same shard always gives the same bytes.
+func exportData(data map[string]entry, last map[int64]lastPut) ShardData {
+	var d ShardData
+	for _, k := range slices.Sorted(maps.Keys(data)) {
+		e := data[k]
+		d.Keys = append(d.Keys, KeyValue{Key: k, Value: e.Value, Version: e.Version})
+	}
+	for _, id := range slices.Sorted(maps.Keys(last)) {
+		l := last[id]
+		d.Clients = append(d.Clients, LastPut{ClientId: id, Seq: l.Seq, Err: l.Err})
+	}
+	return d
+}
+
+// importData is the shard's own copy of what came: the group keeps it as
+// its state, and must not share it with the op in the log.
+func importData(d ShardData) (map[string]entry, map[int64]lastPut) {
+	data := make(map[string]entry, len(d.Keys))
+	for _, kv := range d.Keys {
+		data[kv.Key] = entry{Value: kv.Value, Version: kv.Version}
+	}
+	last := make(map[int64]lastPut, len(d.Clients))
+	for _, c := range d.Clients {
+		last[c.ClientId] = lastPut{Seq: c.Seq, Err: c.Err}
+	}
+	return data, last
+}
+
+// stored counts the keys and the bytes (keys and values) the group holds,
+// in every state: what 7C's deletion keeps bounded.
+func (m *machine) stored() (keys, bytes int) {
+	for s := range m.shards {
+		for k, e := range m.shards[s].data {
+			keys++
+			bytes += len(k) + len(e.Value)
+		}
+	}
+	return keys, bytes
+}
+
+// machineState is the machine's snapshot.
+type machineState struct {
+	Gid          int
+	Config, Prev ctrler.Config
+	Shards       []shardSnapshot
+}
+
+type shardSnapshot struct {
+	State   shardState
+	Since   int
+	Unacked bool
+	Data    ShardData
+}
+
+func (m *machine) snapshot() []byte {
+	st := machineState{Gid: m.gid, Config: m.config, Prev: m.prev}
+	for s := range m.shards {
+		sh := &m.shards[s]
+		st.Shards = append(st.Shards, shardSnapshot{State: sh.State, Since: sh.Since, Unacked: sh.Unacked, Data: exportData(sh.data, sh.lastPut)})
+	}
+	var b bytes.Buffer
+	if err := labgob.NewEncoder(&b).Encode(st); err != nil {
+		panic(fmt.Sprintf("group: cannot encode the group's snapshot: %v", err))
+	}
+	return b.Bytes()
+}
+
+func (m *machine) restore(data []byte) {
+	var st machineState
+	if err := labgob.NewDecoder(bytes.NewReader(data)).Decode(&st); err != nil {
+		panic(fmt.Sprintf("group: cannot decode a snapshot of %d bytes: %v (was it made by the group's Snapshot?)", len(data), err))
+	}
+	if len(st.Shards) != ctrler.NShards {
+		panic(fmt.Sprintf("group: a snapshot of %d shards; the key space has ctrler.NShards = %d", len(st.Shards), ctrler.NShards))
+	}
+	m.gid, m.config, m.prev = st.Gid, st.Config, st.Prev
+	for s, ss := range st.Shards {
+		data, last := importData(ss.Data)
+		m.shards[s] = shard{State: ss.State, Since: ss.Since, Unacked: ss.Unacked, data: data, lastPut: last}
+	}
+}
