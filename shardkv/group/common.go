@@ -60,11 +60,11 @@ type Tversion = kvsrv.Tversion
 
 // The RPCs of a group server, by name.
 const (
-	Service       = "ShardKV"
-	MethodGet     = Service + ".Get"
-	MethodPut     = Service + ".Put"
-	MethodPull    = Service + ".PullShard"
-	MethodDelete  = Service + ".DeleteShard"
+	Service      = "ShardKV"
+	MethodGet    = Service + ".Get"
+	MethodPut    = Service + ".Put"
+	MethodPull   = Service + ".PullShard"
+	MethodDelete = Service + ".DeleteShard"
 )
 
 // PutArgs asks the group to set Key to Value if Key's version is Version.

@@ -15,10 +15,10 @@ import (
 // the next config, pulling the shards the group gained (migrate.go), and in
 // 7C telling old owners they may delete what they handed off (gc.go).
 type ShardKV struct {
-	env     labrpc.Env
-	rsm     *rsm.RSM
-	m       *machine
-	poller  *ctrler.Poller
+	env    labrpc.Env
+	rsm    *rsm.RSM
+	m      *machine
+	poller *ctrler.Poller
 
 	// The leader's calls in flight, so that a tick does not send a second
 	// one while the first is out ("query", "pull 3", "delete 3").
