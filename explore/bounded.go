@@ -2,7 +2,6 @@ package explore
 
 import (
 	"fmt"
-	"time"
 
 	"protolab/labrpc"
 )
@@ -58,7 +57,7 @@ func (s *search) bounded() {
 		}
 		for j := n.last + 1; j < min(len(r.points), s.o.MaxPos); j++ {
 			pt := r.points[j]
-			for _, alt := range alternatives(pt, s.o.Long) {
+			for _, alt := range alternatives(pt, s.o) {
 				if pt.Hashed {
 					key := mix(pt.State ^ mix(uint64(pt.Kind)<<56^uint64(alt)))
 					if s.states[key] {
@@ -99,7 +98,7 @@ func (s *search) reachGoal() (Plan, int, bool) {
 			continue
 		}
 		for j := n.last + 1; j < min(len(r.points), s.o.MaxPos); j++ {
-			for _, alt := range alternatives(r.points[j], s.o.Long) {
+			for _, alt := range alternatives(r.points[j], s.o) {
 				frontier = append(frontier, treeNode{plan: n.plan.with(j, alt), last: j, depth: n.depth + 1})
 			}
 		}
@@ -111,15 +110,23 @@ func (s *search) reachGoal() (Plan, int, bool) {
 }
 
 // alternatives are the values a search tries for a point besides the default.
-func alternatives(p Point, long time.Duration) []int64 {
+func alternatives(p Point, o Options) []int64 {
+	long := o.Long
 	switch p.Kind {
 	case labrpc.ChoiceLoss:
+		if o.NoFaults {
+			return nil
+		}
 		return []int64{1}
 	case labrpc.ChoiceDelay:
+		var alts []int64
 		if p.Hi > p.Lo {
-			return []int64{p.Hi, p.Hi + int64(long)}
+			alts = append(alts, p.Hi)
 		}
-		return []int64{p.Hi + int64(long)}
+		if !o.NoFaults {
+			alts = append(alts, p.Hi+int64(long))
+		}
+		return alts
 	case labrpc.ChoiceOrder:
 		var alts []int64
 		for i := int64(1); i <= min(p.Hi, 2); i++ {

@@ -27,6 +27,7 @@ func (s *search) pct() {
 	for i := 0; !s.over(); i++ {
 		rng := rand.New(rand.NewPCG(uint64(s.o.Seed), uint64(i)))
 		p := newPCT(rng, s.o.Depth, max(k, 1), s.o.Long)
+		p.noFaults = s.o.NoFaults
 		r := &recorder{plan: Plan{Rest: RestSeeded}, policy: p.choose}
 		s.try(s.o.Seed+int64(i), r)
 		s.rep.Depth = s.o.Depth - 1
@@ -43,6 +44,9 @@ type pctPolicy struct {
 	changes map[int]int     // delay choice number → change point number (1..d-1)
 	delays  int             // delay choices so far
 	long    time.Duration
+	// noFaults: a demoted sender's messages take the longest delay in the
+	// profile's range, not longer, and nothing is lost (Options.NoFaults).
+	noFaults bool
 }
 
 func newPCT(rng *rand.Rand, d, k int, long time.Duration) *pctPolicy {
@@ -63,6 +67,9 @@ func (p *pctPolicy) priority(e int) float64 {
 }
 
 func (p *pctPolicy) choose(pos int, c *labrpc.Choice) (int64, bool) {
+	if c.Kind == labrpc.ChoiceLoss && p.noFaults {
+		return 0, true
+	}
 	if c.Kind != labrpc.ChoiceDelay {
 		return 0, false // losses and time-outs: the seed's; ties: in order
 	}
@@ -74,6 +81,9 @@ func (p *pctPolicy) choose(pos int, c *labrpc.Choice) (int64, bool) {
 		p.prio[c.From] = me
 	}
 	if me < float64(p.d) {
+		if p.noFaults {
+			return int64(c.Hi), true // demoted: its messages come last
+		}
 		return int64(c.Hi + p.long), true // demoted: its messages come late
 	}
 	higher, n := 0, 0

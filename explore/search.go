@@ -77,6 +77,13 @@ type Options struct {
 	// (default 500 ms: past an election time-out).
 	Long time.Duration
 
+	// NoFaults keeps the search to the network's ordinary behaviour: no
+	// message lost, none held past the profile's longest delay; only the
+	// delays within the profile's range and the order of events due at once
+	// vary. For properties that hold only without faults (SWIM: no member
+	// declared dead while every link is healthy).
+	NoFaults bool
+
 	// Staged goals: with Goal set, a first search (bounded, fewest faults
 	// first) looks for a run in which the Runner reports GoalAt >= 0; the
 	// search proper then varies only the choices after that point, from the
