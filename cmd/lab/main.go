@@ -52,6 +52,10 @@ func init() {
 		{"mutants", "check that a package's tests catch the bugs in its mutants.txt", runMutants, helpMutants},
 		{"grade", "grade a student's copy part by part over many seeds: a points table and results.json", runGrade, helpGrade},
 		{"mutation", "generate bugs by operator in a package and measure how many its tests kill", runMutation, helpMutation},
+		{"serve", "run one node of a lab's service as a process, on real time and TCP", runServe, helpServe},
+		{"cluster", "start a local cluster of lab serve processes behind chaos proxies", runCluster, helpCluster},
+		{"chaos", "partition, drop, delay, duplicate, kill or restart in a running cluster", runChaos, helpChaos},
+		{"kv", "get and put on a live key/value cluster", runKV, helpKV},
 		{"help", "show help for lab or for one subcommand", runHelp, helpHelp},
 	}
 }

@@ -313,6 +313,7 @@ func (n *Node) shutdown() {
 		c.timer.Stop()
 	}
 	if n.trace != nil {
+		n.now = time.Since(n.epoch)
 		if n.err != nil {
 			n.line(labrpc.Line{Kind: labrpc.KindNote, Peer: -1, Text: "FAIL: " + firstLine(n.err.Error())})
 		}
@@ -408,10 +409,9 @@ func (n *Node) line(l labrpc.Line) {
 	if n.trace == nil {
 		return
 	}
-	l.Step, l.At, l.Node = n.step, time.Since(n.epoch), n.cfg.Me
-	if l.Kind == labrpc.KindLog || l.Kind == labrpc.KindSend || l.Kind == labrpc.KindRecv {
-		l.At = n.now
-	}
+	// Every line of an event has the event's time, so that merging the
+	// traces of several nodes by time keeps each event's lines together.
+	l.Step, l.At, l.Node = n.step, n.now, n.cfg.Me
 	b, _ := l.MarshalJSON()
 	n.trace.Write(append(b, '\n'))
 }

@@ -32,6 +32,9 @@ import (
 	"protolab/labrpc/live"
 )
 
+// Commands are the commands Apply knows.
+var Commands = []string{"partition", "heal", "drop", "dup", "delay", "reliable"}
+
 // Rules are the faults the proxies apply now.
 type Rules struct {
 	Drop, Dup     float64
