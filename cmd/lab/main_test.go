@@ -44,7 +44,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"skeleton", "--next", "9Z", "-o", "x"}, `lab skeleton: --next: unknown part "9Z"; the known parts are ` + strings.Join(course.Default.Names(), " ") + `; run 'lab help skeleton'`},
 		{[]string{"skeleton", "--check", "--next", "4B"}, `lab skeleton: --check writes no copy, so it takes no --next, --solution, -o or --force; run 'lab help skeleton'`},
 		{[]string{"skeleton", "--check", "--seeds", "20,raft"}, `lab skeleton: --seeds "20,raft": "raft" is not a positive number of seeds; write a number of seeds, optionally followed by exceptions per package, as in 20,gossip=2; run 'lab help skeleton'`},
-		{[]string{"skeleton", "--check", "--parts", "1A,9Z"}, `lab skeleton: --parts: unknown part "9Z"; the known parts are 1A 1B 1C 2A 2B 2C 2D 3A 3B 3C 4A 4B 4C 4D 4E 4F 5A 5B 6A 6B 6C 6D 7A 7B 7C; run 'lab help skeleton'`},
+		{[]string{"skeleton", "--check", "--parts", "1A,9Z"}, `lab skeleton: --parts: unknown part "9Z"; the known parts are 1A 1B 1C 2A 2B 2C 2D 2E 3A 3B 3C 4A 4B 4C 4D 4E 4F 5A 5B 6A 6B 6C 6D 7A 7B 7C; run 'lab help skeleton'`},
 		{[]string{"skeleton", "--parts", "1A"}, `lab skeleton: --parts goes with --check; run 'lab help skeleton'`},
 		{[]string{"skeleton", "4B"}, `lab skeleton: unexpected argument "4B"; the part and the directory go in --next and -o; run 'lab help skeleton'`},
 		{[]string{"mutants"}, `lab mutants: give one package, like 'lab mutants chash', or --all; run 'lab help mutants'`},

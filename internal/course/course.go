@@ -29,7 +29,7 @@ type Course struct {
 // in which order, and where each one lives; keep the handouts in docs/ in step with it.
 var Default = Course{Parts: []Part{
 	{"1A", "kvsrv"}, {"1B", "kvsrv"}, {"1C", "kvsrv"},
-	{"2A", "chash"}, {"2B", "chash"}, {"2C", "chash"}, {"2D", "chash"},
+	{"2A", "chash"}, {"2B", "chash"}, {"2C", "chash"}, {"2D", "chash"}, {"2E", "chash/balance"},
 	{"3A", "gossip"}, {"3B", "gossip"}, {"3C", "gossip"},
 	{"4A", "raft"}, {"4B", "raft"}, {"4C", "raft"}, {"4D", "raft"}, {"4E", "raft"}, {"4F", "raft"},
 	{"5A", "paxos"}, {"5B", "paxos"},

@@ -6,12 +6,13 @@ import (
 )
 
 func TestDefaultCourseOrder(t *testing.T) {
-	want := "1A 1B 1C 2A 2B 2C 2D 3A 3B 3C 4A 4B 4C 4D 4E 4F 5A 5B 6A 6B 6C 6D 7A 7B 7C"
+	want := "1A 1B 1C 2A 2B 2C 2D 2E 3A 3B 3C 4A 4B 4C 4D 4E 4F 5A 5B 6A 6B 6C 6D 7A 7B 7C"
 	if got := strings.Join(Default.Names(), " "); got != want {
 		t.Errorf("course order = %s, want %s", got, want)
 	}
 	dirs := map[byte]string{'1': "kvsrv", '2': "chash", '3': "gossip", '4': "raft", '5': "paxos"}
 	byPart := map[string]string{
+		"2E": "chash/balance",
 		"6A": "services/rsm", "6B": "services/kv", "6C": "services/lock", "6D": "services/election", // lab 6: one package per part
 		"7A": "shardkv/ctrler", "7B": "shardkv/group", "7C": "shardkv/group", // lab 7: the controller, then the groups
 	}

@@ -222,7 +222,7 @@ func TestMarkerErrors(t *testing.T) {
 		{
 			name: "unknown part",
 			src:  lines("package p", "//lab:solution 4G", "//lab:end"),
-			want: `f.go:2: unknown part "4G" in //lab:solution; the known parts are 1A 1B 1C 2A 2B 2C 2D 3A 3B 3C 4A 4B 4C 4D 4E 4F 5A 5B 6A 6B 6C 6D 7A 7B 7C`,
+			want: `f.go:2: unknown part "4G" in //lab:solution; the known parts are 1A 1B 1C 2A 2B 2C 2D 2E 3A 3B 3C 4A 4B 4C 4D 4E 4F 5A 5B 6A 6B 6C 6D 7A 7B 7C`,
 		},
 		{
 			name: "part missing",
