@@ -26,7 +26,9 @@ func runBench(b *testing.B, s Setup) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		ms := func(p float64) float64 { return float64(harness.Percentile(res.Latencies, p)) / float64(time.Millisecond) }
+		ms := func(p float64) float64 {
+			return float64(harness.Percentile(res.Latencies, p)) / float64(time.Millisecond)
+		}
 		b.ReportMetric(ms(50), "p50-ms")
 		b.ReportMetric(ms(99), "p99-ms")
 		b.ReportMetric(ms(99.9), "p99.9-ms")
@@ -43,7 +45,7 @@ func runBench(b *testing.B, s Setup) {
 //
 //	go test ./chash/balance -run '^$' -bench Balance -benchtime 1x
 func BenchmarkBalance(b *testing.B) {
-	const measure = 600 * time.Second
+	const measure = 300 * time.Second
 	for _, spec := range []Spec{{Kind: KindRoundRobin}, {Kind: KindRandom}, {Kind: KindWeighted},
 		{Kind: KindLeastLoaded, Source: Outstanding}, {Kind: KindTwoChoices, Source: Outstanding}, {Kind: KindBoundedHash}} {
 		b.Run(spec.String(), func(b *testing.B) { runBench(b, benchSetup(spec, 0, measure)) })

@@ -17,10 +17,10 @@ import (
 // proxies), or by gossip (lab 3), which this lab does not use.
 type Board struct {
 	env     labrpc.Env
-	servers []int          // their node ids; index i is server i of every client's view
-	index   map[int]int    // node id → index (lookups only)
-	clients []int          // node ids the board publishes to
-	every   time.Duration  // 0: on every report
+	servers []int         // their node ids; index i is server i of every client's view
+	index   map[int]int   // node id → index (lookups only)
+	clients []int         // node ids the board publishes to
+	every   time.Duration // 0: on every report
 	queue   []int
 	down    []bool
 	seq     []int64 // the newest report taken from each server

@@ -84,7 +84,7 @@ func (s Setup) speed(i int) float64 {
 
 // A Result is what a scenario measured.
 type Result struct {
-	Latencies []time.Duration // of every answered request sent after the warm-up
+	Latencies                       []time.Duration // of every answered request sent after the warm-up
 	Sent, Failed, Unplaced, OnLeast int64
 	Arrived                         []int64 // requests that reached each server
 	MaxQueue                        int     // the longest queue any server had, at any time
