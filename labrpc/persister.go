@@ -9,6 +9,11 @@ import "fmt"
 // Save writes both together, atomically: a crash can never leave a new
 // snapshot with an old state, or the reverse (Raft §7: the snapshot and the
 // log that follows it must agree).
+//
+// Append is an optional extension for state that grows at its end, as a log
+// does: it adds bytes to the saved state, at the cost of those bytes alone.
+// Saving the whole state with Save at every change is always correct; it
+// costs the whole state every time.
 type Persister struct {
 	state    []byte
 	snapshot []byte
@@ -25,6 +30,20 @@ func (p *Persister) Save(state, snapshot []byte) {
 	p.must("Save")
 	p.state = clone(state)
 	p.snapshot = clone(snapshot)
+	p.saves++
+}
+
+// Append adds suffix at the end of the saved state and keeps the snapshot:
+// after it, ReadState returns what it returned before followed by suffix,
+// exactly as if Save(append(ReadState(), suffix...), ReadSnapshot()) had run,
+// and as atomically (a crash keeps all of suffix or none of it). It costs the
+// suffix, not the state: a protocol whose state is a log of records can save
+// each change as one record, and rewrite the whole state with Save now and
+// then, when the records that no longer count take up too much of it.
+// suffix is copied, so the caller may reuse its buffer.
+func (p *Persister) Append(suffix []byte) {
+	p.must("Append")
+	p.state = append(p.state, suffix...)
 	p.saves++
 }
 
@@ -52,8 +71,8 @@ func (p *Persister) SnapshotSize() int {
 	return len(p.snapshot)
 }
 
-// Saves counts the calls to Save, for tests that bound how often a protocol
-// writes to stable storage.
+// Saves counts the calls to Save and Append, for tests that bound how often
+// a protocol writes to stable storage.
 func (p *Persister) Saves() int {
 	p.must("Saves")
 	return p.saves
