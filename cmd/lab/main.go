@@ -48,6 +48,7 @@ func init() {
 		{"run", "run an ad-hoc simulation of a lab with a workload, faults and its checks", runRun, helpRun},
 		{"stress", "run a package's simulated tests over many seeds in parallel", runStress, helpStress},
 		{"replay", "run a saved trace's run again and show its timeline up to a step", runReplay, helpReplay},
+		{"explore", "search a lab's schedules for a broken invariant (PCT, bounded search) and shrink it", runExplore, helpExplore},
 		{"skeleton", "write the learner's copy up to a part, or check every part's copy", runSkeleton, helpSkeleton},
 		{"mutants", "check that a package's tests catch the bugs in its mutants.txt", runMutants, helpMutants},
 		{"grade", "grade a student's copy part by part over many seeds: a points table and results.json", runGrade, helpGrade},

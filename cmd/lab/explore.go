@@ -1,0 +1,140 @@
+package main
+
+import (
+	"bufio"
+	"flag"
+	"fmt"
+	"io"
+	"os/exec"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"protolab/explore"
+)
+
+type exploreFlags struct {
+	run      string
+	strategy string
+	budget   time.Duration
+	runs     int
+	seed     int64
+	out      string
+}
+
+func newExploreFlags() (*flag.FlagSet, *exploreFlags) {
+	f := &exploreFlags{}
+	fs := flag.NewFlagSet("explore", flag.ContinueOnError)
+	fs.StringVar(&f.run, "run", "", "the search test to run, like `TestSearchLogMatching4B`")
+	fs.StringVar(&f.strategy, "strategy", "pct", "how to search: `pct`, bfs, dfs, or random (plain seeds, for comparison)")
+	fs.DurationVar(&f.budget, "budget", 60*time.Second, "real time the search may take")
+	fs.IntVar(&f.runs, "runs", 1_000_000, "schedules the search may run")
+	fs.Int64Var(&f.seed, "seed", 1, "the first schedule's seed")
+	fs.StringVar(&f.out, "out", "", "directory for the choices file of a failure found (default: the system's temporary directory)")
+	return fs, f
+}
+
+func helpExplore(w io.Writer) {
+	fmt.Fprint(w, `usage: lab explore LAB -run TEST [--strategy pct|bfs|dfs|random] [--budget 60s] [--runs N] [--seed N] [--out DIR]
+
+Explore searches the schedules of one of a lab's search tests (a test that
+calls tests.Explore, named TestSearch...) for longer than make test does:
+which message is lost, how long each travels, which of two events due at
+once runs first. It runs
+
+	go test ./LAB -run '^TEST$' -count=1 -v -explore=STRATEGY -explore.budget=BUDGET ...
+
+and shows a progress line as it goes (schedules, states, depth, states per
+second). A broken invariant is shrunk to a run with as few faults and events
+as the search could make it, and printed with its timeline and the command
+that replays it (go test ... -choices=FILE). docs/explore.md explains the
+strategies and how to read what they find.
+
+Explore exits with status 1 when it finds a broken invariant, 0 when the
+search ends without one.
+
+Flags:
+`)
+	fs, _ := newExploreFlags()
+	fs.SetOutput(w)
+	fs.PrintDefaults()
+}
+
+var searchTestName = regexp.MustCompile(`^Test[A-Za-z0-9_]*$`)
+
+func runExplore(c *cli, args []string) int {
+	fs, f := newExploreFlags()
+	pkgs, rest, code, ok := c.parseFlags("explore", fs, args)
+	if !ok {
+		return code
+	}
+	switch {
+	case len(pkgs) != 1 || len(rest) > 0:
+		return c.usageError("explore", "give one lab, like 'lab explore raft -run TestSearchLogMatching4B'")
+	case f.run == "":
+		return c.usageError("explore", "-run names the search test, like -run TestSearchLogMatching4B (the lab's search tests are its TestSearch... tests)")
+	case !searchTestName.MatchString(f.run):
+		return c.usageError("explore", "-run %q: give one test's name, like TestSearchLogMatching4B, not a pattern", f.run)
+	case f.budget <= 0:
+		return c.usageError("explore", "--budget must be positive, like 60s")
+	case f.runs < 1:
+		return c.usageError("explore", "--runs must be at least 1")
+	}
+	if _, err := explore.ParseStrategy(f.strategy); err != nil {
+		return c.usageError("explore", "--strategy: %v", err)
+	}
+	root, code, ok := c.moduleRoot("explore")
+	if !ok {
+		return code
+	}
+	pkg, err := c.packageDir(root, pkgs[0])
+	if err != nil {
+		return c.usageError("explore", "%v", err)
+	}
+	goArgs := []string{"test", "./" + pkg, "-run", "^" + f.run + "$", "-count=1", "-v",
+		"-explore=" + f.strategy, "-explore.budget=" + f.budget.String(), "-explore.runs=" + strconv.Itoa(f.runs),
+		"-seed=" + strconv.FormatInt(f.seed, 10), "-timeout=" + (f.budget + 10*time.Minute).String()}
+	if f.out != "" {
+		out, err := c.outputDir(f.out)
+		if err != nil {
+			return c.usageError("explore", "--out: %v", err)
+		}
+		goArgs = append(goArgs, "-explore.out="+out)
+	}
+	fmt.Fprintf(c.stdout, "go %s\n", strings.Join(goArgs, " "))
+	cmd := exec.CommandContext(c.ctx, "go", goArgs...)
+	cmd.Dir = root
+	pipe, err := cmd.StdoutPipe()
+	if err != nil {
+		return c.failf("explore", "%v", err)
+	}
+	cmd.Stderr = cmd.Stdout
+	if err := cmd.Start(); err != nil {
+		return c.failf("explore", "running go test: %v", err)
+	}
+	searched, ran := false, false
+	sc := bufio.NewScanner(pipe)
+	sc.Buffer(make([]byte, 0, 64*1024), 16<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if strings.HasPrefix(line, "=== RUN") {
+			ran = true
+			continue
+		}
+		if strings.HasPrefix(line, "explore ") || strings.Contains(line, ": explore ") {
+			searched = true
+		}
+		fmt.Fprintln(c.stdout, line)
+	}
+	err = cmd.Wait()
+	switch {
+	case !ran:
+		return c.usageError("explore", "%s has no test %s; its search tests are the TestSearch... ones (go test ./%s -list Search)", pkg, f.run, pkg)
+	case !searched:
+		return c.failf("explore", "%s ran but did not search: it does not call tests.Explore (docs/explore.md)", f.run)
+	case err != nil:
+		return exitFail
+	}
+	return exitOK
+}
