@@ -81,3 +81,130 @@ func TestJoinLeave7B(t *testing.T) {
 		tests.CheckLinearizable(t, kvsrv.Model, h, 20*time.Second)
 	})
 }
+
+// Linearizable under everything at once: groups joining and leaving,
+// crashes and restarts, partitions, a lossy network that reorders, and
+// snapshots, on every node (the controller's too). porcupine checks the
+// whole history, keys across every shard.
+func TestLinearizableUnderFaults7B(t *testing.T) {
+	forEngine(t, func(t *tests.T, e replog.Engine) {
+		c := newCluster(t, e, 3, 2000, "unreliable")
+		join(t, c, 1, 2)
+		var all []int
+		for i := 0; i < c.W.Nodes(); i++ {
+			all = append(all, i)
+		}
+		tests.Nemesis{Nodes: all, Every: 300 * time.Millisecond, For: 4 * time.Second, MaxDown: 2,
+			Partitions: true, Crashes: true, Unreliable: true, Reorder: true}.Start(c.W)
+		h := tests.NewHistory(c.W)
+		workload(c, h, 4, 5*time.Second, keysOverShards(10))
+		for _, step := range []func() error{
+			func() error { return c.Join(3) },
+			func() error { return c.Leave(1) },
+			func() error { return c.Join(1) },
+		} {
+			c.W.Sleep(800 * time.Millisecond)
+			require.NoError(t, step())
+		}
+		require.True(t, c.W.RunUntilDone(40*time.Second), "clients still running 35s after the faults ended: %s", c.describe())
+		settle(t, c, "the faults")
+		require.Greater(t, h.Len(), 30)
+		tests.CheckLinearizable(t, kvsrv.Model, h, 20*time.Second)
+	})
+}
+
+// Exactly once across a move: a Put applied by the shard's old owner,
+// whose replies never reached the client, is retried at the new owner
+// after the shard moved; it must get its first answer (OK), not be applied
+// a second time (ErrVersion: the version has moved on).
+func TestExactlyOnceAcrossMove7B(t *testing.T) {
+	forEngine(t, func(t *tests.T, e replog.Engine) {
+		c := newCluster(t, e, 2, -1, "reliable")
+		join(t, c, 1, 2)
+		cfg := c.Admin().Query(-1)
+		s := cfg.ShardsOf(1)[0]
+		k := keyIn(s)
+		ck := c.Clerk()
+		require.Equal(t, OK, ck.Put(k, "a", 0))
+		for _, id := range c.Groups[1] {
+			c.W.Cut(id, ck.Client().ID()) // g1 hears the client; the client never hears g1
+		}
+		var got Err
+		c.W.Go("putter", func() { got = ck.Put(k, "b", 1) })
+		leader := c.Leader(1)
+		require.True(t, c.W.WaitUntil(func() bool { return c.Server(leader).Peek(k) == 2 }, 5*time.Millisecond, 5*time.Second),
+			"g1 did not apply the Put (the scenario needs it applied before the move)")
+		t.Logf("g1 applied the Put of %s at %v; its replies are lost; shard %d moves to g2", k, c.W.Now(), s)
+		require.NoError(t, c.Admin().Move(s, 2))
+		require.True(t, c.W.RunUntilDone(20*time.Second), "the Put was not answered after its shard moved: %s", c.describe())
+		require.Equal(t, OK, got, "the Put, applied by g1 and retried at g2 with the same Seq, must get its first answer")
+		v, ver, err := c.Clerk().Get(k)
+		require.Equal(t, OK, err)
+		require.Equal(t, "b", v)
+		require.Equal(t, Tversion(2), ver, "the Put was applied twice")
+	})
+}
+
+// A group that misses configs (cut off from the controller while three
+// changes happen) catches up one config at a time once it hears the
+// controller again: each config it missed says which shards it must hand
+// off, and the other groups wait for them.
+func TestCatchUpOneConfigAtATime7B(t *testing.T) {
+	forEngine(t, func(t *tests.T, e replog.Engine) {
+		c := newCluster(t, e, 3, -1, "reliable")
+		join(t, c, 1)
+		ck := c.Clerk()
+		keys := keysOverShards(20)
+		for _, k := range keys {
+			require.Equal(t, OK, ck.Put(k, "before", 0))
+		}
+		cut := func(on bool) {
+			for _, g := range c.Groups[1] {
+				for _, s := range c.Ctrl.Servers {
+					if on {
+						c.W.Cut(g, s)
+					} else {
+						c.W.Uncut(g, s)
+					}
+				}
+			}
+		}
+		cut(true)
+		require.NoError(t, c.Join(2)) // config 2
+		require.NoError(t, c.Join(3)) // config 3
+		require.NoError(t, c.Leave(2))
+		last := c.Admin().Query(-1).Num
+		c.W.Sleep(time.Second)
+		for _, id := range c.Groups[1] {
+			require.Equal(t, 1, c.Server(id).ConfigNum(), "n%d of g1 moved on while cut off from the controller", id)
+		}
+		cut(false)
+		settle(t, c, "g1 heard the controller again")
+		require.Equal(t, last, c.Server(c.Leader(1)).ConfigNum())
+		for _, k := range keys {
+			v, ver, err := ck.Get(k)
+			require.Equal(t, OK, err, "Get(%s)", k)
+			require.Equal(t, "before", v)
+			require.Equal(t, Tversion(1), ver)
+		}
+	})
+}
+
+// The same seed gives the same run, with groups moving shards under
+// crashes: every decision in the group's code comes from the world.
+func TestSameSeedSameRun7B(t *testing.T) {
+	for _, e := range engines {
+		t.Run(e.Name, func(t *testing.T) {
+			tests.RunTwice(t, func(t *tests.T) {
+				c := newCluster(t, e, 2, 1000, "unreliable")
+				join(t, c, 1)
+				tests.Nemesis{Nodes: c.Servers(), Every: 300 * time.Millisecond, For: 1500 * time.Millisecond, MaxDown: 1, Crashes: true}.Start(c.W)
+				h := tests.NewHistory(c.W)
+				workload(c, h, 2, 2*time.Second, keysOverShards(6))
+				c.W.Sleep(500 * time.Millisecond)
+				require.NoError(t, c.Join(2))
+				require.True(t, c.W.RunUntilDone(30*time.Second))
+			})
+		})
+	}
+}

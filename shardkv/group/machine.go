@@ -15,16 +15,20 @@ import (
 // test can drive it directly (machine_test.go), and every replica reaches
 // the same state.
 //
-// Each shard is in one of four states. The migration table of the handout
-// (docs/lab7-shardkv.md, "The migration state machine") lists what moves a
-// shard from one to another:
+// Each shard is in one of three states in the group's current config; the
+// migration table of the handout (docs/lab7-shardkv.md, "The migration
+// state machine") lists what moves a shard from one to another:
 //
-//	absent     not the group's in its config, and nothing stored
-//	pulling    the group's in its config, not yet arrived from its previous owner
-//	serving    the group's in its config, and here: Gets and Puts are applied
-//	handedOff  the group's in the previous config, not in this one: kept,
-//	           frozen, until its new owner has pulled it (and, in 7C, has
-//	           said so, and the copy is deleted)
+//	absent   not the group's in its config
+//	pulling  the group's in its config, not yet arrived from its previous owner
+//	serving  the group's in its config, and here: Gets and Puts are applied
+//
+// Besides, a shard the group lost leaves a handed-off copy (m.out): frozen
+// at the config that took it away, kept until its new owner has pulled it
+// (in 7C, until the new owner says it has it; then it is deleted). The
+// copy is kept apart from the shard's state because the group may gain the
+// shard back in a later config before the new owner has pulled it: the
+// copy must outlive that (TestLinearizableUnderFaults7B found it so).
 
 // shardState is where a shard stands in the group's current config.
 type shardState int
@@ -33,7 +37,6 @@ const (
 	absent shardState = iota
 	pulling
 	serving
-	handedOff
 )
 
 func (s shardState) String() string {
@@ -44,8 +47,6 @@ func (s shardState) String() string {
 		return "pulling"
 	case serving:
 		return "serving"
-	case handedOff:
-		return "handedOff"
 	}
 	return fmt.Sprintf("shardState(%d)", int(s))
 }
@@ -54,15 +55,23 @@ func (s shardState) String() string {
 type shard struct {
 	State shardState
 	// Since is the config that put the shard in its state: the one in which
-	// the group gained it (pulling, serving) or lost it (handedOff). A pull
-	// or a delete names that config, so that a late message about an older
-	// move cannot touch a newer one.
+	// the group gained it (pulling, serving) or lost it (absent). An install
+	// names that config, so that a late pull answered for an older move
+	// cannot touch a newer one.
 	Since int
 	// Unacked (7C): the shard was installed in config Since, and its
 	// previous owner has not yet confirmed that it deleted its copy.
 	Unacked bool
 	data    map[string]entry
 	lastPut map[int64]lastPut // the shard's duplicate table, by client
+}
+
+// A handedOff copy is a shard the group lost at config Since, as it was
+// then: its new owner pulls it; nothing changes it.
+type handedOff struct {
+	Since   int
+	data    map[string]entry
+	lastPut map[int64]lastPut
 }
 
 // entry is one key's value and version.
@@ -78,13 +87,14 @@ type lastPut struct {
 }
 
 // machine is a group's replicated state: its gid, its current config and
-// the one before (the previous owners of the shards it gains), and its
-// shards.
+// the one before (the previous owners of the shards it gains), its shards,
+// and the copies it handed off (nil: none).
 type machine struct {
 	gid    int
 	config ctrler.Config
 	prev   ctrler.Config
 	shards [ctrler.NShards]shard
+	out    [ctrler.NShards]*handedOff
 }
 
 func newMachine(gid int) *machine {
@@ -237,7 +247,8 @@ func (m *machine) applyConfig(c ctrler.Config) Result {
 		case had && !has:
 			// From this point in the log on, no Get or Put of the shard
 			// is applied here: the copy is frozen for its new owner.
-			sh.State, sh.Since, sh.Unacked = handedOff, c.Num, false
+			m.out[s] = &handedOff{Since: c.Num, data: sh.data, lastPut: sh.lastPut}
+			*sh = shard{State: absent, Since: c.Num, data: map[string]entry{}, lastPut: map[int64]lastPut{}}
 		}
 	}
 	m.prev, m.config = m.config, c
@@ -245,7 +256,8 @@ func (m *machine) applyConfig(c ctrler.Config) Result {
 	//lab:stub
 	// TODO(7B): move to c only if it is the next config and the group
 	// has settled in this one; mark each shard gained (from a group, or
-	// from nobody) and each shard lost; remember the config you leave.
+	// from nobody), and keep a frozen copy of each shard lost (m.out);
+	// remember the config you leave.
 	//> return Result{Err: ErrNotReady}
 	//lab:end
 }
@@ -281,9 +293,8 @@ func (m *machine) install(o InstallOp) Result {
 // one, which another receiver still needs.
 func (m *machine) deleteShard(o DeleteOp) Result {
 	//lab:solution 7C
-	sh := &m.shards[o.Shard]
-	if sh.State == handedOff && sh.Since == o.ConfigNum {
-		*sh = shard{State: absent, Since: o.ConfigNum, data: map[string]entry{}, lastPut: map[int64]lastPut{}}
+	if out := m.out[o.Shard]; out != nil && out.Since == o.ConfigNum {
+		m.out[o.Shard] = nil
 	}
 	//lab:stub
 	// TODO(7C): delete the copy handed off at o.ConfigNum, and only it.
@@ -307,16 +318,16 @@ func (m *machine) ack(o AckOp) Result {
 
 // pullable returns the copy of shard s that the group handed off at config
 // num, for the group that gained it then; ErrNotReady if the group has not
-// reached num yet, or holds no such copy (it was deleted: the receiver has
-// it already). A handed-off copy never changes, so any replica that holds
-// it may answer.
+// reached num yet, or holds no such copy (in 7C, it was deleted: the
+// receiver has it already). A handed-off copy never changes, so any replica
+// that holds it may answer.
 func (m *machine) pullable(num, s int) (ShardData, Err) {
 	//lab:solution 7B
-	sh := &m.shards[s]
-	if m.config.Num < num || sh.State != handedOff || sh.Since != num {
+	out := m.out[s]
+	if m.config.Num < num || out == nil || out.Since != num {
 		return ShardData{}, ErrNotReady
 	}
-	return exportData(sh.data, sh.lastPut), OK
+	return exportData(out.data, out.lastPut), OK
 	//lab:stub
 	// TODO(7B): hand out the copy of shard s frozen at config num, once
 	// this group has reached num; ErrNotReady otherwise.
@@ -354,12 +365,19 @@ func importData(d ShardData) (map[string]entry, map[int64]lastPut) {
 }
 
 // stored counts the keys and the bytes (keys and values) the group holds,
-// in every state: what 7C's deletion keeps bounded.
+// in its shards and in the copies it handed off: what 7C's deletion keeps
+// bounded.
 func (m *machine) stored() (keys, bytes int) {
-	for s := range m.shards {
-		for k, e := range m.shards[s].data {
+	count := func(data map[string]entry) {
+		for k, e := range data {
 			keys++
 			bytes += len(k) + len(e.Value)
+		}
+	}
+	for s := range m.shards {
+		count(m.shards[s].data)
+		if m.out[s] != nil {
+			count(m.out[s].data)
 		}
 	}
 	return keys, bytes
@@ -373,17 +391,24 @@ type machineState struct {
 }
 
 type shardSnapshot struct {
-	State   shardState
-	Since   int
-	Unacked bool
-	Data    ShardData
+	State    shardState
+	Since    int
+	Unacked  bool
+	Data     ShardData
+	Out      bool // a handed-off copy: OutSince, OutData
+	OutSince int
+	OutData  ShardData
 }
 
 func (m *machine) snapshot() []byte {
 	st := machineState{Gid: m.gid, Config: m.config, Prev: m.prev}
 	for s := range m.shards {
 		sh := &m.shards[s]
-		st.Shards = append(st.Shards, shardSnapshot{State: sh.State, Since: sh.Since, Unacked: sh.Unacked, Data: exportData(sh.data, sh.lastPut)})
+		ss := shardSnapshot{State: sh.State, Since: sh.Since, Unacked: sh.Unacked, Data: exportData(sh.data, sh.lastPut)}
+		if out := m.out[s]; out != nil {
+			ss.Out, ss.OutSince, ss.OutData = true, out.Since, exportData(out.data, out.lastPut)
+		}
+		st.Shards = append(st.Shards, ss)
 	}
 	var b bytes.Buffer
 	if err := labgob.NewEncoder(&b).Encode(st); err != nil {
@@ -404,5 +429,11 @@ func (m *machine) restore(data []byte) {
 	for s, ss := range st.Shards {
 		data, last := importData(ss.Data)
 		m.shards[s] = shard{State: ss.State, Since: ss.Since, Unacked: ss.Unacked, data: data, lastPut: last}
+		m.out[s] = nil
+		if ss.Out {
+			out := &handedOff{Since: ss.OutSince}
+			out.data, out.lastPut = importData(ss.OutData)
+			m.out[s] = out
+		}
 	}
 }
