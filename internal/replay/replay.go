@@ -125,6 +125,13 @@ func Prepare(o Options) (*Plan, error) {
 	// and nothing else.
 	pattern := "^" + regexp.QuoteMeta(h.Test) + "$"
 	p.args = []string{"test", "./" + h.Package, "-run", pattern, "-seed=" + strconv.FormatInt(h.Seed, 10), "-count=1"}
+	// A schedule a search found (docs/explore.md) is the seed and the
+	// choices the harness saved beside the trace: replay both.
+	if choices, err := filepath.Abs(o.Trace + ".choices"); err == nil {
+		if _, err := os.Stat(choices); err == nil {
+			p.args = append(p.args, "-choices="+choices)
+		}
+	}
 	p.Command = "go " + strings.Join(p.args[:2], " ") + " -run '" + pattern + "' " + strings.Join(p.args[4:], " ")
 	return p, nil
 }
