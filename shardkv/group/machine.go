@@ -383,11 +383,36 @@ func (m *machine) stored() (keys, bytes int) {
 	return keys, bytes
 }
 
-// machineState is the machine's snapshot.
+// machineState is the machine's snapshot: the same state always gives the
+// same bytes, so configs go in with their groups sorted (a gob-encoded map
+// comes out in Go's random map order).
 type machineState struct {
 	Gid          int
-	Config, Prev ctrler.Config
+	Config, Prev configState
 	Shards       []shardSnapshot
+}
+
+type configState struct {
+	Num     int
+	Shards  [ctrler.NShards]int
+	GIDs    []int
+	Servers [][]int
+}
+
+func saveConfig(c ctrler.Config) configState {
+	cs := configState{Num: c.Num, Shards: c.Shards, GIDs: c.GIDs()}
+	for _, gid := range cs.GIDs {
+		cs.Servers = append(cs.Servers, c.Groups[gid])
+	}
+	return cs
+}
+
+func loadConfig(cs configState) ctrler.Config {
+	c := ctrler.Config{Num: cs.Num, Shards: cs.Shards, Groups: map[int][]int{}}
+	for i, gid := range cs.GIDs {
+		c.Groups[gid] = cs.Servers[i]
+	}
+	return c
 }
 
 type shardSnapshot struct {
@@ -401,7 +426,7 @@ type shardSnapshot struct {
 }
 
 func (m *machine) snapshot() []byte {
-	st := machineState{Gid: m.gid, Config: m.config, Prev: m.prev}
+	st := machineState{Gid: m.gid, Config: saveConfig(m.config), Prev: saveConfig(m.prev)}
 	for s := range m.shards {
 		sh := &m.shards[s]
 		ss := shardSnapshot{State: sh.State, Since: sh.Since, Unacked: sh.Unacked, Data: exportData(sh.data, sh.lastPut)}
@@ -425,7 +450,7 @@ func (m *machine) restore(data []byte) {
 	if len(st.Shards) != ctrler.NShards {
 		panic(fmt.Sprintf("group: a snapshot of %d shards; the key space has ctrler.NShards = %d", len(st.Shards), ctrler.NShards))
 	}
-	m.gid, m.config, m.prev = st.Gid, st.Config, st.Prev
+	m.gid, m.config, m.prev = st.Gid, loadConfig(st.Config), loadConfig(st.Prev)
 	for s, ss := range st.Shards {
 		data, last := importData(ss.Data)
 		m.shards[s] = shard{State: ss.State, Since: ss.Since, Unacked: ss.Unacked, data: data, lastPut: last}
