@@ -35,35 +35,47 @@ func NewWeighted(v *View, r *rand.Rand, capacity []float64) (*Weighted, error) {
 	return &Weighted{view: v, rand: r, capacity: append([]float64(nil), capacity...)}, nil
 }
 
+// weight is server i's weight: its configured capacity c_i. Its share of
+// the requests is weight(i) over the sum of the weights of the servers up.
+func (b *Weighted) weight(i int) float64 {
+	//lab:solution 2E
+	return b.capacity[i]
+	//lab:stub
+	// TODO(2E): the weight that gives server i the share c_i / Σc_j.
+	//> return 0
+	//lab:end
+}
+
 // Pick draws a server that is up with probability proportional to its
-// capacity, or returns -1.
+// weight, or returns -1.
 func (b *Weighted) Pick(string) int {
 	//lab:solution 2E
 	total, last := 0.0, -1
-	for i, c := range b.capacity {
+	for i := range b.view.N() {
 		if b.view.Up(i) {
-			total += c
+			total += b.weight(i)
 			last = i
 		}
 	}
 	if last < 0 {
 		return -1
 	}
-	// u falls in server i's slice of [0, total) with probability c_i/total.
+	// u falls in server i's slice of [0, total) with probability
+	// weight(i)/total.
 	u := b.rand.Float64() * total
-	for i, c := range b.capacity {
+	for i := range b.view.N() {
 		if !b.view.Up(i) {
 			continue
 		}
-		if u -= c; u < 0 {
+		if u -= b.weight(i); u < 0 {
 			return i
 		}
 	}
 	return last // u was within rounding of total
 	//lab:stub
-	// TODO(2E): sum the capacities of the servers that are up, draw u
-	// uniform in [0, total) from b.rand, and return the server whose slice
-	// of [0, total) holds u (w_i = c_i / Σc_j).
+	// TODO(2E): sum the weights of the servers that are up, draw u uniform
+	// in [0, total) from b.rand, and return the server whose slice of
+	// [0, total) holds u.
 	//> return -1
 	//lab:end
 }

@@ -94,7 +94,10 @@ func demoChash(w io.Writer) error {
 	if err := demoCache(w); err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "\nnext: go test ./chash -run 2A -v (2D for the cache), and docs/lab2-chash.md\n")
+	if err := demoHerd(w); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "\nnext: go test ./chash -run 2A -v (2D for the cache; ./chash/balance -run 2E for the herd), and docs/lab2-chash.md\n")
 	return nil
 }
 

@@ -1,0 +1,151 @@
+package balance
+
+import (
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"protolab/labrpc"
+	"protolab/replog/harness"
+	"protolab/tests"
+)
+
+// The simulated tests: servers, the board and clients on the network, run
+// from the seed.
+
+// run plays s on a new world of the test's seed.
+func run(t *tests.T, s Setup) *Result {
+	t.Helper()
+	w := t.NewWorld(labrpc.Config{Nodes: s.Nodes()})
+	res, err := Run(w, s)
+	require.NoError(t, err)
+	require.Positive(t, res.Sent, "the clients sent nothing: does Pick return -1?")
+	return res
+}
+
+func p99(res *Result) time.Duration { return harness.Percentile(res.Latencies, 99) }
+
+// herdSetup: 10 equal servers (exponential service, 100ms mean), 10
+// clients offering 90% of their capacity, load reports every refresh.
+func herdSetup(spec Spec, refresh time.Duration) Setup {
+	return Setup{Servers: 10, Clients: 10, Balancer: spec, Refresh: refresh, Load: 0.9,
+		Warmup: 2 * time.Second, Measure: 20 * time.Second}
+}
+
+func describe(name string, res *Result) string {
+	return fmt.Sprintf("%s: p50 %v p99 %v, longest queue %d, %.0f%% of requests on a server that looked least loaded",
+		name, harness.Percentile(res.Latencies, 50).Round(time.Millisecond), p99(res).Round(time.Millisecond),
+		res.MaxQueue, 100*float64(res.OnLeast)/float64(res.Sent))
+}
+
+// TestHerd2E is the part's point. With load reports a second old, least-
+// loaded sends every request of a second to the server that looked least
+// loaded: its queue grows by the whole cluster's arrivals while the others
+// drain. Two choices on the same reports send that server only the pairs it
+// is in, and stay close to least-loaded on fresh reports.
+func TestHerd2E(t *testing.T) {
+	tests.Run(t, func(t *tests.T) {
+		fresh := run(t, herdSetup(Spec{Kind: KindLeastLoaded, Source: Reported}, 0))
+		herd := run(t, herdSetup(Spec{Kind: KindLeastLoaded, Source: Reported}, time.Second))
+		two := run(t, herdSetup(Spec{Kind: KindTwoChoices, Source: Reported}, time.Second))
+		t.Logf("%s\n%s\n%s", describe("least-loaded, fresh", fresh), describe("least-loaded, 1s old", herd), describe("two choices, 1s old", two))
+
+		require.Greater(t, float64(herd.OnLeast)/float64(herd.Sent), 0.95,
+			"least-loaded on one report per second: nearly every request should go to a server that looked least loaded (the herd)")
+		require.Less(t, float64(two.OnLeast)/float64(two.Sent), 0.5,
+			"two choices on the same reports: a server is in a request's pair with probability 2/n, so most requests go elsewhere")
+		require.GreaterOrEqual(t, herd.MaxQueue, 3*two.MaxQueue,
+			"the herd: least-loaded on 1s-old reports should pile requests onto one server at a time (longest queue %d), at least 3 times two choices' (%d)", herd.MaxQueue, two.MaxQueue)
+		require.GreaterOrEqual(t, p99(herd), 3*p99(two),
+			"the herd's p99 (%v) should be at least 3 times two choices' on the same reports (%v)", p99(herd), p99(two))
+		require.Less(t, p99(two), 3*p99(fresh),
+			"two choices on 1s-old reports (p99 %v) should stay within 3 times least-loaded on fresh ones (%v)", p99(two), p99(fresh))
+
+		// Over time: in the herd, one server holds most of the queued
+		// requests at the end of a period; with two choices they spread.
+		require.Greater(t, peakShare(herd), 0.5, "least-loaded with old reports: at some sample one server should hold over half the queued requests")
+		require.Less(t, peakShare(two), peakShare(herd), "two choices should concentrate less than the herd")
+	})
+}
+
+// peakShare is the largest share of all queued requests that one server
+// held at a sample with at least 10 queued.
+func peakShare(res *Result) float64 {
+	peak := 0.0
+	for _, row := range res.Queues {
+		total := 0
+		for _, q := range row {
+			total += q
+		}
+		if total >= 10 {
+			peak = max(peak, float64(slices.Max(row))/float64(total))
+		}
+	}
+	return peak
+}
+
+// TestNoRequestToADownServer2E marks a server down in the middle of a run:
+// once the board has told the clients, no request reaches it, whichever the
+// balancer.
+func TestNoRequestToADownServer2E(t *testing.T) {
+	tests.Run(t, func(t *tests.T) {
+		for _, spec := range allSpecs {
+			s := Setup{Servers: 5, Clients: 4, Balancer: spec, Refresh: 50 * time.Millisecond, Load: 0.5,
+				Measure: 3 * time.Second}
+			w := t.NewWorld(labrpc.Config{Nodes: s.Nodes()})
+			const victim = 3
+			var atDown, afterTold int64
+			w.At(time.Second, func() {
+				w.Go("operator", func() {
+					ok := w.NewClient().Call(victim, "Server.SetDown", &SetDownArgs{Down: true}, &SetDownReply{})
+					require.True(t, ok, "marking server %d down", victim)
+					atDown = w.Service(victim, "Server").(*Server).Arrived()
+					// The board hears of it and publishes within 50ms; the
+					// publication takes at most 5ms more to arrive, and a
+					// request already sent at most 5ms to land.
+					w.Sleep(200 * time.Millisecond)
+					afterTold = w.Service(victim, "Server").(*Server).Arrived()
+				})
+			})
+			res, err := Run(w, s)
+			require.NoError(t, err)
+			require.Positive(t, atDown, "%s: server %d got no request before it was marked down", spec, victim)
+			require.Equal(t, afterTold, res.Arrived[victim],
+				"%s: server %d was marked down at 1s and every client knew by 1.2s, yet %d more requests reached it after that",
+				spec, victim, res.Arrived[victim]-afterTold)
+			w.Close()
+		}
+	})
+}
+
+// TestSlowDownHalfway2E: one server drops to a quarter of its speed halfway
+// through. Weighted, by configured capacity, keeps sending it its share,
+// four times what it can now serve; least-loaded on its own requests in
+// flight sees them pile up there and sends elsewhere.
+func TestSlowDownHalfway2E(t *testing.T) {
+	tests.Run(t, func(t *tests.T) {
+		setup := func(spec Spec) Setup {
+			return Setup{Servers: 5, Clients: 5, Balancer: spec, Load: 0.6, Refresh: 100 * time.Millisecond,
+				SlowServer: 2, SlowAt: 5 * time.Second, SlowSpeed: 0.25, Warmup: time.Second, Measure: 9 * time.Second}
+		}
+		weighted := run(t, setup(Spec{Kind: KindWeighted}))
+		least := run(t, setup(Spec{Kind: KindLeastLoaded, Source: Outstanding}))
+		t.Logf("%s\n%s", describe("weighted", weighted), describe("least-loaded, own requests", least))
+		require.GreaterOrEqual(t, weighted.MaxQueue, 2*least.MaxQueue,
+			"after server 2 slows down, weighted by configured capacity should overload it (longest queue %d), least-loaded adapt (%d)", weighted.MaxQueue, least.MaxQueue)
+		require.Less(t, p99(least), p99(weighted), "least-loaded should beat weighted once a server slows down")
+	})
+}
+
+// TestSameSeedSameRun2E: the herd scenario twice on one seed gives the same
+// trace, and the next seed another.
+func TestSameSeedSameRun2E(t *testing.T) {
+	tests.RunTwice(t, func(t *tests.T) {
+		s := herdSetup(Spec{Kind: KindTwoChoices, Source: Reported}, 100*time.Millisecond)
+		s.Measure = 3 * time.Second
+		run(t, s)
+	})
+}
