@@ -40,6 +40,7 @@ func (s *search) bounded() {
 		}
 	}
 	s.states = map[uint64]bool{}
+	seen := map[uint64]bool{} // distinct states, for the report
 	frontier := []treeNode{{plan: base, last: from - 1}}
 	queued, cut := 1, false
 	for len(frontier) > 0 && !s.over() {
@@ -57,6 +58,10 @@ func (s *search) bounded() {
 		}
 		for j := n.last + 1; j < min(len(r.points), s.o.MaxPos); j++ {
 			pt := r.points[j]
+			if pt.Hashed && !seen[pt.State] {
+				seen[pt.State] = true
+				s.rep.States = len(seen)
+			}
 			for _, alt := range alternatives(pt, s.o) {
 				if pt.Hashed {
 					key := mix(pt.State ^ mix(uint64(pt.Kind)<<56^uint64(alt)))
@@ -64,7 +69,6 @@ func (s *search) bounded() {
 						continue // tried from this state already
 					}
 					s.states[key] = true
-					s.rep.States = len(s.states)
 				} else if queued >= s.o.MaxPrefixes {
 					cut = true
 					continue

@@ -16,7 +16,7 @@ import (
 // so it looks for a race in the protocol itself: a probe answered just too
 // late, a refutation that loses to an older suspicion.
 func TestSearchNoFalseDeath3B(t *testing.T) {
-	tests.Explore(t, explore.Options{Strategy: explore.PCT, NoFaults: true, Runs: 30, Budget: 3 * time.Second}, func(t *tests.T) {
+	tests.Explore(t, explore.Options{Strategy: explore.PCT, NoFaults: true, Runs: 30, Budget: 10 * time.Second}, func(t *tests.T) {
 		w := t.NewWorld(labrpc.Config{Nodes: 5})
 		g := newGroup(w, 5, DefaultSwimConfig())
 		g.checkFalse = true

@@ -14,7 +14,7 @@ import (
 // first). A Put that returned OK must have moved the version by exactly
 // one; one that returned ErrMaybe by one or none.
 func TestSearchAtMostOnce1B(t *testing.T) {
-	tests.Explore(t, explore.Options{Strategy: explore.BFS, MaxFaults: 2, Runs: 150, Budget: 3 * time.Second}, func(t *tests.T) {
+	tests.Explore(t, explore.Options{Strategy: explore.BFS, MaxFaults: 2, Runs: 150, Budget: 10 * time.Second}, func(t *tests.T) {
 		c := newCluster(t, "reliable")
 		ck := c.clerk()
 		version := Tversion(0)

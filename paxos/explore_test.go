@@ -14,7 +14,7 @@ import (
 // at once, so the proposers duel and the network's choices decide who wins.
 
 func TestSearchAgreement5A(t *testing.T) {
-	tests.Explore(t, explore.Options{Strategy: explore.PCT, Runs: 60, Budget: 3 * time.Second}, func(t *tests.T) {
+	tests.Explore(t, explore.Options{Strategy: explore.PCT, Runs: 60, Budget: 10 * time.Second}, func(t *tests.T) {
 		c := newSynods(t, 3, reliable)
 		for seq := 0; seq < 3; seq++ {
 			for i := 0; i < 3; i++ {
@@ -28,7 +28,7 @@ func TestSearchAgreement5A(t *testing.T) {
 // With a crash and a restart in the middle of the duel: what an acceptor
 // promised and accepted must survive it.
 func TestSearchAgreementRestart5A(t *testing.T) {
-	tests.Explore(t, explore.Options{Strategy: explore.PCT, Runs: 60, Budget: 3 * time.Second}, func(t *tests.T) {
+	tests.Explore(t, explore.Options{Strategy: explore.PCT, Runs: 60, Budget: 10 * time.Second}, func(t *tests.T) {
 		c := newSynods(t, 3, reliable)
 		for i := 0; i < 3; i++ {
 			c.start(i, 0, 10+i)

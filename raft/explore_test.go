@@ -2,9 +2,9 @@ package raft
 
 import (
 	"fmt"
-	"time"
-
+	"hash/fnv"
 	"testing"
+	"time"
 
 	"protolab/explore"
 	"protolab/tests"
@@ -30,15 +30,29 @@ func submitEvery(c *cluster, period time.Duration, n int) {
 	}
 }
 
+// StateHash describes a peer's state for the bounded search's state hashing
+// (labrpc.StateHasher): Figure 2's state, persistent and volatile, the role
+// and what a leader knows of each follower. Timers are left out: two
+// schedules that reach the same logs and votes at different moments count
+// as one state.
+func (rf *Raft) StateHash() uint64 {
+	h := fnv.New64a()
+	fmt.Fprintf(h, "%d %d %d %d %d %d %v|", rf.currentTerm, rf.votedFor, rf.role, rf.commitIndex, rf.lastApplied, rf.log.start, rf.progress)
+	for _, e := range rf.log.entries {
+		fmt.Fprintf(h, "%d:%v;", e.Term, e.Command)
+	}
+	return h.Sum64()
+}
+
 func TestSearchElectionSafety4A(t *testing.T) {
-	tests.Explore(t, explore.Options{Strategy: explore.PCT, Runs: 60, Budget: 3 * time.Second}, func(t *tests.T) {
+	tests.Explore(t, explore.Options{Strategy: explore.PCT, Runs: 60, Budget: 10 * time.Second}, func(t *tests.T) {
 		newCluster(t, 3, clusterConfig{})
 		t.World().Sleep(1500 * time.Millisecond)
 	})
 }
 
 func TestSearchLogMatching4B(t *testing.T) {
-	tests.Explore(t, explore.Options{Strategy: explore.PCT, Runs: 40, Budget: 3 * time.Second}, func(t *tests.T) {
+	tests.Explore(t, explore.Options{Strategy: explore.PCT, Runs: 40, Budget: 10 * time.Second}, func(t *tests.T) {
 		c := newCluster(t, 3, clusterConfig{})
 		submitEvery(c, 100*time.Millisecond, 15)
 	})
@@ -47,7 +61,7 @@ func TestSearchLogMatching4B(t *testing.T) {
 // The same search, bounded and exhaustive over the first choices: a lost or
 // late message, fewest first.
 func TestSearchLogMatchingBounded4B(t *testing.T) {
-	tests.Explore(t, explore.Options{Strategy: explore.BFS, Runs: 60, MaxFaults: 1, Budget: 3 * time.Second}, func(t *tests.T) {
+	tests.Explore(t, explore.Options{Strategy: explore.BFS, Runs: 60, MaxFaults: 1, Budget: 10 * time.Second}, func(t *tests.T) {
 		c := newCluster(t, 3, clusterConfig{})
 		submitEvery(c, 100*time.Millisecond, 10)
 	})

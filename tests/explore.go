@@ -116,6 +116,14 @@ func Explore(t *testing.T, o explore.Options, body func(t *T)) {
 		replayChoices(t, *seedFlag, f, *choicesFlag, body)
 		return
 	}
+	if *twiceFlag {
+		// make test's run-twice check: the scenario on its seed, twice; then
+		// the search, which is as deterministic (given its Runs bound).
+		RunTwice(t, body)
+		if t.Failed() {
+			return
+		}
+	}
 	if *exploreFlag != "" {
 		s, err := explore.ParseStrategy(*exploreFlag)
 		if err != nil {
