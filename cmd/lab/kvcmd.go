@@ -19,6 +19,12 @@ type kvFlags struct {
 	cluster string
 	version int64
 	timeout time.Duration
+	// bench
+	clients, keys int
+	dur           time.Duration
+	sim           bool
+	engine        string
+	delay         time.Duration
 }
 
 func newKVFlags() (*flag.FlagSet, *kvFlags) {
@@ -27,18 +33,34 @@ func newKVFlags() (*flag.FlagSet, *kvFlags) {
 	fs.StringVar(&f.cluster, "cluster", "", "the cluster `FILE` (or its directory) that lab cluster wrote")
 	fs.Int64Var(&f.version, "version", -1, "put only if the key's version is `V` (lab 1's rule; default: the version a Get reads first)")
 	fs.DurationVar(&f.timeout, "timeout", 10*time.Second, "give up after `DURATION`")
+	fs.IntVar(&f.clients, "clients", 3, "bench: how many `CLIENTS`, each one operation at a time")
+	fs.IntVar(&f.keys, "keys", 3, "bench: how many `KEYS` the clients share")
+	fs.DurationVar(&f.dur, "for", 10*time.Second, "bench: run for `DURATION` (of virtual time with --sim)")
+	fs.BoolVar(&f.sim, "sim", false, "bench: run the same workload in the simulator instead, on 3 nodes")
+	fs.StringVar(&f.engine, "engine", "raft", "bench --sim: the consensus `ENGINE`, raft or paxos")
+	fs.DurationVar(&f.delay, "delay", 200*time.Microsecond, "bench --sim: every message's one-way `DELAY` (match it to the live run's, which bench prints)")
 	return fs, f
 }
 
 func helpKV(w io.Writer) {
 	fmt.Fprint(w, `usage: lab kv --cluster FILE get KEY
        lab kv --cluster FILE put KEY VALUE [--version V]
+       lab kv --cluster FILE bench [--clients C] [--keys K] [--for DURATION]
+       lab kv bench --sim [--engine ENGINE] [--delay D] [--clients C] [--keys K] [--for DURATION]
 
 KV is a client of a live lab 6 key/value store ('lab cluster kv'). It tries
 the servers in turn until one that leads answers, as the lab's clerk does,
 and prints the answer: a Get's value and version, a Put's OK, ErrVersion or
 ErrNoKey. A Put applies only if V is the key's version (0 creates the key);
 without --version, put reads the version first.
+
+Bench measures the store: C clients, each doing one operation at a time (a
+Get, or a Put at the version it last read, half and half, on K keys), for
+DURATION; it prints operations per second and the p50 and p99 latency, and
+for a live cluster the one-way delay of messages between its nodes (from
+their traces). --sim runs the same workload in the simulator, on a network
+whose every message takes --delay: the figures in virtual time, which has
+no CPU, disk or scheduler in it (docs/live.md compares the two).
 
 Flags:
 `)
@@ -52,6 +74,9 @@ func runKV(c *cli, args []string) int {
 	pos, _, code, ok := c.parseFlags("kv", fs, args)
 	if !ok {
 		return code
+	}
+	if len(pos) == 1 && pos[0] == "bench" && f.sim {
+		return c.kvBenchSim(f)
 	}
 	if f.cluster == "" {
 		return c.usageError("kv", "give --cluster FILE (lab cluster prints it)")
@@ -67,6 +92,8 @@ func runKV(c *cli, args []string) int {
 	defer ck.close()
 	deadline := time.Now().Add(f.timeout)
 	switch {
+	case len(pos) == 1 && pos[0] == "bench":
+		return c.kvBenchLive(f, cf)
 	case len(pos) == 2 && pos[0] == "get":
 		v, ver, e, err := ck.get(pos[1], deadline)
 		if err != nil {
@@ -98,7 +125,7 @@ func runKV(c *cli, args []string) int {
 		fmt.Fprintf(c.stdout, "%s (put at version %d)\n", e, version)
 		return exitOK
 	}
-	return c.usageError("kv", "say 'get KEY' or 'put KEY VALUE'")
+	return c.usageError("kv", "say 'get KEY', 'put KEY VALUE' or 'bench'")
 }
 
 // liveClerk is lab 6's clerk over real sockets: the remembered leader
@@ -111,6 +138,10 @@ type liveClerk struct {
 	id      int64
 	seq     int64
 	leader  int
+	// spread, if set, starts each operation at a server drawn at random,
+	// as clients behind a load balancer would: a server that answers
+	// when it should not (a stale read) is then met, not avoided.
+	spread *rand.Rand
 }
 
 func newLiveClerk(endpoint int, addrs []string, id int64) *liveClerk {
@@ -124,6 +155,9 @@ var errGaveUp = errors.New("no server answered before the deadline")
 // call tries method at each server in turn until one answers and retry
 // does not refuse the answer.
 func (ck *liveClerk) call(method string, args any, newReply func() any, retry func(any) bool, deadline time.Time) (any, error) {
+	if ck.spread != nil {
+		ck.leader = ck.spread.IntN(ck.servers)
+	}
 	for time.Now().Before(deadline) {
 		for k := 0; k < ck.servers; k++ {
 			s := (ck.leader + k) % ck.servers

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -35,9 +36,53 @@ import (
 //
 //	go test ./cmd/lab -run '^TestLive' -live -v
 
-var liveFlag = flag.Bool("live", false, "run the live tests: real processes on localhost (make live)")
+var (
+	liveFlag  = flag.Bool("live", false, "run the live tests: real processes on localhost (make live)")
+	liveReads = flag.String("live.reads", "log", "the live kv's read `PATH`: log, readindex, or stale (the bug porcupine must catch)")
+)
 
 func TestLiveKVRaft(t *testing.T) { runLiveKV(t, "raft") }
+
+func TestLiveKVMultiPaxos(t *testing.T) { runLiveKV(t, "paxos") }
+
+// liveBinary is the lab binary the live tests run, built once.
+var liveBinary struct {
+	once sync.Once
+	path string
+	err  error
+	took time.Duration
+}
+
+func buildLiveBinary(t *testing.T) string {
+	t.Helper()
+	liveBinary.once.Do(func() {
+		began := time.Now()
+		dir, err := os.MkdirTemp("", "lab-live-bin-")
+		if err != nil {
+			liveBinary.err = err
+			return
+		}
+		liveBinary.path = filepath.Join(dir, "lab")
+		if out, err := exec.Command("go", "build", "-o", liveBinary.path, ".").CombinedOutput(); err != nil {
+			liveBinary.err = fmt.Errorf("go build of the lab binary: %v\n%s", err, out)
+		}
+		liveBinary.took = time.Since(began)
+	})
+	if liveBinary.err != nil {
+		t.Fatal(liveBinary.err)
+	}
+	t.Logf("the lab binary: %s (built in %v)", liveBinary.path, liveBinary.took.Round(time.Millisecond))
+	return liveBinary.path
+}
+
+func TestMain(m *testing.M) {
+	flag.Parse()
+	code := m.Run()
+	if liveBinary.path != "" {
+		os.RemoveAll(filepath.Dir(liveBinary.path))
+	}
+	os.Exit(code)
+}
 
 func runLiveKV(t *testing.T, engine string) {
 	if !*liveFlag || testing.Short() {
@@ -46,18 +91,14 @@ func runLiveKV(t *testing.T, engine string) {
 	if runtime.GOOS == "windows" {
 		t.Skip("the live test kills process groups: unix only")
 	}
+	bin := buildLiveBinary(t)
 	began := time.Now()
 	tmp := t.TempDir()
-	bin := filepath.Join(tmp, "lab")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build of the lab binary: %v\n%s", err, out)
-	}
-	t.Logf("built the lab binary in %v", time.Since(began).Round(time.Millisecond))
 	var out strings.Builder
 	var outMu sync.Mutex
 	dir := filepath.Join(tmp, "cluster")
 	os.MkdirAll(dir, 0o755)
-	lc, err := startCluster(clusterOptions{Lab: "kv", Engine: engine, Reads: "log", Nodes: 3, Dir: dir, Bin: bin, Seed: 1,
+	lc, err := startCluster(clusterOptions{Lab: "kv", Engine: engine, Reads: *liveReads, Nodes: 3, Dir: dir, Bin: bin, Seed: 1,
 		Out: writerFunc(func(p []byte) { outMu.Lock(); out.Write(p); outMu.Unlock() })})
 	if err != nil {
 		t.Fatal(err)
@@ -94,6 +135,7 @@ func runLiveKV(t *testing.T, engine string) {
 			defer wg.Done()
 			ck := newLiveClerk(3+c, lc.addrs(), int64(1000+c))
 			defer ck.close()
+			ck.spread = rand.New(rand.NewPCG(uint64(c), 8))
 			rng := rand.New(rand.NewPCG(uint64(c), 7))
 			seen := map[string]kv.Tversion{}
 			for n := 0; ; n++ {
@@ -144,7 +186,7 @@ func runLiveKV(t *testing.T, engine string) {
 		t.Logf("%6.2fs chaos %s: %s", time.Since(epoch).Seconds(), cmd, strings.TrimSpace(res))
 	}
 	sleep := func(d time.Duration) { time.Sleep(d) }
-	sleep(1500 * time.Millisecond)
+	sleep(time.Second)
 	l := liveLeader(t, dir)
 	others := []string{}
 	for i := range 3 {
@@ -153,15 +195,15 @@ func runLiveKV(t *testing.T, engine string) {
 		}
 	}
 	chaos(fmt.Sprintf("partition %d %s", l, strings.Join(others, ",")))
-	sleep(2500 * time.Millisecond)
+	sleep(2 * time.Second)
 	chaos("heal")
-	sleep(1500 * time.Millisecond)
+	sleep(time.Second)
 	l = liveLeader(t, dir)
 	chaos(fmt.Sprintf("kill %d", l))
 	sleep(1500 * time.Millisecond)
 	chaos(fmt.Sprintf("restart %d", l))
 	pids = append(pids, lc.pids()...)
-	sleep(2 * time.Second)
+	sleep(1500 * time.Millisecond)
 	close(stop)
 	wg.Wait()
 	sleep(500 * time.Millisecond) // the restarted node catches up
@@ -274,4 +316,38 @@ func checkReplogTraces(engine string, lines []labrpc.Line, n int) (string, error
 	last := check.LastCommitted()
 	return fmt.Sprintf("%d indexes committed, %d terms or ballots with a leader, %d snapshots installed; last applied n0..n%d: %d %d %d",
 		last, check.Elections(), installs, n-1, check.Applied(0), check.Applied(1), check.Applied(2)), nil
+}
+
+// The live test's log check must be able to fail: each liar below breaks
+// one invariant in a trace that lab serve could have written.
+func TestLiveTraceCheckCatchesEachViolation(t *testing.T) {
+	apply := func(node int, at time.Duration, text string) labrpc.Line {
+		return labrpc.Line{Node: node, At: at, Kind: labrpc.KindLog, Peer: -1, Text: "replog: " + text}
+	}
+	start := func(node int, at time.Duration) labrpc.Line {
+		return labrpc.Line{Node: node, At: at, Kind: labrpc.KindStart, Peer: -1}
+	}
+	honest := []labrpc.Line{
+		start(0, 0), start(1, 0), apply(0, 1, "booted"), apply(1, 1, "booted"),
+		apply(0, 2, "lead 1"), apply(0, 3, "apply 1 aa"), apply(1, 4, "apply 1 aa"), apply(0, 5, "apply 2 bb"),
+		start(1, 6), apply(1, 7, "install 2"), apply(1, 8, "booted"), apply(1, 9, "lead 2"), apply(1, 10, "apply 3 cc"),
+	}
+	if _, err := checkReplogTraces("raft", honest, 3); err != nil {
+		t.Fatalf("an honest trace was refused: %v", err)
+	}
+	for _, c := range []struct {
+		name string
+		line labrpc.Line
+		want string
+	}{
+		{"two commands at one index", apply(2, 11, "apply 1 zz"), "two commands committed at one index"},
+		{"a gap", apply(0, 11, "apply 4 dd"), "a gap"},
+		{"two leaders in a term", apply(2, 11, "lead 2"), "two leaders with term or ballot 2"},
+		{"a snapshot ahead of the log", apply(2, 11, "install 9"), "before any node had applied index 9"},
+		{"a snapshot that goes back", apply(1, 11, "install 1"), "its state would go back"},
+	} {
+		if _, err := checkReplogTraces("raft", append(slices.Clone(honest), c.line), 3); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: err = %v; want it to say %q", c.name, err, c.want)
+		}
+	}
 }
