@@ -66,7 +66,7 @@ func groups(gids ...int) map[int][]int {
 // checkConfig requires what every config must hold: its Num, each shard on
 // one of its groups (or every shard on gid 0 when there are none), and no
 // group above ⌈1.25·NShards/groups⌉ except by shards pinned there.
-func checkConfig(t *tests.T, c Config, num int, wantGIDs []int, pinned map[int]int) {
+func checkConfig(t testing.TB, c Config, num int, wantGIDs []int, pinned map[int]int) {
 	t.Helper()
 	require.Equal(t, num, c.Num, "config number: every Join, Leave and Move makes the next config, numbered one more")
 	require.Equal(t, wantGIDs, c.GIDs(), "config %d's groups", c.Num)

@@ -229,8 +229,15 @@ func TestMove7A(t *testing.T) {
 			}
 		}
 		checkConfig(t, cur, cur.Num, []int{3, 4, 5, 6}, pinned)
-		require.NoError(t, ck.Join(groups(7)))
-		checkConfig(t, ck.Query(-1), cur.Num+1, []int{3, 4, 5, 6, 7}, pinned)
+		gids := []int{3, 4, 5, 6}
+		for _, gid := range []int{7, 8, 9, 10} {
+			require.NoError(t, ck.Join(groups(gid)))
+			gids = append(gids, gid)
+			cur := ck.Query(-1)
+			checkConfig(t, cur, cur.Num, gids, pinned)
+			require.GreaterOrEqual(t, len(cur.ShardsOf(gid)), NShards/len(gids),
+				"config %d: the newcomer %d got %v, less than its fair share ⌊%d/%d⌋: were the shards gid 1 left behind still pinned? (%v)", cur.Num, gid, cur.ShardsOf(gid), NShards, len(gids), cur.Shards)
+		}
 		c.agree(ck)
 	})
 }
@@ -315,4 +322,20 @@ func remove(gids []int, gid int) []int {
 		}
 	}
 	return out
+}
+
+// A Join lowers the capacity, and a group the newcomer took little from
+// may be above the new one: it must shed, and only what it must. Groups 1
+// and 2 hold 5 shards each and group 3 none (as after Leaves and Moves);
+// with group 4 joining, the capacity is ⌈1.25·10/4⌉ = 4, and group 4 wins
+// its share from group 2 alone, so group 1 must give one up.
+func TestJoinShedsAboveCapacity7A(t *testing.T) {
+	prev := [NShards]int{1, 1, 2, 2, 1, 2, 2, 1, 1, 2}
+	var pinned [NShards]bool
+	next := rebalance(rendezvous, prev, []int{1, 2, 3, 4}, []int{4}, &pinned)
+	c := Config{Num: 1, Shards: next, Groups: groups(1, 2, 3, 4)}
+	checkConfig(t, c, 1, []int{1, 2, 3, 4}, nil)
+	require.GreaterOrEqual(t, len(c.ShardsOf(4)), NShards/4, "the newcomer's fair share: %v", next)
+	require.LessOrEqual(t, moved(Config{Shards: prev}, c), 1+NShards/4,
+		"%v → %v: the newcomer's share (%d) and the one shard group 1 holds above capacity, no more", prev, next, NShards/4)
 }

@@ -178,7 +178,9 @@ func TestStaleQueryCaught7A(t *testing.T) {
 // placement that depends on a map's iteration order would not (Go varies
 // that order on purpose, from one range loop to the next).
 func TestSamePlacementEveryReplica7A(t *testing.T) {
-	ops := []any{JoinOp{Groups: groups(1, 2, 3, 4)}, JoinOp{Groups: groups(5)}, LeaveOp{GIDs: []int{2, 3}},
+	// Joins of several groups at once: who tops up first, and from which of
+	// the equally full groups, decides the placement.
+	ops := []any{JoinOp{Groups: groups(1)}, JoinOp{Groups: groups(2, 3, 4, 5)}, LeaveOp{GIDs: []int{2, 3}},
 		JoinOp{Groups: groups(6, 7, 8)}, MoveOp{Shard: 1, GID: 8}, LeaveOp{GIDs: []int{1}}, JoinOp{Groups: groups(2, 3, 9, 10, 11)}}
 	var first []Config
 	for replica := 0; replica < 20; replica++ {
@@ -188,6 +190,8 @@ func TestSamePlacementEveryReplica7A(t *testing.T) {
 		}
 		if replica == 0 {
 			first = c.list
+			require.Len(t, first, len(ops)+1, "%d operations, each applied, make configs 0 to %d", len(ops), len(ops))
+			checkConfig(t, c.latest(), len(ops), []int{2, 3, 4, 5, 6, 7, 8, 9, 10, 11}, map[int]int{1: 8})
 			continue
 		}
 		for num, cfg := range c.list {
