@@ -21,10 +21,15 @@ import (
 // DSLabs' model checker does. Without them the search is stateless, and at
 // most MaxPrefixes schedules are queued (the visited-prefix bound).
 //
+// The nodes' own random draws (an election time-out) are not choices but
+// the seed's: with Seeds > 1 the search grows one tree per seed, side by
+// side, level by level.
+//
 // The run itself still keeps time: a schedule is a timed run, and the
 // choices it varies are where the network could have gone another way.
 
 type treeNode struct {
+	seed  int64
 	plan  Plan
 	last  int // the last position set; children set positions after it
 	depth int // deviations beyond the base
@@ -41,8 +46,15 @@ func (s *search) bounded() {
 	}
 	s.states = map[uint64]bool{}
 	seen := map[uint64]bool{} // distinct states, for the report
-	frontier := []treeNode{{plan: base, last: from - 1}}
-	queued, cut := 1, false
+	var frontier []treeNode
+	seeds := s.o.Seeds
+	if s.o.Goal {
+		seeds = 1 // the goal was reached on the first seed
+	}
+	for i := 0; i < seeds; i++ { // one tree per seed, searched side by side
+		frontier = append(frontier, treeNode{seed: s.o.Seed + int64(i), plan: base, last: from - 1})
+	}
+	queued, cut := len(frontier), false
 	for len(frontier) > 0 && !s.over() {
 		var n treeNode
 		if s.o.Strategy == DFS {
@@ -51,7 +63,7 @@ func (s *search) bounded() {
 			n, frontier = frontier[0], frontier[1:]
 		}
 		r := &recorder{plan: n.plan, hash: true}
-		s.try(s.o.Seed, r)
+		s.try(n.seed, r)
 		s.rep.Depth = max(s.rep.Depth, n.depth)
 		if n.depth >= s.o.MaxFaults {
 			continue
@@ -74,7 +86,7 @@ func (s *search) bounded() {
 					continue
 				}
 				queued++
-				frontier = append(frontier, treeNode{plan: n.plan.with(j, alt), last: j, depth: n.depth + 1})
+				frontier = append(frontier, treeNode{seed: n.seed, plan: n.plan.with(j, alt), last: j, depth: n.depth + 1})
 			}
 		}
 	}

@@ -97,6 +97,7 @@ func (p Plan) Chooser() labrpc.Chooser { return &recorder{plan: p, noRecord: tru
 // every point.
 type recorder struct {
 	plan     Plan
+	kinds    map[int]labrpc.ChoiceKind // if set: a plan's value applies only to a choice of this kind
 	policy   func(pos int, c *labrpc.Choice) (int64, bool)
 	hash     bool // record the state hash before each choice (bounded search)
 	noRecord bool
@@ -108,6 +109,9 @@ func (r *recorder) Choose(c *labrpc.Choice) int64 {
 	pos := r.n
 	r.n++
 	v, ok := r.plan.Set[pos]
+	if ok && r.kinds != nil && r.kinds[pos] != c.Kind {
+		ok = false // shrinking moved another kind of choice here: take the default
+	}
 	if !ok && r.policy != nil {
 		v, ok = r.policy(pos, c)
 	}

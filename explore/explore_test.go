@@ -22,15 +22,34 @@ func (p *pinger) Ping(args *PingArgs, reply *PingReply) { p.got[args.N] = true; 
 // pings is a toy scenario: the client pings node 0 six times, 100 ms
 // apart. Its "invariant": ping 2 must arrive if ping 3 did (a bug that needs
 // exactly one particular message lost).
-func pings(profile string) Runner {
+func pings(profile string) Runner { return pingsWith(profile, 2, 2) }
+
+// counting counts the choices taken, for a goal.
+type counting struct {
+	labrpc.Chooser
+	n int
+}
+
+func (c *counting) Choose(ch *labrpc.Choice) int64 { c.n++; return c.Chooser.Choose(ch) }
+
+// pingsWith: the invariant is that ping k+1 arrives only after ping k,
+// for k from first to last; the goal, that ping 1 has arrived.
+func pingsWith(profile string, first, last int) Runner {
 	return func(seed int64, ch labrpc.Chooser) Result {
-		w := labrpc.NewWorld(labrpc.Config{Seed: seed, Nodes: 1, Profile: labrpc.MustProfile(profile), Chooser: ch})
+		cc := &counting{Chooser: ch}
+		goalAt := -1
+		w := labrpc.NewWorld(labrpc.Config{Seed: seed, Nodes: 1, Profile: labrpc.MustProfile(profile), Chooser: cc})
 		defer w.Close()
 		p := &pinger{got: map[int]bool{}}
 		w.Start(0, func(env labrpc.Env) any { return p })
 		w.Check(func() error {
-			if p.got[3] && !p.got[2] {
-				return fmt.Errorf("ping 3 arrived but ping 2 never did")
+			if goalAt < 0 && p.got[1] {
+				goalAt = cc.n
+			}
+			for k := first; k <= last; k++ {
+				if p.got[k+1] && !p.got[k] {
+					return fmt.Errorf("ping %d arrived but ping %d never did", k+1, k)
+				}
 			}
 			return nil
 		})
@@ -42,7 +61,7 @@ func pings(profile string) Runner {
 				w.Sleep(100 * time.Millisecond)
 			}
 		}()
-		return Result{Err: w.Err(), Steps: w.Steps(), GoalAt: -1}
+		return Result{Err: w.Err(), Steps: w.Steps(), GoalAt: goalAt}
 	}
 }
 
@@ -97,4 +116,28 @@ func TestChoicesFileRoundTrip(t *testing.T) {
 		_, err := Read(strings.NewReader(bad.text))
 		require.ErrorContains(t, err, bad.want, bad.text)
 	}
+}
+
+func TestStagedSearchVariesOnlyWhatComesAfterTheGoal(t *testing.T) {
+	run := pingsWith("reliable", 0, 4)
+	rep := Search(run, Options{Strategy: BFS, Goal: true, MaxFaults: 1, Runs: 200})
+	require.NotNil(t, rep.Found, rep.Why)
+	require.ErrorContains(t, rep.Found.Err, "ping 3 arrived but ping 2 never did", "ping 0's and 1's losses come before the goal")
+	goal := run(rep.Found.Seed, Plan{Set: map[int]int64{}}.Chooser()).GoalAt
+	require.Positive(t, goal)
+	for _, pos := range rep.Found.Plan.Positions() {
+		require.GreaterOrEqual(t, pos, goal, "the second stage varies only choices after the goal")
+	}
+}
+
+func TestBoundedSearchGrowsATreePerSeed(t *testing.T) {
+	var seeds []int64
+	run := pings("reliable")
+	Search(func(seed int64, ch labrpc.Chooser) Result {
+		seeds = append(seeds, seed)
+		return run(seed, ch)
+	}, Options{Strategy: BFS, Seed: 5, Seeds: 3, MaxFaults: 1, MaxPos: 2, Runs: 100})
+	require.Equal(t, []int64{5, 6, 7}, seeds[:3], "the default run of each seed first")
+	require.Subset(t, []int64{5, 6, 7}, seeds[3:])
+	require.Greater(t, len(seeds), 3)
 }

@@ -72,6 +72,10 @@ type Options struct {
 	// MaxPrefixes prefixes are tried (default Runs): the visited-prefix
 	// bound of a stateless search.
 	MaxFaults, MaxPos, MaxPrefixes int
+	// Seeds is how many seeds (Seed, Seed+1, ...) a bounded search grows a
+	// tree from (default 1): the nodes' own draws, such as election
+	// time-outs, are the seed's, not choices.
+	Seeds int
 
 	// Long is how long a search holds a message it delays past the profile
 	// (default 500 ms: past an election time-out).
@@ -117,6 +121,9 @@ func (o *Options) defaults() {
 	}
 	if o.MaxPos <= 0 {
 		o.MaxPos = 300
+	}
+	if o.Seeds <= 0 {
+		o.Seeds = 1
 	}
 	if o.MaxPrefixes <= 0 {
 		o.MaxPrefixes = o.Runs

@@ -23,17 +23,28 @@ func (s *search) shrink() {
 	f := s.found
 	cur, points, steps := planOf(s.foundPoints), s.foundPoints, int64(f.Before.Events)
 	budget := s.o.Shrink
+	size := func(sum Summary) [3]int { return [3]int{sum.Faults, sum.Varied, sum.Events} }
+	best := size(f.Before)
+	first := true
+	// try runs a candidate and keeps it if it fails the same way and is
+	// smaller: fewer faults, else fewer varied choices, else fewer events.
 	try := func(p Plan) bool {
 		if budget <= 0 {
 			return false
 		}
 		budget--
 		f.Shrinks++
-		r := &recorder{plan: p}
+		r := &recorder{plan: p, kinds: kindsOf(points)}
 		res := s.run(f.Seed, r)
 		if !SameFailure(res.Err, f.Err) {
 			return false
 		}
+		sz := size(summarize(r.points, res.Steps))
+		if !first && !less(sz, best) {
+			return false
+		}
+		first = false
+		best = sz
 		cur, points, steps = planOf(r.points), r.points, res.Steps
 		f.Err = res.Err
 		return true
@@ -89,4 +100,13 @@ func (s *search) shrink() {
 	}
 	f.Plan, f.Kinds = cur, kindsOf(points)
 	f.After = summarize(points, steps)
+}
+
+func less(a, b [3]int) bool {
+	for i := range a {
+		if a[i] != b[i] {
+			return a[i] < b[i]
+		}
+	}
+	return false
 }

@@ -29,6 +29,7 @@ import (
 //	                    test's own strategy (lab explore sets it)
 //	-explore.budget=D   real time the search may take (default: the test's)
 //	-explore.runs=N     schedules it may run (default: the test's)
+//	-explore.seeds=N    seeds a bounded search grows a tree from (default: the test's)
 //	-explore.out=DIR    where a found failure's choices file is saved
 //	                    (default: the system's temporary directory)
 //	-choices=FILE       replay the schedule FILE saved, as one ordinary run;
@@ -37,6 +38,7 @@ var (
 	exploreFlag = flag.String("explore", "", "search schedules with this strategy: random, pct, bfs or dfs (protolab; docs/explore.md)")
 	budgetFlag  = flag.Duration("explore.budget", 0, "real time a schedule search may take (protolab)")
 	runsFlag    = flag.Int("explore.runs", 0, "schedules a search may run (protolab)")
+	exploreSeedsFlag  = flag.Int("explore.seeds", 0, "seeds a bounded search grows a tree from (protolab)")
 	outFlag     = flag.String("explore.out", "", "directory for the choices file of a failure a search finds (protolab)")
 	choicesFlag = flag.String("choices", "", "replay the schedule saved in this choices file (protolab)")
 )
@@ -137,6 +139,9 @@ func Explore(t *testing.T, o explore.Options, body func(t *T)) {
 	}
 	if *runsFlag > 0 {
 		o.Runs = *runsFlag
+	}
+	if *exploreSeedsFlag > 0 {
+		o.Seeds = *exploreSeedsFlag
 	}
 	o.Seed = *seedFlag
 	rep := explore.Search(func(seed int64, ch labrpc.Chooser) explore.Result {

@@ -20,6 +20,7 @@ type exploreFlags struct {
 	budget   time.Duration
 	runs     int
 	seed     int64
+	seeds    int
 	out      string
 }
 
@@ -31,12 +32,13 @@ func newExploreFlags() (*flag.FlagSet, *exploreFlags) {
 	fs.DurationVar(&f.budget, "budget", 60*time.Second, "real time the search may take")
 	fs.IntVar(&f.runs, "runs", 1_000_000, "schedules the search may run")
 	fs.Int64Var(&f.seed, "seed", 1, "the first schedule's seed")
+	fs.IntVar(&f.seeds, "seeds", 0, "bfs and dfs: grow a tree from each of `N` seeds (default: the test's; the nodes' own draws are the seed's, not choices)")
 	fs.StringVar(&f.out, "out", "", "directory for the choices file of a failure found (default: the system's temporary directory)")
 	return fs, f
 }
 
 func helpExplore(w io.Writer) {
-	fmt.Fprint(w, `usage: lab explore LAB -run TEST [--strategy pct|bfs|dfs|random] [--budget 60s] [--runs N] [--seed N] [--out DIR]
+	fmt.Fprint(w, `usage: lab explore LAB -run TEST [--strategy pct|bfs|dfs|random] [--budget 60s] [--runs N] [--seed N] [--seeds N] [--out DIR]
 
 Explore searches the schedules of one of a lab's search tests (a test that
 calls tests.Explore, named TestSearch...) for longer than make test does:
@@ -80,6 +82,8 @@ func runExplore(c *cli, args []string) int {
 		return c.usageError("explore", "--budget must be positive, like 60s")
 	case f.runs < 1:
 		return c.usageError("explore", "--runs must be at least 1")
+	case f.seeds < 0:
+		return c.usageError("explore", "--seeds must be at least 1")
 	}
 	if _, err := explore.ParseStrategy(f.strategy); err != nil {
 		return c.usageError("explore", "--strategy: %v", err)
@@ -95,6 +99,9 @@ func runExplore(c *cli, args []string) int {
 	goArgs := []string{"test", "./" + pkg, "-run", "^" + f.run + "$", "-count=1", "-v",
 		"-explore=" + f.strategy, "-explore.budget=" + f.budget.String(), "-explore.runs=" + strconv.Itoa(f.runs),
 		"-seed=" + strconv.FormatInt(f.seed, 10), "-timeout=" + (f.budget + 10*time.Minute).String()}
+	if f.seeds > 0 {
+		goArgs = append(goArgs, "-explore.seeds="+strconv.Itoa(f.seeds))
+	}
 	if f.out != "" {
 		out, err := c.outputDir(f.out)
 		if err != nil {
