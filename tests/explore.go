@@ -35,12 +35,12 @@ import (
 //	-choices=FILE       replay the schedule FILE saved, as one ordinary run;
 //	                    the command a found failure prints
 var (
-	exploreFlag = flag.String("explore", "", "search schedules with this strategy: random, pct, bfs or dfs (protolab; docs/explore.md)")
-	budgetFlag  = flag.Duration("explore.budget", 0, "real time a schedule search may take (protolab)")
-	runsFlag    = flag.Int("explore.runs", 0, "schedules a search may run (protolab)")
-	exploreSeedsFlag  = flag.Int("explore.seeds", 0, "seeds a bounded search grows a tree from (protolab)")
-	outFlag     = flag.String("explore.out", "", "directory for the choices file of a failure a search finds (protolab)")
-	choicesFlag = flag.String("choices", "", "replay the schedule saved in this choices file (protolab)")
+	exploreFlag      = flag.String("explore", "", "search schedules with this strategy: random, pct, bfs or dfs (protolab; docs/explore.md)")
+	budgetFlag       = flag.Duration("explore.budget", 0, "real time a schedule search may take (protolab)")
+	runsFlag         = flag.Int("explore.runs", 0, "schedules a search may run (protolab)")
+	exploreSeedsFlag = flag.Int("explore.seeds", 0, "seeds a bounded search grows a tree from (protolab)")
+	outFlag          = flag.String("explore.out", "", "directory for the choices file of a failure a search finds (protolab)")
+	choicesFlag      = flag.String("choices", "", "replay the schedule saved in this choices file (protolab)")
 )
 
 // searchRun is what a T knows when it runs one schedule of a search: its
