@@ -66,3 +66,22 @@ func TestSearchLogMatchingBounded4B(t *testing.T) {
 		submitEvery(c, 100*time.Millisecond, 10)
 	})
 }
+
+// With crashes: every 400 ms a peer drawn from the harness's stream crashes
+// and comes back 150 ms later, while commands keep coming. What a peer
+// promised (its vote) and acknowledged (its log) must survive, and a peer
+// whose log is behind must not win an election (§5.4.1).
+func TestSearchCrashRestart4C(t *testing.T) {
+	tests.Explore(t, explore.Options{Strategy: explore.PCT, Runs: 40, Budget: 10 * time.Second}, func(t *tests.T) {
+		c := newCluster(t, 3, clusterConfig{})
+		w := t.World()
+		for round := 0; round < 4; round++ {
+			submitEvery(c, 100*time.Millisecond, 3)
+			victim := w.Rand().IntN(3)
+			c.Crash(victim)
+			submitEvery(c, 50*time.Millisecond, 3)
+			c.Restart(victim)
+		}
+		submitEvery(c, 100*time.Millisecond, 3)
+	})
+}
