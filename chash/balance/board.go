@@ -74,6 +74,20 @@ type LoadsReply struct{}
 
 func (b *Board) publish() {
 	b.published++
+	if b.every > 0 {
+		// One line per publication on the timeline: what every client will
+		// rank the servers by until the next one.
+		least, longest := 0, 0
+		for i := range b.queue {
+			if b.queue[i] < b.queue[least] {
+				least = i
+			}
+			if b.queue[i] > b.queue[longest] {
+				longest = i
+			}
+		}
+		b.env.Logf("board", "publish: shortest queue server %d (%d), longest server %d (%d)", least, b.queue[least], longest, b.queue[longest])
+	}
 	args := LoadsArgs{Queue: b.queue, Down: b.down, AsOf: b.env.Now()}
 	for _, c := range b.clients {
 		b.env.Call(c, "Client.Loads", &args, &LoadsReply{}, func(bool) {})
