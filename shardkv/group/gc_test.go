@@ -75,33 +75,36 @@ func TestDeleteHandedOffShards7C(t *testing.T) {
 	})
 }
 
-// served counts the operations completed on some keys, by time.
+// served notes when the operations on each key complete.
 type served struct {
-	at []time.Duration // completion times
+	at map[string][]time.Duration
 }
 
 // hammer runs a client per key that Gets and Puts its key until until, an
 // operation every 10ms or so, noting in sv when each one completes.
-func hammer(c *Cluster, keys []string, until time.Duration, sv *served) {
+func hammer(c *Cluster, keys []string, until time.Duration) *served {
+	sv := &served{at: map[string][]time.Duration{}}
 	for i, k := range keys {
 		ck := c.Clerk()
 		c.W.Go(fmt.Sprint("hammer", i), func() {
 			for j := 0; ck.Client().Now() < until; j++ {
 				_, ver, _ := ck.Get(k)
-				sv.at = append(sv.at, ck.Client().Now())
+				sv.at[k] = append(sv.at[k], ck.Client().Now())
 				ck.Client().Sleep(10 * time.Millisecond)
 				ck.Put(k, fmt.Sprint(j), ver)
-				sv.at = append(sv.at, ck.Client().Now())
+				sv.at[k] = append(sv.at[k], ck.Client().Now())
 				ck.Client().Sleep(10 * time.Millisecond)
 			}
 		})
 	}
+	return sv
 }
 
-// buckets counts the completions in each slice of width step of [from, to).
-func (sv *served) buckets(from, to, step time.Duration) []int {
+// buckets counts the completions on key in each slice of width step of
+// [from, to).
+func (sv *served) buckets(key string, from, to, step time.Duration) []int {
 	n := make([]int, int((to-from+step-1)/step))
-	for _, at := range sv.at {
+	for _, at := range sv.at[key] {
 		if at >= from && at < to {
 			n[int((at-from)/step)]++
 		}
@@ -124,16 +127,17 @@ func TestUnaffectedShardsServedDuringMigration7C(t *testing.T) {
 		c.W.Partition(c.Groups[1], c.Groups[2])
 		start := c.W.Now()
 		window := 1500 * time.Millisecond
-		sv := &served{}
-		hammer(c, keys, start+window+500*time.Millisecond, sv)
+		sv := hammer(c, keys, start+window+500*time.Millisecond)
 		require.NoError(t, c.Admin().Move(moving, 2))
 		from := c.W.Now() + 300*time.Millisecond // the groups reach the new config
 		c.W.Sleep(from + window - c.W.Now())
 		require.Equal(t, "pulling", c.Server(c.Leader(2)).ShardStates()[moving], "the scenario needs shard %d still on its way to g2: %s", moving, c.describe())
-		b := sv.buckets(from, from+window, 100*time.Millisecond)
-		t.Logf("shard %d on its way from g1 to g2, cut off from each other; operations completed on %d shards that stay, per 100ms: %v", moving, len(keys), b)
-		for i, n := range b {
-			require.Greater(t, n, 0, "no operation on a shard that is not moving completed in [%v, %v) of the migration: unaffected shards must be served while another one migrates", time.Duration(i)*100*time.Millisecond, time.Duration(i+1)*100*time.Millisecond)
+		for _, k := range keys {
+			b := sv.buckets(k, from, from+window, 100*time.Millisecond)
+			t.Logf("shard %d on its way from g1 to g2, cut off from each other; operations completed on %s (shard %d), per 100ms: %v", moving, k, ctrler.Key2Shard(k), b)
+			for i, n := range b {
+				require.Greater(t, n, 0, "no operation on %s (shard %d, not moving) completed in [%v, %v) of the migration: shards that stay must be served while another one migrates", k, ctrler.Key2Shard(k), time.Duration(i)*100*time.Millisecond, time.Duration(i+1)*100*time.Millisecond)
+			}
 		}
 		c.W.Heal()
 		require.True(t, c.W.RunUntilDone(20*time.Second))
