@@ -23,7 +23,9 @@ import (
 	"maps"
 	"slices"
 
+	//lab:solution 7A
 	"protolab/chash"
+	//lab:end
 	"protolab/labgob"
 	"protolab/services/rsm"
 )
