@@ -36,9 +36,8 @@ func benchWorldConfig(n int) labrpc.Config {
 }
 
 // benchClusterConfig is the benchmarks' service: it snapshots every 100
-// entries, as a real one would, so that the log stays short. Without it
-// the real time goes into persist, which encodes the whole log at every
-// Start; the virtual-time figures are the same.
+// entries, as a real one would, so that the log stays short (and the
+// restarts short: a peer reads its whole log back at boot).
 var benchClusterConfig = clusterConfig{snapEvery: 100}
 
 // newBenchCluster is a cluster in a world of its own, for a benchmark.

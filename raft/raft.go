@@ -97,6 +97,9 @@ type Raft struct {
 	// The term and vote persist saved last, for the invariants it checks
 	// (checkPersistentState).
 	savedTerm, savedVote int
+	//lab:solution 4C
+	image persistedImage // what persist has written, so it writes only what changed
+	//lab:end
 
 	// Volatile state on all servers.
 	commitIndex int
