@@ -124,7 +124,11 @@ func runCluster(c *cli, args []string) int {
 		fmt.Fprintf(c.stdout, "  n%d  %s  (pid %d, listening on %s behind its proxy)\n", i, p.Addr(), lc.pid(i), lc.target(i))
 	}
 	cf := filepath.Join(dir, clusterFileName)
-	fmt.Fprintf(c.stdout, "chaos control on %s; try:\n  lab kv --cluster %s put k hello\n  lab chaos --cluster %s partition 0 1,2\n", lc.control.Addr(), cf, cf)
+	fmt.Fprintf(c.stdout, "chaos control on %s; try:\n", lc.control.Addr())
+	if pos[0] == "kv" {
+		fmt.Fprintf(c.stdout, "  lab kv --cluster %s put k hello\n", cf)
+	}
+	fmt.Fprintf(c.stdout, "  lab chaos --cluster %s partition 0 1,2\n  lab chaos --cluster %s kill 1\n", cf, cf)
 	fmt.Fprintf(c.stdout, "stop with Ctrl-C; then: lab cluster timeline %s\n", dir)
 	ctx, stop := signal.NotifyContext(c.ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()

@@ -65,9 +65,9 @@ func TestSwimDetectsStoppedMemberOnLiveHost(t *testing.T) {
 	waitFor(t, 10*time.Second, "every member to see the whole group alive", func() bool {
 		mu.Lock()
 		defer mu.Unlock()
-		for i := range n {
-			for j := range n {
-				if i != j && (!known[i][j] || views[i][j] != gossip.Alive) {
+		for i, view := range views {
+			for member, state := range view {
+				if member != i && (!known[i][member] || state != gossip.Alive) {
 					return false
 				}
 			}
