@@ -30,6 +30,7 @@ var Demos = []Demo{
 	{"paxos", "lab 5: dueling proposers, a chosen value that outlives its leader, a hole filled with a no-op", demoPaxos},
 	{"raft", "lab 4: election, leader cut off, re-election, heal, a crash and restart, a snapshot installed", demoRaft},
 	{"services", "lab 6: a leader crash in a burst of writes to the replicated store; a lock holder paused past its lease, fenced off", demoServices},
+	{"shardkv", "lab 7: a group joins, a leader crashes and a group leaves during a burst of writes; shards follow each config, every write once", demoShardkv},
 }
 
 // DefaultDemo is the demo 'lab demo' runs without a name.

@@ -42,6 +42,7 @@ func (kv *ShardKV) confirmDeliveries() {
 				kv.next[what]++
 				return
 			}
+			kv.env.Logf("shard", "shard %d: g%d's copy deleted", args.Shard, gid)
 			kv.submit(AckOp{ConfigNum: args.ConfigNum, Shard: args.Shard})
 		})
 	}

@@ -51,7 +51,7 @@ func (kv *ShardKV) pull(s, num, gid int, servers []int) {
 			kv.next[what]++ // down, cut off, or behind: the next server may be ahead
 			return
 		}
-		kv.env.Logf("shard", "g%d: shard %d of config %d pulled from g%d (%d keys)", kv.m.gid, s, num, gid, len(reply.Data.Keys))
+		kv.env.Logf("shard", "g%d ← shard %d of g%d, %d keys", kv.m.gid, s, gid, len(reply.Data.Keys))
 		kv.submit(InstallOp{ConfigNum: num, Shard: s, Data: reply.Data})
 	})
 }

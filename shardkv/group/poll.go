@@ -40,7 +40,6 @@ func (kv *ShardKV) queryNext() {
 	kv.poller.Query(num, func(c ctrler.Config, ok bool) {
 		kv.busy["query"] = false
 		if ok && c.Num == num && kv.m.config.Num == num-1 {
-			kv.env.Logf("config", "g%d: config %d → %d submitted", kv.m.gid, num-1, num)
 			kv.submit(ConfigOp{Config: c})
 		}
 	})

@@ -157,8 +157,15 @@ func (kv *ShardKV) submit(op any) {
 
 // The state machine, for the rsm layer (rsm.StateMachine).
 
-// DoOp applies one of the group's operations.
-func (kv *ShardKV) DoOp(op any) any { return kv.m.apply(op) }
+// DoOp applies one of the group's operations. The leader notes each
+// config it moves to in the trace (the demo's timeline shows them).
+func (kv *ShardKV) DoOp(op any) any {
+	result := kv.m.apply(op)
+	if c, ok := op.(ConfigOp); ok && result == (Result{Err: OK}) && kv.rsm != nil && kv.isLeader() {
+		kv.env.Logf("config", "g%d in config %d", kv.m.gid, c.Config.Num)
+	}
+	return result
+}
 
 // Snapshot encodes the group's state.
 func (kv *ShardKV) Snapshot() []byte { return kv.m.snapshot() }
