@@ -23,11 +23,15 @@ func BenchmarkPlacement(b *testing.B) {
 		name string
 		make func() placer
 	}{
-		{"modn", func() placer { return &stateless{hasher: func(names []string) chash.Hasher { return must(chash.NewModN(names...)) }} }},
+		{"modn", func() placer {
+			return &stateless{hasher: func(names []string) chash.Hasher { return must(chash.NewModN(names...)) }}
+		}},
 		{"ring", func() placer {
 			return &stateless{hasher: func(names []string) chash.Hasher { r := chash.NewRing(0); mustDo(r.Add(names...)); return r }}
 		}},
-		{"rendezvous", func() placer { return &stateless{hasher: func(names []string) chash.Hasher { return must(chash.NewRendezvous(names...)) }} }},
+		{"rendezvous", func() placer {
+			return &stateless{hasher: func(names []string) chash.Hasher { return must(chash.NewRendezvous(names...)) }}
+		}},
 		{"bounded-ring", func() placer { return newBoundedPlacer() }},
 		{"ctrler-ring", func() placer { c := newConfigs(); c.choose = ringChooser; return &controller{c: c} }},
 		{"ctrler", func() placer { return &controller{c: newConfigs()} }},
