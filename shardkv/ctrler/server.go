@@ -137,9 +137,8 @@ func (sc *ShardCtrler) Snapshot() []byte {
 	//lab:solution 7A
 	s.Pinned = sc.cfg.pinned
 	for _, c := range sc.cfg.list {
-		cs := configState{Num: c.Num, Shards: c.Shards}
-		for _, gid := range c.GIDs() {
-			cs.GIDs = append(cs.GIDs, gid)
+		cs := configState{Num: c.Num, Shards: c.Shards, GIDs: c.GIDs()}
+		for _, gid := range cs.GIDs {
 			cs.Servers = append(cs.Servers, c.Groups[gid])
 		}
 		s.Configs = append(s.Configs, cs)
