@@ -67,7 +67,7 @@ func runPlacement(p placer) placementRun {
 	var prev [NShards]int
 	var gids []int
 	note := func(cur [NShards]int) {
-		load := map[int]int{}
+		load := make(map[int]int)
 		for _, gid := range cur {
 			load[gid]++
 		}

@@ -77,7 +77,7 @@ func checkConfig(t testing.TB, c Config, num int, wantGIDs []int, pinned map[int
 		require.Equal(t, [NShards]int{}, c.Shards, "config %d has no groups: every shard on gid 0", c.Num)
 		return
 	}
-	load := map[int]int{}
+	load := make(map[int]int)
 	for s, gid := range c.Shards {
 		require.Contains(t, wantGIDs, gid, "config %d: shard %d on gid %d, which is not one of its groups %v", c.Num, s, gid, wantGIDs)
 		if _, isPinned := pinned[s]; !isPinned {
