@@ -24,13 +24,14 @@ func TestRaftOnLiveHost(t *testing.T) { runReplogLive(t, raft.Engine.WithSnapsho
 func TestMultiPaxosOnLiveHost(t *testing.T) { runReplogLive(t, paxos.Engine.WithSnapshots(10)) }
 
 func runReplogLive(t *testing.T, e replog.Engine) {
+	t.Parallel() // seconds of waiting on real timers, little work
 	g := newGroup(t, e, 3)
 	for i := range 3 {
 		g.start(i)
 	}
 	deadline := time.Now().Add(20 * time.Second)
 	cmd := 100
-	for k := 0; k < 12; k++ {
+	for k := 0; k < 6; k++ {
 		g.commit(cmd, 3, deadline)
 		cmd++
 	}
@@ -39,7 +40,7 @@ func runReplogLive(t *testing.T, e replog.Engine) {
 	old := g.leader(deadline)
 	g.nodes[old].Stop()
 	t.Logf("stopped n%d (the leader) at %v", old, time.Since(g.epoch).Round(time.Millisecond))
-	for k := 0; k < 12; k++ {
+	for k := 0; k < 6; k++ {
 		g.commit(cmd, 2, deadline)
 		cmd++
 	}

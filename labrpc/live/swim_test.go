@@ -16,6 +16,7 @@ import (
 // declared dead while every member runs (no false deaths on healthy
 // links), and once one stops, every other member declares it dead.
 func TestSwimDetectsStoppedMemberOnLiveHost(t *testing.T) {
+	t.Parallel()
 	const n = 4
 	var addrs []string
 	for range n {
