@@ -44,7 +44,9 @@ func TestSwimDetectsStoppedMemberOnLiveHost(t *testing.T) {
 	for i := range n {
 		views[i], known[i] = make([]gossip.State, n), make([]bool, n)
 		cfg := gossip.DefaultSwimConfig()
-		cfg.ProbeInterval, cfg.ProbeTimeout = 100*time.Millisecond, 50*time.Millisecond
+		cfg.ProbeInterval, cfg.ProbeTimeout = 100*time.Millisecond, 80*time.Millisecond
+		// a second of suspicion: a loaded machine's stall is no death
+		cfg.SuspicionMult = 10
 		cfg.PushPullInterval = time.Second
 		cfg.Notify = func(ev gossip.Event) {
 			mu.Lock()
