@@ -34,7 +34,7 @@ import (
 // applied (read back from its trace). It needs seconds of real time and a
 // build of the lab binary, so it runs only with -live (make live):
 //
-//	go test ./cmd/lab -run '^TestLive' -live -v
+//	go test ./cmd/lab -run Live -live -v
 
 var (
 	liveFlag  = flag.Bool("live", false, "run the live tests: real processes on localhost (make live)")
