@@ -89,7 +89,7 @@ func TestSearchCrashRestart4C(t *testing.T) {
 // Figure 8, searched: five peers, a command handed to every leader, and the
 // leader crashed after a short or a long pause, with a crashed peer
 // restarted whenever fewer than three are up (the shape of
-// TestFigure84C, 60 rounds instead of 3000). A leader that commits an entry
+// TestFigure84C, 300 rounds instead of 3000). A leader that commits an entry
 // of an earlier term by counting replicas is caught by state-machine
 // safety when a later leader overwrites it (§5.4.2).
 func TestSearchFigure84C(t *testing.T) {
@@ -98,7 +98,7 @@ func TestSearchFigure84C(t *testing.T) {
 		c := newCluster(t, n, clusterConfig{})
 		rng := c.w.Rand()
 		up := n
-		for round := 0; round < 60; round++ {
+		for round := 0; round < 300; round++ {
 			leader := -1
 			for i := 0; i < n; i++ {
 				if rf := c.raft(i); rf != nil {
