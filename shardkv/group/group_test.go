@@ -170,8 +170,25 @@ func TestCatchUpOneConfigAtATime7B(t *testing.T) {
 			}
 		}
 		cut(true)
-		require.NoError(t, c.Join(2)) // config 2
-		require.NoError(t, c.Join(3)) // config 3
+		// Each change is applied by the groups that can hear the
+		// controller before the next one is made: g2 and g3 move into
+		// configs 2 and 3 (and wait there for g1's shards), so a g1 that
+		// jumped over them would never hand off what they ask of it.
+		reach := func(gid, num int) {
+			reached := func() bool {
+				for _, id := range c.Groups[gid] {
+					if kv := c.Server(id); kv != nil && kv.ConfigNum() >= num {
+						return true
+					}
+				}
+				return false
+			}
+			require.True(t, c.W.WaitUntil(reached, 10*time.Millisecond, 5*time.Second), "g%d did not reach config %d: %s", gid, num, c.describe())
+		}
+		require.NoError(t, c.Join(2))
+		reach(2, 2)
+		require.NoError(t, c.Join(3))
+		reach(3, 3)
 		require.NoError(t, c.Leave(2))
 		last := c.Admin().Query(-1).Num
 		c.W.Sleep(time.Second)
