@@ -41,7 +41,7 @@ func newClusterFlags() (*flag.FlagSet, *clusterFlags) {
 	f := &clusterFlags{}
 	fs := flag.NewFlagSet("cluster", flag.ContinueOnError)
 	fs.IntVar(&f.n, "n", 3, "how many `NODES`")
-	fs.StringVar(&f.engine, "engine", "raft", "the consensus `ENGINE` under kv: raft or paxos")
+	fs.StringVar(&f.engine, "engine", "raft", "the consensus `ENGINE` under kv or lock: raft or paxos")
 	fs.StringVar(&f.reads, "reads", "log", "how kv serves a Get: `PATH` log or readindex")
 	fs.StringVar(&f.dir, "dir", "", "keep the cluster's files (storage, traces, cluster.json) in `DIR` (default: a new temporary directory)")
 	fs.DurationVar(&f.dur, "for", 0, "stop after `DURATION` (default: run until interrupted)")
@@ -52,7 +52,7 @@ func helpCluster(w io.Writer) {
 	fmt.Fprint(w, `usage: lab cluster LAB [-n NODES] [--engine ENGINE] [--dir DIR] [--for DURATION]
        lab cluster timeline DIR [--node NODE] [--window L] [--html FILE]
 
-Cluster starts a local cluster of LAB (kv or swim, as lab serve runs them):
+Cluster starts a local cluster of LAB (kv, lock or swim, as lab serve runs them):
 one 'lab serve' process per node, each behind a proxy that 'lab chaos' can
 tell to drop, delay, duplicate or partition. It prints where each node is
 reached (the proxy's address: give it to clients) and writes
@@ -107,7 +107,7 @@ func runCluster(c *cli, args []string) int {
 		return c.failf("cluster", "--dir: %v", err)
 	}
 	engine := f.engine
-	if pos[0] != "kv" {
+	if pos[0] == "swim" {
 		engine = ""
 	}
 	lc, err := startCluster(clusterOptions{Lab: pos[0], Engine: engine, Reads: f.reads, Nodes: f.n, Dir: dir, Bin: bin, Out: c.stdout})
@@ -125,8 +125,11 @@ func runCluster(c *cli, args []string) int {
 	}
 	cf := filepath.Join(dir, clusterFileName)
 	fmt.Fprintf(c.stdout, "chaos control on %s; try:\n", lc.control.Addr())
-	if pos[0] == "kv" {
+	switch pos[0] {
+	case "kv":
 		fmt.Fprintf(c.stdout, "  lab kv --cluster %s put k hello\n", cf)
+	case "lock":
+		fmt.Fprintf(c.stdout, "  lab lock --cluster %s hold L --for 5s\n", cf)
 	}
 	fmt.Fprintf(c.stdout, "  lab chaos --cluster %s partition 0 1,2\n  lab chaos --cluster %s kill 1\n", cf, cf)
 	fmt.Fprintf(c.stdout, "stop with Ctrl-C; then: lab cluster timeline %s\n", dir)
@@ -265,8 +268,11 @@ func (lc *liveCluster) start(i int) error {
 		"--trace", filepath.Join(lc.o.Dir, fmt.Sprintf("n%d-%d.jsonl", i, inc)),
 		"--epoch", strconv.FormatInt(lc.epoch.UnixNano(), 10), "--incarnation", strconv.Itoa(inc),
 		"--seed", strconv.FormatInt(lc.o.Seed+int64(i), 10), "--exit-with-stdin"}
-	if lc.o.Lab == "kv" {
+	switch lc.o.Lab {
+	case "kv":
 		args = append(args, "--engine", lc.o.Engine, "--reads", lc.o.Reads)
+	case "lock":
+		args = append(args, "--engine", lc.o.Engine)
 	}
 	cmd := exec.Command(lc.o.Bin, args...)
 	cmd.SysProcAttr = ownProcessGroup()

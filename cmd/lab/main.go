@@ -57,6 +57,7 @@ func init() {
 		{"cluster", "start a local cluster of lab serve processes behind chaos proxies", runCluster, helpCluster},
 		{"chaos", "partition, drop, delay, duplicate, kill or restart in a running cluster", runChaos, helpChaos},
 		{"kv", "get and put on a live key/value cluster", runKV, helpKV},
+		{"lock", "acquire, hold and release a lock of a live lock cluster", runLock, helpLock},
 		{"help", "show help for lab or for one subcommand", runHelp, helpHelp},
 	}
 }

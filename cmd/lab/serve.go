@@ -21,6 +21,7 @@ import (
 	"protolab/raft"
 	"protolab/replog"
 	"protolab/services/kv"
+	"protolab/services/lock"
 )
 
 // lab serve: one node of a lab's service, as a process of its own, on the
@@ -52,7 +53,7 @@ func newServeFlags() (*flag.FlagSet, *serveFlags) {
 	fs.StringVar(&f.listen, "listen", "", "listen on `ADDR` instead of this node's address in --peers (127.0.0.1:0: a port the kernel picks; a proxy stands at the peers' address)")
 	fs.StringVar(&f.dir, "dir", "", "keep stable storage in `DIR` (it survives a kill and restart); default: in memory, lost with the process")
 	fs.StringVar(&f.trace, "trace", "", "append the node's trace to `FILE` as JSON lines (what lab cluster timeline reads)")
-	fs.StringVar(&f.engine, "engine", "raft", "the consensus `ENGINE` under kv: raft or paxos")
+	fs.StringVar(&f.engine, "engine", "raft", "the consensus `ENGINE` under kv or lock: raft or paxos")
 	fs.StringVar(&f.reads, "reads", "log", "how kv serves a Get: `PATH` log or readindex")
 	fs.IntVar(&f.maxState, "max-state", 32<<10, "kv snapshots once the engine's persisted state passes `BYTES` (-1: never)")
 	fs.Int64Var(&f.seed, "seed", 0, "seed of the node's random stream (0: from the clock)")
@@ -71,6 +72,8 @@ protolab/labrpc/live. LAB is one of:
 
 	kv     lab 6's linearizable key/value store on a replicated log
 	       (--engine raft, or paxos for Multi-Paxos)
+	lock   lab 6C's lock service (sessions, leases, sequencers) on the
+	       same log; 'lab lock' is its client
 	swim   lab 3's SWIM member; it joins through node 0 and prints what
 	       it learns of the others
 
@@ -93,7 +96,7 @@ Flags:
 }
 
 // liveLabs are the labs lab serve and lab cluster run.
-var liveLabs = []string{"kv", "swim"}
+var liveLabs = []string{"kv", "lock", "swim"}
 
 func runServe(c *cli, args []string) int {
 	fs, f := newServeFlags()
@@ -211,6 +214,25 @@ func serveBoot(lab string, f *serveFlags, out io.Writer) (labrpc.Boot, func(cont
 		return boot, func(ctx context.Context, nd *live.Node) {
 			watchLeader(ctx, nd, func() (labrpc.Env, replog.Peer) { return env, server.RSM().Peer() })
 		}, nil
+	case "lock":
+		engine, err := liveEngine(f.engine)
+		if err != nil {
+			return nil, nil, err
+		}
+		var env labrpc.Env
+		var peer replog.Peer
+		boot := func(e labrpc.Env) any {
+			env = e
+			objs := lock.StartServer(e, tracedEngine(engine), f.maxState, lock.DefaultConfig, nil)
+			for _, o := range objs {
+				if p, ok := o.(replog.Peer); ok {
+					peer = p
+				}
+			}
+			e.Logf("replog", "booted")
+			return objs
+		}
+		return boot, func(ctx context.Context, nd *live.Node) { watchLeader(ctx, nd, func() (labrpc.Env, replog.Peer) { return env, peer }) }, nil
 	case "swim":
 		if f.engine != "raft" {
 			return nil, nil, fmt.Errorf("--engine: swim runs on no engine")
