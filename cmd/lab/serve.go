@@ -232,7 +232,9 @@ func serveBoot(lab string, f *serveFlags, out io.Writer) (labrpc.Boot, func(cont
 			e.Logf("replog", "booted")
 			return objs
 		}
-		return boot, func(ctx context.Context, nd *live.Node) { watchLeader(ctx, nd, func() (labrpc.Env, replog.Peer) { return env, peer }) }, nil
+		return boot, func(ctx context.Context, nd *live.Node) {
+			watchLeader(ctx, nd, func() (labrpc.Env, replog.Peer) { return env, peer })
+		}, nil
 	case "swim":
 		if f.engine != "raft" {
 			return nil, nil, fmt.Errorf("--engine: swim runs on no engine")
