@@ -6,6 +6,7 @@ import (
 
 	"protolab/explore"
 	"protolab/tests"
+	"protolab/tests/replog"
 )
 
 // Schedule searches (docs/explore.md) for agreement: at most one value is
@@ -40,5 +41,35 @@ func TestSearchAgreementRestart5A(t *testing.T) {
 		w.Restart(1)
 		c.start(1, 0, 99)
 		w.Sleep(time.Second)
+	})
+}
+
+// Multi-Paxos, searched: three peers, a command handed to every peer that
+// believes it leads every 50 ms, and a peer drawn from the harness's stream
+// crashed and restarted every 400 ms. The shared replicated-log checks
+// (state-machine safety after every event) must hold.
+func TestSearchLogAgreement5B(t *testing.T) {
+	tests.Explore(t, explore.Options{Strategy: explore.PCT, Runs: 30, Budget: 10 * time.Second}, func(t *tests.T) {
+		const n = 3
+		c := replog.NewCluster(t, multiPaxos, n, reliable)
+		w := t.World()
+		submit := func(rounds int) {
+			for k := 0; k < rounds; k++ {
+				w.Sleep(50 * time.Millisecond)
+				for i := 0; i < n; i++ {
+					if c.Up(i) {
+						c.Peer(i).Start(k)
+					}
+				}
+			}
+		}
+		for round := 0; round < 4; round++ {
+			submit(5)
+			victim := w.Rand().IntN(n)
+			c.Crash(victim)
+			submit(3)
+			c.StartNode(victim)
+		}
+		submit(5)
 	})
 }
