@@ -334,7 +334,11 @@ func (lc *liveCluster) start(i int) error {
 
 // kill ends node i's process at once (SIGKILL), as a power cut would: its
 // stable storage is what it had written.
-func (lc *liveCluster) kill(i int) error {
+func (lc *liveCluster) kill(i int) error { return lc.stopNode(i, false) }
+
+// stopNode ends node i's process: at once (SIGKILL), or, if gently, with
+// SIGTERM first and SIGKILL a second later if it has not exited.
+func (lc *liveCluster) stopNode(i int, gently bool) error {
 	lc.mu.Lock()
 	p := lc.procs[i]
 	lc.procs[i] = nil
@@ -343,6 +347,14 @@ func (lc *liveCluster) kill(i int) error {
 		return fmt.Errorf("n%d is not running", i)
 	}
 	lc.proxies[i].SetTarget("")
+	if gently {
+		termGroup(p.cmd)
+		select {
+		case <-p.exited:
+			return nil
+		case <-time.After(time.Second):
+		}
+	}
 	killGroup(p.cmd)
 	<-p.exited
 	return nil
@@ -361,14 +373,18 @@ func (lc *liveCluster) pids() []int {
 	return ps
 }
 
-// close kills every process and stops the proxies and the control server.
+// close stops every process (SIGTERM, then SIGKILL a second later), and
+// the proxies and the control server.
 func (lc *liveCluster) close() {
 	lc.mu.Lock()
 	lc.closed = true
 	lc.mu.Unlock()
+	var wg sync.WaitGroup
 	for i := range lc.procs {
-		lc.kill(i)
+		wg.Add(1)
+		go func() { defer wg.Done(); lc.stopNode(i, true) }()
 	}
+	wg.Wait()
 	if lc.control != nil {
 		lc.control.Close()
 	}

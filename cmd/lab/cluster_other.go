@@ -14,3 +14,5 @@ func killGroup(cmd *exec.Cmd) {
 		cmd.Process.Kill()
 	}
 }
+
+func termGroup(cmd *exec.Cmd) { killGroup(cmd) }

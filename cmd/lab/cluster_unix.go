@@ -19,3 +19,11 @@ func killGroup(cmd *exec.Cmd) {
 		cmd.Process.Kill()
 	}
 }
+
+// termGroup asks the process's group to stop (SIGTERM): a node stops its
+// host, which flushes its trace.
+func termGroup(cmd *exec.Cmd) {
+	if cmd.Process != nil {
+		syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
+	}
+}
