@@ -78,3 +78,27 @@ func TestCorruptStorageIsRefused(t *testing.T) {
 		t.Fatalf("err = %v; want the file refused, with the fix", err)
 	}
 }
+
+// Without a directory, storage lives in memory: a restart in the same
+// process hands the last incarnation's Persister on.
+func TestInMemoryStorageIsHandedToTheNextIncarnation(t *testing.T) {
+	var st *Store
+	nd, err := live.Start(live.Config{Me: 0, Addrs: []string{"127.0.0.1:0"}}, func(env labrpc.Env) any { st = &Store{env: env}; return st })
+	if err != nil {
+		t.Fatal(err)
+	}
+	nd.Do(func() { st.Put(&StoreArgs{Data: []byte("kept")}, &StoreReply{}) })
+	nd.Stop()
+	var state []byte
+	nd, err = live.Start(live.Config{Me: 0, Addrs: []string{"127.0.0.1:0"}, Persister: nd.Persister(), Incarnation: 2}, func(env labrpc.Env) any {
+		state = env.Persister().ReadState()
+		return &Store{env: env}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	nd.Stop()
+	if string(state) != "kept" {
+		t.Fatalf("the next incarnation read %q; want the last one's save, %q", state, "kept")
+	}
+}
