@@ -24,8 +24,8 @@ func TestRunUsageErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"run"}, "lab run: give one protocol, like 'lab run kvsrv'; the protocols are gossip, kv, kvsrv, paxos, raft"},
-		{[]string{"run", "kvsvr"}, `lab run: no runner for "kvsvr" (did you mean "kvsrv"?); the protocols are gossip, kv, kvsrv, paxos, raft`},
+		{[]string{"run"}, "lab run: give one protocol, like 'lab run kvsrv'; the protocols are gossip, kv, kvsrv, lb, paxos, raft"},
+		{[]string{"run", "kvsvr"}, `lab run: no runner for "kvsvr" (did you mean "kvsrv"?); the protocols are gossip, kv, kvsrv, lb, paxos, raft`},
 		{[]string{"run", "kvsrv", "--nodes", "3"}, "lab run: --nodes 3: kvsrv runs with 1 node(s); give --nodes 1, or leave it out"},
 		{[]string{"run", "kvsrv", "--for", "0s"}, "lab run: --for 0s: the workload runs for more than 0 and at most 1h0m0s of virtual time; give a --for in that range"},
 		{[]string{"run", "kvsrv", "--faults", "unreliabel"}, `lab run: --faults: no network profile "unreliabel" (did you mean "unreliable"?); the profiles are reliable, unreliable, reorder, duplicating, lossy, slow-dead, wan`},

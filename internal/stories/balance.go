@@ -86,3 +86,53 @@ func drawQueues(w io.Writer, queues [][]int, scale int) {
 		fmt.Fprintf(w, "  s%-2d |%s| peak %d\n", i, row.String(), peak)
 	}
 }
+
+// lbRunner is part 2E's workload for 'lab run lb': the herd, to look at in the
+// viewer (--html) or on the timeline. Half the nodes (rounded down) are
+// servers, one is the load board, the rest are clients; the clients send by
+// least-loaded on load reports a second old.
+var lbRunner = Runner{
+	Name:     "lb",
+	Summary:  "lab 2E: clients balance requests by least-loaded on 1s-old load reports (the herd); every request is answered",
+	Nodes:    21,
+	MinNodes: 3,
+	MaxNodes: 41,
+	Load:     90,
+	MaxLoad:  2000,
+	Run:      runLB,
+}
+
+// lbService is the servers' mean service time in 'lab run lb': each serves
+// 10 requests per second.
+const lbService = 100 * time.Millisecond
+
+func runLB(r *Run) error {
+	servers := (r.Nodes - 1) / 2
+	capacity := float64(servers) * float64(time.Second) / float64(lbService)
+	if r.Load >= capacity {
+		return fmt.Errorf("--load %g: %d servers serve %g requests per second; offer less, or give more --nodes", r.Load, servers, capacity)
+	}
+	s := balance.Setup{Servers: servers, Clients: r.Nodes - 1 - servers, Service: balance.Exponential(lbService),
+		Load: r.Load / capacity, Refresh: time.Second, Measure: r.For,
+		Balancer: balance.Spec{Kind: balance.KindLeastLoaded, Source: balance.Reported}}
+	r.W.Note("the herd: %d servers, %d clients by least-loaded on load reports every %v", s.Servers, s.Clients, s.Refresh)
+	res, err := balance.Run(r.W, s)
+	if err != nil {
+		return err
+	}
+	answered := int64(len(res.Latencies))
+	r.Count("requests", res.Sent)
+	r.Count("answered", answered)
+	r.Count("refused or lost", res.Failed)
+	r.Count("longest queue", int64(res.MaxQueue))
+	r.Count("on least-loaded %", perCommit(100*res.OnLeast, max(res.Sent, 1)))
+	for _, d := range res.Latencies {
+		r.Latency(d)
+	}
+	var lost error
+	if answered+res.Failed != res.Sent {
+		lost = fmt.Errorf("%d requests sent, %d answered and %d failed: %d never came back", res.Sent, answered, res.Failed, res.Sent-answered-res.Failed)
+	}
+	r.Check("every request answered or failed", lost)
+	return nil
+}

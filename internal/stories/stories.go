@@ -37,4 +37,4 @@ var Demos = []Demo{
 const DefaultDemo = "raft"
 
 // Runners are the labs' workloads for 'lab run', by name.
-var Runners = []Runner{kvsrvRunner, gossipRunner, raftRunner, paxosRunner, kvRunner}
+var Runners = []Runner{kvsrvRunner, gossipRunner, raftRunner, paxosRunner, kvRunner, lbRunner}
