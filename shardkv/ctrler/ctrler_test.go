@@ -7,6 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"protolab/labrpc"
 	"protolab/replog"
 	"protolab/tests"
 )
@@ -338,4 +339,64 @@ func TestJoinShedsAboveCapacity7A(t *testing.T) {
 	require.GreaterOrEqual(t, len(c.ShardsOf(4)), NShards/4, "the newcomer's fair share: %v", next)
 	require.LessOrEqual(t, moved(Config{Shards: prev}, c), 1+NShards/4,
 		"%v → %v: the newcomer's share (%d) and the one shard group 1 holds above capacity, no more", prev, next, NShards/4)
+}
+
+// pollNode is node code that follows the controller's configs with a
+// Poller, as a lab 7B group server does: it polls every 50 ms and keeps the
+// newest config it has heard of.
+type pollNode struct {
+	env               labrpc.Env
+	p                 *Poller
+	latest            Config
+	answers, failures int
+}
+
+func startPollNode(env labrpc.Env, servers []int) *pollNode {
+	n := &pollNode{env: env, p: NewPoller(env, servers)}
+	n.poll()
+	return n
+}
+
+func (n *pollNode) poll() {
+	n.p.Query(-1, func(cfg Config, ok bool) {
+		if ok {
+			n.answers++
+			if cfg.Num > n.latest.Num {
+				n.latest = cfg
+			}
+		} else {
+			n.failures++
+		}
+		n.env.After(50*time.Millisecond, n.poll)
+	})
+}
+
+// A Poller lets node code Query without blocking: it finds the leader, and
+// moves on when a server is down; cut off from every server, it says so.
+func TestPoller7A(t *testing.T) {
+	forEngine(t, func(t *tests.T, e replog.Engine) {
+		w := t.NewWorld(labrpc.Config{Nodes: 4, Profile: labrpc.MustProfile("reliable")})
+		c, err := StartCluster(w, e, []int{1, 2, 3}, -1)
+		require.NoError(t, err)
+		var node *pollNode
+		w.Start(0, func(env labrpc.Env) any { node = startPollNode(env, c.Servers); return node })
+		ck := c.Clerk()
+		require.NoError(t, ck.Join(groups(1)))
+		require.True(t, w.WaitUntil(func() bool { return node.latest.Num == 1 }, 10*time.Millisecond, 2*time.Second), "the polling node did not hear of config 1 within 2s")
+		require.True(t, sameConfig(node.latest, ck.Query(1)), "the Poller's config 1 is %s", describe(node.latest))
+
+		for _, id := range c.Servers { // the leader crashes: the Poller moves on
+			if sc := c.Server(id); sc != nil {
+				if _, isLeader := sc.RSM().Peer().GetState(); isLeader {
+					w.Crash(id)
+				}
+			}
+		}
+		require.NoError(t, ck.Join(groups(2)))
+		require.True(t, w.WaitUntil(func() bool { return node.latest.Num == 2 }, 10*time.Millisecond, 3*time.Second), "the polling node did not hear of config 2 within 3s of the leader's crash")
+
+		w.Partition([]int{0}, c.Servers)
+		before := node.failures
+		require.True(t, w.WaitUntil(func() bool { return node.failures > before }, 10*time.Millisecond, 5*time.Second), "a Poller cut off from every server must report failure (done(_, false)), not wait for good")
+	})
 }
