@@ -184,3 +184,49 @@ func TestShardServedAsSoonAsItArrives7C(t *testing.T) {
 		settle(t, c, "the heal")
 	})
 }
+
+// The old owner keeps its copy until the receiver has it, then deletes it:
+// g2 pulls a shard from g1, and g1's answers are lost for 500ms (the pulls
+// reach g1, the replies never reach g2). An old owner that deleted its copy
+// on answering a pull has nothing left to send once the replies get
+// through.
+func TestCopyKeptUntilReceived7C(t *testing.T) {
+	forEngine(t, func(t *tests.T, e replog.Engine) {
+		c := newCluster(t, e, 2, -1, "reliable")
+		join(t, c, 1, 2)
+		s := c.Admin().Query(-1).ShardsOf(1)[0]
+		k := keyIn(s)
+		ck := c.Clerk()
+		require.Equal(t, OK, ck.Put(k, "kept", 0))
+		cut := func(on bool) {
+			for _, from := range c.Groups[1] {
+				for _, to := range c.Groups[2] {
+					if on {
+						c.W.Cut(from, to)
+					} else {
+						c.W.Uncut(from, to)
+					}
+				}
+			}
+		}
+		cut(true)
+		require.NoError(t, c.Admin().Move(s, 2))
+		c.W.Sleep(500 * time.Millisecond) // g2 pulls at every tick; g1's answers are lost
+		require.Equal(t, "pulling", c.Server(c.Leader(2)).ShardStates()[s], "the scenario needs shard %d still on its way", s)
+		cut(false)
+		settle(t, c, "g1's answers got through")
+		v, ver, err := ck.Get(k)
+		require.Equal(t, OK, err, "Get(%s) after its shard %d moved", k, s)
+		require.Equal(t, "kept", v)
+		require.Equal(t, Tversion(1), ver)
+		deleted := func() bool {
+			for _, id := range c.Groups[1] {
+				if kv := c.Server(id); kv != nil && kv.m.out[s] != nil {
+					return false
+				}
+			}
+			return true
+		}
+		require.True(t, c.W.WaitUntil(deleted, 10*time.Millisecond, 2*time.Second), "g1 still holds its copy of shard %d 2s after g2 settled with it", s)
+	})
+}
