@@ -65,7 +65,8 @@ func (kv *ShardKV) ConfigNum() int { return kv.m.config.Num }
 func (kv *ShardKV) Serving(s int) bool { return kv.m.canServe(s) }
 
 // ShardStates describes each shard's state in this server, for tests and
-// the demo: "serving", "pulling", "handedOff" or "absent".
+// the demo: "serving", "pulling" or "absent" (a handed-off copy is kept
+// apart: Stored counts it).
 func (kv *ShardKV) ShardStates() [ctrler.NShards]string {
 	var st [ctrler.NShards]string
 	for s := range kv.m.shards {
