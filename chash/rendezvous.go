@@ -22,26 +22,64 @@ import (
 // which is member i with probability exactly w_i/Σw. Multiplying u by the
 // weight instead, a common mistake, does not give proportional shares.
 type Rendezvous struct {
-	names   []string  // sorted, so equal scores go to the smaller name
+	names   []string  // in the order given; sorted for weighted members
 	seeds   []uint64  // seeds[i] = HashKey(names[i]), computed once
-	weights []float64 // weights[i] > 0
+	weights []float64 // weights[i] > 0; nil when uniform
 	uniform bool      // all weights equal: the largest hash wins, no logarithm needed
 }
 
 // NewRendezvous returns rendezvous hashing over names, all of weight 1.
 func NewRendezvous(names ...string) (*Rendezvous, error) {
-	r := &Rendezvous{names: slices.Sorted(slices.Values(names)), uniform: true}
-	r.seeds = make([]uint64, len(r.names))
-	r.weights = make([]float64, len(r.names))
+	return newRendezvous(names, HashKey)
+}
+
+// newRendezvous builds over names with seedOf as the names' hash (HashKey,
+// or a colliding one in a test). The names keep the order they are given
+// in: sorting them cost more than the rest of the build, and the order
+// cannot change a lookup. Two members score a key alike only if their
+// seeds are equal (score is a bijection of the seed for a given key), and
+// then the one first in the list wins: so if two seeds are equal, the
+// members are put in name order, and equal scores go to the smaller name,
+// as in the weighted form (whose names come sorted out of a map).
+func newRendezvous(names []string, seedOf func(string) uint64) (*Rendezvous, error) {
+	r := &Rendezvous{names: slices.Clone(names), seeds: make([]uint64, len(names)), uniform: true}
 	for i, n := range r.names {
-		// Sorted, a repeated name is next to itself: checkNames's map is
-		// not needed.
-		if n == "" || (i > 0 && n == r.names[i-1]) {
+		if n == "" {
 			return nil, checkNames(names)
 		}
-		r.seeds[i], r.weights[i] = HashKey(n), 1
+		r.seeds[i] = seedOf(n)
+	}
+	if !distinct(r.seeds) {
+		if err := checkNames(names); err != nil {
+			return nil, err // a name listed twice
+		}
+		slices.Sort(r.names) // two names hash alike: the smaller first
+		for i, n := range r.names {
+			r.seeds[i] = seedOf(n)
+		}
 	}
 	return r, nil
+}
+
+// distinct reports whether no two seeds are equal: pair by pair for a few
+// (no allocation), by sorting a copy for more.
+func distinct(seeds []uint64) bool {
+	if len(seeds) <= 32 {
+		for i, a := range seeds {
+			if slices.Contains(seeds[i+1:], a) {
+				return false
+			}
+		}
+		return true
+	}
+	sorted := slices.Clone(seeds)
+	slices.Sort(sorted)
+	for i := 1; i < len(sorted); i++ {
+		if sorted[i] == sorted[i-1] {
+			return false
+		}
+	}
+	return true
 }
 
 // NewRendezvousWeighted returns rendezvous hashing in which member m owns a
@@ -59,6 +97,9 @@ func NewRendezvousWeighted(weights map[string]float64) (*Rendezvous, error) {
 		r.seeds = append(r.seeds, HashKey(n))
 		r.weights = append(r.weights, w)
 		r.uniform = r.uniform && w == r.weights[0]
+	}
+	if r.uniform {
+		r.weights = nil
 	}
 	return r, nil
 }
@@ -118,4 +159,4 @@ func score(h, seed uint64) uint64 {
 }
 
 // Members returns the member names, sorted.
-func (r *Rendezvous) Members() []string { return slices.Clone(r.names) }
+func (r *Rendezvous) Members() []string { return slices.Sorted(slices.Values(r.names)) }

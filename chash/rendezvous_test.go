@@ -2,6 +2,9 @@ package chash
 
 import (
 	"math"
+	"math/rand/v2"
+	"slices"
+	"strconv"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -55,4 +58,43 @@ func TestRendezvousWeights2C(t *testing.T) {
 	require.Error(t, err)
 	_, err = NewRendezvous("x", "x")
 	require.Error(t, err)
+}
+
+// The members keep the order they are given in, which cannot change a
+// lookup: equal scores need equal seeds. Shuffled lists give the same
+// member for every key; a name listed twice is refused in short and long
+// lists; and two names whose seeds collide (a hash made to collide here)
+// are put in name order, so the smaller takes the keys they tie on, as the
+// naive version does.
+func TestRendezvousOrderAndCollisions2C(t *testing.T) {
+	names := memberNames(40)
+	sorted, err := NewRendezvous(names...)
+	require.NoError(t, err)
+	shuffled := slices.Clone(names)
+	rand.New(rand.NewPCG(1, 2)).Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
+	other, err := NewRendezvous(shuffled...)
+	require.NoError(t, err)
+	require.Equal(t, sorted.Members(), other.Members(), "Members is sorted whatever the order given")
+	for i := range 20000 {
+		key := "key-" + strconv.Itoa(i)
+		require.Equal(t, sorted.Lookup(key), other.Lookup(key), "key %q: the order of the member list changed its owner", key)
+	}
+
+	for _, list := range [][]string{{"x", "y", "x"}, append(slices.Clone(names), names[7])} {
+		_, err := NewRendezvous(list...)
+		require.ErrorContains(t, err, "is listed twice", "%d names", len(list))
+	}
+
+	collide := func(n string) uint64 {
+		if n == "b" {
+			n = "a" // b scores every key exactly as a does
+		}
+		return HashKey(n)
+	}
+	r, err := newRendezvous([]string{"c", "b", "a", "d"}, collide)
+	require.NoError(t, err)
+	for i := range 2000 {
+		got := r.Lookup("key-" + strconv.Itoa(i))
+		require.NotEqual(t, "b", got, "b ties with a on every key, and a is the smaller name")
+	}
 }

@@ -32,6 +32,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -50,6 +51,7 @@ const keyCount = 1 << 17
 var (
 	sizesFlag = flag.String("n", "8,64,512,4096", "cluster sizes, comma-separated")
 	rounds    = flag.Int("rounds", 5, "rounds per timing; the best one counts")
+	onlyFlag  = flag.String("only", "ring,jump,rendezvous,bounded", "the placements to measure, comma-separated")
 )
 
 func main() {
@@ -63,6 +65,14 @@ func main() {
 		}
 		sizes = append(sizes, n)
 	}
+	var placements []string
+	for _, p := range strings.Split(*onlyFlag, ",") {
+		if !slices.Contains([]string{"ring", "jump", "rendezvous", "bounded"}, p) {
+			fmt.Fprintf(os.Stderr, "compare: -only %q: %q is not one of ring, jump, rendezvous, bounded\n", *onlyFlag, p)
+			os.Exit(2)
+		}
+		placements = append(placements, p)
+	}
 	keys := make([]string, keyCount)
 	for i := range keys {
 		keys[i] = fmt.Sprintf("key-%d", i)
@@ -71,7 +81,7 @@ func main() {
 	fmt.Printf("%-11s %5s | %19s %5s | %21s %5s | %13s | %13s | %21s %5s\n",
 		"placement", "N", "lookup ns ours/lib", "ratio", "build µs ours/lib", "ratio", "peak/mean", "moved/ideal", "join µs ours/lib", "ratio")
 	worst := map[string]float64{}
-	for _, name := range []string{"ring", "jump", "rendezvous", "bounded"} {
+	for _, name := range placements {
 		for _, n := range sizes {
 			r := measure(name, n, keys)
 			fmt.Println(r.line(name, n))
@@ -83,7 +93,7 @@ func main() {
 		}
 	}
 	fmt.Println("\nlowest ratio per placement (>= 1.0: chash at least as fast as the library everywhere):")
-	for _, name := range []string{"ring", "jump", "rendezvous", "bounded"} {
+	for _, name := range placements {
 		fmt.Printf("  %-11s %.2f\n", name, worst[name])
 	}
 }
