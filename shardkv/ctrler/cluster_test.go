@@ -118,13 +118,14 @@ func (c *ctrl) agree(ck *Clerk) {
 		return true
 	}, 10*time.Millisecond, 5*time.Second)
 	require.True(c.t, ok, "a live replica did not apply config %d within 5s", latest.Num)
-	for _, id := range c.Servers {
-		sc := c.Server(id)
-		if sc == nil {
-			continue
-		}
-		for num := 0; num <= latest.Num; num++ {
-			got, want := sc.cfg.query(num), ck.Query(num)
+	for num := 0; num <= latest.Num; num++ {
+		want := ck.Query(num)
+		for _, id := range c.Servers {
+			sc := c.Server(id)
+			if sc == nil {
+				continue
+			}
+			got := sc.cfg.query(num)
 			require.True(c.t, sameConfig(got, want), "replica n%d's config %d is %s, the controller answered %s: replicas that apply the same operations must compute the same configs (iterate gids sorted, never a map)",
 				id, num, describe(got), describe(want))
 		}

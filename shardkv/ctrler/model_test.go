@@ -3,7 +3,9 @@ package ctrler
 import (
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 
@@ -15,9 +17,32 @@ import (
 )
 
 // The controller's sequential specification, for porcupine: its configs
-// as one replica applies operations in order (configs.apply). The state is
-// the snapshot's bytes (ShardCtrler.Snapshot: gids in order, so equal
-// states are equal strings), which porcupine can compare with ==.
+// as one replica applies operations in order (configs.apply). A state is
+// immutable once made: a step clones the configs (the past configs are
+// never changed, so the clone shares them) and applies the operation to the
+// clone. Two states are equal when their keys are: a hash chained over
+// every config made and the pins, so that comparing two states costs one
+// string comparison, not a walk over their configs.
+type modelState struct {
+	c   *configs
+	key string
+}
+
+func newModelState() *modelState {
+	c := newConfigs()
+	return &modelState{c: c, key: chainKey("", c)}
+}
+
+// chainKey extends key with c's latest config and pins.
+func chainKey(key string, c *configs) string {
+	h := fnv.New128a()
+	cur := c.latest()
+	fmt.Fprint(h, key, cur.Num, cur.Shards, c.pinned)
+	for _, gid := range cur.GIDs() {
+		fmt.Fprint(h, gid, cur.Groups[gid])
+	}
+	return string(h.Sum(nil))
+}
 
 // modelInput is a request as a client made it.
 type modelInput struct {
@@ -31,34 +56,25 @@ type modelOutput struct {
 	Config Config
 }
 
-func encodeModel(c *configs) string {
-	return string((&ShardCtrler{cfg: c}).Snapshot())
-}
-
-func decodeModel(state string) *configs {
-	sc := &ShardCtrler{cfg: newConfigs()}
-	sc.Restore([]byte(state))
-	return sc.cfg
-}
-
 var ctrlerModel = porcupine.Model{
-	Init: func() any { return encodeModel(newConfigs()) },
+	Init: func() any { return newModelState() },
 	Step: func(state, input, output any) (bool, any) {
-		c := decodeModel(state.(string))
-		in := input.(modelInput)
-		result := c.apply(in.Op)
+		st, in := state.(*modelState), input.(modelInput)
+		if q, isQuery := in.Op.(QueryOp); isQuery {
+			return output == nil || sameConfig(st.c.query(q.Num), output.(modelOutput).Config), st
+		}
+		c := &configs{list: slices.Clip(st.c.list), pinned: st.c.pinned, choose: st.c.choose}
+		r := c.apply(in.Op).(ChangeResult)
+		next := st
+		if r.Err == OK {
+			next = &modelState{c: c, key: chainKey(st.key, c)}
+		}
 		if output == nil {
-			return true, encodeModel(c) // never answered: it may have been applied
+			return true, next // never answered: it may have been applied
 		}
-		out := output.(modelOutput)
-		switch r := result.(type) {
-		case QueryResult:
-			return sameConfig(r.Config, out.Config), state
-		case ChangeResult:
-			return out.Err == r.Reason, encodeModel(c)
-		}
-		return false, state
+		return output.(modelOutput).Err == r.Reason, next
 	},
+	Equal: func(a, b any) bool { return a.(*modelState).key == b.(*modelState).key },
 	DescribeOperation: func(input, output any) string {
 		in := input.(modelInput)
 		if output == nil {
@@ -70,7 +86,7 @@ var ctrlerModel = porcupine.Model{
 		}
 		return fmt.Sprintf("%+v -> %q", in.Op, out.Err)
 	},
-	DescribeState: func(state any) string { return describe(decodeModel(state.(string)).latest()) },
+	DescribeState: func(state any) string { return describe(state.(*modelState).c.latest()) },
 }
 
 // do sends one operation through ck and records it in h.
