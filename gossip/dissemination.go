@@ -17,24 +17,80 @@ import (
 // travels before old (memberlist's TransmitLimitedQueue).
 
 // broadcastQueue holds the updates this member still passes on.
+//
+// A member that joins a large group queues news about every other member
+// at once, so the queue can hold a thousand updates while each message
+// takes eight. Sorting all of them for every message made a 1,024-member
+// group spend most of its time here. The reference keeps the order in a
+// heap instead (memberlist keeps a B-tree for the same reason), so that a
+// message's few updates cost O(log n) each; sorting the whole queue in
+// take is just as correct, only slower in large groups.
 type broadcastQueue struct {
-	items []*queued
-	seq   uint64 // order of arrival, for ties: newer first
+	seq uint64 // order of arrival, for ties: newer first
+	//lab:solution 3B
+	// heap orders the queue: heap[0] goes out first (see before), and the
+	// children of heap[i] are heap[4i+1] to heap[4i+4]. Its entries are
+	// small, so that four children share a cache line: a thousand members
+	// each with a thousand updates queued fit in no cache.
+	//
+	// News that replaces older news about the same member leaves the old
+	// entry in the heap, stale: it is dropped when it comes up (or when
+	// stale entries outnumber the rest). So no entry's place needs
+	// tracking, and an update is only ever pushed and popped.
+	heap  []slot
+	news  []latest // news[m]: the update queued about member m; seq 0 if none
+	live  int      // the entries of heap that are not stale
+	stale int
+	limit int    // the retransmit limit the last take used
+	taken []slot // scratch for take
+	//lab:stub
+	//> items []*queued
+	//lab:end
 }
 
-type queued struct {
-	u         Update
-	transmits int
+//lab:solution 3B
+
+// slot is a heap entry: whose news, which of it (seq), and how often it
+// was sent.
+type slot struct {
 	seq       uint64
+	transmits int32
+	member    int32
 }
+
+// latest is the news queued about one member, and its seq.
+type latest struct {
+	u   Update
+	seq uint64
+}
+
+//lab:stub
+//> // queued is one update in the queue.
+//> type queued struct {
+//> 	u         Update
+//> 	transmits int
+//> 	seq       uint64
+//> }
+//lab:end
 
 // add queues u, replacing any queued news about the same member: only the
 // latest news about a member is worth spending messages on.
 func (q *broadcastQueue) add(u Update) {
 	//lab:solution 3B
-	q.items = slices.DeleteFunc(q.items, func(it *queued) bool { return it.u.Member == u.Member })
+	for len(q.news) <= u.Member {
+		q.news = append(q.news, latest{})
+	}
+	if q.news[u.Member].seq != 0 {
+		q.live--
+		q.stale++ // the older news stays in the heap until it comes up
+	}
 	q.seq++
-	q.items = append(q.items, &queued{u: u, seq: q.seq})
+	q.news[u.Member] = latest{u: u, seq: q.seq}
+	q.push(slot{seq: q.seq, member: int32(u.Member)})
+	q.live++
+	if q.stale > 64 && q.stale > q.live {
+		q.rebuild(func(slot) bool { return true })
+	}
 	//lab:stub
 	// TODO(3B): drop any queued update about the same member, then queue u
 	// with no transmits yet.
@@ -46,21 +102,44 @@ func (q *broadcastQueue) add(u Update) {
 // an update that reaches limit transmits leaves the queue.
 func (q *broadcastQueue) take(max, limit int) []Update {
 	//lab:solution 3B
-	slices.SortFunc(q.items, func(a, b *queued) int {
-		if a.transmits != b.transmits {
-			return a.transmits - b.transmits
-		}
-		return int(b.seq) - int(a.seq)
-	})
 	var out []Update
-	for _, it := range q.items {
-		if len(out) == max {
-			break
+	q.taken = q.taken[:0]
+	for len(out) < max && len(q.heap) > 0 {
+		it := q.pop()
+		if q.isStale(it) {
+			q.stale--
+			continue
 		}
-		out = append(out, it.u)
+		out = append(out, q.news[it.member].u)
 		it.transmits++
+		if int(it.transmits) < limit {
+			q.taken = append(q.taken, it)
+		} else {
+			q.news[it.member].seq = 0
+			q.live--
+		}
 	}
-	q.items = slices.DeleteFunc(q.items, func(it *queued) bool { return it.transmits >= limit })
+	// Back in the queue only after the loop: one message carries an
+	// update at most once.
+	for _, it := range q.taken {
+		q.push(it)
+	}
+	if limit < q.limit || limit <= 0 {
+		// The group shrank, and with it the limit: retire what already
+		// reached the new one.
+		q.rebuild(func(it slot) bool {
+			if int(it.transmits) < limit {
+				return true
+			}
+			q.news[it.member].seq = 0
+			q.live--
+			return false
+		})
+	}
+	q.limit = limit
+	if q.live == 0 {
+		q.heap, q.news, q.stale = nil, nil, 0
+	}
 	return out
 	//lab:stub
 	// TODO(3B): pick up to max updates, fewest transmits first (newest
@@ -70,8 +149,94 @@ func (q *broadcastQueue) take(max, limit int) []Update {
 	//lab:end
 }
 
+//lab:solution 3B
+
+// before reports whether a goes out before b: sent fewer times, or as
+// often and newer.
+func (a slot) before(b slot) bool {
+	if a.transmits != b.transmits {
+		return a.transmits < b.transmits
+	}
+	return a.seq > b.seq
+}
+
+// isStale reports whether newer news about the same member replaced it.
+func (q *broadcastQueue) isStale(it slot) bool { return q.news[it.member].seq != it.seq }
+
+// rebuild keeps the entries that are not stale and that keep says to,
+// and restores the heap order.
+func (q *broadcastQueue) rebuild(keep func(slot) bool) {
+	q.heap = slices.DeleteFunc(q.heap, func(it slot) bool { return q.isStale(it) || !keep(it) })
+	q.stale = 0
+	if n := len(q.heap); n > 1 {
+		for i := (n - 2) / 4; i >= 0; i-- { // the last entry's parent, and up
+			q.down(i)
+		}
+	}
+}
+
+// push adds it to the heap.
+func (q *broadcastQueue) push(it slot) {
+	q.heap = append(q.heap, it)
+	q.up(len(q.heap) - 1)
+}
+
+// pop takes the root out of the heap and returns it.
+func (q *broadcastQueue) pop() slot {
+	it := q.heap[0]
+	last := len(q.heap) - 1
+	q.heap[0] = q.heap[last]
+	q.heap = q.heap[:last]
+	if last > 0 {
+		q.down(0)
+	}
+	return it
+}
+
+// up moves heap[i] towards the root while it goes out before its parent.
+func (q *broadcastQueue) up(i int) {
+	it := q.heap[i]
+	for i > 0 {
+		parent := (i - 1) / 4
+		if !it.before(q.heap[parent]) {
+			break
+		}
+		q.heap[i] = q.heap[parent]
+		i = parent
+	}
+	q.heap[i] = it
+}
+
+// down moves heap[i] towards the leaves while a child goes out before it.
+func (q *broadcastQueue) down(i int) {
+	it := q.heap[i]
+	n := len(q.heap)
+	for {
+		first, best := -1, it
+		for c := 4*i + 1; c <= 4*i+4 && c < n; c++ {
+			if q.heap[c].before(best) {
+				first, best = c, q.heap[c]
+			}
+		}
+		if first < 0 {
+			break
+		}
+		q.heap[i] = best
+		i = first
+	}
+	q.heap[i] = it
+}
+
+//lab:end
+
 // Len is how many updates are queued.
-func (q *broadcastQueue) Len() int { return len(q.items) }
+func (q *broadcastQueue) Len() int {
+	//lab:solution 3B
+	return q.live
+	//lab:stub
+	//> return len(q.items)
+	//lab:end
+}
 
 // retransmitLimit is how many messages one update rides on, in a group of
 // n members: λ·⌈log₁₀(n+1)⌉ (memberlist's retransmitLimit). With λ = 4

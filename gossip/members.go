@@ -25,7 +25,7 @@ type MemberInfo struct {
 func (s *Swim) Members() []int {
 	var ids []int
 	for _, m := range s.members {
-		if m != nil && (m.state == Alive || m.state == Suspect) {
+		if m != nil && inGroup(m.state) {
 			ids = append(ids, m.id)
 		}
 	}
@@ -42,14 +42,26 @@ func (s *Swim) Lookup(id int) (MemberInfo, bool) {
 }
 
 // numMembers is the group's size as this member sees it: the n of the
-// log n in retransmit limits and suspicion timeouts.
-func (s *Swim) numMembers() int { return len(s.Members()) }
+// log n in retransmit limits and suspicion timeouts. Every message asks
+// for it, so it is a count kept by addMember and setState, not a pass
+// over the table (which made each message cost O(n)).
+func (s *Swim) numMembers() int { return s.groupSize }
+
+// inGroup says whether a member in this state counts as one (Members).
+func inGroup(state State) bool { return state == Alive || state == Suspect }
 
 // setState is the one place a member's row changes: every transition goes
 // through it, so Notify sees them all.
 func (s *Swim) setState(m *member, state State, incarnation uint64) {
 	from := m.state
 	m.state, m.incarnation, m.since = state, incarnation, s.env.Now()
+	if inGroup(from) != inGroup(state) {
+		if inGroup(state) {
+			s.groupSize++
+		} else {
+			s.groupSize--
+		}
+	}
 	s.env.Logf("member", "n%d %v→%v inc %d", m.id, from, state, incarnation)
 	if from == Suspect || state == Suspect || m.id == s.me {
 		s.logState()
@@ -76,12 +88,17 @@ func (s *Swim) logState() {
 	s.env.Logf("state", "status=%s suspects=%d incarnation=%d", status, suspects, s.incarnation)
 }
 
-// notify reports a member added to the table.
-func (s *Swim) notify(m *member, state State, isNew bool) {
-	s.env.Logf("member", "n%d new, %v inc %d", m.id, state, m.incarnation)
+// addMember is the one place a row is added to the table: a member first
+// heard of, alive at an incarnation. Notify sees it as New.
+func (s *Swim) addMember(id int, incarnation uint64) *member {
+	m := &member{id: id, state: Alive, incarnation: incarnation, since: s.env.Now()}
+	s.members[id] = m
+	s.groupSize++
+	s.env.Logf("member", "n%d new, %v inc %d", m.id, m.state, m.incarnation)
 	if s.cfg.Notify != nil {
-		s.cfg.Notify(Event{At: s.env.Now(), Node: s.me, Member: m.id, From: state, To: state, Incarnation: m.incarnation, New: isNew})
+		s.cfg.Notify(Event{At: s.env.Now(), Node: s.me, Member: m.id, From: m.state, To: m.state, Incarnation: m.incarnation, New: true})
 	}
+	return m
 }
 
 // apply takes one piece of news, wherever it came from.
@@ -123,9 +140,7 @@ func (s *Swim) aliveNode(u Update) {
 	m := s.members[u.Member]
 	if m == nil {
 		// A new member: it joined through someone, and the news reached us.
-		m = &member{id: u.Member, state: Alive, incarnation: u.Incarnation, since: s.env.Now()}
-		s.members[u.Member] = m
-		s.notify(m, Alive, true)
+		s.addMember(u.Member, u.Incarnation)
 		s.queue.add(u)
 		return
 	}
@@ -140,7 +155,8 @@ func (s *Swim) aliveNode(u Update) {
 	s.queue.add(u)
 	//lab:stub
 	// TODO(3B): from news about myself, only take back a higher incarnation
-	// (an earlier life's; a restart begins at 0); add an unknown member; otherwise
+	// (an earlier life's; a restart begins at 0); add an unknown member
+	// (s.addMember); otherwise
 	// accept Alive(i) only if i is above the incarnation we have (SWIM
 	// §4.2), cancelling any suspicion. Pass accepted news on (s.queue.add).
 	//lab:end

@@ -155,7 +155,9 @@ type Swim struct {
 
 	// members is the table, indexed by id; nil for a member never heard
 	// of. The ids are the world's, so iterating by index is deterministic.
-	members []*member
+	// groupSize counts its rows alive or suspected (numMembers).
+	members   []*member
+	groupSize int
 
 	// probing (probe.go)
 	probeList []int
@@ -190,8 +192,7 @@ func MakeSwim(env labrpc.Env, cfg SwimConfig) *Swim {
 		suspicions: map[int]*suspicion{},
 		awareness:  awareness{max: cfg.AwarenessMax},
 	}
-	s.members[s.me] = &member{id: s.me, state: Alive, since: env.Now()}
-	s.notify(s.members[s.me], Alive, true)
+	s.addMember(s.me, 0)
 	//lab:solution 3B
 	s.queue.add(Update{Member: s.me, State: Alive, Incarnation: 0, From: s.me})
 	// Start after a random part of a period, so that members started
