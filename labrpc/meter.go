@@ -42,8 +42,11 @@ func NewMeter(w *World) *Meter {
 	return m
 }
 
-// Restart starts the measurement afresh from now.
+// Restart starts the measurement afresh from now. It collects the garbage
+// first (before the clock starts), so that the peak is this stretch's and
+// not what an earlier world left behind.
 func (m *Meter) Restart() {
+	runtime.GC()
 	m.on = true
 	m.cpu, m.steps, m.now = processCPU(), m.w.steps, m.w.now
 	metrics.Read(m.sample)
