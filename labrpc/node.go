@@ -282,5 +282,7 @@ func (e *nodeEnv) Logf(topic string, format string, args ...any) {
 	if !e.live() {
 		return
 	}
-	e.w.mark(e.n.id, KindLog, topic+": "+fmt.Sprintf(format, args...))
+	var text string
+	e.w.logBuf, text = logLine(e.w.logBuf, topic, format, args)
+	e.w.mark(e.n.id, KindLog, text)
 }

@@ -190,6 +190,7 @@ type World struct {
 	calls                 int64 // calls made so far; the last one's Line.Call
 	holding               int   // nodes paused or with held events (pause.go)
 	argBuf                [4]reflect.Value
+	logBuf                []byte // scratch for env.Logf's lines (logf.go)
 }
 
 type runContext uint8
