@@ -91,7 +91,18 @@ func (t *T) FailNow() {
 // chooserFor is the chooser NewWorld gives the world: the schedule's in a
 // search, the file's with -choices.
 func (t *T) chooserFor(cfg labrpc.Chooser) labrpc.Chooser {
-	if t.chooser != nil && len(t.worlds) == 0 {
+	if len(t.worlds) > 0 {
+		return cfg
+	}
+	if t.chooser == nil && *choicesFlag != "" && t.search == nil {
+		// A test that does not search replays a schedule all the same.
+		f, err := explore.ReadFile(*choicesFlag)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.chooser, t.choices = f.Chooser(), *choicesFlag
+	}
+	if t.chooser != nil {
 		return t.chooser
 	}
 	return cfg
