@@ -1,6 +1,7 @@
 package gossip
 
 import (
+	"cmp"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -61,11 +62,8 @@ func TestPiggybackQueueOrder3B(t *testing.T) {
 			continue
 		}
 		max, limit := rng.IntN(9), 1+rng.IntN(12)
-		slices.SortFunc(model, func(a, b entry) int {
-			if a.transmits != b.transmits {
-				return a.transmits - b.transmits
-			}
-			return b.seq - a.seq
+		slices.SortFunc(model, func(x, y entry) int { // fewest transmits, then newest
+			return cmp.Or(cmp.Compare(x.transmits, y.transmits), cmp.Compare(y.seq, x.seq))
 		})
 		var want []Update
 		for i := 0; i < len(model) && len(want) < max; i++ {
