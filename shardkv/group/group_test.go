@@ -88,7 +88,7 @@ func TestJoinLeave7B(t *testing.T) {
 // whole history, keys across every shard.
 func TestLinearizableUnderFaults7B(t *testing.T) {
 	forEngine(t, func(t *tests.T, e replog.Engine) {
-		c := newCluster(t, e, 3, 2000, "unreliable")
+		c := newCluster(t, e, 3, 2000, "reliable") // the nemesis turns loss on and off
 		join(t, c, 1, 2)
 		var all []int
 		for i := 0; i < c.W.Nodes(); i++ {
