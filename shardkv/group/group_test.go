@@ -61,7 +61,7 @@ func TestStaticShards7B(t *testing.T) {
 // (porcupine, keys across shards), and every group ends in the last config.
 func TestJoinLeave7B(t *testing.T) {
 	forEngine(t, func(t *tests.T, e replog.Engine) {
-		c := newCluster(t, e, 3, -1, "reliable")
+		c := newCluster(t, e, 3, 2000, "reliable")
 		join(t, c, 1)
 		h := tests.NewHistory(c.W)
 		workload(c, h, 4, 4*time.Second, keysOverShards(12))
