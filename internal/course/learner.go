@@ -11,6 +11,7 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"text/template"
@@ -174,7 +175,10 @@ var learnerTemplates embed.FS
 
 // A learnerLab is one row of the copy's README table.
 type learnerLab struct {
-	Title, Dir, Handout, Parts string
+	Title, Dirs, Handout, Parts string
+
+	number string   // "6": the digits that start the lab's part names
+	dirs   []string // its package directories, in course order
 }
 
 type learnerBefore struct {
@@ -233,33 +237,51 @@ func learnerFiles(opts LearnerOptions, cut int) ([]outFile, error) {
 	return outs, nil
 }
 
-var handoutName = regexp.MustCompile(`^docs/lab(\d+)-([a-z0-9]+)\.md$`)
+var handoutName = regexp.MustCompile(`^docs/lab(\d+)-[a-z0-9-]+\.md$`)
 
-// learnerLabs lists the labs of the course in order, each with its handout
-// (docs/labN-DIR.md) and the title on its first line.
+var labNumber = regexp.MustCompile(`^\d+`)
+
+// learnerLabs lists the labs of the course in order, each with its package
+// directories (a lab may have several: lab 6 has one per part), its handout
+// (docs/labN-NAME.md, found by the lab's number) and the title on the
+// handout's first line.
 func learnerLabs(opts LearnerOptions) []learnerLab {
 	handouts := map[string]string{}
 	for _, f := range opts.Files {
 		if m := handoutName.FindStringSubmatch(f); m != nil {
-			handouts[m[2]] = f
+			handouts[m[1]] = f
 		}
 	}
 	var labs []learnerLab
 	for _, p := range opts.Course.Parts {
-		if n := len(labs); n > 0 && labs[n-1].Dir == p.Dir {
-			labs[n-1].Parts += " " + p.Name
+		number := labNumber.FindString(p.Name)
+		if n := len(labs); n > 0 && labs[n-1].number == number {
+			last := &labs[n-1]
+			last.Parts += " " + p.Name
+			if !slices.Contains(last.dirs, p.Dir) {
+				last.dirs = append(last.dirs, p.Dir)
+			}
 			continue
 		}
-		lab := learnerLab{Title: p.Dir, Dir: p.Dir, Handout: handouts[p.Dir], Parts: p.Name}
-		if lab.Handout != "" {
-			if text, err := os.ReadFile(filepath.Join(opts.Root, filepath.FromSlash(lab.Handout))); err == nil {
-				first, _, _ := strings.Cut(string(text), "\n")
-				if t := strings.TrimSpace(strings.TrimPrefix(first, "#")); t != "" {
-					lab.Title = t
-				}
+		labs = append(labs, learnerLab{Title: p.Dir, Handout: handouts[number], Parts: p.Name,
+			number: number, dirs: []string{p.Dir}})
+	}
+	for i := range labs {
+		lab := &labs[i]
+		quoted := make([]string, len(lab.dirs))
+		for j, d := range lab.dirs {
+			quoted[j] = "`" + d + "/`"
+		}
+		lab.Dirs = strings.Join(quoted, ", ")
+		if lab.Handout == "" {
+			continue
+		}
+		if text, err := os.ReadFile(filepath.Join(opts.Root, filepath.FromSlash(lab.Handout))); err == nil {
+			first, _, _ := strings.Cut(string(text), "\n")
+			if t := strings.TrimSpace(strings.TrimPrefix(first, "#")); t != "" {
+				lab.Title = t
 			}
 		}
-		labs = append(labs, lab)
 	}
 	return labs
 }

@@ -244,3 +244,37 @@ func TestToolTestsStayWithTheInstructors(t *testing.T) {
 		}
 	}
 }
+
+// The learner's README lists every lab once, with all its package directories
+// and its handout: lab 6 and lab 7 live in several packages, none named like
+// the handout.
+func TestLearnerReadmeListsEveryLab(t *testing.T) {
+	files, err := ListFiles(moduleRoot, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	labs := learnerLabs(LearnerOptions{Root: moduleRoot, Files: files, Next: "1A", Course: Default})
+	byNumber := map[string]learnerLab{}
+	for _, lab := range labs {
+		if _, dup := byNumber[lab.number]; dup {
+			t.Errorf("lab %s is listed twice", lab.number)
+		}
+		byNumber[lab.number] = lab
+		if lab.Handout == "" {
+			t.Errorf("lab %s (%s) has no handout", lab.number, lab.Dirs)
+		}
+	}
+	for number, want := range map[string][]string{
+		"2": {"`chash/`", "`chash/balance/`", "docs/lab2-chash.md", "2A 2B 2C 2D 2E"},
+		"6": {"`services/rsm/`", "`services/election/`", "docs/lab6-services.md", "6A 6B 6C 6D"},
+		"7": {"`shardkv/ctrler/`", "`shardkv/group/`", "docs/lab7-shardkv.md", "7A 7B 7C"},
+	} {
+		lab := byNumber[number]
+		row := lab.Dirs + " " + lab.Handout + " " + lab.Parts
+		for _, w := range want {
+			if !strings.Contains(row, w) {
+				t.Errorf("lab %s's row %q lacks %s", number, row, w)
+			}
+		}
+	}
+}
