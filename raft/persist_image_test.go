@@ -119,7 +119,7 @@ func (s *persistScript) randomChange(snapshots bool) {
 		rf.log.append(next())
 		s.what = "a leader appends an entry"
 	case k < 10: // a new term, maybe with a vote
-		rf.currentTerm++
+		rf.currentTerm += 1 + s.rng.IntN(2) // terms can jump: a peer may hear of a later one
 		rf.votedFor = s.rng.IntN(4) - 1
 		s.what = "a new term"
 	case k < 11:
@@ -128,7 +128,7 @@ func (s *persistScript) randomChange(snapshots bool) {
 		}
 		s.what = "a vote"
 	case k < 14: // a follower takes a new leader's entries, maybe over a conflict
-		rf.currentTerm++
+		rf.currentTerm += 1 + s.rng.IntN(2) // terms can jump: a peer may hear of a later one
 		if i := rf.log.firstIndex() + 1 + s.rng.IntN(rf.log.lastIndex()-rf.log.firstIndex()+1); i <= rf.log.lastIndex() {
 			rf.log.truncateFrom(i)
 		}
@@ -144,7 +144,7 @@ func (s *persistScript) randomChange(snapshots bool) {
 		rf.snapshot = fmt.Appendf(nil, "snapshot through %d", rf.log.firstIndex())
 		s.what = "a snapshot"
 	case k < 20 && snapshots: // a leader's snapshot past the log
-		rf.currentTerm++
+		rf.currentTerm += 1 + s.rng.IntN(2) // terms can jump: a peer may hear of a later one
 		rf.log.reset(rf.log.lastIndex()+1+s.rng.IntN(3), rf.currentTerm)
 		rf.snapshot = fmt.Appendf(nil, "installed through %d", rf.log.firstIndex())
 		s.what = "a snapshot installed"

@@ -342,6 +342,11 @@ var commonLines = []string{
 	"version Tversion",
 	"for i := range offsets {",
 	"for _, r := range reads {",
+	"for _, e := range entries {",
+	"for i, k := range keys {",
+	"for k := 0; k < n; k++ {",
+	"if r.Err == OK {",
+	"Term: rf.currentTerm,",
 	// labgob's package documentation: how to encode state.
 	"w := new(bytes.Buffer)",
 	"e := labgob.NewEncoder(w)",
