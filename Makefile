@@ -44,7 +44,7 @@ determinism:
 # tests pass in it, and the part's own tests fail in it.
 # Each part must hold on every seed: the tests that must pass run over
 # CHECK_SEEDS seeds (a few for the packages whose tests cost seconds a seed).
-CHECK_SEEDS ?= 20,paxos=3,chash=2,gossip=1,services/rsm=5,services/kv=5,services/lock=3,services/election=3
+CHECK_SEEDS ?= 20,paxos=3,chash=2,chash/balance=5,gossip=1,services/rsm=5,services/kv=5,services/lock=3,services/election=3,shardkv/ctrler=5,shardkv/group=3
 check-course:
 	$(GO) test -count=1 -timeout 20m ./internal/course
 	$(GO) run ./cmd/lab skeleton --check --workers 2 --seeds $(CHECK_SEEDS)
@@ -60,10 +60,12 @@ check-course-deep:
 
 # Every lab's mutants (the classic bugs) must be caught by its tests. Each
 # mutant's tests stop at the first failure; CI, which has just run make test,
-# adds MUTANTS_FLAGS=--skip-baseline.
+# adds MUTANTS_FLAGS=--skip-baseline. The schedule searches (TestSearch*,
+# docs/explore.md) are left out here: every catalogued mutant is caught
+# without them, and they would add minutes to the run.
 MUTANTS_FLAGS ?=
 check-mutants:
-	$(GO) run ./cmd/lab mutants --all --workers 2 $(MUTANTS_FLAGS) -- -failfast
+	$(GO) run ./cmd/lab mutants --all --workers 2 $(MUTANTS_FLAGS) -- -failfast -skip '^TestSearch
 
 # One lab's mutants, its tests over a few seeds: make mutants PKG=raft SEEDS=3
 PKG ?= kvsrv
