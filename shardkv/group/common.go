@@ -27,6 +27,7 @@ package group
 import (
 	"protolab/kvsrv"
 	"protolab/labgob"
+	"protolab/services/kv"
 	"protolab/services/rsm"
 	"protolab/shardkv/ctrler"
 )
@@ -67,31 +68,15 @@ const (
 	MethodDelete = Service + ".DeleteShard"
 )
 
-// PutArgs asks the group to set Key to Value if Key's version is Version.
-// ClientId and Seq name the request: a retry, to this group or to the
-// group the shard has moved to, sends the very same args.
-type PutArgs struct {
-	Key      string
-	Value    string
-	Version  Tversion
-	ClientId int64
-	Seq      int64
-}
-
-type PutReply struct {
-	Err Err
-}
-
-// GetArgs asks for Key's value and version.
-type GetArgs struct {
-	Key string
-}
-
-type GetReply struct {
-	Value   string
-	Version Tversion
-	Err     Err
-}
+// The clients' RPCs are lab 6's store's (services/kv): a Put names itself
+// by ClientId and Seq, and a retry, to this group or to the group the shard
+// has moved to, sends the very same args.
+type (
+	PutArgs  = kv.PutArgs
+	PutReply = kv.PutReply
+	GetArgs  = kv.GetArgs
+	GetReply = kv.GetReply
+)
 
 // PullArgs asks a group for the shard it handed off when it reached config
 // ConfigNum: the receiver gained Shard in that config.
