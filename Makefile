@@ -65,7 +65,7 @@ check-course-deep:
 # without them, and they would add minutes to the run.
 MUTANTS_FLAGS ?=
 check-mutants:
-	$(GO) run ./cmd/lab mutants --all --workers 2 $(MUTANTS_FLAGS) -- -failfast -skip '^TestSearch
+	$(GO) run ./cmd/lab mutants --all --workers 2 $(MUTANTS_FLAGS) -- -failfast -skip '^TestSearch'
 
 # One lab's mutants, its tests over a few seeds: make mutants PKG=raft SEEDS=3
 PKG ?= kvsrv
