@@ -34,7 +34,7 @@ func TestReplayUsageErrors(t *testing.T) {
 		want string
 	}{
 		{[]string{"replay"}, "lab replay: give one trace file, like 'lab replay /tmp/TestX-seed7.txt'"},
-		{[]string{"replay", bare}, "lab replay: " + bare + " does not say which run it records (no '# protolab trace' header); replay reads the traces that -simtrace and lab stress write"},
+		{[]string{"replay", bare}, "lab replay: " + bare + " does not say which run it records (no '# protolab trace' header); replay reads the traces that -simtrace and lab stress write (a live run's node traces have no seed to replay: lab cluster timeline DIR shows them)"},
 		{[]string{"replay", trace, "--until", "soon"}, `lab replay: --until: "soon" is neither a step (812, #812) nor a virtual time (1.5s, 300ms)`},
 		{[]string{"replay", trace, "--node", "n3"}, "lab replay: --node: the run has nodes n0..n2; n3 is not one of them"},
 		{[]string{"replay", trace, "--node", "x1"}, `lab replay: --node: "x1" is not a node (n0..n2) or a client (c0, c1, ...)`},

@@ -102,7 +102,7 @@ func Prepare(o Options) (*Plan, error) {
 		return nil, &UsageError{"", err}
 	}
 	if !saved.HasHeader {
-		return nil, &UsageError{"", fmt.Errorf("%s does not say which run it records (no '# protolab trace' header); replay reads the traces that -simtrace and lab stress write", o.Name)}
+		return nil, &UsageError{"", fmt.Errorf("%s does not say which run it records (no '# protolab trace' header); replay reads the traces that -simtrace and lab stress write (a live run's node traces have no seed to replay: lab cluster timeline DIR shows them)", o.Name)}
 	}
 	h := saved.Header
 	p := &Plan{o: o, saved: saved, until: u}
