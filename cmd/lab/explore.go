@@ -22,6 +22,8 @@ type exploreFlags struct {
 	seed     int64
 	seeds    int
 	out      string
+	table    bool
+	mutants  nameList
 }
 
 func newExploreFlags() (*flag.FlagSet, *exploreFlags) {
@@ -33,12 +35,15 @@ func newExploreFlags() (*flag.FlagSet, *exploreFlags) {
 	fs.IntVar(&f.runs, "runs", 1_000_000, "schedules the search may run")
 	fs.Int64Var(&f.seed, "seed", 1, "the first schedule's seed")
 	fs.IntVar(&f.seeds, "seeds", 0, "bfs and dfs: grow a tree from each of `N` seeds (default: the test's; the nodes' own draws are the seed's, not choices)")
-	fs.StringVar(&f.out, "out", "", "directory for the choices file of a failure found (default: the system's temporary directory)")
+	fs.StringVar(&f.out, "out", "", "directory for the choices file of a failure found (default: the system's temporary directory); with --table, a file for the table")
+	fs.BoolVar(&f.table, "table", false, "for each catalogued mutant, the schedules each strategy needs on its search test (--strategy: a comma-separated list, default random,pct,bfs; --runs: default 10000 per cell; --budget: a per-cell time cap, default 30m, a safety net)")
+	fs.Var(&f.mutants, "mutants", "with --table: only the mutants called `NAME`s (comma-separated)")
 	return fs, f
 }
 
 func helpExplore(w io.Writer) {
 	fmt.Fprint(w, `usage: lab explore LAB -run TEST [--strategy pct|bfs|dfs|random] [--budget 60s] [--runs N] [--seed N] [--seeds N] [--out DIR]
+       lab explore LAB --table [--mutants NAME,...] [--strategy random,pct,bfs] [--runs 10000] [--budget 30m] [--out FILE]
 
 Explore searches the schedules of one of a lab's search tests (a test that
 calls tests.Explore, named TestSearch...) for longer than make test does:
@@ -56,6 +61,18 @@ strategies and how to read what they find.
 Explore exits with status 1 when it finds a broken invariant, 0 when the
 search ends without one.
 
+With --table, explore measures the lab's catalogued mutants (LAB/mutants.txt)
+instead: it copies the module to a temporary directory (the source tree is
+never written), and for each mutant applies it there, builds the test binary
+once, and runs the mutant's search test (the catalogue in
+cmd/lab/explore_catalogue.go names it) under each strategy until the first
+broken invariant or --runs schedules. It prints a markdown row per mutant:
+the schedules each strategy ran, and the events and faults of the run as
+found and as shrunk; "none in N (the cap)" when the cap stopped it, and says
+so when the time cap, a safety net, did. Mutants that are not safety bugs
+are listed after the table with the reason and the suite test that catches
+them. Run it niced: nice -n 10 lab explore raft --table --runs 2000.
+
 Flags:
 `)
 	fs, _ := newExploreFlags()
@@ -70,6 +87,9 @@ func runExplore(c *cli, args []string) int {
 	pkgs, rest, code, ok := c.parseFlags("explore", fs, args)
 	if !ok {
 		return code
+	}
+	if f.table || len(f.mutants) > 0 {
+		return c.exploreTable(fs, f, pkgs, rest)
 	}
 	switch {
 	case len(pkgs) != 1 || len(rest) > 0:

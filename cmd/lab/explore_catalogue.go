@@ -1,0 +1,147 @@
+package main
+
+import (
+	"slices"
+	"strings"
+)
+
+// The search catalogue: for each catalogued mutant (PKG/mutants.txt) of a
+// lab that has search tests, the search test whose scenario a learner's
+// copy of that bug would meet, or, for a mutant that is not a safety bug,
+// why no safety search can find it and which suite test catches it. lab
+// explore LAB --table reads it; it lives here, in one place, so that the
+// mutants files keep only their edits. A mutant with no row is listed as
+// such by the table (TestSearchCatalogueNamesRealMutants checks the rows
+// against the mutants files).
+type searchRow struct {
+	test string // the search test (its name, TestSearch...)
+	why  string // with no test: why a safety search cannot find it, and the suite test that does
+	// pending: a safety bug no search test reaches yet (why says what it needs)
+	pending bool
+}
+
+func search(test string) searchRow { return searchRow{test: test} }
+
+func notSafety(why string) searchRow { return searchRow{why: why} }
+
+// pending marks a safety mutant whose search scenario is still to be
+// written: the scenario it needs is named, the table lists it as missing.
+func pending(scenario string) searchRow {
+	return searchRow{why: "a safety bug with no search scenario yet (it needs one shaped like " + scenario + ")", pending: true}
+}
+
+var searchCatalogue = map[string]map[string]searchRow{
+	"kvsrv": {
+		"put-ignores-version":      search("TestSearchAtMostOnce1B"),
+		"version-not-bumped":       search("TestSearchAtMostOnce1B"),
+		"no-errmaybe":              search("TestSearchAtMostOnce1B"),
+		"retry-version-means-ok":   search("TestSearchAtMostOnce1B"),
+		"create-at-any-version":    search("TestSearchAtMostOnce1B"),
+		"put-gives-up":             search("TestSearchAtMostOnce1B"),
+		"get-gives-up":             search("TestSearchAtMostOnce1B"),
+		"lock-trusts-maybe":        notSafety("a lock mutant: the search test takes no lock (the lock tests, 1C)"),
+		"lock-takes-held":          notSafety("a lock mutant: the search test takes no lock (the lock tests, 1C)"),
+		"lock-release-no-wait":     notSafety("a lock mutant, and a cost: the search test takes no lock (the lock tests, 1C)"),
+		"release-frees-any-holder": notSafety("a lock mutant: the search test takes no lock (the lock tests, 1C)"),
+		"acquire-forgets-own-put":  notSafety("a lock mutant, liveness: the search test takes no lock (the lock tests, 1C)"),
+	},
+	"raft": {
+		"vote-twice":                search("TestSearchElectionSafety4A"),
+		"count-stale-votes":         pending("TestSearchSplitVote4A"),
+		"up-to-date-length-only":    pending("TestSearchStaleLogElection4B"),
+		"prev-log-index-off-by-one": search("TestSearchLogMatchingBounded4B"),
+		"no-truncate-on-conflict":   search("TestSearchLogMatching4B"),
+		"truncate-on-match":         search("TestSearchLogMatching4B"),
+		"commit-to-leader-commit":   pending("TestSearchStaleLogElection4B"),
+		"apply-before-commit":       search("TestSearchLogMatchingBounded4B"),
+		"stale-term-adopted":        search("TestSearchLogMatching4B"),
+		"append-without-truncate":   search("TestSearchLogMatching4B"),
+		"commit-index-back":         search("TestSearchLogMatching4B"),
+		"stale-reply-same-leader":   search("TestSearchLogMatching4B"),
+		"commit-old-term":           search("TestSearchFigure84C"),
+		"no-persist-voted-for":      pending("TestSearchVoteRestart4C"),
+		"no-persist-log":            search("TestSearchCrashRestart4C"),
+
+		"snapshot-index-back-on-restart": pending("TestSearchSnapshotRestart4D"),
+		"persist-drops-snapshot":         pending("TestSearchSnapshotRestart4D"),
+		"persist-keeps-cut-entries":      pending("TestSearchSnapshotRestart4D"),
+		"records-across-compaction":      pending("TestSearchSnapshotRestart4D"),
+		"restored-snapshot-not-kept":     pending("TestSearchSnapshotRestart4D"),
+		"install-discards-suffix":        pending("TestSearchSnapshotRestart4D"),
+		"install-old-snapshot":           pending("TestSearchSnapshotRestart4D"),
+
+		"read-without-confirmation":     pending("TestSearchReadIndex4E"),
+		"read-before-own-term-commit":   pending("TestSearchReadIndex4E"),
+		"read-confirmed-by-old-answers": pending("TestSearchReadIndex4E"),
+		"transfer-without-catch-up":     pending("TestSearchTransfer4E"),
+
+		"no-reset-on-grant":           notSafety("liveness: elections split again and again, but never two leaders in a term (TestVoteRules4A)"),
+		"leader-ignores-reply-term":   notSafety("liveness: the deposed leader goes on sending, but a majority refuses its entries (TestLeaderStepsDownOnReply4A)"),
+		"backup-one-entry":            notSafety("cost: a lagging follower catches up one entry per round trip (TestBackup4B)"),
+		"no-batch-window":             notSafety("cost: 8 messages a commit (TestBatchedAgreementEfficiency4F)"),
+		"replicate-at-heartbeat":      notSafety("cost: a lone command waits for the next heartbeat (TestBatchedAgreementEfficiency4F)"),
+		"new-leader-next-index-one":   notSafety("cost: each election sends the whole log again (TestReElectionOverLongLogCost4B)"),
+		"conflict-reply-says-nothing": notSafety("cost: the leader sends the whole log again after a conflict (TestCatchUpAfterConflictCost4B)"),
+		"read-round-per-read":         notSafety("cost: ten concurrent reads cost ten rounds (TestReplogReadIndexBatching4E)"),
+		"next-index-stays":            notSafety("cost, and an invariant the code states: matchIndex[p] < nextIndex[p] breaks in nearly every test (TestBasicAgree4B)"),
+		"no-leader-lease":             notSafety("liveness: a rejoining peer disrupts a healthy leader (TestLeaderLease4E, TestPreVoteRejoin4E)"),
+		"no-check-quorum":             notSafety("liveness: a leader cut off keeps its role but commits nothing (TestCheckQuorum4E)"),
+		"prevote-raises-term":         notSafety("liveness: terms rise on pre-votes, elections are disrupted (nearly every 4E test)"),
+	},
+	"paxos": {
+		"accept-below-promise":          search("TestSearchAgreement5A"),
+		"refusal-counted-as-acceptance": search("TestSearchAgreement5A"),
+		"shared-ballots":                search("TestSearchAgreement5A"),
+		"round-only-order":              search("TestSearchAgreement5A"),
+		"minority-quorum":               search("TestSearchAgreement5A"),
+		"ignore-accepted-value":         search("TestSearchAgreement5A"),
+		"first-accepted-not-highest":    search("TestSearchAgreement5A"),
+		"old-ballot-promise-counted":    search("TestSearchAgreement5A"),
+		"promise-not-persisted":         search("TestSearchAgreementRestart5A"),
+		"accepted-not-persisted":        search("TestSearchAgreementRestart5A"),
+
+		"leader-ignores-reported-values": search("TestSearchLogAgreement5B"),
+		"no-noop-fill":                   search("TestSearchLogAgreement5B"),
+		"adopt-lowest-ballot":            search("TestSearchLogAgreement5B"),
+		"leader-forgets-higher-slots":    search("TestSearchLogAgreement5B"),
+		"accept-below-promise-5b":        search("TestSearchLogAgreement5B"),
+		"learn-without-ballot-match":     search("TestSearchLogAgreement5B"),
+		"majority-of-one-5b":             search("TestSearchLogAgreement5B"),
+		"promise-not-persisted-5b":       search("TestSearchLogAgreement5B"),
+		"accepted-not-persisted-5b":      search("TestSearchLogAgreement5B"),
+		"old-campaign-promise-counted":   search("TestSearchLogAgreement5B"),
+		"stale-accept-reply-counted":     search("TestSearchLogAgreement5B"),
+		"start-not-persisted":            search("TestSearchLogAgreement5B"),
+
+		"promise-without-snapshot-at-from":  pending("TestSearchSnapshots5B"),
+		"snapshot-not-applied":              pending("TestSearchSnapshots5B"),
+		"snapshot-at-slot-one-not-restored": pending("TestSearchSnapshots5B"),
+		"late-snapshot-not-ignored":         pending("TestSearchSnapshots5B"),
+
+		"read-without-confirmation":     pending("TestSearchReadIndex6B"),
+		"read-confirmed-by-old-answers": pending("TestSearchReadIndex6B"),
+		"read-at-commit-index":          pending("TestSearchReadIndex6B"),
+
+		"leader-never-steps-down":      notSafety("liveness: the deposed leader's Accepts are refused, so it commits nothing while it believes it leads (TestStaleLeaderStepsDown5B)"),
+		"deposed-leader-keeps-leading": notSafety("liveness: it tells clients it leads but can choose nothing, as its acceptors promised the higher ballot (TestDeposedLeaderSaysSo5B)"),
+		"no-announce":                  notSafety("liveness: the others never learn the value, but none learns another (TestBasic5A, TestDeaf5A)"),
+		"lone-peer-never-commits":      notSafety("liveness: a group of one never chooses (TestSinglePeerCommits5B)"),
+		"log-not-cut-at-snapshot":      notSafety("cost: the log is kept whole, memory grows (TestReplogSnapshots5B)"),
+		"read-round-per-read":          notSafety("cost: ten concurrent reads cost ten rounds (TestReplogReadIndexBatching6B)"),
+		"forgotten-resurrected":        notSafety("the forgetting interface (Done/Min), not agreement (TestForget5A, TestDoneMaxRestart5A)"),
+		"min-is-own-done":              notSafety("the forgetting interface (Done/Min), not agreement (TestForget5A)"),
+		"done-not-max":                 notSafety("the forgetting interface (Done/Min), not agreement (TestLateDoneDoesNotLowerMin5A)"),
+		"decisions-lost-in-restart":    notSafety("the peer's own Status after a restart, not agreement: it learns the value again (TestDoneMaxRestart5A)"),
+		"dones-lost-in-restart":        notSafety("the forgetting interface (Done/Min), not agreement (TestDoneMaxRestart5A)"),
+	},
+}
+
+// catalogueLabs lists the labs the catalogue covers.
+func catalogueLabs() string {
+	var labs []string
+	for l := range searchCatalogue {
+		labs = append(labs, l)
+	}
+	slices.Sort(labs)
+	return strings.Join(labs, ", ")
+}
