@@ -23,6 +23,7 @@ type skeletonFlags struct {
 	timeout  time.Duration
 	seeds    string
 	workers  int
+	noRef    bool
 	json     bool
 }
 
@@ -38,6 +39,7 @@ func newSkeletonFlags() (*flag.FlagSet, *skeletonFlags) {
 	fs.StringVar(&f.parts, "parts", "", "with --check, check only these `PARTS` (comma-separated, like 1A,2B)")
 	fs.DurationVar(&f.timeout, "timeout", gotool.DefaultTimeout, "with --check, the time limit of each go command (of each seed, for a sweep)")
 	fs.StringVar(&f.seeds, "seeds", "1", "with --check, run the tests that must pass over `K` seeds (go test -seeds=K); K,PKG=N,... sets N for the package in directory PKG")
+	fs.BoolVar(&f.noRef, "no-reference", false, "with --check, leave out the reference's sweep on each package's last part (for a run whose reference lab stress has swept at the same commit)")
 	fs.IntVar(&f.workers, "workers", 1, "with --check, check `N` parts at once, each in a copy of its own")
 	fs.BoolVar(&f.json, "json", false, "print the result as JSON")
 	return fs, f
@@ -46,7 +48,7 @@ func newSkeletonFlags() (*flag.FlagSet, *skeletonFlags) {
 func helpSkeleton(w io.Writer) {
 	fmt.Fprintf(w, `usage: lab skeleton --next PART -o DIR [--force] [--json]
        lab skeleton --solution -o DIR [--force] [--json]
-       lab skeleton --check [--parts 1A,2B,...] [--seeds K[,PKG=N...]] [--workers N] [--timeout D] [--json]
+       lab skeleton --check [--parts 1A,2B,...] [--seeds K[,PKG=N...]] [--workers N] [--timeout D] [--no-reference] [--json]
 
 The repository is the reference solution; the solution markers in its Go files say
 which part each piece of code belongs to and what the learner gets instead
@@ -76,7 +78,8 @@ least one region, that in the skeleton with P next:
   - the tests of the earlier parts in P's package pass, over K seeds (--seeds);
   - the tests of P (test names ending in P) exist and fail;
   - for the last part of a package, the reference passes the tests of every
-    part of the package over K seeds.
+    part of the package over K seeds (--no-reference leaves this out, for a
+    run whose reference 'lab stress' has swept at the same commit).
 It prints a table and exits with status 1 if any row is wrong.
 
 The parts, in course order: %s.
@@ -121,7 +124,7 @@ func runSkeleton(c *cli, args []string) int {
 		if f.workers < 1 {
 			return c.usageError("skeleton", "--workers %d: give at least 1 (the number of parts checked at once)", f.workers)
 		}
-		return checkSkeleton(c, parts, f.timeout, seeds, seedsFor, f.workers, f.json)
+		return checkSkeleton(c, parts, f.timeout, seeds, seedsFor, f.workers, f.noRef, f.json)
 	}
 	switch {
 	case f.parts != "":
@@ -183,7 +186,7 @@ func writeSkeleton(c *cli, f *skeletonFlags, next string) int {
 	return exitOK
 }
 
-func checkSkeleton(c *cli, parts []course.Part, timeout time.Duration, seeds int, seedsFor map[string]int, workers int, asJSON bool) int {
+func checkSkeleton(c *cli, parts []course.Part, timeout time.Duration, seeds int, seedsFor map[string]int, workers int, noReference bool, asJSON bool) int {
 	root, code, ok := c.moduleRoot("skeleton")
 	if !ok {
 		return code
@@ -191,13 +194,14 @@ func checkSkeleton(c *cli, parts []course.Part, timeout time.Duration, seeds int
 	const row = "%-5s %-18s %-34s %-24s %-34s %s\n"
 	header := false
 	res, err := course.CheckSkeleton(c.ctx, course.CheckOptions{
-		Root:     root,
-		Course:   course.Default,
-		Parts:    parts,
-		Timeout:  timeout,
-		Seeds:    seeds,
-		SeedsFor: seedsFor,
-		Workers:  workers,
+		Root:        root,
+		Course:      course.Default,
+		Parts:       parts,
+		Timeout:     timeout,
+		Seeds:       seeds,
+		SeedsFor:    seedsFor,
+		Workers:     workers,
+		NoReference: noReference,
 		Report: func(r course.CheckRow) {
 			if asJSON {
 				return

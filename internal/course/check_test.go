@@ -408,6 +408,18 @@ func TestFlaky1A(t *testing.T) {
 	if row := check(5, map[string]int{"adder": 2}); !row.OK() {
 		t.Errorf("SeedsFor adder=2 did not override Seeds=5: earlier %q", row.Earlier.Summary)
 	}
+
+	// --no-reference leaves the reference's sweep out, and only that: the
+	// earlier parts' sweep still fails on seed 3.
+	res, err := CheckSkeleton(context.Background(), CheckOptions{Root: root, Course: fixtureCourse, Parts: parts,
+		Timeout: time.Minute, Seeds: 5, NoReference: true})
+	if err != nil || len(res.Rows) != 1 {
+		t.Fatalf("CheckSkeleton with NoReference: %v, %d rows", err, len(res.Rows))
+	}
+	if row := res.Rows[0]; row.Reference.Status != StepSkipped || row.Reference.Summary != "- (--no-reference)" || row.Earlier.Status != StepFailed {
+		t.Errorf("with NoReference over 5 seeds: earlier %q, reference %q; want the earlier sweep to fail and the reference's left out",
+			row.Earlier.Summary, row.Reference.Summary)
+	}
 }
 
 func TestParseSeeds(t *testing.T) {
