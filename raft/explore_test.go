@@ -125,3 +125,98 @@ func TestSearchFigure84C(t *testing.T) {
 		}
 	})
 }
+
+// leaderNow is the peer that leads in the highest term, or -1.
+func leaderNow(c *cluster) int {
+	leader, best := -1, -1
+	for i := 0; i < c.n; i++ {
+		if rf := c.raft(i); rf != nil {
+			if term, isLeader := rf.GetState(); isLeader && term > best {
+				leader, best = i, term
+			}
+		}
+	}
+	return leader
+}
+
+// Split votes, searched: five peers, and whenever a peer leads it is cut
+// off for 700 ms, so the four others elect among themselves again and again
+// while the search holds vote replies past a time-out. A vote granted in an
+// earlier term must not count in a later election: one leader per term
+// (election safety, §5.2).
+func TestSearchSplitVote4A(t *testing.T) {
+	tests.Explore(t, explore.Options{Strategy: explore.PCT, Runs: 30, Budget: 10 * time.Second}, func(t *tests.T) {
+		c := newCluster(t, 5, clusterConfig{})
+		w := t.World()
+		for round := 0; round < 6; round++ {
+			w.Sleep(200 * time.Millisecond)
+			if l := leaderNow(c); l >= 0 {
+				w.Disconnect(l)
+				w.Sleep(700 * time.Millisecond)
+				w.Connect(l)
+			}
+		}
+	})
+}
+
+// A stale log, searched: five peers; the leader and one follower are cut
+// off and take commands the others never see, while the three others elect
+// a leader and commit theirs. Then the stale pair meets one peer of the
+// three, which holds the committed entries, and the rest are cut off: an
+// election follows, and a peer whose log is longer but older must not win
+// it (the up-to-date rule, §5.4.1; leader completeness, §5.4). Then all
+// heal, and a follower with a stale suffix must commit only what the
+// leader's requests vouched for (Figure 2, AppendEntries rule 5).
+func TestSearchStaleLogElection4B(t *testing.T) {
+	tests.Explore(t, explore.Options{Strategy: explore.PCT, Runs: 30, Budget: 10 * time.Second}, func(t *tests.T) {
+		const n = 5
+		c := newCluster(t, n, clusterConfig{})
+		w := t.World()
+		w.Sleep(time.Second)
+		old := leaderNow(c)
+		if old < 0 {
+			t.Fatalf("no leader after 1 s")
+		}
+		buddy := (old + 1) % n
+		var rest []int
+		for i := 0; i < n; i++ {
+			if i != old && i != buddy {
+				rest = append(rest, i)
+			}
+		}
+		w.Partition([]int{old, buddy}, rest)
+		submitEvery(c, 20*time.Millisecond, 8)
+		submitEvery(c, 100*time.Millisecond, 8)
+		w.Partition([]int{old, buddy, rest[0]}, rest[1:])
+		submitEvery(c, 100*time.Millisecond, 10)
+		w.Heal()
+		submitEvery(c, 100*time.Millisecond, 5)
+	})
+}
+
+// Votes across a restart, searched: three peers; whenever a peer leads it
+// crashes and comes back at once, so elections follow one another, and
+// meanwhile a peer drawn from the harness's stream crashes and comes back
+// 5 ms later, again and again. Late messages are held 150 ms (Options.Long),
+// less than an election time-out, so a candidate is still one when they
+// arrive. A peer that voted in a term must not vote again in it after a
+// restart (Figure 2: votedFor is persistent state), or two peers lead the
+// term (election safety, §5.2).
+func TestSearchVoteRestart4C(t *testing.T) {
+	tests.Explore(t, explore.Options{Strategy: explore.PCT, Runs: 30, Long: 150 * time.Millisecond, Budget: 10 * time.Second}, func(t *tests.T) {
+		c := newCluster(t, 3, clusterConfig{})
+		w := t.World()
+		rng := w.Rand()
+		for round := 0; round < 60; round++ {
+			w.Sleep(time.Duration(10+rng.IntN(40)) * time.Millisecond)
+			if l := leaderNow(c); l >= 0 {
+				c.Crash(l)
+				c.Restart(l)
+			}
+			v := rng.IntN(3)
+			c.Crash(v)
+			w.Sleep(5 * time.Millisecond)
+			c.Restart(v)
+		}
+	})
+}
