@@ -44,6 +44,43 @@ func TestSearchAgreementRestart5A(t *testing.T) {
 	})
 }
 
+// A restart between a promise and a competing proposal, searched: for each
+// of ten instances two peers propose values of their own a few milliseconds
+// apart, and the third, an acceptor only in this instance, may crash for 2 ms
+// before the second proposal or after it (the harness's stream decides). What the acceptor promised and accepted
+// before the crash must hold after it, or two values are chosen.
+func TestSearchRestartMidRound5A(t *testing.T) {
+	tests.Explore(t, explore.Options{Strategy: explore.PCT, Runs: 40, Budget: 10 * time.Second}, func(t *tests.T) {
+		c := newSynods(t, 3, reliable)
+		w := t.World()
+		rng := w.Rand()
+		for seq := 0; seq < 10; seq++ {
+			a := rng.IntN(3)
+			b := (a + 1 + rng.IntN(2)) % 3
+			v := 3 - a - b // the third peer
+			crash := rng.IntN(2) == 0
+			atB, atCrash := time.Duration(rng.IntN(8))*time.Millisecond, time.Duration(rng.IntN(8))*time.Millisecond
+			c.start(a, seq, seq*10+a)
+			if crash && atCrash < atB {
+				w.Sleep(atCrash)
+				w.Crash(v)
+				w.Sleep(2 * time.Millisecond)
+				w.Restart(v)
+				atB -= min(atB, atCrash+2*time.Millisecond)
+			}
+			w.Sleep(atB)
+			c.start(b, seq, seq*10+b)
+			if crash && atCrash >= atB {
+				w.Sleep(atCrash - atB)
+				w.Crash(v)
+				w.Sleep(2 * time.Millisecond)
+				w.Restart(v)
+			}
+			w.Sleep(300 * time.Millisecond)
+		}
+	})
+}
+
 // Multi-Paxos, searched: three peers, a command handed to every peer that
 // believes it leads every 50 ms, and a peer drawn from the harness's stream
 // crashed and restarted every 400 ms. The shared replicated-log checks

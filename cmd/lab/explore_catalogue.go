@@ -97,8 +97,8 @@ var searchCatalogue = map[string]map[string]searchRow{
 		"ignore-accepted-value":         search("TestSearchAgreement5A"),
 		"first-accepted-not-highest":    search("TestSearchAgreement5A"),
 		"old-ballot-promise-counted":    search("TestSearchAgreement5A"),
-		"promise-not-persisted":         search("TestSearchAgreementRestart5A"),
-		"accepted-not-persisted":        search("TestSearchAgreementRestart5A"),
+		"promise-not-persisted":         search("TestSearchRestartMidRound5A"),
+		"accepted-not-persisted":        search("TestSearchRestartMidRound5A"),
 
 		"leader-ignores-reported-values": search("TestSearchLogAgreement5B"),
 		"no-noop-fill":                   search("TestSearchLogAgreement5B"),
