@@ -24,6 +24,7 @@ type exploreFlags struct {
 	out      string
 	table    bool
 	mutants  nameList
+	baseline bool
 }
 
 func newExploreFlags() (*flag.FlagSet, *exploreFlags) {
@@ -38,12 +39,13 @@ func newExploreFlags() (*flag.FlagSet, *exploreFlags) {
 	fs.StringVar(&f.out, "out", "", "directory for the choices file of a failure found (default: the system's temporary directory); with --table, a file for the table")
 	fs.BoolVar(&f.table, "table", false, "for each catalogued mutant, the schedules each strategy needs on its search test (--strategy: a comma-separated list, default random,pct,bfs; --runs: default 10000 per cell; --budget: a per-cell time cap, default 30m, a safety net)")
 	fs.Var(&f.mutants, "mutants", "with --table: only the mutants called `NAME`s (comma-separated)")
+	fs.BoolVar(&f.baseline, "baseline", true, "with --table: first run each search test on the reference, whose cells must all be \"none\"")
 	return fs, f
 }
 
 func helpExplore(w io.Writer) {
 	fmt.Fprint(w, `usage: lab explore LAB -run TEST [--strategy pct|bfs|dfs|random] [--budget 60s] [--runs N] [--seed N] [--seeds N] [--out DIR]
-       lab explore LAB --table [--mutants NAME,...] [--strategy random,pct,bfs] [--runs 10000] [--budget 30m] [--out FILE]
+       lab explore LAB --table [--mutants NAME,...] [--strategy random,pct,bfs] [--runs 10000] [--budget 30m] [--baseline=false] [--out FILE]
 
 Explore searches the schedules of one of a lab's search tests (a test that
 calls tests.Explore, named TestSearch...) for longer than make test does:
@@ -69,7 +71,10 @@ cmd/lab/explore_catalogue.go names it) under each strategy until the first
 broken invariant or --runs schedules. It prints a markdown row per mutant:
 the schedules each strategy ran, and the events and faults of the run as
 found and as shrunk; "none in N (the cap)" when the cap stopped it, and says
-so when the time cap, a safety net, did. Mutants that are not safety bugs
+so when the time cap, a safety net, did. The first rows, "(reference)", run
+each search test the rows use on the unchanged code: a failure there is the
+test's or the checker's, and makes the rows of that test suspect (--baseline=false
+leaves them out). Mutants that are not safety bugs
 are listed after the table with the reason and the suite test that catches
 them. Run it niced: nice -n 10 lab explore raft --table --runs 2000.
 

@@ -11,6 +11,7 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -39,6 +40,7 @@ type tableOptions struct {
 	runs       int
 	budget     time.Duration
 	out        string // a file for the markdown, besides stdout
+	baseline   bool   // first run the reference on every search test the rows use
 }
 
 // runExploreTable runs the table: the module copied once into a temporary
@@ -106,8 +108,27 @@ func (c *cli) runExploreTable(root string, o tableOptions) int {
 	fmt.Fprintf(w, "After a count: events/faults of the run as found → as shrunk.\n\n")
 	fmt.Fprintf(w, "| mutant | search test | %s |\n", strings.Join(o.strategies, " | "))
 	fmt.Fprintf(w, "| --- | --- |%s\n", strings.Repeat(" --- |", len(o.strategies)))
+	if o.baseline {
+		// The reference first, on every search test the rows use: a schedule
+		// it fails is the test's or the checker's fault, not a mutant's, and
+		// the rows below it would count that failure too.
+		var tests []string
+		for _, m := range mutants {
+			if row, ok := catalogue[m.Name]; ok && row.test != "" && !slices.Contains(tests, row.test) {
+				tests = append(tests, row.test)
+			}
+		}
+		for _, test := range tests {
+			cells, err := c.tableRow(mod, tmp, o, nil, test)
+			if err != nil {
+				return c.failf("explore", "%v", err)
+			}
+			fmt.Fprintf(w, "| (reference) | %s | %s |\n", strings.TrimPrefix(test, "TestSearch"), strings.Join(cells, " | "))
+		}
+	}
 	var others, pending []string
-	for _, m := range mutants {
+	for i := range mutants {
+		m := &mutants[i]
 		row, ok := catalogue[m.Name]
 		switch {
 		case !ok:
@@ -137,7 +158,14 @@ func (c *cli) runExploreTable(root string, o tableOptions) int {
 
 // tableRow applies m in the copy, builds the test binary, restores the file,
 // and runs the search test once per strategy.
-func (c *cli) tableRow(mod, tmp string, o tableOptions, m course.Mutant, test string) ([]string, error) {
+func (c *cli) tableRow(mod, tmp string, o tableOptions, m *course.Mutant, test string) ([]string, error) {
+	if m == nil { // the reference: no mutant
+		bin := filepath.Join(tmp, "search.test")
+		if out, err := c.buildTestBinary(mod, bin, o.pkg); err != nil {
+			return nil, fmt.Errorf("the reference's tests of %s do not build: %s", o.pkg, firstLineOf(out))
+		}
+		return c.tableCells(mod, bin, tmp, o, "reference", test), nil
+	}
 	rel := path.Join(o.pkg, m.File)
 	target := filepath.Join(mod, filepath.FromSlash(rel))
 	orig, err := os.ReadFile(target)
@@ -152,9 +180,7 @@ func (c *cli) tableRow(mod, tmp string, o tableOptions, m course.Mutant, test st
 		return nil, err
 	}
 	bin := filepath.Join(tmp, "search.test")
-	build := exec.CommandContext(c.ctx, "go", "test", "-c", "-o", bin, "./"+o.pkg)
-	build.Dir = mod
-	buildOut, buildErr := build.CombinedOutput()
+	buildOut, buildErr := c.buildTestBinary(mod, bin, o.pkg)
 	if err := os.WriteFile(target, orig, 0o644); err != nil {
 		return nil, fmt.Errorf("restoring %s after mutant %s: %v", rel, m.Name, err)
 	}
@@ -163,14 +189,27 @@ func (c *cli) tableRow(mod, tmp string, o tableOptions, m course.Mutant, test st
 		for i := range cells {
 			cells[i] = "does not compile"
 		}
-		fmt.Fprintf(c.stderr, "%s: does not compile: %s\n", m.Name, firstLineOf(string(buildOut)))
+		fmt.Fprintf(c.stderr, "%s: does not compile: %s\n", m.Name, firstLineOf(buildOut))
 		return cells, nil
 	}
+	return c.tableCells(mod, bin, tmp, o, m.Name, test), nil
+}
+
+func (c *cli) buildTestBinary(mod, bin, pkg string) (string, error) {
+	build := exec.CommandContext(c.ctx, "go", "test", "-c", "-o", bin, "./"+pkg)
+	build.Dir = mod
+	out, err := build.CombinedOutput()
+	return string(out), err
+}
+
+// tableCells runs the search test once per strategy.
+func (c *cli) tableCells(mod, bin, tmp string, o tableOptions, name, test string) []string {
+	cells := make([]string, len(o.strategies))
 	for i, s := range o.strategies {
 		cells[i] = c.tableCell(filepath.Join(mod, filepath.FromSlash(o.pkg)), bin, tmp, o, test, s)
-		fmt.Fprintf(c.stderr, "%s %s: %s\n", m.Name, s, cells[i])
+		fmt.Fprintf(c.stderr, "%s %s %s: %s\n", name, test, s, cells[i])
 	}
-	return cells, nil
+	return cells
 }
 
 var (
@@ -273,7 +312,7 @@ func checkTableStrategies(list []string) error {
 func (c *cli) exploreTable(fs *flag.FlagSet, f *exploreFlags, pkgs, rest []string) int {
 	set := map[string]bool{}
 	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
-	o := tableOptions{mutants: f.mutants, strategies: tableStrategies, runs: tableRuns, budget: tableBudget, out: f.out}
+	o := tableOptions{mutants: f.mutants, strategies: tableStrategies, runs: tableRuns, budget: tableBudget, out: f.out, baseline: f.baseline}
 	if set["strategy"] {
 		o.strategies = nil
 		for _, s := range strings.Split(f.strategy, ",") {

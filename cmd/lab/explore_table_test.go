@@ -9,9 +9,10 @@ import (
 	"protolab/internal/course"
 )
 
-// The table on two kvsrv mutants, bounded search only, 8 schedules: one that
-// a lost reply exposes (found, with its counts) and one the search test never
-// meets (none in 8, at the cap); a lock mutant is listed with its reason.
+// The table on two kvsrv mutants, bounded search only, 8 schedules: the
+// reference first (none in 8), then one mutant that a lost reply exposes
+// (found, with its counts) and one the search test never meets (none in 8,
+// at the cap); a lock mutant is listed with its reason.
 func TestExploreTable(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs a test binary; skipped in -short mode")
@@ -24,6 +25,7 @@ func TestExploreTable(t *testing.T) {
 	}
 	for _, want := range []string{
 		"| mutant | search test | bfs |",
+		"| (reference) | AtMostOnce1B | none in 8 (the cap: prefixes of a stateless search) |",
 		"| put-ignores-version | AtMostOnce1B | 5 (6/1 → 6/1) |",
 		"| create-at-any-version | AtMostOnce1B | none in 8 (the cap: prefixes of a stateless search) |",
 		"- lock-takes-held: a lock mutant",
