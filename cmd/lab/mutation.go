@@ -20,6 +20,8 @@ type mutationFlags struct {
 	timeout   time.Duration
 	survivors string
 	with      string
+	whole     bool
+	verbose   bool
 }
 
 func newMutationFlags() (*flag.FlagSet, *mutationFlags) {
@@ -30,8 +32,10 @@ func newMutationFlags() (*flag.FlagSet, *mutationFlags) {
 	fs.StringVar(&f.ops, "ops", "", "only the operators in the comma-separated `LIST` (default: all of them)")
 	fs.IntVar(&f.sample, "sample", 0, "run only `N` mutants per package, spread evenly over the list (0: all)")
 	fs.IntVar(&f.workers, "workers", 2, "module copies running mutants in parallel")
-	fs.DurationVar(&f.timeout, "timeout", 0, "the time limit of each mutant's tests (default: twice the baseline plus 30s)")
+	fs.DurationVar(&f.timeout, "timeout", 0, "the time limit of each test on a mutant (default: three times the test's baseline plus 10s; with --whole, of the whole suite, default twice the baseline plus 30s)")
 	fs.StringVar(&f.with, "with", "", "also run the tests of the comma-separated packages `PKGS` on each mutant (default: raft,paxos for tests/replog, none otherwise; \"-\" for none)")
+	fs.BoolVar(&f.whole, "whole", false, "run the whole suite on each mutant in one go test, in file order (the mode before the selective one, kept to compare verdicts and times)")
+	fs.BoolVar(&f.verbose, "verbose", false, "print every mutant's verdict with where its time went (build, tests, how many tests ran)")
 	fs.StringVar(&f.survivors, "survivors", "", "write each package's survivors to `DIR`/survivors-PKG.txt")
 	return fs, f
 }
@@ -59,13 +63,23 @@ Calls that only log, format or assert (Logf, Sprintf, Errorf, panic, ...) are no
 mutated. With --with, the tests of other packages run on each mutant too (and count for its
 coverage): tests/replog's scenarios run only in raft's and paxos's tests, so they are
 its default. The module is copied once per worker (--workers, 2 by default); the source
-tree is never written, so an interrupted run leaves it as it was. The tests run once
-without mutants and with coverage of the package; mutants on lines no test runs are
-"not covered" and not run. Each other mutant runs
+tree is never written, so an interrupted run leaves it as it was.
+
+The baseline runs each top-level test alone, without mutants, with its own coverage
+profile of the package. A mutant then runs only the tests that execute its line (the
+tests are deterministic, so the others cannot fail on it); a mutant on a line no test
+runs is "not covered" and not run. Its test binaries are built (go test -c, with vet,
+as go test does) and its tests run one at a time, the ones that killed the latest
+mutants of the same file first, then the fastest first, each with a limit of three
+times its baseline plus 10s; the first failure ends the mutant. With --whole, each
+mutant instead runs
 	go test ./PKG -count=1 -failfast -json -timeout=T [go test flags]
-and is killed (a test failed), timed out, not viable (it does not compile) or
-SURVIVED. For each package mutation prints those counts, the score (killed and timed
-out over killed, timed out, survived and not covered) and every survivor with
+the whole suite in file order (T: twice the baseline plus 30s); the verdicts are the
+same, only slower. A mutant is killed (a test failed), timed out, not viable (it does
+not compile, or vet refuses it) or SURVIVED. Flags after -- are go test's (-run,
+-skip, -short) or the tests' own (-seed=N). For each package mutation prints those
+counts, the score (killed and timed out over killed, timed out, survived and not
+covered), where the time went, and every survivor with
 file:line and the mutated text; docs/mutation.md triages them. The exit status is 0
 when the runs complete, whatever they find.
 
@@ -189,10 +203,17 @@ func runPackageMutation(c *cli, root, pkg string, scope course.MutationScope, ge
 	start := time.Now()
 	done := 0
 	run, err := course.RunMutation(c.ctx, course.MutationOptions{
-		Root: root, Pkg: pkg, With: with, Mutants: mutants, Workers: f.workers, Timeout: f.timeout, ExtraArgs: extra,
+		Root: root, Pkg: pkg, With: with, Mutants: mutants, Workers: f.workers, Timeout: f.timeout, ExtraArgs: extra, Whole: f.whole,
 		Report: func(r course.MutationResult) {
 			done++
-			if r.Status == course.Survived || r.Status == course.TimedOut {
+			if f.verbose {
+				failed := ""
+				if len(r.Failed) > 0 {
+					failed = " by " + r.Failed[0]
+				}
+				fmt.Fprintf(c.stdout, "  %-11s %s%s  (%v: build %v, %d tests %v)\n", r.Status, r.Mutant.ID(), failed,
+					r.Elapsed.Round(10*time.Millisecond), r.Build.Round(10*time.Millisecond), r.TestsRun, r.Tests.Round(10*time.Millisecond))
+			} else if r.Status == course.Survived || r.Status == course.TimedOut {
 				fmt.Fprintf(c.stdout, "  %-9s %s:%d  %s\n", r.Status, r.Mutant.File, r.Mutant.Line, r.Mutant.Describe())
 			}
 			if done%50 == 0 {
@@ -212,9 +233,26 @@ func runPackageMutation(c *cli, root, pkg string, scope course.MutationScope, ge
 			fmt.Fprintf(c.stdout, "  %s\n", r.SurvivorLine())
 		}
 	}
-	fmt.Fprintf(c.stdout, "%s: generated %d, run %d: killed %d, survived %d, timed out %d, not covered %d, not viable %d; score %.1f%% (baseline %v, limit %v per mutant, %v in all)\n",
-		pkg, generated, len(mutants), row.Killed, row.Survived, row.TimedOut, row.NotCovered, row.NotViable, row.Score(),
-		run.Baseline.Round(100*time.Millisecond), run.Timeout.Round(time.Second), elapsed.Round(time.Second))
+	var build, tests time.Duration
+	testsRun := 0
+	for _, r := range run.Results {
+		build += r.Build
+		tests += r.Tests
+		testsRun += r.TestsRun
+	}
+	mode, limit := "selective", "each test 3x its baseline + 10s"
+	if f.whole {
+		mode = "whole suite"
+	}
+	if run.Timeout > 0 {
+		limit = run.Timeout.Round(time.Second).String() + " per mutant"
+		if !f.whole {
+			limit = run.Timeout.Round(time.Second).String() + " per test"
+		}
+	}
+	fmt.Fprintf(c.stdout, "%s: generated %d, run %d: killed %d, survived %d, timed out %d, not covered %d, not viable %d; score %.1f%% (%s mode: baseline %v, limit %s, %v in all; on the mutants, building %v, %d tests running %v)\n",
+		pkg, generated, len(mutants), row.Killed, row.Survived, row.TimedOut, row.NotCovered, row.NotViable, row.Score(), mode,
+		run.Baseline.Round(100*time.Millisecond), limit, elapsed.Round(time.Second), build.Round(time.Second), testsRun, tests.Round(time.Second))
 	if f.survivors != "" {
 		if err := row.WriteSurvivors(f.survivors); err != nil {
 			return row, err

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -172,5 +173,50 @@ func TestZero(t *testing.T) {
 	want := "sign: generated 2, run 2: killed 2, survived 0"
 	if code != exitOK || !strings.Contains(stdout, want) || !strings.Contains(stdout, "running the tests of sign and of user") {
 		t.Errorf("--with user: exit status %d, no %q in:\n%s\n%s", code, want, stdout, stderr)
+	}
+}
+
+// TestMutationSelectiveMatchesWhole runs the same mutants in both modes: the verdicts
+// must be the same, and the selective mode must run only the tests that execute a
+// mutant's line (TestUnrelated never calls Sign, so it never runs on a mutant).
+func TestMutationSelectiveMatchesWhole(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs go test; skipped in -short mode")
+	}
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("no go command")
+	}
+	root := signModule(t)
+	os.WriteFile(filepath.Join(root, "sign", "other_test.go"), []byte(`package sign
+
+import "testing"
+
+func TestUnrelated(t *testing.T) {
+	if len("abc") != 3 {
+		t.Error("len")
+	}
+}
+`), 0o644)
+	verdicts := func(mode ...string) (map[string]string, string) {
+		args := append([]string{"mutation", "sign", "--ops", "boundary,drop-return", "--verbose", "--workers", "1"}, mode...)
+		code, stdout, stderr := lab(t, root, args...)
+		if code != exitOK {
+			t.Fatalf("lab %s: exit status %d\n%s\n%s", strings.Join(args, " "), code, stdout, stderr)
+		}
+		v := map[string]string{}
+		for _, line := range strings.Split(stdout, "\n") {
+			if f := strings.Fields(line); len(f) >= 2 && strings.HasPrefix(f[1], "sign/sign.go:") {
+				v[f[1]] = f[0]
+			}
+		}
+		return v, stdout
+	}
+	selective, out := verdicts()
+	whole, wholeOut := verdicts("--whole")
+	if len(selective) != 4 || fmt.Sprint(selective) != fmt.Sprint(whole) {
+		t.Errorf("the modes disagree:\nselective %v\nwhole     %v\n%s\n%s", selective, whole, out, wholeOut)
+	}
+	if !strings.Contains(out, "selective mode") || strings.Contains(out, "2 tests") || !strings.Contains(wholeOut, "2 tests") {
+		t.Errorf("the selective mode ran a test that does not call Sign, or the whole mode did not run both:\n%s\n%s", out, wholeOut)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -46,6 +47,11 @@ type MutationResult struct {
 	Status  MutationStatus
 	Failed  []string // the top-level tests that failed (the first, with -failfast)
 	Elapsed time.Duration
+	// Where the time went: compiling and linking the test binaries, and the tests
+	// (in the whole-suite mode, the tests' own times as go test reports them), and how
+	// many top-level tests ran.
+	Build, Tests time.Duration
+	TestsRun     int
 }
 
 // MutationOptions says how RunMutation runs a package's operator mutants.
@@ -55,7 +61,8 @@ type MutationOptions struct {
 	Mutants   []OpMutant
 	With      []string      // more package directories whose tests run on each mutant (and count for coverage)
 	Workers   int           // module copies run in parallel; 2 when 0
-	Timeout   time.Duration // per mutant; when 0, twice the baseline plus 30s
+	Timeout   time.Duration // per mutant (per test in the selective mode); when 0, twice the baseline plus 30s (SelectiveLimit of the test's baseline)
+	Whole     bool          // run the whole suite on each mutant, in one go test (the mode before the selective one; for comparison)
 	ExtraArgs []string      // appended to go test
 	Report    func(MutationResult)
 }
@@ -63,7 +70,8 @@ type MutationOptions struct {
 // A MutationRun is the outcome of RunMutation.
 type MutationRun struct {
 	Baseline time.Duration    // the tests of the package without mutants, with coverage
-	Timeout  time.Duration    // the time limit each mutant had
+	Timeout  time.Duration    // the time limit each mutant had (0 in the selective mode without opts.Timeout: each test's own)
+	Tests    int              // top-level tests in the selective mode's baseline
 	Results  []MutationResult // in the order of opts.Mutants
 }
 
@@ -99,23 +107,43 @@ func RunMutation(ctx context.Context, opts MutationOptions) (MutationRun, error)
 		return run, err
 	}
 
-	// The baseline, with coverage of the package itself: the tests reach most of its
-	// code through the simulator, which -coverpkg counts.
-	profile := filepath.Join(copies[0], ".mutation-cover.out")
-	base := gotool.Run(ctx, copies[0], gotool.DefaultTimeout, append(append(append([]string{"test"}, opts.targets()...), "-count=1", "-json",
-		"-coverpkg=./"+opts.Pkg, "-coverprofile="+profile), opts.ExtraArgs...)...)
-	run.Baseline = base.Elapsed
-	if !base.OK() {
-		return run, fmt.Errorf("the tests of %s fail without any mutant, so no mutant can be judged; fix them first.\n%s", opts.Pkg, base.Describe())
-	}
-	cov, err := readCoverProfile(profile, copies[0])
-	if err != nil {
-		return run, err
-	}
-	os.Remove(profile)
-	run.Timeout = opts.Timeout
-	if run.Timeout <= 0 {
-		run.Timeout = 2*base.Elapsed + 30*time.Second
+	var cov coverage
+	var sel *selection
+	bindirs := make([]string, workers)
+	if opts.Whole {
+		// The baseline, with coverage of the package itself: the tests reach most of its
+		// code through the simulator, which -coverpkg counts.
+		profile := filepath.Join(copies[0], ".mutation-cover.out")
+		base := gotool.Run(ctx, copies[0], gotool.DefaultTimeout, append(append(append([]string{"test"}, opts.targets()...), "-count=1", "-json",
+			"-coverpkg=./"+opts.Pkg, "-coverprofile="+profile), opts.ExtraArgs...)...)
+		run.Baseline = base.Elapsed
+		if !base.OK() {
+			return run, fmt.Errorf("the tests of %s fail without any mutant, so no mutant can be judged; fix them first.\n%s", opts.Pkg, base.Describe())
+		}
+		if cov, err = readCoverProfile(profile, copies[0]); err != nil {
+			return run, err
+		}
+		os.Remove(profile)
+		run.Timeout = opts.Timeout
+		if run.Timeout <= 0 {
+			run.Timeout = 2*base.Elapsed + 30*time.Second
+		}
+	} else {
+		// The test binaries live beside the copies, not in them.
+		for w := range workers {
+			d, err := os.MkdirTemp("", "protolab-mutation-bin-*")
+			if err != nil {
+				return run, err
+			}
+			defer os.RemoveAll(d)
+			bindirs[w] = d
+		}
+		if sel, run.Baseline, err = selectiveBaseline(ctx, opts, copies[0], bindirs[0]); err != nil {
+			return run, err
+		}
+		cov = sel.union
+		run.Timeout = opts.Timeout
+		run.Tests = len(sel.tests)
 	}
 
 	run.Results = make([]MutationResult, len(opts.Mutants))
@@ -139,7 +167,13 @@ func RunMutation(ctx context.Context, opts MutationOptions) (MutationRun, error)
 				if errs[w] != nil || ctx.Err() != nil {
 					continue
 				}
-				r, err := runOpMutant(ctx, opts, copies[w], run.Timeout, opts.Mutants[i])
+				var r MutationResult
+				var err error
+				if opts.Whole {
+					r, err = runOpMutant(ctx, opts, copies[w], run.Timeout, opts.Mutants[i])
+				} else {
+					r, err = runSelected(ctx, opts, sel, copies[w], bindirs[w], opts.Mutants[i])
+				}
 				if err != nil {
 					errs[w] = err
 					continue
@@ -199,7 +233,9 @@ func runOpMutant(ctx context.Context, opts MutationOptions, dir string, timeout 
 		return MutationResult{}, fmt.Errorf("restoring %s in the copy after mutant %s: %v", m.File, m.ID(), err)
 	}
 	rep := gotool.ParseTestJSON(r.Stdout)
-	res := MutationResult{Mutant: m, Failed: rep.Failed, Elapsed: r.Elapsed}
+	res := MutationResult{Mutant: m, Failed: rep.Failed, Elapsed: r.Elapsed, TestsRun: len(rep.Ran)}
+	res.Tests = testsTime(r.Stdout)
+	res.Build = max(r.Elapsed-res.Tests, 0)
 	switch {
 	case r.OK():
 		res.Status = Survived
@@ -211,6 +247,28 @@ func runOpMutant(ctx context.Context, opts MutationOptions, dir string, timeout 
 		res.Status = Killed
 	}
 	return res, nil
+}
+
+// testsTime adds up the Elapsed of the top-level tests' pass and fail events of a go
+// test -json stream: the time the tests ran, without the build.
+func testsTime(stream []byte) time.Duration {
+	var total float64
+	for _, line := range bytes.Split(stream, []byte("\n")) {
+		if !bytes.HasPrefix(line, []byte("{")) {
+			continue
+		}
+		var ev struct {
+			Action, Test string
+			Elapsed      float64
+		}
+		if json.Unmarshal(line, &ev) != nil || ev.Test == "" || strings.Contains(ev.Test, "/") {
+			continue
+		}
+		if ev.Action == "pass" || ev.Action == "fail" {
+			total += ev.Elapsed
+		}
+	}
+	return time.Duration(total * float64(time.Second))
 }
 
 // coverage is a coverage profile: for each file (relative to the module root), the
