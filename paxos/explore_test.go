@@ -110,3 +110,43 @@ func TestSearchLogAgreement5B(t *testing.T) {
 		submit(5)
 	})
 }
+
+// Reads, searched: three peers; every 20 ms the leader among the connected
+// peers takes a command, and each peer that believes it leads, connected or
+// not, begins a read (ReadIndex); every 300 ms the leader may be cut off
+// (the harness's stream decides) until the next round, while it still
+// believes it leads. Every read answered ok must see
+// every write applied before the read began, and no more than is committed
+// (BeginRead's checks: linearizable reads, thesis §6.4).
+func TestSearchReads6B(t *testing.T) {
+	tests.Explore(t, explore.Options{Strategy: explore.PCT, Runs: 20, Budget: 10 * time.Second}, func(t *tests.T) {
+		const n = 3
+		c := replog.NewCluster(t, multiPaxos, n, reliable)
+		w := t.World()
+		rng := w.Rand()
+		cut := -1
+		for round := 0; round < 6; round++ {
+			if cut >= 0 {
+				c.Connect(cut)
+				cut = -1
+			}
+			if l := c.Leader(); l >= 0 && rng.IntN(2) == 0 {
+				c.Disconnect(l)
+				cut = l
+			}
+			for k := 0; k < 15; k++ {
+				if l := c.Leader(); l >= 0 {
+					c.Peer(l).Start(100*round + k)
+				}
+				for i := 0; i < n; i++ {
+					if p := c.Peer(i); p != nil {
+						if _, leads := p.GetState(); leads {
+							c.BeginRead(i)
+						}
+					}
+				}
+				w.Sleep(20 * time.Millisecond)
+			}
+		}
+	})
+}

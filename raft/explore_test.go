@@ -7,7 +7,9 @@ import (
 	"time"
 
 	"protolab/explore"
+	"protolab/labrpc"
 	"protolab/tests"
+	"protolab/tests/replog"
 )
 
 // Schedule searches (docs/explore.md): the cluster's invariants (election
@@ -217,6 +219,86 @@ func TestSearchVoteRestart4C(t *testing.T) {
 			c.Crash(v)
 			w.Sleep(5 * time.Millisecond)
 			c.Restart(v)
+		}
+	})
+}
+
+// Snapshots, searched: three peers whose service snapshots every 5
+// entries, commands every 50 ms, and in turn: a follower cut off long enough
+// to need InstallSnapshot; the leader cut off while it takes commands the
+// others never see (a suffix the next leader's entries replace), then
+// crashed and restarted; a peer drawn from the harness's stream crashed and
+// restarted. The logs, the snapshots and what the services applied must
+// agree (log matching, state-machine safety) across every restart.
+func TestSearchSnapshots4D(t *testing.T) {
+	tests.Explore(t, explore.Options{Strategy: explore.PCT, Runs: 20, Budget: 10 * time.Second}, func(t *tests.T) {
+		c := newCluster(t, 3, clusterConfig{snapEvery: 5})
+		w := t.World()
+		rng := w.Rand()
+		submitEvery(c, 50*time.Millisecond, 6)
+		for round := 0; round < 2; round++ {
+			if l := leaderNow(c); l >= 0 {
+				f := (l + 1 + rng.IntN(2)) % 3
+				w.Disconnect(f)
+				submitEvery(c, 50*time.Millisecond, 12)
+				w.Connect(f)
+			}
+			submitEvery(c, 50*time.Millisecond, 4)
+			if l := leaderNow(c); l >= 0 {
+				w.Disconnect(l)
+				submitEvery(c, 50*time.Millisecond, 12)
+				w.Connect(l)
+				submitEvery(c, 50*time.Millisecond, 2)
+				c.Crash(l)
+				submitEvery(c, 50*time.Millisecond, 2)
+				c.Restart(l)
+			}
+			submitEvery(c, 50*time.Millisecond, 4)
+			v := rng.IntN(3)
+			c.Crash(v)
+			submitEvery(c, 50*time.Millisecond, 3)
+			c.Restart(v)
+		}
+		submitEvery(c, 50*time.Millisecond, 6)
+	})
+}
+
+// Reads, searched: three peers; every 20 ms the leader among the connected
+// peers takes a command, and each peer that believes it leads, connected or
+// not, begins a read (ReadIndex); every 300 ms the leader may be cut off
+// (the harness's stream decides) until the next round, while it still
+// believes it leads. Every read answered ok must see
+// every write applied before the read began, and no more than is committed
+// (BeginRead's checks: linearizable reads, thesis §6.4).
+func TestSearchReads4E(t *testing.T) {
+	tests.Explore(t, explore.Options{Strategy: explore.PCT, Runs: 20, Budget: 10 * time.Second}, func(t *tests.T) {
+		const n = 3
+		c := replog.NewCluster(t, Engine, n, labrpc.MustProfile("reliable"))
+		w := t.World()
+		rng := w.Rand()
+		cut := -1
+		for round := 0; round < 6; round++ {
+			if cut >= 0 {
+				c.Connect(cut)
+				cut = -1
+			}
+			if l := c.Leader(); l >= 0 && rng.IntN(2) == 0 {
+				c.Disconnect(l)
+				cut = l
+			}
+			for k := 0; k < 15; k++ {
+				if l := c.Leader(); l >= 0 {
+					c.Peer(l).Start(100*round + k)
+				}
+				for i := 0; i < n; i++ {
+					if p := c.Peer(i); p != nil {
+						if _, leads := p.GetState(); leads {
+							c.BeginRead(i)
+						}
+					}
+				}
+				w.Sleep(20 * time.Millisecond)
+			}
 		}
 	})
 }
