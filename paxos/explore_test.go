@@ -150,3 +150,49 @@ func TestSearchReads6B(t *testing.T) {
 		}
 	})
 }
+
+// Snapshots, searched: three peers whose services snapshot after every
+// command, a command handed to every peer that believes it leads every 50
+// ms, and in turn a follower cut off long enough to need a snapshot, the
+// leader cut off, and a peer drawn from the harness's stream crashed and
+// restarted. The shared replicated-log checks (state-machine safety after
+// every event; every service's state, snapshots included) must hold.
+func TestSearchSnapshots5B(t *testing.T) {
+	tests.Explore(t, explore.Options{Strategy: explore.PCT, Runs: 20, Budget: 10 * time.Second}, func(t *tests.T) {
+		const n = 3
+		c := replog.NewCluster(t, Engine.WithSnapshots(1), n, reliable)
+		w := t.World()
+		rng := w.Rand()
+		submit := func(rounds int) {
+			for k := 0; k < rounds; k++ {
+				w.Sleep(50 * time.Millisecond)
+				for i := 0; i < n; i++ {
+					if c.Up(i) {
+						c.Peer(i).Start(k)
+					}
+				}
+			}
+		}
+		submit(2)
+		for round := 0; round < 2; round++ {
+			if l := c.Leader(); l >= 0 {
+				f := (l + 1 + rng.IntN(2)) % n
+				c.Disconnect(f)
+				submit(8)
+				c.Connect(f)
+			}
+			submit(3)
+			if l := c.Leader(); l >= 0 {
+				c.Disconnect(l)
+				submit(8)
+				c.Connect(l)
+			}
+			submit(3)
+			victim := rng.IntN(n)
+			c.Crash(victim)
+			submit(2)
+			c.StartNode(victim)
+		}
+		submit(4)
+	})
+}
