@@ -313,5 +313,61 @@ func TestBoundedHashSticksAndCaps2E(t *testing.T) {
 		require.Equal(t, 1, capacity(1, 3, 1250))
 		require.Equal(t, 5, capacity(10, 3, 1250), "⌈1.25·10/3⌉ = ⌈4.17⌉")
 		require.Equal(t, 4, capacity(10, 3, 1000), "⌈10/3⌉")
+		require.Equal(t, 2, capacity(5, 5, 1001), "⌈1.001·5/5⌉ = ⌈1.001⌉: a hair above a whole number still rounds up")
+	})
+}
+
+// TestOnlyOneServerUp2E takes every server but one down, each in turn: every balancer
+// must send everything to the one left, server 0 included. A balancer that treats
+// "one server up" as a special case, or server 0 as "none", sends nowhere (or panics
+// drawing a pair from one).
+func TestOnlyOneServerUp2E(t *testing.T) {
+	tests.Run(t, func(t *tests.T) {
+		const n = 4
+		for _, spec := range allSpecs {
+			for alone := range n {
+				v := NewView(n, fixedClock)
+				b := newBalancer(t, spec, v, seeded(t))
+				for i := range n {
+					v.SetDown(i, i != alone)
+				}
+				for k := range 20 {
+					i := b.Pick(fmt.Sprintf("key-%d", k))
+					require.Equal(t, alone, i, "%s: only server %d is up, yet pick %d returned %d", spec, alone, k, i)
+					b.Sent(i)
+					if k%2 == 0 {
+						b.Replied(i, 0)
+					}
+				}
+			}
+		}
+	})
+}
+
+// TestTwoChoicesCountsRepliesAndFailures2E is two-choices on its own requests in
+// flight as a client's replies and failures come back: a request that came back, by a
+// reply or by a failure, is no longer in flight, so the server it went to is less
+// loaded than one still busy. A balancer that forgets to count a request out keeps
+// avoiding a server that has long been idle.
+func TestTwoChoicesCountsRepliesAndFailures2E(t *testing.T) {
+	tests.Run(t, func(t *tests.T) {
+		v := NewView(2, fixedClock)
+		b := newBalancer(t, Spec{Kind: KindTwoChoices, Source: Outstanding}, v, seeded(t))
+		b.Sent(0)
+		b.Sent(0)
+		b.Sent(1)
+		require.Equal(t, 1, b.Pick(""), "server 0 has 2 requests in flight, server 1 one")
+		b.Replied(0, 0)
+		b.Replied(0, 0)
+		for range 100 {
+			require.Equal(t, 0, b.Pick(""), "both of server 0's requests were answered: it has none in flight, server 1 one")
+		}
+		b.Sent(1)
+		b.Sent(0)
+		b.Failed(1)
+		b.Failed(1)
+		for range 100 {
+			require.Equal(t, 1, b.Pick(""), "both of server 1's requests failed: it has none in flight, server 0 one")
+		}
 	})
 }
