@@ -34,18 +34,24 @@ type Bounded struct {
 	cMilli int   // the capacity factor c, in thousandths, so capacity is exact integer arithmetic
 
 	//lab:solution 2B
-	// A record per key and per member, so that moving a key costs one map
-	// access: the key's record knows its member and its place in the
-	// member's lists. arcs groups the keys by the ring position where
-	// their walk starts (the first point at or after their hash): a join
-	// can only take keys that start on its new points or that overflowed
-	// past them, so with these a change of membership costs time in the
-	// keys it can move, not in all keys.
-	keys    map[string]*boundedKey
-	owner   map[string]string // key → its member's name: Lookup in one map access
-	members map[string]*boundedMember
-	byIndex []*boundedMember // byIndex[i] is the member named ring.names[i]
-	arcs    map[uint64][]*boundedKey
+	// The keys live in one flat table, open addressing with linear
+	// probing, each in a slot with its hash, its name and its member's id.
+	// A key's home slot is the top bits of its hash, so the table is in
+	// hash order, give or take the short runs that probing makes: the keys
+	// whose walk starts at a point (those hashed between the point before
+	// it and it) are a stretch of the table. A lookup is one probe, in
+	// one cache line, and a join or a leave finds the keys it can move by
+	// scanning the stretches of the points it adds or removes: time in the
+	// keys that can move, not in all keys, and no per-key bookkeeping to
+	// keep up beside the table.
+	slots []keySlot
+	count int  // keys placed
+	shift uint // a key's home slot is its hash >> shift
+
+	members []boundedMember  // by id; id 0 is never used, so a zeroed slot is empty
+	ids     map[string]int32 // member name → id
+	free    []int32          // the ids of members that left, to reuse
+	byRing  []int32          // byRing[i] is the id of the member named ring.names[i]
 	//lab:stub
 	//> owner  map[string]string              // key → the member holding it
 	//> keysOf map[string]map[string]struct{} // member → the keys it holds
@@ -54,29 +60,26 @@ type Bounded struct {
 
 //lab:solution 2B
 
-// A boundedKey is a placed key.
-type boundedKey struct {
-	name  string
-	h     uint64
-	at    *boundedMember // the member holding it
-	over  bool           // in at.over (it overflowed into at), else in at.home
-	slot  int            // its index in at.home or at.over
-	start uint64         // the position its walk starts from, its group in arcs
-	inArc int            // its index in arcs[start]
-	// landing is, for a key that overflowed, the position of the point
-	// where its walk met its member: a join takes it only if a new point
-	// comes before that.
-	landing uint64
+// A keySlot is a placed key, or an empty slot (at == 0).
+type keySlot struct {
+	h    uint64
+	name string
+	at   int32 // the id of the member holding it
+	over int32 // its index in members[at].over if it overflowed into at, else -1
 }
 
-// A boundedMember is a member with the keys it holds: home are those whose
-// walk starts at one of its points, over those that overflowed into it.
+// A boundedMember is a member and its load. The keys that overflowed into
+// it (their walk started at another member's point) are listed, by hash,
+// with landing, the position of the point where their walk met it: a join
+// takes such a key only if one of its points comes before that, and a
+// member over capacity passes these on first.
 type boundedMember struct {
-	name       string
-	home, over []*boundedKey
+	name string
+	load int
+	over []overflowed
 }
 
-func (m *boundedMember) load() int { return len(m.home) + len(m.over) }
+type overflowed struct{ h, landing uint64 }
 
 //lab:end
 
@@ -94,8 +97,8 @@ func NewBounded(c float64, vnodes int) (*Bounded, error) {
 	}
 	b := &Bounded{ring: NewRing(vnodes), cMilli: int(math.Round(c * 1000))}
 	//lab:solution 2B
-	b.keys, b.owner = map[string]*boundedKey{}, map[string]string{}
-	b.members, b.arcs = map[string]*boundedMember{}, map[uint64][]*boundedKey{}
+	b.slots, b.shift = make([]keySlot, 16), 64-4
+	b.members, b.ids = make([]boundedMember, 1), map[string]int32{}
 	//lab:stub
 	//> b.owner = map[string]string{}
 	//> b.keysOf = map[string]map[string]struct{}{}
@@ -123,7 +126,7 @@ func capacity(keys, members, cMilli int) int {
 // Capacity is the most keys any member may hold now.
 func (b *Bounded) Capacity() int {
 	//lab:solution 2B
-	return capacity(len(b.keys), len(b.members), b.cMilli)
+	return capacity(b.count, len(b.ids), b.cMilli)
 	//lab:stub
 	//> return capacity(len(b.owner), len(b.keysOf), b.cMilli)
 	//lab:end
@@ -132,7 +135,23 @@ func (b *Bounded) Capacity() int {
 // Lookup returns the member holding key, or "" if key was not added.
 func (b *Bounded) Lookup(key string) string {
 	//lab:solution 2B
-	return b.owner[key]
+	// find, written out here: with the probe inlined, a lookup is the
+	// hash and one read of the table, which the processor overlaps with
+	// the next lookup's.
+	h := HashKey(key)
+	mask := len(b.slots) - 1
+	for i := int(h >> b.shift); ; i = (i + 1) & mask {
+		s := &b.slots[i]
+		if s.at == 0 {
+			return ""
+		}
+		if s.h == h {
+			if s.name != key {
+				return "" // another key with the same hash; key itself was not added
+			}
+			return b.members[s.at].name
+		}
+	}
 	//lab:stub
 	//> return b.owner[key]
 	//lab:end
@@ -141,8 +160,8 @@ func (b *Bounded) Lookup(key string) string {
 // Load is the number of keys member holds.
 func (b *Bounded) Load(member string) int {
 	//lab:solution 2B
-	if m := b.members[member]; m != nil {
-		return m.load()
+	if id, ok := b.ids[member]; ok {
+		return b.members[id].load
 	}
 	return 0
 	//lab:stub
@@ -153,7 +172,7 @@ func (b *Bounded) Load(member string) int {
 // Len is the number of keys placed.
 func (b *Bounded) Len() int {
 	//lab:solution 2B
-	return len(b.keys)
+	return b.count
 	//lab:stub
 	//> return len(b.owner)
 	//lab:end
@@ -167,18 +186,22 @@ func (b *Bounded) Members() []string { return b.ring.Members() }
 // grow with the number of keys.
 func (b *Bounded) AddKey(key string) (string, error) {
 	//lab:solution 2B
-	if k := b.keys[key]; k != nil {
-		return k.at.name, nil
+	h := HashKey(key)
+	if i := b.find(h); i >= 0 {
+		if other := b.slots[i].name; other != key {
+			return "", fmt.Errorf("chash: cannot place key %q: key %q has the same 64-bit hash, and Bounded tells keys apart by their hash", key, other)
+		}
+		return b.members[b.slots[i].at].name, nil
 	}
-	if len(b.members) == 0 {
+	if len(b.ids) == 0 {
 		return "", fmt.Errorf("chash: cannot place key %q: there are no members; AddMember first", key)
 	}
-	k := &boundedKey{name: key, h: HashKey(key)}
-	b.keys[key] = k // counted in m before the capacity is computed
-	to := b.firstWithRoom(k.h, b.Capacity())
-	b.toArc(k, b.start(k.h))
-	b.put(k, to)
-	return to.name, nil
+	b.count++ // counted in m before the capacity is computed
+	to := b.firstWithRoom(h, b.Capacity())
+	i := b.insert(keySlot{h: h, name: key, at: to, over: -1})
+	b.members[to].load++
+	b.classify(i)
+	return b.members[to].name, nil
 	//lab:stub
 	// TODO(2B): walk clockwise from the key's hash to the first member
 	// below Capacity() (counting the new key), and record it there.
@@ -190,14 +213,15 @@ func (b *Bounded) AddKey(key string) (string, error) {
 // the new capacity pass keys on: those moves are returned.
 func (b *Bounded) RemoveKey(key string) []Move {
 	//lab:solution 2B
-	k := b.keys[key]
-	if k == nil {
+	i := b.find(HashKey(key))
+	if i < 0 || b.slots[i].name != key {
 		return nil
 	}
-	b.fromArc(k)
-	b.unput(k)
-	delete(b.keys, key)
-	delete(b.owner, key)
+	if b.slots[i].over >= 0 {
+		b.dropOver(i)
+	}
+	b.members[b.slots[i].at].load--
+	b.remove(i)
 	return b.shed(nil)
 	//lab:stub
 	// TODO(2B): forget the key, then move keys off every member that is
@@ -213,30 +237,46 @@ func (b *Bounded) RemoveKey(key string) []Move {
 // their names: with ample capacity these are exactly the keys a plain ring
 // would give it. The capacity then drops (the same keys over one more
 // member), and members above it pass keys on; those are the extra moves
-// that bounded loads cost.
+// that bounded loads cost. The moves come in that order, the new member's
+// first; within each, in no particular order, but the same on every run.
 func (b *Bounded) AddMember(name string) ([]Move, error) {
 	//lab:solution 2B
 	if err := b.ring.Add(name); err != nil {
 		return nil, err
 	}
-	m := &boundedMember{name: name}
-	b.members[name] = m
-	b.byIndex = append(b.byIndex, m) // the ring appends the newcomer's name
+	id := b.newMember(name)
+	b.byRing = append(b.byRing, id) // the ring appends the newcomer's name
 	capNow := b.Capacity()
-	cands := b.joinCandidates(m)
-	var moves []Move
-	for _, k := range cands {
-		if m.load() >= capNow {
-			break
-		}
-		moves = append(moves, Move{k.name, k.at.name, name})
-		b.put(k, m)
+	cands, atHome := b.joinCandidates(id)
+	var moves []Move // nil if none move, as from shed
+	if len(cands) > 0 {
+		moves = make([]Move, 0, min(len(cands), capNow))
 	}
-	// The keys that start on the new member's points and stayed where they
-	// were have overflowed now; the candidates are the only keys whose
-	// walk changed.
-	for _, k := range cands {
-		b.classify(k)
+	if len(cands) <= capNow {
+		// It takes them all, so their order does not matter. The first
+		// atHome of them start on its points now: they are at home there,
+		// and only their member changes.
+		for _, i := range cands[:atHome] {
+			s := &b.slots[i]
+			b.members[s.at].load--
+			moves = append(moves, Move{s.name, b.members[s.at].name, name})
+			s.at = id
+		}
+		b.members[id].load += atHome
+		for _, i := range cands[atHome:] {
+			moves = append(moves, b.move(i, id))
+		}
+		return b.shed(moves), nil
+	}
+	// It cannot take them all: the first in name order.
+	b.sortByName(cands)
+	for _, i := range cands[:capNow] {
+		moves = append(moves, b.move(i, id))
+	}
+	// The keys it could not take start on its points now, and the ones
+	// that were at home have overflowed. No other key's walk changed.
+	for _, i := range cands[capNow:] {
+		b.classify(i)
 	}
 	return b.shed(moves), nil
 	//lab:stub
@@ -253,31 +293,53 @@ func (b *Bounded) AddMember(name string) ([]Move, error) {
 // such structure.
 func (b *Bounded) checkIndex() error {
 	//lab:solution 2B
-	// Every key once in its group of arcs, at its recorded place, and in
-	// its member's list at its slot, and nothing else in them: a stale
-	// entry would make later changes touch keys they cannot move, and keep
-	// them in memory.
-	inArcs, held := 0, 0
-	for p, group := range b.arcs {
-		inArcs += len(group)
-		for i, k := range group {
-			if k.start != p || k.inArc != i || b.keys[k.name] != k {
-				return fmt.Errorf("key %q is in the group of position %#x at %d, but records %#x at %d", k.name, p, i, k.start, k.inArc)
+	// Every key findable from its hash, counted, with its member's load
+	// and its overflow recorded as the ring says: a key that the probe
+	// cannot reach is lost, and a stale overflow record makes a join take
+	// a key it must not (or miss one it must).
+	r := b.ring
+	if len(b.byRing) != len(r.names) || len(b.ids) != len(r.names) {
+		return fmt.Errorf("%d members by ring index and %d by name, but %d on the ring", len(b.byRing), len(b.ids), len(r.names))
+	}
+	for i, name := range r.names {
+		if id := b.byRing[i]; b.ids[name] != id || b.members[id].name != name {
+			return fmt.Errorf("ring member %d is %q, but its id %d is member %q", i, name, id, b.members[id].name)
+		}
+	}
+	count, overs := 0, 0
+	loads := make([]int, len(b.members))
+	for i, s := range b.slots {
+		if s.at == 0 {
+			continue
+		}
+		count++
+		loads[s.at]++
+		if got := b.find(s.h); got != i {
+			return fmt.Errorf("key %q is in slot %d, but a probe for its hash finds %d", s.name, i, got)
+		}
+		if over := b.startsElsewhere(s.h, s.at); over != (s.over >= 0) {
+			return fmt.Errorf("key %q at %s: overflowed is %v, but its record says %v", s.name, b.members[s.at].name, over, s.over >= 0)
+		}
+		if s.over >= 0 {
+			overs++
+			m := b.members[s.at]
+			if int(s.over) >= len(m.over) || m.over[s.over].h != s.h {
+				return fmt.Errorf("key %q records place %d in %s's overflowed keys, which do not hold it there", s.name, s.over, m.name)
+			}
+			if want := b.landing(s.h, s.at); m.over[s.over].landing != want {
+				return fmt.Errorf("key %q overflowed into %s at position %#x, but records %#x", s.name, m.name, want, m.over[s.over].landing)
 			}
 		}
 	}
-	for _, m := range b.members {
-		held += m.load()
-		for _, list := range [][]*boundedKey{m.home, m.over} {
-			for i, k := range list {
-				if k.at != m || k.slot != i || b.keys[k.name] != k {
-					return fmt.Errorf("key %q is in %s's list at %d, but records %d", k.name, m.name, i, k.slot)
-				}
-			}
+	listed := 0
+	for _, id := range b.byRing {
+		if m := b.members[id]; m.load != loads[id] {
+			return fmt.Errorf("member %s holds %d keys, but its load says %d", m.name, loads[id], m.load)
 		}
+		listed += len(b.members[id].over)
 	}
-	if inArcs != len(b.keys) || held != len(b.keys) || len(b.owner) != len(b.keys) {
-		return fmt.Errorf("%d keys, but %d in arcs, %d held by members, %d in the lookup index", len(b.keys), inArcs, held, len(b.owner))
+	if count != b.count || listed != overs {
+		return fmt.Errorf("%d keys in the table, %d counted; %d overflowed, %d listed", count, b.count, overs, listed)
 	}
 	//lab:end
 	return nil
@@ -288,12 +350,12 @@ func (b *Bounded) checkIndex() error {
 // for all of them, which is what building a large placement needs.
 func (b *Bounded) AddMembers(names ...string) ([]Move, error) {
 	//lab:solution 2B
-	if len(b.keys) == 0 {
+	if b.count == 0 {
 		if err := b.ring.Add(names...); err != nil {
 			return nil, err
 		}
 		for _, name := range names {
-			b.members[name] = &boundedMember{name: name}
+			b.newMember(name)
 		}
 		b.reindex()
 		return nil, nil
@@ -317,42 +379,69 @@ func (b *Bounded) AddMembers(names ...string) ([]Move, error) {
 // have nowhere to go.
 func (b *Bounded) RemoveMember(name string) ([]Move, error) {
 	//lab:solution 2B
-	m := b.members[name]
-	if m == nil {
+	id, ok := b.ids[name]
+	if !ok {
 		return nil, fmt.Errorf("chash: cannot remove member %q: it is not a member", name)
 	}
-	if len(b.members) == 1 && m.load() > 0 {
-		return nil, fmt.Errorf("chash: cannot remove %q, the last member, while it holds %d keys; RemoveKey them first", name, m.load())
+	gone := &b.members[id]
+	if len(b.ids) == 1 && gone.load > 0 {
+		return nil, fmt.Errorf("chash: cannot remove %q, the last member, while it holds %d keys; RemoveKey them first", name, gone.load)
 	}
-	gone := slices.Clone(b.ring.members[b.ring.index(name)].hashes)
-	if err := b.ring.Remove(name); err != nil {
-		return nil, err
-	}
-	delete(b.members, name)
-	b.reindex()
-	// The keys that started on its points start further on now.
-	var touched []*boundedKey
-	for _, p := range gone {
-		for _, k := range slices.Clone(b.arcs[p]) {
-			if to := b.start(k.h); to != p {
-				b.fromArc(k)
-				b.toArc(k, to)
-			}
-			touched = append(touched, k)
+	// The keys whose walk starts on its points: those at home there leave
+	// with it, the others (overflowed into other members) start further
+	// on once its points are gone. Its overflowed keys leave too.
+	var touched, leaving, others []int
+	r := b.ring
+	me := int32(r.index(name))
+	for _, p := range sortedUnique(r.members[me].hashes) {
+		if i := r.search(p); r.owners[i] == me {
+			touched = b.arcKeys(touched, i)
 		}
 	}
-	leaving := slices.Concat(m.home, m.over)
-	sortByName(leaving)
+	for _, i := range touched {
+		if b.slots[i].at == id {
+			leaving = append(leaving, i)
+		} else {
+			others = append(others, i)
+		}
+	}
+	for _, o := range gone.over {
+		leaving = append(leaving, b.find(o.h))
+	}
+	if err := r.Remove(name); err != nil {
+		return nil, err
+	}
+	delete(b.ids, name)
+	b.reindex()
 	capNow := b.Capacity()
 	var moves []Move
-	for _, k := range leaving {
-		to := b.firstWithRoom(k.h, capNow)
-		b.put(k, to)
-		moves = append(moves, Move{k.name, name, to.name})
+	if len(leaving) > 0 {
+		moves = make([]Move, 0, len(leaving))
 	}
-	for _, k := range touched {
-		b.classify(k)
+	// Each leaving key walks on, in name order. Its walk stops at the
+	// first member of the new ring if that one has room; if every member
+	// can take all the leaving keys that come to it first, each key stops
+	// there whatever the order, and the sort is not needed. The key is
+	// then at home.
+	if first := b.firstChoices(leaving, capNow); first != nil {
+		for k, i := range leaving {
+			s := &b.slots[i]
+			s.at, s.over = first[k], -1 // the leaver's list of overflowed keys goes with it
+			b.members[s.at].load++
+			moves = append(moves, Move{s.name, name, b.members[s.at].name})
+		}
+		gone.over, gone.load = nil, 0
+	} else {
+		b.sortByName(leaving)
+		for _, i := range leaving {
+			moves = append(moves, b.move(i, b.firstWithRoom(b.slots[i].h, capNow)))
+		}
 	}
+	for _, i := range others {
+		b.classify(i)
+	}
+	b.members[id] = boundedMember{}
+	b.free = append(b.free, id)
 	return moves, nil
 	//lab:stub
 	// TODO(2B): take the member off the ring and re-place each of its keys
@@ -363,26 +452,244 @@ func (b *Bounded) RemoveMember(name string) ([]Move, error) {
 
 //lab:solution 2B
 
-// sortByName sorts keys by name. A join or a leave sorts the thousands of
-// keys it may move, and comparing names through the keys' records reads
-// two scattered places per comparison; so each name's first eight bytes
-// are read once, as a big-endian word (zero-padded) that compares as the
-// bytes do, and the full names are compared only when those are equal.
-func sortByName(keys []*boundedKey) {
+// find is the slot of the key with hash h, or -1. A key is at its home
+// slot or after it, with no empty slot in between: the probe stops at the
+// first empty one.
+func (b *Bounded) find(h uint64) int {
+	mask := len(b.slots) - 1
+	for i := int(h >> b.shift); ; i = (i + 1) & mask {
+		if s := &b.slots[i]; s.at == 0 {
+			return -1
+		} else if s.h == h {
+			return i
+		}
+	}
+}
+
+// insert puts s in the first empty slot from its home on, after doubling
+// the table if more than half of it would be full (the probes stay short),
+// and returns its slot.
+func (b *Bounded) insert(s keySlot) int {
+	if 2*b.count > len(b.slots) {
+		old := b.slots
+		b.slots, b.shift = make([]keySlot, 2*len(old)), b.shift-1
+		for _, o := range old {
+			if o.at != 0 {
+				b.place(o)
+			}
+		}
+	}
+	return b.place(s)
+}
+
+func (b *Bounded) place(s keySlot) int {
+	mask := len(b.slots) - 1
+	i := int(s.h >> b.shift)
+	for b.slots[i].at != 0 {
+		i = (i + 1) & mask
+	}
+	b.slots[i] = s
+	return i
+}
+
+// remove empties slot i. The keys after it in its run are shifted back
+// where their probe would no longer reach them across the gap (no
+// tombstones: the table stays as if the key had never been added).
+func (b *Bounded) remove(i int) {
+	mask := len(b.slots) - 1
+	for j := (i + 1) & mask; b.slots[j].at != 0; j = (j + 1) & mask {
+		// The key in j may fill the gap at i if its home is at or before
+		// i, counting back from j.
+		if home := int(b.slots[j].h >> b.shift); (j-home)&mask >= (j-i)&mask {
+			b.slots[i] = b.slots[j]
+			i = j
+		}
+	}
+	b.slots[i] = keySlot{}
+	b.count--
+}
+
+// keysIn appends the slots of the keys whose hash is in (lo, hi], counting
+// clockwise: the whole circle when lo == hi.
+func (b *Bounded) keysIn(dst []int, lo, hi uint64) []int {
+	if lo < hi {
+		return b.keysBetween(dst, lo+1, hi)
+	}
+	if lo != math.MaxUint64 {
+		dst = b.keysBetween(dst, lo+1, math.MaxUint64)
+	}
+	return b.keysBetween(dst, 0, hi)
+}
+
+// keysBetween appends the slots of the keys whose hash is in [from, to],
+// from <= to. Those keys have their home slots in [from>>shift, to>>shift]
+// and sit at or after them before the next empty slot, so the scan runs
+// from the first home slot to the first empty slot past the last. Keys of
+// neighbouring hashes on the way are skipped.
+func (b *Bounded) keysBetween(dst []int, from, to uint64) []int {
+	first, last := int(from>>b.shift), int(to>>b.shift)
+	for i := first; i <= last; i++ {
+		// Half the slots are empty, at random: a branch on that would be
+		// mispredicted half the time, so the slot is written and kept
+		// (the count advanced) only if it holds a key of the range.
+		// An empty slot has h == 0 and at == 0.
+		s := &b.slots[i]
+		dst = append(dst, i)
+		dst = dst[:len(dst)-1+keep(s.h-from <= to-from, s.at)]
+	}
+	mask := len(b.slots) - 1
+	for i := (last + 1) & mask; b.slots[i].at != 0 && i != first; i = (i + 1) & mask {
+		if b.slots[i].h-from <= to-from {
+			dst = append(dst, i)
+		}
+	}
+	return dst
+}
+
+// keep is 1 if inRange and the slot is not empty (at != 0), else 0,
+// computed without a branch.
+func keep(inRange bool, at int32) int {
+	k := 0
+	if inRange {
+		k = 1
+	}
+	return k & int(uint32(-at)>>31|uint32(at)>>31)
+}
+
+// arcKeys appends the slots of the keys whose walk starts at point i: the
+// keys hashed after the previous position and up to points[i]. Of several
+// points on one position only the first has keys.
+func (b *Bounded) arcKeys(dst []int, i int) []int {
+	points := b.ring.points
+	if i > 0 && points[i-1] == points[i] {
+		return dst
+	}
+	prev := points[len(points)-1]
+	if i > 0 {
+		prev = points[i-1]
+	}
+	return b.keysIn(dst, prev, points[i])
+}
+
+// newMember gives a member an id and returns it.
+func (b *Bounded) newMember(name string) int32 {
+	var id int32
+	if n := len(b.free); n > 0 {
+		id, b.free = b.free[n-1], b.free[:n-1]
+		b.members[id] = boundedMember{name: name}
+	} else {
+		id = int32(len(b.members))
+		b.members = append(b.members, boundedMember{name: name})
+	}
+	b.ids[name] = id
+	return id
+}
+
+// reindex fills byRing after a change of the ring's members.
+func (b *Bounded) reindex() {
+	b.byRing = b.byRing[:0]
+	for _, name := range b.ring.names {
+		b.byRing = append(b.byRing, b.ids[name])
+	}
+}
+
+// joinCandidates returns the slots of the keys whose walk meets the new
+// member before the member holding them: first the keys at home on the
+// points whose arcs its points cut (they start on its points now, before
+// any other member's), atHome of them; then the overflowed keys whose walk
+// passes one of its points before their landing. Any other key meets its
+// holder first, as it did before the join.
+func (b *Bounded) joinCandidates(id int32) (cands []int, atHome int) {
+	r := b.ring
+	me := int32(len(r.names) - 1)
+	mine := sortedUnique(r.members[me].hashes)
+	// About the new member's share of the keys, and a little more, so
+	// that appending rarely copies.
+	cands = make([]int, 0, b.count/len(r.names)+b.count/(4*len(r.names))+16)
+	for _, p := range mine {
+		// Unless another member's point comes first on the same position:
+		// then the keys there meet that member first, as before.
+		if i := r.search(p); r.owners[i] == me {
+			n := len(cands)
+			cands = b.arcKeys(cands, i)
+			// The overflowed keys among them are seen below.
+			k := n
+			for _, j := range cands[n:] {
+				if b.slots[j].over < 0 {
+					cands[k] = j
+					k++
+				}
+			}
+			cands = cands[:k]
+		}
+	}
+	atHome = len(cands)
+	// An overflowed key passes a new point if one comes before its
+	// landing, counting clockwise from its hash (the differences wrap).
+	for _, holder := range b.byRing {
+		for _, o := range b.members[holder].over {
+			next := mine[0]
+			if j := lowerBound(mine, o.h); j < len(mine) {
+				next = mine[j]
+			}
+			switch ahead, landing := next-o.h, o.landing-o.h; {
+			case ahead < landing:
+				cands = append(cands, b.find(o.h))
+			case ahead == landing && b.reachesFirst(o.h, id, holder):
+				cands = append(cands, b.find(o.h)) // one position: the names decide
+			}
+		}
+	}
+	return cands, atHome
+}
+
+// sortedUnique is the positions of points, sorted, each once.
+func sortedUnique(points []uint64) []uint64 {
+	s := slices.Clone(points)
+	slices.Sort(s)
+	return slices.Compact(s)
+}
+
+// firstChoices returns, for the keys in slots, the member of the point
+// where each one's walk starts, if each member has room for all the keys
+// that start at its points; else nil.
+func (b *Bounded) firstChoices(slots []int, capLimit int) []int32 {
+	r := b.ring
+	first := make([]int32, len(slots))
+	extra := make([]int, len(b.members))
+	for k, i := range slots {
+		first[k] = b.byRing[r.owners[r.search(b.slots[i].h)]]
+		extra[first[k]]++
+	}
+	for id, n := range extra {
+		if n > 0 && b.members[id].load+n > capLimit {
+			return nil
+		}
+	}
+	return first
+}
+
+// sortByName sorts slots by their keys' names. Comparing names through the
+// table reads two scattered places per comparison; so each name's first
+// eight bytes are read once, as a big-endian word (zero-padded) that
+// compares as the bytes do, and the full names are compared only when
+// those are equal.
+func (b *Bounded) sortByName(slots []int) {
 	type sortable struct {
 		prefix uint64
-		k      *boundedKey
+		slot   int
 	}
-	s := make([]sortable, len(keys))
-	for i, k := range keys {
+	s := make([]sortable, len(slots))
+	for i, slot := range slots {
+		name := b.slots[slot].name
 		var p uint64
 		for j := range 8 {
 			p <<= 8
-			if j < len(k.name) {
-				p |= uint64(k.name[j])
+			if j < len(name) {
+				p |= uint64(name[j])
 			}
 		}
-		s[i] = sortable{p, k}
+		s[i] = sortable{p, slot}
 	}
 	slices.SortFunc(s, func(x, y sortable) int {
 		if x.prefix != y.prefix {
@@ -391,183 +698,100 @@ func sortByName(keys []*boundedKey) {
 			}
 			return 1
 		}
-		return strings.Compare(x.k.name, y.k.name)
+		return strings.Compare(b.slots[x.slot].name, b.slots[y.slot].name)
 	})
 	for i := range s {
-		keys[i] = s[i].k
+		slots[i] = s[i].slot
 	}
 }
 
-// reindex fills byIndex after a change of the ring's members.
-func (b *Bounded) reindex() {
-	b.byIndex = b.byIndex[:0]
-	for _, name := range b.ring.names {
-		b.byIndex = append(b.byIndex, b.members[name])
+// move gives the key in slot i to member to, and returns the move.
+func (b *Bounded) move(i int, to int32) Move {
+	s := &b.slots[i]
+	from := s.at
+	if s.over >= 0 {
+		b.dropOver(i)
+	}
+	b.members[from].load--
+	s.at = to
+	b.members[to].load++
+	b.classify(i)
+	return Move{s.name, b.members[from].name, b.members[to].name}
+}
+
+// classify records whether the key in slot i overflowed, after it moved or
+// the ring changed under it. A key that stays overflowed keeps its
+// landing: the points a change adds or removes are not its member's.
+func (b *Bounded) classify(i int) {
+	s := &b.slots[i]
+	switch over := b.startsElsewhere(s.h, s.at); {
+	case over && s.over < 0:
+		m := &b.members[s.at]
+		s.over = int32(len(m.over))
+		m.over = append(m.over, overflowed{s.h, b.landing(s.h, s.at)})
+	case !over && s.over >= 0:
+		b.dropOver(i)
 	}
 }
 
-// joinCandidates returns, sorted by name, the keys whose walk meets the
-// member m that just joined before the member holding them: the keys that
-// start on its points (moved to their new groups in arcs on the way), and
-// the overflowed keys whose walk passes one of its points. Any other key
-// meets its holder first, as it did before the join.
-func (b *Bounded) joinCandidates(m *boundedMember) []*boundedKey {
+// dropOver takes the key in slot i off its member's overflowed keys; the
+// last of them takes its place in the list.
+func (b *Bounded) dropOver(i int) {
+	s := &b.slots[i]
+	m := &b.members[s.at]
+	last := len(m.over) - 1
+	if int(s.over) != last {
+		m.over[s.over] = m.over[last]
+		b.slots[b.find(m.over[last].h)].over = s.over
+	}
+	m.over = m.over[:last]
+	s.over = -1
+}
+
+// startsElsewhere says whether the walk from h starts at a point of
+// another member than id.
+func (b *Bounded) startsElsewhere(h uint64, id int32) bool {
+	return b.byRing[b.ring.owners[b.ring.search(h)]] != id
+}
+
+// landing is the position of the first point of member id on the walk
+// from h.
+func (b *Bounded) landing(h uint64, id int32) uint64 {
 	r := b.ring
-	me := int32(len(r.names) - 1)
-	var cands []*boundedKey
-	for _, p := range r.members[me].hashes {
-		i := r.search(p)
-		if r.points[i] != p || r.owners[i] != me {
-			// Another member has a point on the same position, first:
-			// the walk decides for the keys there.
-			for _, k := range b.arcs[p] {
-				if b.reachesFirst(k.h, m, k.at) {
-					cands = append(cands, k)
-				}
-			}
-			continue
-		}
-		// The keys starting at p started at the next position not the
-		// new member's before it came, and some of them now start here.
-		j := i
-		for range r.points {
-			if j++; j == len(r.points) {
-				j = 0
-			}
-			if r.owners[j] != me {
-				break
-			}
-		}
-		q := r.points[j]
-		if q == p {
-			continue // only the new member's points: there were no members, so no keys
-		}
-		for _, k := range slices.Clone(b.arcs[q]) {
-			if to := b.start(k.h); to != q {
-				b.fromArc(k)
-				b.toArc(k, to)
-				cands = append(cands, k)
-			}
+	i := r.search(h)
+	for b.byRing[r.owners[i]] != id {
+		if i++; i == len(r.points) {
+			i = 0
 		}
 	}
-	// An overflowed key passes a new point if one comes before its
-	// landing, counting clockwise from its hash (the differences wrap).
-	mine := slices.Clone(r.members[me].hashes)
-	slices.Sort(mine)
-	for _, holder := range b.byIndex {
-		for _, k := range holder.over {
-			next := mine[0]
-			if j := lowerBound(mine, k.h); j < len(mine) {
-				next = mine[j]
-			}
-			switch ahead, landing := next-k.h, k.landing-k.h; {
-			case ahead < landing:
-				cands = append(cands, k)
-			case ahead == landing && b.reachesFirst(k.h, m, holder):
-				cands = append(cands, k) // one position: the names decide
-			}
-		}
-	}
-	sortByName(cands)
-	return slices.Compact(cands)
-}
-
-// start is the position where the walk from h starts: the first point at
-// or after h. The ring must not be empty.
-func (b *Bounded) start(h uint64) uint64 { return b.ring.points[b.ring.search(h)] }
-
-// toArc records k as starting at position p.
-func (b *Bounded) toArc(k *boundedKey, p uint64) {
-	k.start, k.inArc = p, len(b.arcs[p])
-	b.arcs[p] = append(b.arcs[p], k)
-}
-
-// fromArc takes k out of its group in arcs.
-func (b *Bounded) fromArc(k *boundedKey) {
-	group := b.arcs[k.start]
-	last := len(group) - 1
-	group[k.inArc] = group[last]
-	group[k.inArc].inArc = k.inArc
-	if last == 0 {
-		delete(b.arcs, k.start)
-	} else {
-		b.arcs[k.start] = group[:last]
-	}
-}
-
-// put records k at member to, taking it off the member that held it.
-func (b *Bounded) put(k *boundedKey, to *boundedMember) {
-	if k.at != nil {
-		b.unput(k)
-	}
-	k.at = to
-	b.owner[k.name] = to.name
-	k.over = b.byIndex[b.ring.owners[b.ring.search(k.h)]] != to
-	list := &to.home
-	if k.over {
-		list = &to.over
-	}
-	k.slot = len(*list)
-	*list = append(*list, k)
-	if k.over {
-		r := b.ring
-		i := r.search(k.h)
-		for b.byIndex[r.owners[i]] != to {
-			if i++; i == len(r.points) {
-				i = 0
-			}
-		}
-		k.landing = r.points[i]
-	}
-}
-
-// unput takes k off its member's lists.
-func (b *Bounded) unput(k *boundedKey) {
-	list := &k.at.home
-	if k.over {
-		list = &k.at.over
-	}
-	last := len(*list) - 1
-	(*list)[k.slot] = (*list)[last]
-	(*list)[k.slot].slot = k.slot
-	(*list)[last] = nil
-	*list = (*list)[:last]
-	k.at = nil
-}
-
-// classify moves k between its member's lists if whether it overflowed
-// changed with the ring.
-func (b *Bounded) classify(k *boundedKey) {
-	if over := b.byIndex[b.ring.owners[b.ring.search(k.h)]] != k.at; over != k.over {
-		b.put(k, k.at)
-	}
+	return r.points[i]
 }
 
 // firstWithRoom is the placement rule of the paper: the first member
 // clockwise from h whose load is below capLimit. One lap of the ring
 // visits every member, and one of them has room whenever the capacity is
 // ⌈c·m/n⌉ with c ≥ 1, so the walk ends within the lap.
-func (b *Bounded) firstWithRoom(h uint64, capLimit int) *boundedMember {
+func (b *Bounded) firstWithRoom(h uint64, capLimit int) int32 {
 	r := b.ring
 	i := r.search(h)
 	for range r.points {
-		if m := b.byIndex[r.owners[i]]; m.load() < capLimit {
-			return m
+		if id := b.byRing[r.owners[i]]; b.members[id].load < capLimit {
+			return id
 		}
 		if i++; i == len(r.points) {
 			i = 0
 		}
 	}
 	panic(fmt.Sprintf("chash: no member below capacity %d with %d keys on %d members: the capacity must be rounded up",
-		capLimit, len(b.keys), len(b.members)))
+		capLimit, b.count, len(b.ids)))
 }
 
 // reachesFirst says whether the walk from h meets member x before member y.
-func (b *Bounded) reachesFirst(h uint64, x, y *boundedMember) bool {
+func (b *Bounded) reachesFirst(h uint64, x, y int32) bool {
 	r := b.ring
 	i := r.search(h)
 	for range r.points {
-		switch b.byIndex[r.owners[i]] {
+		switch b.byRing[r.owners[i]] {
 		case x:
 			return true
 		case y:
@@ -586,46 +810,54 @@ func (b *Bounded) reachesFirst(h uint64, x, y *boundedMember) bool {
 // member, at least at capacity until the key leaves it, is passed over.
 func (b *Bounded) shed(moves []Move) []Move {
 	capNow := b.Capacity()
-	var above []*boundedMember
-	for _, m := range b.byIndex {
-		if m.load() > capNow {
-			above = append(above, m)
+	var above []int32
+	for _, id := range b.byRing {
+		if b.members[id].load > capNow {
+			above = append(above, id)
 		}
 	}
-	slices.SortFunc(above, func(x, y *boundedMember) int { return strings.Compare(x.name, y.name) })
-	for _, m := range above {
-		for m.load() > capNow {
-			k := evictee(m)
-			// m is above capacity, so the walk passes over it.
-			to := b.firstWithRoom(k.h, capNow)
-			if to == m {
+	slices.SortFunc(above, func(x, y int32) int { return strings.Compare(b.members[x].name, b.members[y].name) })
+	for _, id := range above {
+		for _, i := range b.evictees(id, b.members[id].load-capNow) {
+			// id is above capacity, so the walk passes over it.
+			to := b.firstWithRoom(b.slots[i].h, capNow)
+			if to == id {
 				// Only a walk that accepts a full member gets here, and it
 				// would loop forever: say so instead.
-				panic(fmt.Sprintf("chash: shedding key %q from %q put it back there: the walk must pass over members at capacity", k.name, m.name))
+				panic(fmt.Sprintf("chash: shedding key %q from %q put it back there: the walk must pass over members at capacity", b.slots[i].name, b.members[id].name))
 			}
-			b.put(k, to)
-			moves = append(moves, Move{k.name, m.name, to.name})
+			moves = append(moves, b.move(i, to))
 		}
 	}
 	return moves
 }
 
-// evictee chooses which key a member above capacity passes on: one that
-// overflowed into it from an earlier member if there is one (its home is
-// elsewhere already, so the keys at home stay put), and among those the
-// smallest key, so that the choice is deterministic.
-func evictee(m *boundedMember) *boundedKey {
-	keys := m.over
-	if len(keys) == 0 {
-		keys = m.home
+// evictees are the n keys a member above capacity passes on, in order:
+// those that overflowed into it from an earlier member first (their home
+// is elsewhere already, so the keys at home stay put), each group by name,
+// so that the choice is deterministic. The member gains no key while it
+// sheds, so the order can be fixed before the first move.
+func (b *Bounded) evictees(id int32, n int) []int {
+	var out []int
+	for _, o := range b.members[id].over {
+		out = append(out, b.find(o.h))
 	}
-	best := keys[0]
-	for _, k := range keys[1:] {
-		if k.name < best.name {
-			best = k
+	b.sortByName(out)
+	if len(out) >= n {
+		return out[:n]
+	}
+	// The keys at home are those in the arcs of its points that it holds.
+	var home []int
+	r := b.ring
+	me := int32(r.index(b.members[id].name))
+	for _, p := range sortedUnique(r.members[me].hashes) {
+		if i := r.search(p); r.owners[i] == me {
+			home = b.arcKeys(home, i)
 		}
 	}
-	return best
+	home = slices.DeleteFunc(home, func(i int) bool { return b.slots[i].at != id })
+	b.sortByName(home)
+	return append(out, home[:n-len(out)]...)
 }
 
 //lab:end

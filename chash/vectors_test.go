@@ -142,3 +142,51 @@ func TestRendezvousMatchesNaive2C(t *testing.T) {
 		}
 	}
 }
+
+// placementDigest folds a sequence of answers into one number, so that a
+// test can pin millions of them: any answer that changes changes it.
+type placementDigest uint64
+
+func (d *placementDigest) add(x uint64) { *d = placementDigest(mix64(uint64(*d)*0x100000001b3 ^ x)) }
+
+// The owners that jump and rendezvous hashing compute are pinned here over
+// many keys and member sets, as digests taken from the code before its
+// loops were tuned (issue 14): lab 7's controller and the sharded cache of
+// 2D place shards with them, so a faster lookup must give every key the
+// same owner, not only a balanced one.
+func TestJumpDigest2C(t *testing.T) {
+	var d placementDigest
+	keys := testKeys(3000)
+	for _, n := range []int{1, 2, 3, 5, 8, 9, 31, 64, 100, 257, 512, 1000, 4096, 65537, 1 << 24} {
+		for _, k := range keys {
+			d.add(uint64(jumpBucket(k, n)))
+		}
+	}
+	require.Equal(t, placementDigest(0x9f829dc1d91b86f6), d, "jump's buckets changed for some key (the digest of 45,000 lookups differs)")
+}
+
+func TestRendezvousDigest2C(t *testing.T) {
+	var d placementDigest
+	keys := testKeys(4000)
+	names := memberNames(600)
+	sets := [][]string{names[:1], names[:2], names[:3], names[:7], names[:8], names[:9], names[:33], names[:64], names[:100], names[:600]}
+	reversed := slices.Clone(names[:50])
+	slices.Reverse(reversed)
+	sets = append(sets, reversed, []string{"a", "b", "c", "d", "e"})
+	for _, set := range sets {
+		r, err := NewRendezvous(set...)
+		require.NoError(t, err)
+		for _, k := range keys {
+			d.add(HashKey(r.LookupHash(k)))
+		}
+		for i := range 500 {
+			d.add(HashKey(r.Lookup("key-" + strconv.Itoa(i))))
+		}
+	}
+	w, err := NewRendezvousWeighted(map[string]float64{"a": 1, "b": 2, "c": 0.5, "d": 7, "e": 1})
+	require.NoError(t, err)
+	for _, k := range keys {
+		d.add(HashKey(w.LookupHash(k)))
+	}
+	require.Equal(t, placementDigest(0x96f4faf185d67ec1), d, "rendezvous's owners changed for some key (the digest of 56,000 lookups differs)")
+}

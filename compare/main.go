@@ -125,7 +125,7 @@ func (r result) line(name string, n int) string {
 	}
 	build, buildRatio := "-", "-"
 	if r.ours.buildUs > 0 {
-		build = fmt.Sprintf("%9.0f / %9.0f", r.ours.buildUs, r.lib.buildUs)
+		build = fmt.Sprintf("%9.1f / %9.1f", r.ours.buildUs, r.lib.buildUs)
 		buildRatio = fmt.Sprintf("%5.2f", r.lib.buildUs/r.ours.buildUs)
 	}
 	return fmt.Sprintf("%-11s %5d | %8.1f / %8.1f %5.2f | %21s %5s | %5.3f / %5.3f | %5.2f / %5.2f | %21s %5s",
@@ -147,19 +147,38 @@ func cpu() time.Duration {
 
 // best times each of fns, interleaved, for a few rounds, and returns each
 // one's smallest CPU time per call. A round calls a function until it has
-// used 20 ms, so that short calls are timed over many. A garbage collection
-// runs before every timing, so that one side does not pay for the other's
-// garbage.
+// used 20 ms, so that short calls are timed over many, in batches that
+// take at least a millisecond each: reading the CPU clock is a system
+// call of about a microsecond, as long as a small build, and must not be
+// counted in it. A garbage collection runs before every timing, so that
+// one side does not pay for the other's garbage.
 func best(fns ...func()) []time.Duration {
 	out := make([]time.Duration, len(fns))
+	batch := make([]int, len(fns))
+	for i, fn := range fns {
+		n := 1
+		for {
+			t0 := cpu()
+			for range n {
+				fn()
+			}
+			if cpu()-t0 >= time.Millisecond || n >= 1<<20 {
+				break
+			}
+			n *= 2
+		}
+		batch[i] = n
+	}
 	for range *rounds {
 		for i, fn := range fns {
 			runtime.GC()
 			calls, t0 := 0, cpu()
 			d := time.Duration(0)
 			for d < 20*time.Millisecond {
-				fn()
-				calls++
+				for range batch[i] {
+					fn()
+				}
+				calls += batch[i]
 				d = cpu() - t0
 			}
 			if per := d / time.Duration(calls); out[i] == 0 || per < out[i] {
@@ -171,6 +190,11 @@ func best(fns ...func()) []time.Duration {
 }
 
 var sink string
+
+// built keeps what a timed build returns. A result thrown away lets the
+// compiler inline a small constructor and put what it allocates on the
+// stack, which a real build (whose result is used) cannot do.
+var built any
 
 // lookups returns a function that looks up lookupBatch keys.
 func lookups(look func(string) string, keys []string) func() {
@@ -292,7 +316,7 @@ func measure(name string, n int, keys []string) result {
 			return m
 		}
 		ours, lib := build(), buildLib()
-		t := best(lookups(ours.Lookup, keys), lookups(lib.Get, keys), func() { build() }, func() { buildLib() })
+		t := best(lookups(ours.Lookup, keys), lookups(lib.Get, keys), func() { built = build() }, func() { built = buildLib() })
 		r.ours.lookupNs, r.lib.lookupNs = ns(t[0], lookupBatch), ns(t[1], lookupBatch)
 		r.ours.buildUs, r.lib.buildUs = us(t[2]), us(t[3])
 		r.ours.peak, r.lib.peak = peak(ours.Lookup, keys, n), peak(lib.Get, keys, n)
@@ -319,7 +343,7 @@ func measure(name string, n int, keys []string) result {
 			}
 			return b
 		}
-		t := best(func() { build() }, func() { buildLib() })
+		t := best(func() { built = build() }, func() { built = buildLib() })
 		r.ours.buildUs, r.lib.buildUs = us(t[0]), us(t[1])
 		ours, lib := place(build()), buildLib()
 		t = best(lookups(ours.Lookup, keys), lookups(bsLocate(lib), keys))
@@ -377,7 +401,7 @@ func measure(name string, n int, keys []string) result {
 		must(err)
 		lib := rdv.New(members, chash.HashKey)
 		t := best(lookups(ours.Lookup, keys), lookups(lib.Lookup, keys),
-			func() { _, _ = chash.NewRendezvous(members...) }, func() { rdv.New(members, chash.HashKey) })
+			func() { built, _ = chash.NewRendezvous(members...) }, func() { built = rdv.New(members, chash.HashKey) })
 		r.ours.lookupNs, r.lib.lookupNs = ns(t[0], lookupBatch), ns(t[1], lookupBatch)
 		r.ours.buildUs, r.lib.buildUs = us(t[2]), us(t[3])
 		r.ours.peak, r.lib.peak = peak(ours.Lookup, keys, n), peak(lib.Lookup, keys, n)
