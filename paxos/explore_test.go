@@ -26,6 +26,29 @@ func TestSearchAgreement5A(t *testing.T) {
 	})
 }
 
+// Five proposers, searched: five peers, and for each of four instances
+// every peer proposes its own value at a moment drawn from the harness's
+// stream within 20 ms, so tries overlap and retry with higher ballots while
+// the search delays promises and acceptances, late ones by 20 ms
+// (Options.Long), within a retry. Promises of different ballots report
+// different accepted values; the proposer must adopt the
+// highest-ballot one (§2.2) and count only promises of its current ballot.
+func TestSearchDuel5A(t *testing.T) {
+	tests.Explore(t, explore.Options{Strategy: explore.PCT, Runs: 30, Long: 20 * time.Millisecond, Budget: 10 * time.Second}, func(t *tests.T) {
+		const n = 5
+		c := newSynods(t, n, reliable)
+		w := t.World()
+		rng := w.Rand()
+		for seq := 0; seq < 4; seq++ {
+			for i := 0; i < n; i++ {
+				w.Sleep(time.Duration(rng.IntN(5)) * time.Millisecond)
+				c.start(i, seq, seq*10+i)
+			}
+		}
+		w.Sleep(time.Second)
+	})
+}
+
 // With a crash and a restart in the middle of the duel: what an acceptor
 // promised and accepted must survive it.
 func TestSearchAgreementRestart5A(t *testing.T) {

@@ -141,14 +141,15 @@ func leaderNow(c *cluster) int {
 	return leader
 }
 
-// Split votes, searched: five peers, and whenever a peer leads it is cut
-// off for 700 ms, so the four others elect among themselves again and again
-// while the search holds vote replies past a time-out. A vote granted in an
-// earlier term must not count in a later election: one leader per term
-// (election safety, §5.2).
+// Split votes, searched: three peers, and whenever a peer leads it is cut
+// off for 700 ms, so the two others elect between themselves, each needing
+// the other's vote, while the search holds vote replies past a time-out;
+// when the old leader comes back it votes too. A vote granted in an earlier
+// term must not count in a later election: one leader per term (election
+// safety, §5.2).
 func TestSearchSplitVote4A(t *testing.T) {
 	tests.Explore(t, explore.Options{Strategy: explore.PCT, Runs: 30, Budget: 10 * time.Second}, func(t *tests.T) {
-		c := newCluster(t, 5, clusterConfig{})
+		c := newCluster(t, 3, clusterConfig{})
 		w := t.World()
 		for round := 0; round < 6; round++ {
 			w.Sleep(200 * time.Millisecond)
@@ -197,24 +198,25 @@ func TestSearchStaleLogElection4B(t *testing.T) {
 }
 
 // Votes across a restart, searched: three peers; whenever a peer leads it
-// crashes and comes back at once, so elections follow one another, and
-// meanwhile a peer drawn from the harness's stream crashes and comes back
-// 5 ms later, again and again. Late messages are held 150 ms (Options.Long),
-// less than an election time-out, so a candidate is still one when they
-// arrive. A peer that voted in a term must not vote again in it after a
-// restart (Figure 2: votedFor is persistent state), or two peers lead the
-// term (election safety, §5.2).
+// crashes and comes back at once, so that an election follows, and a moment
+// drawn from the harness's stream later, while the followers' time-outs
+// fire, a peer crashes for 5 ms. Late messages are held 150 ms
+// (Options.Long), less than an election time-out, so a candidate is still
+// one when they arrive. A peer that voted in a term must not vote again in
+// it after a restart (Figure 2: votedFor is persistent state), or two peers
+// lead the term (election safety, §5.2).
 func TestSearchVoteRestart4C(t *testing.T) {
 	tests.Explore(t, explore.Options{Strategy: explore.PCT, Runs: 30, Long: 150 * time.Millisecond, Budget: 10 * time.Second}, func(t *tests.T) {
 		c := newCluster(t, 3, clusterConfig{})
 		w := t.World()
 		rng := w.Rand()
-		for round := 0; round < 60; round++ {
-			w.Sleep(time.Duration(10+rng.IntN(40)) * time.Millisecond)
+		for round := 0; round < 6; round++ {
+			w.Sleep(time.Duration(100+rng.IntN(200)) * time.Millisecond)
 			if l := leaderNow(c); l >= 0 {
 				c.Crash(l)
 				c.Restart(l)
 			}
+			w.Sleep(time.Duration(250+rng.IntN(350)) * time.Millisecond)
 			v := rng.IntN(3)
 			c.Crash(v)
 			w.Sleep(5 * time.Millisecond)
