@@ -400,3 +400,60 @@ func TestPoller7A(t *testing.T) {
 		require.True(t, w.WaitUntil(func() bool { return node.failures > before }, 10*time.Millisecond, 5*time.Second), "a Poller cut off from every server must report failure (done(_, false)), not wait for good")
 	})
 }
+
+// TestJoinTakesTheShardsItWins7A is rule 2 of the placement (docs/lab7-shardkv.md): a
+// joining group takes the shards it wins among all groups (rendezvous), in shard order,
+// while the group it takes from holds more than it would. With every shard on group a,
+// a joining b therefore takes its first winners, up to half of the shards; only if it
+// wins fewer does rule 4 give it others. A controller that skips rule 2 and tops the
+// newcomer up from the fullest group alone (rule 4) balances as well and moves as
+// little, but moves the wrong shards: not the ones consistent hashing gives b, so the
+// placement no longer follows the hash.
+func TestJoinTakesTheShardsItWins7A(t *testing.T) {
+	forEngine(t, func(t *tests.T, e replog.Engine) {
+		c := newCtrl(t, e, 3, -1, "reliable")
+		ck := c.Clerk()
+		for _, pair := range [][2]int{{1, 2}, {3, 7}, {9, 4}, {5, 6}} {
+			a, b := pair[0], pair[1]
+			require.NoError(t, ck.Join(groups(a)))
+			require.NoError(t, ck.Join(groups(b)))
+			cur := ck.Query(-1)
+			ab := []int{min(a, b), max(a, b)}
+			var wins []int
+			for s := range NShards {
+				if rendezvous(s, ab) == b {
+					wins = append(wins, s)
+				}
+			}
+			t.Logf("gids %d then %d: %d wins %v; config %v", a, b, b, wins, cur.Shards)
+			for _, s := range wins[:min(len(wins), NShards/2)] {
+				require.Equal(t, b, cur.Shards[s],
+					"every shard was on gid %d; gid %d joined and wins shards %v among the two (rendezvous), so it takes the first of them up to %d (rule 2), shard %d among them; config %d has %v",
+					a, b, wins, NShards/2, s, cur.Num, cur.Shards)
+			}
+			require.NoError(t, ck.Leave([]int{a, b}))
+		}
+	})
+}
+
+// TestJoinWhenEveryShardIsPinned7A: an administrator moved every shard onto one group,
+// and then a group joins. Every shard is pinned, so the newcomer can take none (rules
+// 2 and 4 leave pinned shards alone); the Join must still make its config, with the
+// newcomer holding nothing, rather than fail looking for a shard to take.
+func TestJoinWhenEveryShardIsPinned7A(t *testing.T) {
+	forEngine(t, func(t *tests.T, e replog.Engine) {
+		c := newCtrl(t, e, 3, -1, "reliable")
+		ck := c.Clerk()
+		require.NoError(t, ck.Join(groups(1)))
+		pinned := map[int]int{}
+		for s := range NShards {
+			require.NoError(t, ck.Move(s, 1))
+			pinned[s] = 1
+		}
+		require.NoError(t, ck.Join(groups(2)))
+		cur := ck.Query(-1)
+		checkConfig(t, cur, NShards+2, []int{1, 2}, pinned)
+		require.Equal(t, [NShards]int{1, 1, 1, 1, 1, 1, 1, 1, 1, 1}, cur.Shards,
+			"every shard was moved (pinned) to gid 1 before gid 2 joined; pinned shards stay where Move put them")
+	})
+}
