@@ -225,3 +225,29 @@ func TestSameSeedSameRun7B(t *testing.T) {
 		})
 	}
 }
+
+// A shard moves while a server of its old group is down, and stays down: the new owner
+// asks that group's servers for the shard in turn, so the one it asks first being down
+// must not stop it. A group that retries the same server after a failed pull waits for
+// a server that never comes back, and the shard is never served again.
+func TestPullAsksAnotherServerWhenOneIsDown7B(t *testing.T) {
+	forEngine(t, func(t *tests.T, e replog.Engine) {
+		c := newCluster(t, e, 2, -1, "reliable")
+		join(t, c, 1, 2)
+		s := c.Admin().Query(-1).ShardsOf(1)[0]
+		k := keyIn(s)
+		ck := c.Clerk()
+		require.Equal(t, OK, ck.Put(k, "a", 0))
+		down := c.Admin().Query(-1).Groups[1][0] // the server of g1 asked first
+		c.W.Crash(down)
+		t.Logf("n%d of g1 is down for good; shard %d (key %s) moves from g1 to g2", down, s, k)
+		require.NoError(t, c.Admin().Move(s, 2))
+		c.W.Sleep(time.Second) // g1 learns of the move and stops serving the shard
+		var v string
+		var err Err
+		c.W.Go("getter", func() { v, _, err = ck.Get(k) })
+		require.True(t, c.W.RunUntilDone(20*time.Second), "the Get of %s was not answered after shard %d moved to g2 with n%d of g1 down: %s", k, s, down, c.describe())
+		require.Equal(t, OK, err)
+		require.Equal(t, "a", v)
+	})
+}

@@ -156,3 +156,41 @@ func TestMachineServePerShard7C(t *testing.T) {
 	require.True(t, m.canServe(3), "shard 3 arrived: it must be served while 4 is on its way")
 	require.False(t, m.canServe(4))
 }
+
+// Lab 1's Put rules hold per shard, and a request delivered late is not applied: the
+// network may duplicate a client's request and deliver the copy after the client has
+// moved on. Client 7's Put number 2 was refused (wrong version); its Put number 3 then
+// moved the key to the very version number 2 named. The late copy of number 2 must not
+// be applied now: the client was told it failed, and has gone on.
+func TestMachineLateRequestNotApplied7B(t *testing.T) {
+	m, k := ownerAtConfig1(t, 3) // k at version 1, by client 7's Put 1
+	require.Equal(t, Result{Err: ErrNoKey}, mustApply(t, m, PutOp{Key: keyIn(4), Value: "x", Version: 2, ClientId: 8, Seq: 1}),
+		"a Put of a missing key with a version other than 0 (lab 1's rule)")
+	require.Equal(t, GetResult{Err: ErrNoKey}, mustApply(t, m, GetOp{Key: keyIn(4)}), "the refused Put created the key")
+	late := PutOp{Key: k, Value: "late", Version: 2, ClientId: 7, Seq: 2}
+	require.Equal(t, Result{Err: ErrVersion}, mustApply(t, m, late), "Put 2 names version 2; the key is at 1")
+	require.Equal(t, Result{Err: OK}, mustApply(t, m, PutOp{Key: k, Value: "v2", Version: 1, ClientId: 7, Seq: 3}))
+	mustApply(t, m, late) // the network's late copy of Put 2
+	require.Equal(t, GetResult{Value: "v2", Version: 2, Err: OK}, mustApply(t, m, GetOp{Key: k}),
+		"a late copy of client 7's Put 2, which was refused, was applied after its Put 3: a request older than the client's last must change nothing")
+	require.Equal(t, Result{Err: OK}, mustApply(t, m, PutOp{Key: k, Value: "v2", Version: 1, ClientId: 7, Seq: 3}),
+		"a repeat of the client's last Put gets its first answer")
+}
+
+// Pulls that arrive late: a receiver's PullShard may be delayed or duplicated by the
+// network and reach the old owner after the copy it names is gone, or name a config
+// other than the one the copy was frozen at. Each is answered ErrNotReady (the receiver
+// asks elsewhere or has the shard already), never with another config's copy, and the
+// old owner must not fail on it.
+func TestMachineLatePull7C(t *testing.T) {
+	m, k := ownerAtConfig1(t, 3)
+	require.Equal(t, Result{Err: OK}, mustApply(t, m, ConfigOp{Config: configOf(2, 1, 2, 3)}))
+	_, err := m.pullable(1, 3)
+	require.Equal(t, ErrNotReady, err, "a pull of shard 3 as of config 1; the copy held was frozen at config 2")
+	d, err := m.pullable(2, 3)
+	require.Equal(t, OK, err)
+	require.Equal(t, []KeyValue{{Key: k, Value: "v1", Version: 1}}, d.Keys)
+	mustApply(t, m, DeleteOp{ConfigNum: 2, Shard: 3})
+	_, err = m.pullable(2, 3)
+	require.Equal(t, ErrNotReady, err, "a late pull of shard 3 as of config 2, after its copy was deleted")
+}
