@@ -219,3 +219,34 @@ func TestSearchSnapshots5B(t *testing.T) {
 		submit(4)
 	})
 }
+
+// Campaigns, searched: five peers; every 20 ms the leader among the
+// connected peers takes a command, and whenever a peer has led for 300 ms it
+// is cut off for 400 ms, so candidates campaign again and again, outbid one
+// another, and lead again in higher ballots, while the search delays
+// promises and Accept replies past a campaign. A promise or an Accept reply
+// counts only for the ballot it answers (state-machine safety, checked
+// after every event).
+func TestSearchCampaigns5B(t *testing.T) {
+	tests.Explore(t, explore.Options{Strategy: explore.PCT, Runs: 10, Budget: 10 * time.Second}, func(t *tests.T) {
+		const n = 5
+		c := replog.NewCluster(t, multiPaxos, n, reliable)
+		w := t.World()
+		cut := -1
+		for round := 0; round < 8; round++ {
+			for k := 0; k < 15; k++ {
+				if l := c.Leader(); l >= 0 {
+					c.Peer(l).Start(100*round + k)
+				}
+				w.Sleep(20 * time.Millisecond)
+			}
+			if cut >= 0 {
+				c.Connect(cut)
+				cut = -1
+			} else if l := c.Leader(); l >= 0 {
+				c.Disconnect(l)
+				cut = l
+			}
+		}
+	})
+}

@@ -100,7 +100,7 @@ var searchCatalogue = map[string]map[string]searchRow{
 		"majority-of-one-5b":             search("TestSearchLogAgreement5B"),
 		"promise-not-persisted-5b":       search("TestSearchLogAgreement5B"),
 		"accepted-not-persisted-5b":      search("TestSearchLogAgreement5B"),
-		"old-campaign-promise-counted":   search("TestSearchLogAgreement5B"),
+		"old-campaign-promise-counted":   search("TestSearchCampaigns5B"),
 		"stale-accept-reply-counted":     search("TestSearchLogAgreement5B"),
 		"start-not-persisted":            search("TestSearchLogAgreement5B"),
 
