@@ -1,6 +1,7 @@
 package chash
 
 import (
+	"math/rand/v2"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -51,4 +52,27 @@ func TestJumpBalance2C(t *testing.T) {
 
 func TestJumpMoves2C(t *testing.T) {
 	checkMoves(t, mustJump, 50, 1.1, true)
+}
+
+func TestJumpLookupHashesAsHashKey2C(t *testing.T) {
+	// Lookup may hash the key its own way for speed, but the member must
+	// be the one of jumpBucket(HashKey(key)), for keys of every length
+	// (whole 8-byte words, a tail of 1 to 7 bytes, or both) and any byte.
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, n := range []int{1, 2, 7, 64, 1000} {
+		j, err := NewJump(memberNames(n)...)
+		require.NoError(t, err)
+		for length := 0; length <= 64; length++ {
+			for range 50 {
+				b := make([]byte, length)
+				for i := range b {
+					b[i] = byte(rng.UintN(256))
+				}
+				key := string(b)
+				if got, want := j.Lookup(key), j.LookupHash(HashKey(key)); got != want {
+					require.Failf(t, "Lookup differs from LookupHash(HashKey)", "N=%d, key %q (%d bytes): %s, want %s", n, key, length, got, want)
+				}
+			}
+		}
+	}
 }
