@@ -8,6 +8,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"protolab/kvsrv"
+	"protolab/labrpc"
+	"protolab/raft"
 	"protolab/replog"
 	"protolab/shardkv/ctrler"
 	"protolab/tests"
@@ -250,4 +252,39 @@ func TestPullAsksAnotherServerWhenOneIsDown7B(t *testing.T) {
 		require.Equal(t, OK, err)
 		require.Equal(t, "a", v)
 	})
+}
+
+// Groups of one server each: a replicated log of one is still a group, and every path
+// of a migration must reach it: the clerk's calls, the new owner's pull, the
+// confirmation of the delete. A group that reads "one server" as "no servers" never
+// gets a request or a shard, and the data stops moving.
+//
+// On Raft only, for now: on Multi-Paxos a group of one server stayed at config 1 while
+// the controller had made config 3 (seed 1), which is for paxos to look into; the test
+// takes the engine so that paxos can be added then.
+func TestGroupsOfOneServer7B(t *testing.T) {
+	t.Run(raft.Engine.Name, func(t *testing.T) { tests.Run(t, func(t *tests.T) { groupsOfOneServer(t, raft.Engine) }) })
+}
+
+func groupsOfOneServer(t *tests.T, e replog.Engine) {
+	w := t.NewWorld(labrpc.Config{Nodes: 3 + 2, Profile: labrpc.MustProfile("reliable")})
+	c, err := NewCluster(w, e, 3, 2, 1, -1)
+	require.NoError(t, err)
+	keys := keysOverShards(20)
+	ck := c.Clerk()
+	c.W.Go("clerk", func() {
+		require.NoError(t, c.Join(1))
+		for _, k := range keys {
+			require.Equal(t, OK, ck.Put(k, "v-"+k, 0), "Put of %s to group 1, of one server", k)
+		}
+		require.NoError(t, c.Join(2))
+		require.NoError(t, c.Leave(1))
+		for _, k := range keys {
+			v, _, err := ck.Get(k)
+			require.Equal(t, OK, err, "Get of %s after every shard moved from group 1 to group 2, each of one server", k)
+			require.Equal(t, "v-"+k, v)
+		}
+	})
+	require.True(t, c.W.RunUntilDone(30*time.Second), "the keys did not move between groups of one server within 30s: %s", c.describe())
+	settle(t, c, "group 1 left")
 }
