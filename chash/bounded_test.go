@@ -302,3 +302,35 @@ func TestBoundedDeterministic2B(t *testing.T) {
 		require.Equal(t, first, run())
 	}
 }
+
+func TestBoundedLookupHashesAsHashKey2B(t *testing.T) {
+	// Lookup may hash the key its own way for speed, but it must find
+	// every key where AddKey put it, for keys of every length (whole 8-byte
+	// words, a tail of 1 to 7 bytes, or both) and any byte, and no key
+	// that was not added.
+	b, err := NewBounded(1.25, 10)
+	require.NoError(t, err)
+	_, err = b.AddMembers(memberNames(5)...)
+	require.NoError(t, err)
+	rng := rand.New(rand.NewPCG(5, 6))
+	placed := map[string]string{}
+	for length := 0; length <= 64; length++ {
+		for range 30 {
+			buf := make([]byte, length)
+			for i := range buf {
+				buf[i] = byte(rng.UintN(256))
+			}
+			to, err := b.AddKey(string(buf))
+			require.NoError(t, err)
+			placed[string(buf)] = to
+		}
+	}
+	for key, want := range placed {
+		if got := b.Lookup(key); got != want {
+			require.Failf(t, "Lookup does not find a placed key", "key %q (%d bytes): Lookup %q, AddKey put it at %q", key, len(key), got, want)
+		}
+		if _, ok := placed[key+"!"]; !ok {
+			require.Empty(t, b.Lookup(key+"!"), "key %q was never added", key+"!")
+		}
+	}
+}
