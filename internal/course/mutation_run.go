@@ -90,11 +90,13 @@ func (r MutationRun) Count(s MutationStatus) int {
 // per worker into a temporary directory (the source tree is never written, so an
 // interrupted run leaves it as it was), runs the tests there once without mutants and
 // with coverage, marks the mutants on lines no test runs as not covered, and then gives
-// the others to the workers: each writes one mutant into its copy, runs
+// the others to the workers, which write one mutant into their copy, test it and put
+// the file back. By default a mutant runs only the tests that execute its line, one at
+// a time (mutation_select.go); with opts.Whole it runs
 //
 //	go test ./PKG -count=1 -failfast -json -timeout=T [ExtraArgs]
 //
-// and puts the file back.
+// the whole suite at once.
 func RunMutation(ctx context.Context, opts MutationOptions) (MutationRun, error) {
 	var run MutationRun
 	workers := opts.Workers

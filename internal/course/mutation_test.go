@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // calcSource has one region, code outside it, a stub and a log call: the generator
@@ -162,5 +163,44 @@ func TestCoverageCovers(t *testing.T) {
 		if got := cov.covers(OpMutant{File: "calc/calc.go", Line: c.line, Col: c.col}); got != c.want {
 			t.Errorf("covers(%d:%d) = %v, want %v", c.line, c.col, got, c.want)
 		}
+	}
+}
+
+// The selective mode runs only the tests whose own profile ran the mutant's position,
+// the latest killers of its file first and then the fastest; a position outside every
+// block is run by every test, as in the whole-suite mode.
+func TestSelectionCovering(t *testing.T) {
+	block := func(ran bool) coverage {
+		return coverage{"p/a.go": {{startLine: 10, startCol: 1, endLine: 20, endCol: 1, ran: ran}}}
+	}
+	slow := &mutationTest{pkg: "p", name: "TestSlow", base: 3 * time.Second, cov: block(true)}
+	fast := &mutationTest{pkg: "p", name: "TestFast", base: time.Second, cov: block(true)}
+	other := &mutationTest{pkg: "p", name: "TestOther", base: 0, cov: block(false)}
+	sel := &selection{tests: []*mutationTest{slow, other, fast}, union: block(true), killers: map[string][]string{}}
+	names := func(ts []*mutationTest) string {
+		var out []string
+		for _, x := range ts {
+			out = append(out, x.name)
+		}
+		return strings.Join(out, " ")
+	}
+	in := OpMutant{File: "p/a.go", Line: 12, Col: 3}
+	if got := names(sel.covering(in)); got != "TestFast TestSlow" {
+		t.Errorf("covering a line two tests ran: %q, want the two, fastest first", got)
+	}
+	sel.killedBy("p/a.go", slow)
+	if got := names(sel.covering(in)); got != "TestSlow TestFast" {
+		t.Errorf("after TestSlow killed a mutant of the file: %q, want it first", got)
+	}
+	if got := names(sel.covering(OpMutant{File: "p/a.go", Line: 30, Col: 1})); got != "TestSlow TestOther TestFast" {
+		t.Errorf("a position outside every block: %q, want every test", got)
+	}
+}
+
+func TestBinaryArgs(t *testing.T) {
+	opts := MutationOptions{ExtraArgs: []string{"-run", "4A", "-seed=3", "-count=2", "-short", "-test.skip=Slow", "-timeout", "1m", "-v"}}
+	run, skip, rest := opts.binaryArgs()
+	if run != "4A" || skip != "Slow" || strings.Join(rest, " ") != "-seed=3 -test.short -test.v" {
+		t.Errorf("binaryArgs: run %q, skip %q, rest %q", run, skip, rest)
 	}
 }
