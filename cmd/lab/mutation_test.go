@@ -95,13 +95,36 @@ func TestMutationRun(t *testing.T) {
 		t.Skip("no go command")
 	}
 	root := signModule(t)
+	// TestUnrelated never calls Sign: the selective mode never runs it on a mutant.
+	os.WriteFile(filepath.Join(root, "sign", "other_test.go"), []byte(`package sign
+
+import "testing"
+
+func TestUnrelated(t *testing.T) {
+	if len("abc") != 3 {
+		t.Error("len")
+	}
+}
+`), 0o644)
 	out := t.TempDir()
-	code, stdout, stderr := lab(t, root, "mutation", "sign", "--ops", "boundary,drop-return", "--survivors", out)
+	code, stdout, stderr := lab(t, root, "mutation", "sign", "--ops", "boundary,drop-return", "--survivors", out, "--verbose")
 	if code != exitOK {
 		t.Fatalf("exit status %d, stderr %s", code, stderr)
 	}
+	// The whole-suite mode gives the same verdicts, running both tests.
+	code, wholeOut, stderr := lab(t, root, "mutation", "sign", "--ops", "boundary,drop-return", "--verbose", "--whole")
+	if code != exitOK {
+		t.Fatalf("--whole: exit status %d, stderr %s", code, stderr)
+	}
+	if v, w := mutationVerdicts(stdout), mutationVerdicts(wholeOut); len(v) != 4 || fmt.Sprint(v) != fmt.Sprint(w) {
+		t.Errorf("the modes disagree:\nselective %v\nwhole     %v\n%s\n%s", v, w, stdout, wholeOut)
+	}
+	if !strings.Contains(stdout, "selective mode") || strings.Contains(stdout, "2 tests") || !strings.Contains(wholeOut, "2 tests") {
+		t.Errorf("the selective mode ran a test that does not call Sign, or the whole mode did not run both:\n%s\n%s", stdout, wholeOut)
+	}
 	for _, want := range []string{
-		"SURVIVED  sign/sign.go:6  boundary    if x < 0 {  =>  if x <= 0 {",
+		"SURVIVED    sign/sign.go:6:7/boundary", // --verbose's line
+		"  sign/sign.go:6  boundary    if x < 0 {  =>  if x <= 0 {",
 		"sign: generated 4, run 4: killed 2, survived 2, timed out 0, not covered 0, not viable 0; score 50.0%",
 	} {
 		if !strings.Contains(stdout, want) {
@@ -176,47 +199,13 @@ func TestZero(t *testing.T) {
 	}
 }
 
-// TestMutationSelectiveMatchesWhole runs the same mutants in both modes: the verdicts
-// must be the same, and the selective mode must run only the tests that execute a
-// mutant's line (TestUnrelated never calls Sign, so it never runs on a mutant).
-func TestMutationSelectiveMatchesWhole(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs go test; skipped in -short mode")
-	}
-	if _, err := exec.LookPath("go"); err != nil {
-		t.Skip("no go command")
-	}
-	root := signModule(t)
-	os.WriteFile(filepath.Join(root, "sign", "other_test.go"), []byte(`package sign
-
-import "testing"
-
-func TestUnrelated(t *testing.T) {
-	if len("abc") != 3 {
-		t.Error("len")
-	}
-}
-`), 0o644)
-	verdicts := func(mode ...string) (map[string]string, string) {
-		args := append([]string{"mutation", "sign", "--ops", "boundary,drop-return", "--verbose", "--workers", "1"}, mode...)
-		code, stdout, stderr := lab(t, root, args...)
-		if code != exitOK {
-			t.Fatalf("lab %s: exit status %d\n%s\n%s", strings.Join(args, " "), code, stdout, stderr)
+// mutationVerdicts reads --verbose's lines: each mutant's id and verdict.
+func mutationVerdicts(stdout string) map[string]string {
+	v := map[string]string{}
+	for _, line := range strings.Split(stdout, "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && strings.HasPrefix(f[1], "sign/sign.go:") {
+			v[f[1]] = f[0]
 		}
-		v := map[string]string{}
-		for _, line := range strings.Split(stdout, "\n") {
-			if f := strings.Fields(line); len(f) >= 2 && strings.HasPrefix(f[1], "sign/sign.go:") {
-				v[f[1]] = f[0]
-			}
-		}
-		return v, stdout
 	}
-	selective, out := verdicts()
-	whole, wholeOut := verdicts("--whole")
-	if len(selective) != 4 || fmt.Sprint(selective) != fmt.Sprint(whole) {
-		t.Errorf("the modes disagree:\nselective %v\nwhole     %v\n%s\n%s", selective, whole, out, wholeOut)
-	}
-	if !strings.Contains(out, "selective mode") || strings.Contains(out, "2 tests") || !strings.Contains(wholeOut, "2 tests") {
-		t.Errorf("the selective mode ran a test that does not call Sign, or the whole mode did not run both:\n%s\n%s", out, wholeOut)
-	}
+	return v
 }
