@@ -68,8 +68,9 @@ tree is never written, so an interrupted run leaves it as it was.
 The baseline runs each top-level test alone, without mutants, with its own coverage
 profile of the package. A mutant then runs only the tests that execute its line (the
 tests are deterministic, so the others cannot fail on it); a mutant on a line no test
-runs is "not covered" and not run. Its test binaries are built (go test -c, with vet,
-as go test does) and its tests run one at a time, the ones that killed the latest
+runs is "not covered" and not run. Its test binaries are built (go test -c; vet, which
+go test runs, only for logical and equality mutants, the only ones its checks can
+refuse) and its tests run one at a time, the ones that killed the latest
 mutants of the same file first, then the fastest first, each with a limit of three
 times its baseline plus 10s; the first failure ends the mutant. With --whole, each
 mutant instead runs
