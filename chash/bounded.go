@@ -289,8 +289,9 @@ func (b *Bounded) AddMember(name string) ([]Move, error) {
 	for _, i := range cands[:capNow] {
 		moves = append(moves, b.move(i, id))
 	}
-	// The keys it could not take start on its points now, and the ones
-	// that were at home have overflowed. No other key's walk changed.
+	// Of the keys it could not take, those that were at home on the arcs
+	// its points cut start on its points now: they have overflowed. The
+	// others are as they were, and no other key's walk changed.
 	for _, i := range cands[capNow:] {
 		b.classify(i)
 	}
