@@ -26,6 +26,24 @@ func TestSearchAgreement5A(t *testing.T) {
 	})
 }
 
+// Four peers, searched: every peer proposes its own value for the same
+// three instances at once. With an even number of peers, two halves do not
+// make two majorities: a quorum is n/2+1, 3 of 4 (with three or five
+// peers, half rounded up happens to be a majority too, so only an even
+// group tells them apart).
+func TestSearchAgreementFour5A(t *testing.T) {
+	tests.Explore(t, explore.Options{Strategy: explore.PCT, Runs: 10, Budget: 10 * time.Second}, func(t *tests.T) {
+		const n = 4
+		c := newSynods(t, n, reliable)
+		for seq := 0; seq < 3; seq++ {
+			for i := 0; i < n; i++ {
+				c.start(i, seq, seq*10+i)
+			}
+		}
+		t.World().Sleep(time.Second)
+	})
+}
+
 // Five proposers, searched: five peers, and for each of four instances
 // every peer proposes its own value at a moment drawn from the harness's
 // stream within 20 ms, so tries overlap and retry with higher ballots while

@@ -85,7 +85,7 @@ var searchCatalogue = map[string]map[string]searchRow{
 		"refusal-counted-as-acceptance": search("TestSearchAgreement5A"),
 		"shared-ballots":                search("TestSearchAgreement5A"),
 		"round-only-order":              search("TestSearchAgreement5A"),
-		"minority-quorum":               search("TestSearchAgreement5A"),
+		"minority-quorum":               search("TestSearchAgreementFour5A"),
 		"ignore-accepted-value":         search("TestSearchAgreement5A"),
 		"first-accepted-not-highest":    search("TestSearchDuel5A"),
 		"old-ballot-promise-counted":    search("TestSearchDuel5A"),
