@@ -200,8 +200,9 @@ func (c *cli) buildTestBinary(mod, bin, pkg string) (string, error) {
 func (c *cli) tableCells(mod, bin, tmp string, o tableOptions, name, test string) []string {
 	cells := make([]string, len(o.strategies))
 	for i, s := range o.strategies {
-		cells[i] = c.tableCell(filepath.Join(mod, filepath.FromSlash(o.pkg)), bin, tmp, o, test, s)
-		fmt.Fprintf(c.stderr, "%s %s %s: %s\n", name, test, s, cells[i])
+		var broke string
+		cells[i], broke = c.tableCell(filepath.Join(mod, filepath.FromSlash(o.pkg)), bin, tmp, o, test, s)
+		fmt.Fprintf(c.stderr, "%s %s %s: %s%s\n", name, test, s, cells[i], broke)
 	}
 	return cells
 }
@@ -214,8 +215,10 @@ var (
 )
 
 // tableCell runs one search and words its cell: "19 (10/0 → 12/0)", or
-// "none in 2,000 (the cap)" and the like.
-func (c *cli) tableCell(dir, bin, tmp string, o tableOptions, test, strategy string) string {
+// "none in 2,000 (the cap)" and the like. broke is the invariant a failure
+// found broke (": " and its first line), for the progress lines: a reader
+// can tell a mutant's failure from a checker's false alarm.
+func (c *cli) tableCell(dir, bin, tmp string, o tableOptions, test, strategy string) (cell, broke string) {
 	ctx, cancel := context.WithTimeout(c.ctx, o.budget+10*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin, "-test.run", "^"+test+"$", "-test.count=1", "-test.v",
@@ -224,7 +227,13 @@ func (c *cli) tableCell(dir, bin, tmp string, o tableOptions, test, strategy str
 		"-explore.out="+tmp, "-seed=1")
 	cmd.Dir = dir
 	output, _ := cmd.CombinedOutput()
-	return tableCellText(string(output), o.runs)
+	for _, line := range strings.Split(string(output), "\n") {
+		if m := tableFound.FindStringIndex(line); m != nil {
+			broke = line[m[1]:]
+			break
+		}
+	}
+	return tableCellText(string(output), o.runs), broke
 }
 
 // tableCellText reads a search test's -v output.

@@ -34,6 +34,10 @@ func TestExploreTable(t *testing.T) {
 			t.Errorf("the table lacks %q:\n%s", want, stdout)
 		}
 	}
+	// The progress lines name the invariant a found failure broke.
+	if want := "put-ignores-version TestSearchAtMostOnce1B bfs: 5 (6/1 → 6/1): "; !strings.Contains(stderr, want) {
+		t.Errorf("stderr lacks %q:\n%s", want, stderr)
+	}
 	if data, err := os.ReadFile(out); err != nil || string(data) != stdout {
 		t.Errorf("--out: %v; the file differs from what was printed", err)
 	}
