@@ -118,17 +118,19 @@ func (c *cli) runExploreTable(root string, o tableOptions) int {
 				tests = append(tests, row.test)
 			}
 		}
-		for _, test := range tests {
-			cells, err := c.tableRow(mod, tmp, o, nil, test)
-			if err != nil {
-				return c.failf("explore", "%v", err)
+		bin := filepath.Join(tmp, "search.test")
+		if len(tests) > 0 {
+			if out, err := c.buildTestBinary(mod, bin, o.pkg); err != nil {
+				return c.failf("explore", "the reference's tests of %s do not build: %s", o.pkg, firstLineOf(out))
 			}
+		}
+		for _, test := range tests {
+			cells := c.tableCells(mod, bin, tmp, o, "reference", test)
 			fmt.Fprintf(w, "| (reference) | %s | %s |\n", strings.TrimPrefix(test, "TestSearch"), strings.Join(cells, " | "))
 		}
 	}
 	var others []string
-	for i := range mutants {
-		m := &mutants[i]
+	for _, m := range mutants {
 		row, ok := catalogue[m.Name]
 		switch {
 		case !ok:
@@ -152,14 +154,7 @@ func (c *cli) runExploreTable(root string, o tableOptions) int {
 
 // tableRow applies m in the copy, builds the test binary, restores the file,
 // and runs the search test once per strategy.
-func (c *cli) tableRow(mod, tmp string, o tableOptions, m *course.Mutant, test string) ([]string, error) {
-	if m == nil { // the reference: no mutant
-		bin := filepath.Join(tmp, "search.test")
-		if out, err := c.buildTestBinary(mod, bin, o.pkg); err != nil {
-			return nil, fmt.Errorf("the reference's tests of %s do not build: %s", o.pkg, firstLineOf(out))
-		}
-		return c.tableCells(mod, bin, tmp, o, "reference", test), nil
-	}
+func (c *cli) tableRow(mod, tmp string, o tableOptions, m course.Mutant, test string) ([]string, error) {
 	rel := path.Join(o.pkg, m.File)
 	target := filepath.Join(mod, filepath.FromSlash(rel))
 	orig, err := os.ReadFile(target)
