@@ -3,6 +3,7 @@ package raft
 import (
 	"fmt"
 	"hash/fnv"
+	"slices"
 	"testing"
 	"time"
 
@@ -302,5 +303,63 @@ func TestSearchReads4E(t *testing.T) {
 				w.Sleep(20 * time.Millisecond)
 			}
 		}
+	})
+}
+
+// Figure 8 by partitions, searched: five peers play the story of Figure 8
+// (§5.4.2). The leader and one follower are cut off with an entry of the
+// leader's term that only they hold; the other three elect a leader, which
+// takes an entry for the same index and is cut off at once, before it can
+// replicate it. The first pair comes back with the two others, whose votes
+// elect one of the pair again, and it replicates its old entry to a
+// majority but gets no command of its own term; then it is cut off and the
+// leader with the newer entry comes back. An entry of an earlier term is
+// never committed by counting replicas, or the newer leader overwrites a
+// committed entry (state-machine safety).
+func TestSearchFigure8Partitions4B(t *testing.T) {
+	tests.Explore(t, explore.Options{Strategy: explore.PCT, Runs: 20, Budget: 10 * time.Second}, func(t *tests.T) {
+		const n = 5
+		c := newCluster(t, n, clusterConfig{})
+		w := t.World()
+		submitEvery(c, 100*time.Millisecond, 5)
+		s1 := leaderNow(c)
+		if s1 < 0 {
+			t.Fatalf("no leader")
+		}
+		s2 := (s1 + 1) % n
+		others := func(out ...int) []int {
+			var rest []int
+			for i := 0; i < n; i++ {
+				if !slices.Contains(out, i) {
+					rest = append(rest, i)
+				}
+			}
+			return rest
+		}
+		w.Partition([]int{s1, s2}, others(s1, s2))
+		c.raft(s1).Start("X")
+		w.Sleep(50 * time.Millisecond)
+		// The three others elect a leader; it takes Y and is cut off.
+		var s5 int
+		if !w.WaitUntil(func() bool {
+			s5 = leaderNow(c)
+			return s5 >= 0 && s5 != s1 && s5 != s2
+		}, time.Millisecond, 2*time.Second) {
+			t.Fatalf("the three did not elect a leader")
+		}
+		c.raft(s5).Start("Y")
+		w.Partition([]int{s5}, others(s5))
+		// The old pair and the two others: one of the pair leads again,
+		// with X, and gets no command of its own.
+		w.Sleep(1500 * time.Millisecond)
+		s := leaderNow(c)
+		if s != s1 && s != s2 {
+			t.Fatalf("neither of the pair leads again")
+		}
+		w.Sleep(20 * time.Millisecond)
+		w.Partition([]int{s}, others(s))
+		// The leader with Y comes back to the three others.
+		w.Sleep(1500 * time.Millisecond)
+		submitEvery(c, 100*time.Millisecond, 5)
 	})
 }

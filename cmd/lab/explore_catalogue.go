@@ -51,7 +51,7 @@ var searchCatalogue = map[string]map[string]searchRow{
 		"append-without-truncate":   search("TestSearchLogMatching4B"),
 		"commit-index-back":         search("TestSearchLogMatching4B"),
 		"stale-reply-same-leader":   search("TestSearchLogMatching4B"),
-		"commit-old-term":           search("TestSearchFigure84C"),
+		"commit-old-term":           search("TestSearchFigure8Partitions4B"),
 		"no-persist-voted-for":      search("TestSearchVoteRestart4C"),
 		"no-persist-log":            search("TestSearchCrashRestart4C"),
 
