@@ -268,3 +268,59 @@ func TestSearchCampaigns5B(t *testing.T) {
 		}
 	})
 }
+
+// Two ballots for one slot, searched: five peers, played with partitions.
+// The leader and one acceptor are cut off, and the leader's next command
+// reaches only that acceptor; the three others elect a leader, which puts
+// its own command in the same slot and gets it chosen. Then the acceptor
+// that holds the first command meets two of the three, and they elect a
+// leader among themselves: its promises report the slot in two ballots, and
+// only the higher one's command may be proposed there (Paxos Made Simple
+// §2.2; state-machine safety, checked after every event).
+func TestSearchTwoBallotsOneSlot5B(t *testing.T) {
+	tests.Explore(t, explore.Options{Strategy: explore.PCT, Runs: 20, Budget: 10 * time.Second}, func(t *tests.T) {
+		const n = 5
+		c := replog.NewCluster(t, multiPaxos, n, reliable)
+		w := t.World()
+		leaderIn := func(group []int) int {
+			leader, best := -1, -1
+			for _, i := range group {
+				if p := c.Peer(i); p != nil {
+					if b, leads := p.GetState(); leads && b > best {
+						leader, best = i, b
+					}
+				}
+			}
+			return leader
+		}
+		all := []int{0, 1, 2, 3, 4}
+		if !w.WaitUntil(func() bool { return leaderIn(all) >= 0 }, time.Millisecond, 2*time.Second) {
+			t.Fatalf("no leader")
+		}
+		a := leaderIn(all)
+		c.Peer(a).Start("warm-up")
+		w.Sleep(100 * time.Millisecond)
+		x := (a + 1) % n
+		rest := []int{(a + 2) % n, (a + 3) % n, (a + 4) % n}
+		w.Partition([]int{a, x}, rest)
+		c.Peer(a).Start("P")
+		w.Sleep(50 * time.Millisecond)
+		var b int
+		if !w.WaitUntil(func() bool { b = leaderIn(rest); return b >= 0 }, time.Millisecond, 2*time.Second) {
+			t.Fatalf("the three did not elect a leader")
+		}
+		c.Peer(b).Start("Q")
+		w.Sleep(100 * time.Millisecond)
+		var meet []int
+		for _, i := range rest {
+			if i != b {
+				meet = append(meet, i)
+			}
+		}
+		meet = append(meet, x)
+		w.Partition(meet, []int{a, b})
+		w.Sleep(1500 * time.Millisecond)
+		w.Heal()
+		w.Sleep(500 * time.Millisecond)
+	})
+}

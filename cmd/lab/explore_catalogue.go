@@ -93,7 +93,7 @@ var searchCatalogue = map[string]map[string]searchRow{
 		"accepted-not-persisted":        search("TestSearchRestartMidRound5A"),
 
 		"leader-ignores-reported-values": search("TestSearchLogAgreement5B"),
-		"adopt-lowest-ballot":            search("TestSearchLogAgreement5B"),
+		"adopt-lowest-ballot":            search("TestSearchTwoBallotsOneSlot5B"),
 		"leader-forgets-higher-slots":    search("TestSearchLogAgreement5B"),
 		"accept-below-promise-5b":        search("TestSearchLogAgreement5B"),
 		"learn-without-ballot-match":     search("TestSearchLogAgreement5B"),
