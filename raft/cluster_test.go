@@ -68,9 +68,19 @@ type cluster struct {
 	peers []*Raft // each node's current incarnation (check w.Alive too)
 
 	completeChecked map[int]bool // terms whose leader's log was checked for completeness
-	logs            map[logKey]logVal
-	nextFull        time.Duration
-	swept           []int // swept[i]: the index of peer i's log the next full check starts after
+	// committedBy[k] bounds from above the term in which index k was
+	// committed: the lowest current term among the peers that had applied
+	// k when the harness first saw it committed (each learned of the
+	// commit from a leader of that term or a later one). Leader
+	// completeness (§5.4) promises an entry only to the leaders of terms
+	// after the one that committed it: a candidate of an older term may
+	// still win with held votes after a newer leader has committed more,
+	// and must not be blamed for it.
+	committedBy []int
+	highestTerm int // the highest term any peer has reached so far
+	logs        map[logKey]logVal
+	nextFull    time.Duration
+	swept       []int // swept[i]: the index of peer i's log the next full check starts after
 }
 
 type logKey struct{ index, term int }
@@ -145,6 +155,22 @@ func (c *cluster) installed() int {
 // contract's.
 
 func (c *cluster) checkRaft() error {
+	for i := 0; i < c.n; i++ {
+		if rf := c.raft(i); rf != nil {
+			term, _ := rf.GetState()
+			c.highestTerm = max(c.highestTerm, term)
+		}
+	}
+	for last := c.LastCommitted(); len(c.committedBy) <= last; {
+		k, bound := len(c.committedBy), c.highestTerm
+		for i := 0; i < c.n; i++ {
+			if rf := c.raft(i); rf != nil && c.Applied(i) >= k {
+				term, _ := rf.GetState()
+				bound = min(bound, term)
+			}
+		}
+		c.committedBy = append(c.committedBy, bound)
+	}
 	full := c.w.Now() >= c.nextFull
 	if full {
 		c.nextFull = c.w.Now() + fullCheckEvery
@@ -181,16 +207,24 @@ func (c *cluster) checkRaft() error {
 }
 
 // checkLeaderComplete checks leader completeness for peer i, seen leading
-// term for the first time.
+// term for the first time: its log holds every entry committed in an
+// earlier term (§5.4). An entry the harness saw committed while some peer
+// had already reached this term or a later one is left out, since the
+// term that committed it may be this one or later.
 func (c *cluster) checkLeaderComplete(i int, rf *Raft, term int) error {
-	last := c.LastCommitted()
+	// Entries 1..last were committed in terms before this one: a log's
+	// prefix commits no later than the entries after it.
+	last := len(c.committedBy) - 1
+	for last > 0 && c.committedBy[last] >= term {
+		last--
+	}
 	if rf.log.lastIndex() < last {
-		return fmt.Errorf("n%d became leader of term %d with a log that ends at index %d, but entries up to %d are committed (leader completeness, §5.4; check the up-to-date rule of §5.4.1)",
+		return fmt.Errorf("n%d became leader of term %d with a log that ends at index %d, but entries up to %d were committed in earlier terms (leader completeness, §5.4; check the up-to-date rule of §5.4.1)",
 			i, term, rf.log.lastIndex(), last)
 	}
 	for k := rf.log.firstIndex() + 1; k <= last; k++ {
 		if e := rf.log.entry(k); !replog.SameCommand(e.Command, c.CommandAt(k)) {
-			return fmt.Errorf("n%d became leader of term %d with %s at index %d, but %s is committed there (leader completeness, §5.4; check the up-to-date rule of §5.4.1)",
+			return fmt.Errorf("n%d became leader of term %d with %s at index %d, but %s was committed there in an earlier term (leader completeness, §5.4; check the up-to-date rule of §5.4.1)",
 				i, term, replog.Show(e.Command), k, replog.Show(c.CommandAt(k)))
 		}
 	}
