@@ -79,6 +79,15 @@ SAMPLE ?= 0
 mutation:
 	$(GO) run ./cmd/lab mutation $(if $(filter all,$(PKG)),--all,$(PKG)) --sample $(SAMPLE)
 
+# The search table (issue 18, docs/explore.md): every catalogued raft and
+# paxos mutant under random testing, PCT and bounded search, up to RUNS
+# schedules a cell (10,000: about 40 and 35 CPU-minutes, one core each).
+RUNS ?= 10000
+.PHONY: explore-table
+explore-table:
+	$(GO) run ./cmd/lab explore raft --table --runs $(RUNS) --out explore-raft.md
+	$(GO) run ./cmd/lab explore paxos --table --runs $(RUNS) --out explore-paxos.md
+
 # The live test (issue 17, docs/live.md): lab 6's key/value store on three
 # real processes per engine, a partition and a SIGKILL-and-restart, checked
 # by porcupine and the replicated-log checker; every process it started is
