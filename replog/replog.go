@@ -23,7 +23,9 @@
 //     GetState reports the same term or ballot and whether the peer leads;
 //     at most one peer leads with any one term or ballot.
 //   - apply is called from the peer's own event handlers with each committed
-//     command, in index order from 1, each index once per incarnation. A new
+//     command, in index order from 1, each index once per incarnation; never
+//     from inside Start, whose caller waits for the index Start returns (a
+//     group of one commits alone, in an event of its own after Start). A new
 //     incarnation that has a snapshot hands it over first (SnapshotValid),
 //     before Make returns, then continues from the index after it; so does a
 //     peer that installs a snapshot from another.
