@@ -347,6 +347,9 @@ var commonLines = []string{
 	"for k := 0; k < n; k++ {",
 	"if r.Err == OK {",
 	"Term: rf.currentTerm,",
+	"dst = append(dst, i)",
+	"others = append(others, i)",
+	"h := HashKey(key)", // chash's given hash, as its vector test calls it
 	// labgob's package documentation: how to encode state.
 	"w := new(bytes.Buffer)",
 	"e := labgob.NewEncoder(w)",
