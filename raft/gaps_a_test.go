@@ -1,9 +1,12 @@
 package raft
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
+	"protolab/labrpc"
 	"protolab/tests"
 )
 
@@ -224,5 +227,45 @@ func TestSnapshotOutOfRangeIgnored4D(t *testing.T) {
 		c.Crash(p)
 		c.Start(p)
 		c.One(1001, n, true)
+	})
+}
+
+// A leader under a steady load (a command every millisecond, so that a batch
+// waits for the end of each batch window) hears of a newer term and steps
+// down. Only a leader sends AppendEntries: the batch it had scheduled must
+// not go out afterwards, in the new term, as if it led that term too.
+func TestDeposedLeaderSendsNoBatch4F(t *testing.T) {
+	tests.Run(t, func(t *tests.T) {
+		const n = 3
+		c := newCluster(t, n, clusterConfig{})
+		c.One(1, n, true)
+		leader := c.CheckOneLeader()
+		term, _ := c.peers[leader].GetState()
+		var wrong []string
+		c.w.OnTrace(func(l labrpc.Line) {
+			if l.Kind != labrpc.KindSend || l.Method != "Raft.AppendEntries" || l.Node < 0 || l.Node >= n {
+				return
+			}
+			if rf := c.peers[l.Node]; rf != nil {
+				if tm, isLeader := rf.GetState(); !isLeader && len(wrong) < 3 {
+					wrong = append(wrong, fmt.Sprintf("n%d sent an AppendEntries to n%d at %v, in term %d, as a %s", l.Node, l.Peer, l.At, tm, rf.role))
+				}
+			}
+		})
+		f := c.fake()
+		other := (leader + 1) % n
+		for k := 0; k < 40; k++ {
+			c.peers[leader].Start(100 + k)
+			c.w.Sleep(time.Millisecond)
+			if k == 20 {
+				c.w.Note("a leader of term %d (played by the test as n%d) reaches n%d", term+1, other, leader)
+				f.appendEntries(leader, AppendEntriesArgs{Term: term + 1, LeaderId: other})
+			}
+		}
+		c.w.Sleep(50 * time.Millisecond)
+		if len(wrong) > 0 {
+			c.Fatalf("a peer that does not lead sent AppendEntries (a batch scheduled while it led?): %s. Only the leader of a term sends AppendEntries (§5.2); check, when a scheduled send runs, that this peer still leads in the term that scheduled it", strings.Join(wrong, "; "))
+		}
+		c.One(2, n, true)
 	})
 }
