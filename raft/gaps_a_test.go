@@ -230,8 +230,8 @@ func TestSnapshotOutOfRangeIgnored4D(t *testing.T) {
 	})
 }
 
-// A leader under a steady load (a command every millisecond, so that a batch
-// waits for the end of each batch window) hears of a newer term and steps
+// A leader under a steady load (a command every millisecond over slow links,
+// so that a batch waits for the end of each batch window) hears of a newer term and steps
 // down. Only a leader sends AppendEntries: the batch it had scheduled must
 // not go out afterwards, in the new term, as if it led that term too.
 func TestDeposedLeaderSendsNoBatch4F(t *testing.T) {
@@ -252,12 +252,19 @@ func TestDeposedLeaderSendsNoBatch4F(t *testing.T) {
 				}
 			}
 		})
+		c.w.Note("the leader's links take 20ms each way: batches are on their way while others wait for their batch window")
+		for p := 0; p < n; p++ {
+			if p != leader {
+				c.w.SetLinkDelay(leader, p, 20*time.Millisecond, 20*time.Millisecond)
+				c.w.SetLinkDelay(p, leader, 20*time.Millisecond, 20*time.Millisecond)
+			}
+		}
 		f := c.fake()
 		other := (leader + 1) % n
 		for k := 0; k < 40; k++ {
 			c.peers[leader].Start(100 + k)
 			c.w.Sleep(time.Millisecond)
-			if k == 20 {
+			if k == 1 {
 				c.w.Note("a leader of term %d (played by the test as n%d) reaches n%d", term+1, other, leader)
 				f.appendEntries(leader, AppendEntriesArgs{Term: term + 1, LeaderId: other})
 			}
