@@ -241,17 +241,7 @@ func TestDeposedLeaderSendsNoBatch4F(t *testing.T) {
 		c.One(1, n, true)
 		leader := c.CheckOneLeader()
 		term, _ := c.peers[leader].GetState()
-		var wrong []string
-		c.w.OnTrace(func(l labrpc.Line) {
-			if l.Kind != labrpc.KindSend || l.Method != "Raft.AppendEntries" || l.Node < 0 || l.Node >= n {
-				return
-			}
-			if rf := c.peers[l.Node]; rf != nil {
-				if tm, isLeader := rf.GetState(); !isLeader && len(wrong) < 3 {
-					wrong = append(wrong, fmt.Sprintf("n%d sent an AppendEntries to n%d at %v, in term %d, as a %s", l.Node, l.Peer, l.At, tm, rf.role))
-				}
-			}
-		})
+		wrong := watchAppendsFromNonLeaders(c)
 		c.w.Note("the leader's links take 20ms each way: batches are on their way while others wait for their batch window")
 		for p := 0; p < n; p++ {
 			if p != leader {
@@ -270,8 +260,67 @@ func TestDeposedLeaderSendsNoBatch4F(t *testing.T) {
 			}
 		}
 		c.w.Sleep(50 * time.Millisecond)
-		if len(wrong) > 0 {
-			c.Fatalf("a peer that does not lead sent AppendEntries (a batch scheduled while it led?): %s. Only the leader of a term sends AppendEntries (§5.2); check, when a scheduled send runs, that this peer still leads in the term that scheduled it", strings.Join(wrong, "; "))
+		if len(*wrong) > 0 {
+			c.Fatalf("a peer that does not lead sent AppendEntries (a batch scheduled while it led?): %s. Only the leader of a term sends AppendEntries (§5.2); check, when a scheduled send runs, that this peer still leads in the term that scheduled it", strings.Join(*wrong, "; "))
+		}
+		c.One(2, n, true)
+	})
+}
+
+// watchAppendsFromNonLeaders records (the first three) AppendEntries that a
+// peer sends while it does not lead.
+func watchAppendsFromNonLeaders(c *cluster) *[]string {
+	var wrong []string
+	c.w.OnTrace(func(l labrpc.Line) {
+		if l.Kind != labrpc.KindSend || l.Method != "Raft.AppendEntries" || l.Node < 0 || l.Node >= c.n {
+			return
+		}
+		if rf := c.peers[l.Node]; rf != nil {
+			if tm, isLeader := rf.GetState(); !isLeader && len(wrong) < 3 {
+				wrong = append(wrong, fmt.Sprintf("n%d sent an AppendEntries to n%d at %v, in term %d, as a %s", l.Node, l.Peer, l.At, tm, rf.role))
+			}
+		}
+	})
+	return &wrong
+}
+
+// A leader sends its snapshot to a follower that fell behind it, over a
+// slow link, and hears of a newer term before the answer comes. The late
+// answer belongs to a leadership that is over: the peer, no longer leader,
+// does not act on it (no AppendEntries to the follower as if it still led).
+func TestDeposedLeaderSnapshotReply4D(t *testing.T) {
+	tests.Run(t, func(t *tests.T) {
+		const n = 3
+		c := newCluster(t, n, clusterConfig{snapEvery: snapEvery})
+		c.One(1, n, true)
+		leader := c.CheckOneLeader()
+		term, _ := c.peers[leader].GetState()
+		lag := (leader + 1) % n
+		c.w.Note("n%d is cut off while three snapshots' worth of entries commit", lag)
+		c.Disconnect(lag)
+		for k := 0; k < 3*snapEvery; k++ {
+			c.One(100+k, n-1, false)
+		}
+		wrong := watchAppendsFromNonLeaders(c)
+		snapSent := false
+		c.w.OnTrace(func(l labrpc.Line) {
+			if l.Kind == labrpc.KindSend && l.Method == "Raft.InstallSnapshot" && l.Node == leader && l.Peer == lag {
+				snapSent = true
+			}
+		})
+		c.w.Note("n%d comes back over a link that takes 20ms each way", lag)
+		c.w.SetLinkDelay(leader, lag, 20*time.Millisecond, 20*time.Millisecond)
+		c.w.SetLinkDelay(lag, leader, 20*time.Millisecond, 20*time.Millisecond)
+		c.Connect(lag)
+		if !c.w.WaitUntil(func() bool { return snapSent }, time.Millisecond, time.Second) {
+			c.Fatalf("the leader n%d sent no InstallSnapshot to n%d, behind its snapshot, within 1s (§7)", leader, lag)
+		}
+		other := (leader + 2) % n
+		c.w.Note("with the snapshot on its way, a leader of term %d (played by the test as n%d) reaches n%d", term+1, other, leader)
+		c.fake().appendEntries(leader, AppendEntriesArgs{Term: term + 1, LeaderId: other})
+		c.w.Sleep(100 * time.Millisecond)
+		if len(*wrong) > 0 {
+			c.Fatalf("a peer that does not lead sent AppendEntries (after a late answer to its InstallSnapshot?): %s. Ignore an answer to a leadership that is over", strings.Join(*wrong, "; "))
 		}
 		c.One(2, n, true)
 	})
