@@ -325,3 +325,30 @@ func TestDeposedLeaderSnapshotReply4D(t *testing.T) {
 		c.One(2, n, true)
 	})
 }
+
+// A command is started on the leader, and in the same instant, before the
+// leader has sent it, a message of a newer term makes it step down. The
+// command's send, due once the current event is over, finds a peer that no
+// longer leads: it sends nothing.
+func TestStartThenDeposedAtOnce4F(t *testing.T) {
+	tests.Run(t, func(t *tests.T) {
+		const n = 3
+		c := newCluster(t, n, clusterConfig{})
+		c.One(1, n, true)
+		leader := c.CheckOneLeader()
+		term, _ := c.peers[leader].GetState()
+		wrong := watchAppendsFromNonLeaders(c)
+		other := (leader + 1) % n
+		c.w.Note("n%d takes a command and, at the same instant, hears from a leader of term %d (played by the test as n%d)", leader, term+1, other)
+		if _, _, ok := c.peers[leader].Start(2); !ok {
+			c.Fatalf("the leader n%d refused a command", leader)
+		}
+		var reply AppendEntriesReply
+		c.peers[leader].AppendEntries(&AppendEntriesArgs{Term: term + 1, LeaderId: other}, &reply)
+		c.w.Sleep(10 * time.Millisecond)
+		if len(*wrong) > 0 {
+			c.Fatalf("a peer that does not lead sent AppendEntries: %s. The send that Start schedules must check that this peer still leads when it runs", strings.Join(*wrong, "; "))
+		}
+		c.One(3, n, true)
+	})
+}
