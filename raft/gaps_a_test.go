@@ -352,3 +352,43 @@ func TestStartThenDeposedAtOnce4F(t *testing.T) {
 		c.One(3, n, true)
 	})
 }
+
+// Leadership goes from n to m and back to n by two quick transfers; then n
+// begins a transfer to m again, now crashed. That transfer is under way for
+// a whole election timeout (Start refuses commands until then): the time-out
+// of n's first transfer to m, of an older term, is not this one's.
+func TestTransferTimeoutOfAnEarlierTerm4E(t *testing.T) {
+	tests.Run(t, func(t *tests.T) {
+		const n = 3
+		c := newCluster(t, n, clusterConfig{})
+		c.One(1, n, true)
+		a := c.CheckOneLeader()
+		b := (a + 1) % n
+		leads := func(i int) func() bool {
+			return func() bool { _, isLeader := c.peers[i].GetState(); return isLeader }
+		}
+		for _, hop := range [][2]int{{a, b}, {b, a}} {
+			c.w.Note("n%d hands over to n%d", hop[0], hop[1])
+			if !c.peers[hop[0]].TransferLeadership(hop[1]) {
+				c.Fatalf("the leader n%d refused to transfer leadership to n%d", hop[0], hop[1])
+			}
+			if !c.w.WaitUntil(leads(hop[1]), time.Millisecond, time.Second) {
+				c.Fatalf("n%d did not take over within 1s of the transfer", hop[1])
+			}
+		}
+		c.One(2, n, true)
+		c.w.Note("n%d hands over to n%d again, but n%d has crashed", a, b, b)
+		c.Crash(b)
+		if !c.peers[a].TransferLeadership(b) {
+			c.Fatalf("the leader n%d refused to transfer leadership to n%d", a, b)
+		}
+		t0 := c.w.Now()
+		c.w.Sleep(electionTimeoutMin - 5*time.Millisecond)
+		if _, _, ok := c.peers[a].Start(3); ok {
+			c.Fatalf("the leader n%d took a command %v after it began a transfer to n%d: the transfer was abandoned before an election timeout (%v); was it the time-out of an earlier transfer, in an older term?", a, c.w.Now()-t0, b, electionTimeoutMin)
+		}
+		c.w.Sleep(electionTimeoutMax)
+		c.Start(b)
+		c.One(4, n, true)
+	})
+}
