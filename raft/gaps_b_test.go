@@ -164,3 +164,50 @@ func TestReadIndexAnsweredOnce4E(t *testing.T) {
 		}
 	})
 }
+
+// Vote requests that arrive after their election is over: a network that
+// delays and duplicates messages delivers a losing candidate's RequestVote
+// late. Figure 2's receiver refuses one of an older term (rule 1: "Reply
+// false if term < currentTerm"), and only a newer term makes a peer step
+// down ("All servers"). A request of the leader's own term is refused, since
+// it voted for itself, and the leader keeps its office; a follower asked in
+// an older term keeps its vote of its own term for a candidate of that term.
+func TestLateVoteRequests4A(t *testing.T) {
+	tests.Run(t, func(t *tests.T) {
+		const n = 3
+		c := newCluster(t, n, clusterConfig{})
+		first := c.CheckOneLeader()
+		c.w.Note("the first leader n%d is cut off, so that a later term has a leader", first)
+		c.Disconnect(first)
+		c.CheckOneLeader()
+		c.Connect(first)
+		leader := c.CheckOneLeader()
+		term, _ := c.peers[leader].GetState()
+		f := (leader + 1) % n
+		inTerm := c.w.WaitUntil(func() bool { ft, _ := c.peers[f].GetState(); return ft == term }, time.Millisecond, time.Second)
+		if !inTerm {
+			c.Fatalf("n%d did not reach the leader n%d's term %d within 1s", f, leader, term)
+		}
+
+		c.w.Note("the leader n%d gets a RequestVote of its own term %d from n%d, delayed", leader, term, f)
+		r := c.fake().requestVote(leader, RequestVoteArgs{Term: term, CandidateId: f, LastLogIndex: 1000, LastLogTerm: term})
+		if r.VoteGranted {
+			c.Fatalf("the leader n%d of term %d voted for n%d in that same term", leader, term, f)
+		}
+		if lt, isLeader := c.peers[leader].GetState(); !isLeader || lt != term {
+			c.Fatalf("a late RequestVote of term %d, the leader's own, made the leader n%d step down (now term %d, leader %v): only a newer term does (Figure 2, \"All servers\")", term, leader, lt, isLeader)
+		}
+
+		// The leader's own request of term-1 (it may have run then and lost),
+		// delayed: the follower must refuse it, whatever its vote of term.
+		c.w.Note("follower n%d gets n%d's RequestVote of the older term %d, delayed", f, leader, term-1)
+		r = c.fake().requestVote(f, RequestVoteArgs{Term: term - 1, CandidateId: leader, LastLogIndex: 1000, LastLogTerm: term - 1})
+		if r.VoteGranted {
+			c.Fatalf("n%d, in term %d, granted a vote for the older term %d: reply false if term < currentTerm (Figure 2, RequestVote rule 1)", f, term, term-1)
+		}
+		c.w.Sleep(time.Second)
+		if now := c.CheckOneLeader(); now != leader {
+			c.Fatalf("after two late vote requests, n%d leads instead of n%d", now, leader)
+		}
+	})
+}
