@@ -211,3 +211,61 @@ func TestLateVoteRequests4A(t *testing.T) {
 		}
 	})
 }
+
+// A pre-vote campaign ends when a leader is heard (thesis §9.6): a grant
+// that arrives after that is stale. The test plays n0, the leader of term 1,
+// towards n1 and n2. n2 stops hearing from it (its duplicate RequestVotes of
+// term 1 keep n2's timer from firing, not its lease), so n2 would vote again;
+// n1 hears from it until n1's own timer fires. Just as n1 asks for
+// pre-votes, the leader reaches it again, and n2's grant, on a slow link,
+// comes after: n1 must not start an election, since its leader is alive.
+func TestPreVoteGrantAfterLeaderHeard4E(t *testing.T) {
+	tests.Run(t, func(t *tests.T) {
+		const n, leader, f, g = 3, 0, 1, 2
+		c := newCluster(t, n, clusterConfig{only: []int{f, g}})
+		fk := c.fake()
+		heartbeat := func(to int) {
+			if r := fk.appendEntries(to, AppendEntriesArgs{Term: 1, LeaderId: leader}); !r.Success {
+				c.Fatalf("n%d refused an AppendEntries of term 1 from n%d (term %d)", to, leader, r.Term)
+			}
+		}
+		keepTimer := func(to int) {
+			if r := fk.requestVote(to, RequestVoteArgs{Term: 1, CandidateId: leader}); !r.VoteGranted {
+				c.Fatalf("n%d refused a repeated RequestVote of term 1 from n%d, which it voted for", to, leader)
+			}
+		}
+		c.w.Note("n%d leads term 1 towards n%d and n%d", leader, f, g)
+		heartbeat(f)
+		keepTimer(g)
+		heartbeat(g)
+		c.w.SetLinkDelay(g, f, 100*time.Millisecond, 100*time.Millisecond)
+
+		// n2 hears no AppendEntries for 400ms (out of the lease), n1 does.
+		for k := 0; k < 4; k++ {
+			c.w.Sleep(100 * time.Millisecond)
+			heartbeat(f)
+			keepTimer(g)
+		}
+		c.w.Note("n%d stops hearing from n%d, until it asks for pre-votes", f, leader)
+		// The peers send nothing else now: the first RPC that is not the
+		// test's own is n1's PreVote. n2's grant takes 100ms to come back.
+		asked := false
+		for k := 0; k < 100 && !asked; k++ {
+			before := c.rpcs()
+			asked = c.w.WaitUntil(func() bool { return c.rpcs() > before }, 100*time.Microsecond, 50*time.Millisecond)
+			if !asked {
+				keepTimer(g)
+				asked = c.rpcs() > before+1
+			}
+		}
+		if !asked {
+			c.Fatalf("n%d, hearing from no leader, asked for no pre-vote within 5s", f)
+		}
+		c.w.Note("n%d asked for pre-votes; the leader n%d reaches it before n%d's grant", f, leader, g)
+		heartbeat(f)
+		c.w.Sleep(250 * time.Millisecond)
+		if ft, _ := c.peers[f].GetState(); ft != 1 {
+			c.Fatalf("n%d heard from its leader n%d of term 1 during its pre-vote campaign, and then started an election anyway (now term %d), on a grant that came later: a campaign ends when a leader is heard (thesis §9.6)", f, leader, ft)
+		}
+	})
+}
