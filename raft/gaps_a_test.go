@@ -392,3 +392,52 @@ func TestTransferTimeoutOfAnEarlierTerm4E(t *testing.T) {
 		c.One(4, n, true)
 	})
 }
+
+// A leader sends its snapshot to a follower that fell behind it, but the
+// follower has meanwhile heard of a newer term (from a leader the test
+// plays) and refuses, saying so. The leader steps down at that answer: it
+// sends nothing more in its old term, and does not count the refusal as the
+// follower's answer (no AppendEntries after the snapshot, as if installed).
+func TestSnapshotRefusedByNewerTerm4D(t *testing.T) {
+	tests.Run(t, func(t *tests.T) {
+		const n = 3
+		c := newCluster(t, n, clusterConfig{snapEvery: snapEvery})
+		c.One(1, n, true)
+		leader := c.CheckOneLeader()
+		term, _ := c.peers[leader].GetState()
+		lag := (leader + 1) % n
+		other := (leader + 2) % n
+		c.w.Note("n%d is cut off while three snapshots' worth of entries commit", lag)
+		c.Disconnect(lag)
+		for k := 0; k < 3*snapEvery; k++ {
+			c.One(100+k, n-1, false)
+		}
+		c.w.Cut(leader, lag)
+		c.Connect(lag)
+		c.w.Note("a leader of term %d (played by the test as n%d) reaches n%d first", term+1, other, lag)
+		c.fake().appendEntries(lag, AppendEntriesArgs{Term: term + 1, LeaderId: other})
+		refused, wrong := false, ""
+		c.w.OnTrace(func(l labrpc.Line) {
+			if l.Node != leader {
+				return
+			}
+			if l.Kind == labrpc.KindReply && l.Method == "Raft.InstallSnapshot" && l.Peer == lag {
+				refused = true
+			}
+			if refused && wrong == "" && l.Kind == labrpc.KindSend && l.Method == "Raft.AppendEntries" {
+				if tm, _ := c.peers[leader].GetState(); tm == term {
+					wrong = fmt.Sprintf("n%d sent an AppendEntries to n%d at %v in term %d", leader, l.Peer, l.At, tm)
+				}
+			}
+		})
+		c.w.Uncut(leader, lag)
+		if !c.w.WaitUntil(func() bool { return refused }, time.Millisecond, time.Second) {
+			c.Fatalf("the leader n%d got no answer to an InstallSnapshot to n%d, behind its snapshot, within 1s (§7)", leader, lag)
+		}
+		c.w.Sleep(50 * time.Millisecond)
+		if wrong != "" {
+			c.Fatalf("%s, after n%d answered its InstallSnapshot with term %d: a reply with a newer term makes a leader step down at once (§5.1), and a refusal is not an answer to build on", wrong, lag, term+1)
+		}
+		c.One(2, n, true)
+	})
+}
