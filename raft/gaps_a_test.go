@@ -171,7 +171,7 @@ func TestAppendEntriesAcrossInstalledSnapshot4D(t *testing.T) {
 	})
 }
 
-// A follower that fell behind the leader's snapshot gets it with
+// A follower that fell behind the leader's snapshot (it was down) gets it with
 // InstallSnapshot. Its answer is no news of a newer leader: the leader keeps
 // its office and its term.
 func TestSnapshotInstallKeepsLeader4D(t *testing.T) {
@@ -182,12 +182,12 @@ func TestSnapshotInstallKeepsLeader4D(t *testing.T) {
 		leader := c.CheckOneLeader()
 		term, _ := c.peers[leader].GetState()
 		victim := (leader + 1) % n
-		c.w.Note("n%d is cut off while three snapshots' worth of entries commit", victim)
-		c.Disconnect(victim)
+		c.w.Note("n%d is down while three snapshots' worth of entries commit", victim)
+		c.Crash(victim)
 		for k := 0; k < 3*snapEvery; k++ {
 			c.One(100+k, n-1, false)
 		}
-		c.Connect(victim)
+		c.Start(victim)
 		if !c.w.WaitUntil(func() bool { return c.installed() > 0 }, time.Millisecond, time.Second) {
 			c.Fatalf("n%d, behind the leader's snapshot, got no InstallSnapshot within 1s (§7)", victim)
 		}
@@ -296,8 +296,8 @@ func TestDeposedLeaderSnapshotReply4D(t *testing.T) {
 		leader := c.CheckOneLeader()
 		term, _ := c.peers[leader].GetState()
 		lag := (leader + 1) % n
-		c.w.Note("n%d is cut off while three snapshots' worth of entries commit", lag)
-		c.Disconnect(lag)
+		c.w.Note("n%d is down while three snapshots' worth of entries commit", lag)
+		c.Crash(lag)
 		for k := 0; k < 3*snapEvery; k++ {
 			c.One(100+k, n-1, false)
 		}
@@ -308,10 +308,10 @@ func TestDeposedLeaderSnapshotReply4D(t *testing.T) {
 				snapSent = true
 			}
 		})
-		c.w.Note("n%d comes back over a link that takes 20ms each way", lag)
+		c.w.Note("n%d restarts behind a link that takes 20ms each way", lag)
 		c.w.SetLinkDelay(leader, lag, 20*time.Millisecond, 20*time.Millisecond)
 		c.w.SetLinkDelay(lag, leader, 20*time.Millisecond, 20*time.Millisecond)
-		c.Connect(lag)
+		c.Start(lag)
 		if !c.w.WaitUntil(func() bool { return snapSent }, time.Millisecond, time.Second) {
 			c.Fatalf("the leader n%d sent no InstallSnapshot to n%d, behind its snapshot, within 1s (§7)", leader, lag)
 		}
@@ -407,13 +407,13 @@ func TestSnapshotRefusedByNewerTerm4D(t *testing.T) {
 		term, _ := c.peers[leader].GetState()
 		lag := (leader + 1) % n
 		other := (leader + 2) % n
-		c.w.Note("n%d is cut off while three snapshots' worth of entries commit", lag)
-		c.Disconnect(lag)
+		c.w.Note("n%d is down while three snapshots' worth of entries commit", lag)
+		c.Crash(lag)
 		for k := 0; k < 3*snapEvery; k++ {
 			c.One(100+k, n-1, false)
 		}
 		c.w.Cut(leader, lag)
-		c.Connect(lag)
+		c.Start(lag)
 		c.w.Note("a leader of term %d (played by the test as n%d) reaches n%d first", term+1, other, lag)
 		c.fake().appendEntries(lag, AppendEntriesArgs{Term: term + 1, LeaderId: other})
 		refused, wrong := false, ""
