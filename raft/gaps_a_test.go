@@ -284,8 +284,8 @@ func watchAppendsFromNonLeaders(c *cluster) *[]string {
 	return &wrong
 }
 
-// A leader sends its snapshot to a follower that fell behind it, over a
-// slow link, and hears of a newer term before the answer comes. The late
+// A leader sends its snapshot to a follower that fell behind it (it was
+// down), over a slow link, and hears of a newer term before the answer comes. The late
 // answer belongs to a leadership that is over: the peer, no longer leader,
 // does not act on it (no AppendEntries to the follower as if it still led).
 func TestDeposedLeaderSnapshotReply4D(t *testing.T) {
@@ -301,22 +301,24 @@ func TestDeposedLeaderSnapshotReply4D(t *testing.T) {
 		for k := 0; k < 3*snapEvery; k++ {
 			c.One(100+k, n-1, false)
 		}
+		leader = c.CheckOneLeader() // it may have changed while lag was down
+		term, _ = c.peers[leader].GetState()
 		wrong := watchAppendsFromNonLeaders(c)
-		snapSent := false
+		installed := false
 		c.w.OnTrace(func(l labrpc.Line) {
-			if l.Kind == labrpc.KindSend && l.Method == "Raft.InstallSnapshot" && l.Node == leader && l.Peer == lag {
-				snapSent = true
+			if l.Kind == labrpc.KindRecv && l.Method == "Raft.InstallSnapshot" && l.Node == lag {
+				installed = true
 			}
 		})
 		c.w.Note("n%d restarts behind a link that takes 20ms each way", lag)
 		c.w.SetLinkDelay(leader, lag, 20*time.Millisecond, 20*time.Millisecond)
 		c.w.SetLinkDelay(lag, leader, 20*time.Millisecond, 20*time.Millisecond)
 		c.Start(lag)
-		if !c.w.WaitUntil(func() bool { return snapSent }, time.Millisecond, time.Second) {
-			c.Fatalf("the leader n%d sent no InstallSnapshot to n%d, behind its snapshot, within 1s (§7)", leader, lag)
+		if !c.w.WaitUntil(func() bool { return installed }, time.Millisecond, time.Second) {
+			c.Fatalf("n%d, behind the leader n%d's snapshot, got no InstallSnapshot within 1s of its restart (§7)", lag, leader)
 		}
-		other := (leader + 2) % n
-		c.w.Note("with the snapshot on its way, a leader of term %d (played by the test as n%d) reaches n%d", term+1, other, leader)
+		other := 3 - leader - lag // the third peer
+		c.w.Note("with the answer to the snapshot on its way, a leader of term %d (played by the test as n%d) reaches n%d", term+1, other, leader)
 		c.fake().appendEntries(leader, AppendEntriesArgs{Term: term + 1, LeaderId: other})
 		c.w.Sleep(100 * time.Millisecond)
 		if len(*wrong) > 0 {
