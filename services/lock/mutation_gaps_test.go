@@ -1,0 +1,112 @@
+package lock
+
+import (
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"protolab/labrpc"
+	"protolab/replog"
+	"protolab/tests"
+)
+
+// Scenarios written from the triage of lab 6C's full mutation run
+// (docs/mutation.md, 6C).
+
+// A client asks before its first session has opened, or gives back a lock
+// it does not hold: TryAcquire answers ErrNoSession and Release ErrNotHeld,
+// each exactly once and from a later event, without waiting for the
+// servers. A client library that never answers leaves its application
+// waiting for ever; one that answers twice runs the application's
+// callback twice.
+func TestAskWithoutSessionOrLock6C(t *testing.T) {
+	forEngine(t, func(t *tests.T, e replog.Engine) {
+		w := t.NewWorld(labrpc.Config{Nodes: 3 + 1 + 1, ClockDrift: DefaultConfig.Rho})
+		c, err := NewCell(w, e, 3, DefaultConfig)
+		require.NoError(t, err)
+		var tried, released []Err
+		c.App = func(env labrpc.Env, cl *Client) {
+			// At boot: the session is being opened, none is open yet.
+			inside := true
+			cl.TryAcquire("L", func(seq Sequencer, err Err) {
+				if inside {
+					w.Fail(fmt.Errorf("TryAcquire answered inside the call; answers come from later events"))
+				}
+				tried = append(tried, err)
+			})
+			cl.Release("L", func(err Err) { released = append(released, err) })
+			inside = false
+		}
+		c.StartAll()
+		cl := c.Clients[0]
+		require.True(t, w.WaitUntil(func() bool { return c.Client(cl).Session() != 0 }, 10*time.Millisecond, 5*time.Second),
+			"the client should open a session within 5 s")
+		w.Sleep(time.Second)
+		require.Equal(t, []Err{ErrNoSession}, tried, "TryAcquire before any session opened: one answer, ErrNoSession")
+		require.Equal(t, []Err{ErrNotHeld}, released, "Release of a lock never granted: one answer, ErrNotHeld")
+
+		// With a session open: Release of a lock it does not hold.
+		released = nil
+		c.Client(cl).Release("M", func(err Err) { released = append(released, err) })
+		w.Sleep(time.Second)
+		require.Equal(t, []Err{ErrNotHeld}, released, "Release of a lock not held, in an open session")
+	})
+}
+
+// A holder writes to the storage server several times under one grant: a
+// sequencer as new as the newest the storage has seen is current, and only
+// an older one is stale (Chubby §2.4). A storage that refuses the second
+// write of the same grant makes a lock good for one write.
+func TestHolderWritesTwice6C(t *testing.T) {
+	forEngine(t, func(t *tests.T, e replog.Engine) {
+		c := newCell(t, e, 1, DefaultConfig, labrpc.Config{})
+		a := c.Clients[0]
+		seq := acquire(t, c, a, "L", 5*time.Second)
+		require.Equal(t, OK, write(t, c, a, "file", "first", seq))
+		require.Equal(t, OK, write(t, c, a, "file", "second", seq), "the holder's second write under the same grant %v", seq)
+		require.Equal(t, "second", c.Store().Get("file"))
+	})
+}
+
+// A Release names the grant it gives back (its generation). A late Release
+// of an earlier grant, given back and since granted again to the same
+// session, must not free the new grant: the client believes it holds the
+// lock, and another could take it too.
+func TestMachineStaleReleaseKeepsNewGrant6C(t *testing.T) {
+	m := NewMachine()
+	a := m.Apply(OpenSession{}).Session
+	b := m.Apply(OpenSession{}).Session
+	require.Equal(t, Sequencer{"L", 1}, m.Apply(Acquire{Session: a, Lock: "L"}).Seq)
+	require.Equal(t, OK, m.Apply(Release{Session: a, Lock: "L", Gen: 1}).Err)
+	require.Equal(t, Sequencer{"L", 2}, m.Apply(Acquire{Session: a, Lock: "L"}).Seq)
+
+	require.Equal(t, ErrNotHeld, m.Apply(Release{Session: a, Lock: "L", Gen: 1}).Err, "a Release of generation 1 while the session holds generation 2")
+	holder, gen := m.Holder("L")
+	require.Equal(t, a, holder, "the stale Release freed the new grant")
+	require.Equal(t, uint64(2), gen)
+	require.Equal(t, ErrBusy, m.Apply(Acquire{Session: b, Lock: "L", Try: true}).Err, "another session took a lock that is still held")
+}
+
+// Sessions lists the live sessions in id order: the leader proposes the
+// Expires of the sessions due at one tick in that order, so an order that
+// follows Go's map iteration would differ from run to run (DESIGN.md:
+// determinism).
+func TestMachineSessionsInOrder6C(t *testing.T) {
+	m := NewMachine()
+	var want []SessionID
+	for k := 0; k < 40; k++ {
+		id := m.Apply(OpenSession{}).Session
+		if k%3 == 0 {
+			require.Equal(t, OK, m.Apply(Expire{Session: id}).Err)
+			continue
+		}
+		want = append(want, id)
+	}
+	require.True(t, slices.IsSorted(want))
+	for range 5 { // one pass could come out sorted by chance; five in a row do not
+		require.Equal(t, want, m.Sessions(), "the live sessions, in id order")
+	}
+}
