@@ -49,6 +49,7 @@ type Broadcast struct {
 	env labrpc.Env
 	cfg Config
 	me  int
+	n   int // the group's size, len(env.Peers()), asked once
 
 	// values is the set of values this node has; order keeps them in the
 	// order they arrived, so that nothing depends on map order.
@@ -89,9 +90,9 @@ type GossipReply struct{}
 //
 //	w.Start(i, func(env labrpc.Env) any { return gossip.Make(env, cfg) })
 func Make(env labrpc.Env, cfg Config) *Broadcast {
-	b := &Broadcast{env: env, cfg: cfg, me: env.Me(), values: map[int]bool{}, outbox: map[int][]int{}}
+	b := &Broadcast{env: env, cfg: cfg, me: env.Me(), n: len(env.Peers()), values: map[int]bool{}, outbox: map[int][]int{}}
 	//lab:solution 3A
-	b.neighbours = cfg.Topology.neighbours(b.me, len(env.Peers()), env.Rand())
+	b.neighbours = cfg.Topology.neighbours(b.me, b.n, env.Rand())
 	if cfg.Topology.introduce {
 		// After boot, not during it: the node's service is registered
 		// only once Make returns.

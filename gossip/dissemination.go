@@ -29,18 +29,14 @@ type broadcastQueue struct {
 	seq uint64 // order of arrival, for ties: newer first
 	//lab:solution 3B
 	// heap orders the queue: heap[0] goes out first (see before), and the
-	// children of heap[i] are heap[4i+1] to heap[4i+4]. Its entries are
-	// small, so that four children share a cache line: a thousand members
-	// each with a thousand updates queued fit in no cache.
-	//
-	// News that replaces older news about the same member leaves the old
-	// entry in the heap, stale: it is dropped when it comes up (or when
-	// stale entries outnumber the rest). So no entry's place needs
-	// tracking, and an update is only ever pushed and popped.
+	// children of heap[i] are heap[4i+1] to heap[4i+4]. at[m] is where the
+	// news about member m sits in heap, plus one (0: none queued), so that
+	// newer news replaces older in place. A member of a forming group of
+	// 4,096 queues news of every other: leaving replaced news in the heap
+	// to be skipped later, or keeping the updates in an array by member,
+	// cost hundreds of megabytes there.
 	heap  []slot
-	news  []latest // news[m]: the update queued about member m; seq 0 if none
-	live  int      // the entries of heap that are not stale
-	stale int
+	at    []int32
 	limit int    // the retransmit limit the last take used
 	taken []slot // scratch for take
 	//lab:stub
@@ -50,18 +46,21 @@ type broadcastQueue struct {
 
 //lab:solution 3B
 
-// slot is a heap entry: whose news, which of it (seq), and how often it
-// was sent.
+// slot is a heap entry: an update, when it was queued (seq), and how often
+// it was sent. It holds the update's fields in 32 bytes, as many as an
+// Update alone takes.
 type slot struct {
-	seq       uint64
-	transmits int32
-	member    int32
+	seq         uint64
+	incarnation uint64
+	member      int32
+	from        int32
+	transmits   int32
+	state       State
 }
 
-// latest is the news queued about one member, and its seq.
-type latest struct {
-	u   Update
-	seq uint64
+// update is the news the slot holds.
+func (it slot) update() Update {
+	return Update{Member: int(it.member), State: it.state, Incarnation: it.incarnation, From: int(it.from)}
 }
 
 //lab:stub
@@ -77,20 +76,19 @@ type latest struct {
 // latest news about a member is worth spending messages on.
 func (q *broadcastQueue) add(u Update) {
 	//lab:solution 3B
-	for len(q.news) <= u.Member {
-		q.news = append(q.news, latest{})
-	}
-	if q.news[u.Member].seq != 0 {
-		q.live--
-		q.stale++ // the older news stays in the heap until it comes up
+	for len(q.at) <= u.Member {
+		q.at = append(q.at, 0)
 	}
 	q.seq++
-	q.news[u.Member] = latest{u: u, seq: q.seq}
-	q.push(slot{seq: q.seq, member: int32(u.Member)})
-	q.live++
-	if q.stale > 64 && q.stale > q.live {
-		q.rebuild(func(slot) bool { return true })
+	it := slot{seq: q.seq, incarnation: u.Incarnation, member: int32(u.Member), from: int32(u.From), state: u.State}
+	if i := int(q.at[u.Member]) - 1; i >= 0 {
+		// The older news gives way. The new one, newest and never
+		// sent, goes out before it would have: it can only move up.
+		q.heap[i] = it
+		q.up(i)
+		return
 	}
+	q.push(it)
 	//lab:stub
 	// TODO(3B): drop any queued update about the same member, then queue u
 	// with no transmits yet.
@@ -106,17 +104,10 @@ func (q *broadcastQueue) take(max, limit int) []Update {
 	q.taken = q.taken[:0]
 	for len(out) < max && len(q.heap) > 0 {
 		it := q.pop()
-		if q.isStale(it) {
-			q.stale--
-			continue
-		}
-		out = append(out, q.news[it.member].u)
+		out = append(out, it.update())
 		it.transmits++
 		if int(it.transmits) < limit {
 			q.taken = append(q.taken, it)
-		} else {
-			q.news[it.member].seq = 0
-			q.live--
 		}
 	}
 	// Back in the queue only after the loop: one message carries an
@@ -127,18 +118,11 @@ func (q *broadcastQueue) take(max, limit int) []Update {
 	if limit < q.limit || limit <= 0 {
 		// The group shrank, and with it the limit: retire what already
 		// reached the new one.
-		q.rebuild(func(it slot) bool {
-			if int(it.transmits) < limit {
-				return true
-			}
-			q.news[it.member].seq = 0
-			q.live--
-			return false
-		})
+		q.retire(limit)
 	}
 	q.limit = limit
-	if q.live == 0 {
-		q.heap, q.news, q.stale = nil, nil, 0
+	if len(q.heap) == 0 {
+		q.heap, q.at = nil, nil
 	}
 	return out
 	//lab:stub
@@ -160,14 +144,19 @@ func (a slot) before(b slot) bool {
 	return a.seq > b.seq
 }
 
-// isStale reports whether newer news about the same member replaced it.
-func (q *broadcastQueue) isStale(it slot) bool { return q.news[it.member].seq != it.seq }
-
-// rebuild keeps the entries that are not stale and that keep says to,
-// and restores the heap order.
-func (q *broadcastQueue) rebuild(keep func(slot) bool) {
-	q.heap = slices.DeleteFunc(q.heap, func(it slot) bool { return q.isStale(it) || !keep(it) })
-	q.stale = 0
+// retire drops the updates sent limit times or more, and restores the
+// heap order.
+func (q *broadcastQueue) retire(limit int) {
+	q.heap = slices.DeleteFunc(q.heap, func(it slot) bool {
+		if int(it.transmits) >= limit {
+			q.at[it.member] = 0
+			return true
+		}
+		return false
+	})
+	for i, it := range q.heap {
+		q.at[it.member] = int32(i + 1)
+	}
 	if n := len(q.heap); n > 1 {
 		for i := (n - 2) / 4; i >= 0; i-- { // the last entry's parent, and up
 			q.down(i)
@@ -184,6 +173,7 @@ func (q *broadcastQueue) push(it slot) {
 // pop takes the root out of the heap and returns it.
 func (q *broadcastQueue) pop() slot {
 	it := q.heap[0]
+	q.at[it.member] = 0
 	last := len(q.heap) - 1
 	q.heap[0] = q.heap[last]
 	q.heap = q.heap[:last]
@@ -191,6 +181,12 @@ func (q *broadcastQueue) pop() slot {
 		q.down(0)
 	}
 	return it
+}
+
+// put places it at heap[i], and notes where.
+func (q *broadcastQueue) put(i int, it slot) {
+	q.heap[i] = it
+	q.at[it.member] = int32(i + 1)
 }
 
 // up moves heap[i] towards the root while it goes out before its parent.
@@ -201,10 +197,10 @@ func (q *broadcastQueue) up(i int) {
 		if !it.before(q.heap[parent]) {
 			break
 		}
-		q.heap[i] = q.heap[parent]
+		q.put(i, q.heap[parent])
 		i = parent
 	}
-	q.heap[i] = it
+	q.put(i, it)
 }
 
 // down moves heap[i] towards the leaves while a child goes out before it.
@@ -221,10 +217,10 @@ func (q *broadcastQueue) down(i int) {
 		if first < 0 {
 			break
 		}
-		q.heap[i] = best
+		q.put(i, best)
 		i = first
 	}
-	q.heap[i] = it
+	q.put(i, it)
 }
 
 //lab:end
@@ -232,7 +228,7 @@ func (q *broadcastQueue) down(i int) {
 // Len is how many updates are queued.
 func (q *broadcastQueue) Len() int {
 	//lab:solution 3B
-	return q.live
+	return len(q.heap)
 	//lab:stub
 	//> return len(q.items)
 	//lab:end

@@ -54,7 +54,7 @@ func inGroup(state State) bool { return state == Alive || state == Suspect }
 // through it, so Notify sees them all.
 func (s *Swim) setState(m *member, state State, incarnation uint64) {
 	from := m.state
-	m.state, m.incarnation, m.since = state, incarnation, s.env.Now()
+	m.state, m.incarnation = state, incarnation
 	if inGroup(from) != inGroup(state) {
 		if inGroup(state) {
 			s.groupSize++
@@ -91,7 +91,7 @@ func (s *Swim) logState() {
 // addMember is the one place a row is added to the table: a member first
 // heard of, alive at an incarnation. Notify sees it as New.
 func (s *Swim) addMember(id int, incarnation uint64) *member {
-	m := &member{id: id, state: Alive, incarnation: incarnation, since: s.env.Now()}
+	m := &member{id: id, state: Alive, incarnation: incarnation}
 	s.members[id] = m
 	s.groupSize++
 	s.env.Logf("member", "n%d new, %v inc %d", m.id, m.state, m.incarnation)

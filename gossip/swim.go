@@ -181,7 +181,6 @@ type member struct {
 	id          int
 	state       State
 	incarnation uint64
-	since       time.Duration // when it entered state
 }
 
 // MakeSwim starts a member: it knows only itself, joins through a seed,

@@ -28,7 +28,7 @@ type Env interface {
 	// Me is this node's id, an index into Peers.
 	Me() int
 	// Peers lists every node of the group, Me included, in id order.
-	// The slice is the node's own copy.
+	// The slice is a fresh copy on every call, the caller's to keep.
 	Peers() []int
 	// Now is this node's clock: virtual time since the run began, as the
 	// node measures it. It is true time unless Config.ClockDrift lets each

@@ -56,9 +56,6 @@ func (w *World) Start(id int, boot Boot) {
 	n.boot = boot
 	n.services = map[string]reflect.Value{}
 	env := &nodeEnv{w: w, n: n, inc: n.inc, rand: w.randStream(streamNode, uint64(id), uint64(n.inc))}
-	for i := 0; i < w.cfg.Nodes; i++ {
-		env.peers = append(env.peers, i)
-	}
 	w.mark(id, KindStart, fmt.Sprintf("incarnation %d", n.inc))
 	var obj any
 	func() {
@@ -180,11 +177,10 @@ func (w *World) Service(id int, name string) any {
 // nodeEnv is the Env of one incarnation of a node. Once the incarnation is
 // gone its env does nothing, so a stale reference cannot reach the world.
 type nodeEnv struct {
-	w     *World
-	n     *node
-	inc   uint32
-	rand  *rand.Rand
-	peers []int
+	w    *World
+	n    *node
+	inc  uint32
+	rand *rand.Rand
 }
 
 func (e *nodeEnv) live() bool { return e.n.alive && e.n.inc == e.inc }
@@ -204,7 +200,14 @@ func (e *nodeEnv) Peers() []int {
 	if !e.w.owned() {
 		e.w.strayCall("env.Peers", e.n.id)
 	}
-	return e.peers
+	// A fresh slice on every call, not one kept per node: a world of n
+	// nodes would keep n² ids (128 MB at 4,096), and node code asks once,
+	// at boot, and keeps what it needs.
+	peers := make([]int, e.w.cfg.Nodes)
+	for i := range peers {
+		peers[i] = i
+	}
+	return peers
 }
 
 func (e *nodeEnv) Now() time.Duration {
