@@ -1,0 +1,286 @@
+package paxos
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"protolab/labrpc"
+	"protolab/tests"
+)
+
+// Scenarios written from the survivors of lab 5's mutation runs (issue 10;
+// the triage is in docs/mutation.md), each staged on a tests.HandNet one
+// event at a time: the situation a learner's bug would meet, which no other
+// test staged.
+
+// handPaxos boots n Multi-Paxos peers on a HandNet; applied[i] lists the
+// commands peer i applied, by slot.
+func handPaxos(t *tests.T, n int) (*tests.HandNet, func(i int) *MultiPaxos, []map[int]any) {
+	applied := make([]map[int]any, n)
+	for i := range applied {
+		applied[i] = map[int]any{}
+	}
+	hn := tests.NewHandNet(t, n, t.Seed, func(env labrpc.Env) any {
+		me := env.Me()
+		return Make(env, env.Persister(), func(m ApplyMsg) {
+			if m.CommandValid {
+				applied[me][m.CommandIndex] = m.Command
+			}
+		})
+	})
+	return hn, func(i int) *MultiPaxos { return hn.Nodes[i].(*MultiPaxos) }, applied
+}
+
+// A read begun at a leader that has been deposed without knowing it must
+// fail; it must not wait for the peer to lead again and then be answered
+// with the read index of its old reign (issue 10: a request that arrives
+// after its sender moved on, the same peer leading again).
+//
+// Peer 0 leads in b1 and gets A chosen in slot 1. Peer 1 wins b2 with peer
+// 2's promise and gets W chosen in slot 2: W is complete. Then a read
+// begins at peer 0, which still believes it leads: its read index is its
+// last slot, 1. Its read round is refused (peer 1 promised b2), so it steps
+// down. Later it campaigns and leads again in b3. If its read were still
+// pending, the first answer of b3 would confirm it with index 1, below W,
+// which completed before the read began: the service would answer from a
+// state without W (replog.Reader: every command committed before the call
+// is at or below the index).
+func TestDeposedLeaderReadFails6B(t *testing.T) {
+	tests.Run(t, func(t *tests.T) {
+		hn, mp, applied := handPaxos(t, 3)
+		leads := func(i int) bool { _, isLeader := mp(i).GetState(); return isLeader }
+
+		mp(0).campaign() // b1
+		hn.Flush()
+		require.True(t, leads(0), "peer 0 leads in b1")
+		_, _, ok := mp(0).Start("A")
+		require.True(t, ok)
+		hn.Flush()
+		require.Equal(t, "A", applied[0][1], "A is chosen in slot 1")
+
+		mp(1).campaign() // b2 > b1
+		hn.Settle()
+		hn.LoseAll(1, 0, "Prepare")
+		hn.Exchange(1, 2, "Prepare")
+		hn.Settle()
+		require.True(t, leads(1), "peer 1 leads in b2 with peer 2's promise")
+		w, _, ok := mp(1).Start("W")
+		require.True(t, ok)
+		hn.Settle()
+		hn.LoseAll(1, 0, "Accept") // peer 0 hears nothing of b2
+		hn.ExchangeAll(1, 2, "Accept")
+		require.Equal(t, "W", applied[1][w], "W is chosen in slot %d by peers 1 and 2, and applied", w)
+
+		type answer struct {
+			index int
+			ok    bool
+		}
+		var answers []answer
+		require.True(t, leads(0), "peer 0 does not know it was deposed")
+		hn.Advance(time.Millisecond) // the read begins after every answer peer 0 has had
+		mp(0).ReadIndex(func(index int, ok bool) { answers = append(answers, answer{index, ok}) })
+		hn.Settle()
+		hn.ExchangeAll(0, 1, "Accept") // refused: peer 1 promised b2; peer 0 steps down
+		hn.LoseAll(0, 2, "Accept")
+		require.False(t, leads(0), "peer 0 heard of b2 and stepped down")
+
+		mp(0).campaign() // b3 > b2
+		hn.Settle()
+		hn.Exchange(0, 1, "Prepare")
+		hn.Exchange(0, 2, "Prepare")
+		hn.Settle()
+		require.True(t, leads(0), "peer 0 leads again, in b3")
+		hn.ExchangeAll(0, 2, "Accept")
+		hn.ExchangeAll(0, 1, "Accept")
+
+		for _, a := range answers {
+			if a.ok {
+				require.GreaterOrEqual(t, a.index, w,
+					"a read begun at peer 0 after W was chosen in slot %d was answered with index %d: it was begun in b1, when peer 0 had already been deposed, and confirmed by answers of b3 (a leader that steps down must fail the reads it has not confirmed: replog.Reader, every command committed before the call is at or below the index)", w, a.index)
+			}
+		}
+		require.Len(t, answers, 1, "ReadIndex calls done exactly once")
+	})
+}
+
+// A refusal is not a promise. A candidate that is refused (an acceptor
+// promised a higher ballot) steps down, and must not count that reply
+// toward its majority: its phase 1 would then rest on acceptors that told
+// it nothing, and it could propose a new command in a slot already chosen.
+//
+// Five peers. Peer 2 leads in a = 1.2 and gets V chosen in slot 1 by peers
+// 2, 3 and 4 (its Accepts to 0 and 1 are lost). Peer 4 campaigns in
+// c = 2.4, heard by itself alone. Peer 0 campaigns in b = 2.0 (a < b < c):
+// peers 0 and 1, which accepted nothing, promise; peer 4 refuses. Counted
+// as a third promise, that refusal would make peer 0 a leader that knows
+// nothing of V; its command X in slot 1 would be accepted by 1, 2 and 3
+// (their promise is a < b), and chosen too.
+func TestRefusalIsNotAPromise5B(t *testing.T) {
+	tests.Run(t, func(t *tests.T) {
+		hn, mp, applied := handPaxos(t, 5)
+		chosen := map[int]any{}
+		hn.Check = func() {
+			for i := range applied {
+				for slot, cmd := range applied[i] {
+					if prev, ok := chosen[slot]; ok && prev != cmd {
+						t.Fatalf("slot %d: n%d applied %v, but %v was applied there before: two commands chosen for one slot, because a candidate counted a refusal as a promise (Paxos Made Simple §2.2: a proposer needs promises from a majority, and learns from them what was accepted)", slot, i, cmd, prev)
+					}
+					chosen[slot] = cmd
+				}
+			}
+		}
+		leads := func(i int) bool { _, isLeader := mp(i).GetState(); return isLeader }
+
+		mp(2).campaign() // a = 1.2, promised by everyone
+		hn.Settle()
+		for _, p := range []int{0, 1, 3, 4} {
+			hn.Exchange(2, p, "Prepare")
+		}
+		hn.Settle()
+		require.True(t, leads(2), "peer 2 leads in a")
+		_, _, ok := mp(2).Start("V")
+		require.True(t, ok)
+		hn.Settle()
+		hn.LoseAll(2, 0, "Accept")
+		hn.LoseAll(2, 1, "Accept")
+		hn.ExchangeAll(2, 3, "Accept")
+		hn.ExchangeAll(2, 4, "Accept")
+		require.Equal(t, "V", applied[2][1], "V is chosen in slot 1 by peers 2, 3 and 4")
+
+		mp(4).campaign() // c = 2.4: peer 4 promises it; nobody else hears
+		hn.Settle()
+		for _, p := range []int{0, 1, 2, 3} {
+			hn.LoseAll(4, p, "Prepare")
+		}
+
+		mp(0).campaign() // b = 2.0
+		hn.Settle()
+		hn.Exchange(0, 1, "Prepare") // a promise; nothing accepted
+		hn.Exchange(0, 4, "Prepare") // a refusal: peer 4 promised c
+		hn.Settle()
+		if _, _, ok := mp(0).Start("X"); ok {
+			hn.Settle()
+			hn.LoseAll(0, 4, "Accept")
+			for _, p := range []int{1, 2, 3} {
+				hn.ExchangeAll(0, p, "Accept")
+			}
+		}
+		require.False(t, leads(0), "peer 0 has one promise besides its own, and a refusal: it must not lead (a refusal is not a promise)")
+	})
+}
+
+// handSynods boots n Synod peers on a HandNet; decisions[i][seq] counts the
+// times peer i reported instance seq decided. envs lets a test build a new
+// incarnation of a peer from its stable storage, as a restart would.
+func handSynods(t *tests.T, n int) (*tests.HandNet, func(i int) *Synod, []map[int]int, []labrpc.Env) {
+	decisions := make([]map[int]int, n)
+	envs := make([]labrpc.Env, n)
+	for i := range decisions {
+		decisions[i] = map[int]int{}
+	}
+	hn := tests.NewHandNet(t, n, t.Seed, func(env labrpc.Env) any {
+		me := env.Me()
+		envs[me] = env
+		return MakeSynod(env, env.Persister(), func(seq int, v any) { decisions[me][seq]++ })
+	})
+	return hn, func(i int) *Synod { return hn.Nodes[i].(*Synod) }, decisions, envs
+}
+
+// A network may deliver a request twice, or long after it was sent. A
+// decision announced twice is still one decision: the learner reports it
+// once (MakeSynod: decided is called once each time this peer learns a
+// value). And an announcement that arrives after every peer is done with
+// its instance, and forgot it, must change nothing: the instance stays
+// forgotten.
+func TestDuplicateAndLateLearn5A(t *testing.T) {
+	tests.Run(t, func(t *tests.T) {
+		hn, px, decisions, _ := handSynods(t, 3)
+		px(0).Start(0, "a")
+		hn.Settle()
+		for _, p := range []int{1, 2} {
+			hn.Exchange(0, p, "Prepare")
+		}
+		hn.Settle()
+		for _, p := range []int{1, 2} {
+			hn.Exchange(0, p, "Accept")
+		}
+		hn.Settle()
+		learn := hn.Matching(0, 1, "Learn", false)
+		require.Len(t, learn, 1, "peer 0 announces the decision of instance 0 to peer 1")
+		hn.Handle(learn[0])
+		hn.Handle(learn[0]) // the network delivers it twice
+		require.Equal(t, 1, decisions[1][0], "peer 1 heard the decision of instance 0 twice, and reported it %d times: a learner reports a decision once", decisions[1][0])
+		hn.Reply(learn[0])
+		hn.Flush()
+
+		for i := 0; i < 3; i++ {
+			px(i).Done(0)
+		}
+		px(2).Start(1, "b") // its messages carry every peer's Done
+		hn.Flush()
+		px(0).Start(2, "c")
+		hn.Flush()
+		require.Equal(t, 1, px(1).Min(), "every peer called Done(0), and peer 1 has heard so")
+		hn.Handle(learn[0]) // the announcement of instance 0, once more, late
+		fate, _ := px(1).Status(0)
+		require.Equal(t, Forgotten, fate, "instance 0 was forgotten at peer 1; a late announcement must not bring it back")
+		require.Equal(t, 1, decisions[1][0], "a late announcement of a forgotten instance reported it decided again")
+	})
+}
+
+// A Learn reply carries the replier's Done value, like every reply: the
+// announcer merges it into what it knows of that peer. Peers 1 and 2 never
+// call Done; peer 0 calls Done(0) and announces the decision of instance
+// 1. Its Min must stay 0: peers 1 and 2 may still ask about instance 0.
+func TestLearnReplyCarriesDone5A(t *testing.T) {
+	tests.Run(t, func(t *tests.T) {
+		hn, px, _, _ := handSynods(t, 3)
+		px(0).Start(0, "a")
+		hn.Flush()
+		px(0).Done(0)
+		px(0).Start(1, "b")
+		hn.Flush()
+		require.Equal(t, 0, px(0).Min(), "peers 1 and 2 never called Done, yet peer 0's Min is %d after their answers to its announcement: an answer without its sender's Done value must not read as Done(0)", px(0).Min())
+		fate, _ := px(0).Status(0)
+		require.Equal(t, Decided, fate, "peer 0 forgot instance 0, which peers 1 and 2 are not done with")
+	})
+}
+
+// Min never goes back, restarts included (issue 10: quantities that never
+// go backwards). Peer 0 learns that peers 1 and 2 are done with 0..3 from
+// their answers to its announcement of instance 4 (the reference reads the
+// Done value every reply carries), and nothing else happens at peer 0
+// before it crashes. Its next incarnation, built from
+// what it saved, must have the Min it had: the Done values it heard go to
+// stable storage with the instances they let it forget.
+func TestMinSurvivesRestart5A(t *testing.T) {
+	tests.Run(t, func(t *tests.T) {
+		hn, px, _, envs := handSynods(t, 3)
+		for seq := 0; seq <= 3; seq++ {
+			px(0).Start(seq, seq)
+			hn.Flush()
+		}
+		px(0).Done(3)
+		px(0).Start(4, 4)
+		hn.Settle()
+		for _, p := range []int{1, 2} {
+			hn.Exchange(0, p, "Prepare")
+		}
+		hn.Settle()
+		for _, p := range []int{1, 2} {
+			hn.Exchange(0, p, "Accept")
+		}
+		hn.Settle()
+		px(1).Done(3) // after their answers to phases 1 and 2
+		px(2).Done(3)
+		for _, p := range []int{1, 2} {
+			hn.Exchange(0, p, "Learn") // the answers carry Done = 3
+		}
+		before := px(0).Min() // 4 in the reference, which reads the Done values on replies too
+
+		restarted := MakeSynod(envs[0], envs[0].Persister(), nil) // peer 0 crashes now and restarts
+		require.GreaterOrEqual(t, restarted.Min(), before, "peer 0's Min was %d before a crash and is %d after: it forgot instances without saving the Done values that let it (persist what heardDone changes)", before, restarted.Min())
+	})
+}
