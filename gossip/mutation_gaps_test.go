@@ -1,6 +1,9 @@
 package gossip
 
 import (
+	"cmp"
+	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 
@@ -108,4 +111,55 @@ func TestUnbatchedMail3A(t *testing.T) {
 		require.True(t, w.WaitUntil(s.everywhere, time.Millisecond, bound),
 			"without batching (BatchInterval 0) and without anti-entropy, values must reach every node of a line of %d by direct mail within %v (a network delay per hop): %s", n, bound, s.missing())
 	})
+}
+
+// TestPiggybackQueueLargeGroup3B: a member that joins a group of a
+// thousand queues news about every other member at once, and each message
+// takes eight. The queue must still hand out the updates sent fewest
+// times, newest first among equals, and retire each at the limit, when it
+// holds a thousand of them: the same rule as TestPiggybackQueueOrder3B's,
+// on a queue deep enough that a mistake in how a heap finds a parent or a
+// child changes the order.
+func TestPiggybackQueueLargeGroup3B(t *testing.T) {
+	type entry struct {
+		u         Update
+		transmits int
+		seq       int
+	}
+	var q broadcastQueue
+	var model []entry
+	rng := rand.New(rand.NewPCG(11, 24))
+	seq := 0
+	add := func(u Update) {
+		q.add(u)
+		model = slices.DeleteFunc(model, func(e entry) bool { return e.u.Member == u.Member })
+		seq++
+		model = append(model, entry{u: u, seq: seq})
+	}
+	for m := 0; m < 1000; m++ { // the join: news of every member
+		add(Update{Member: m, State: Alive, Incarnation: uint64(m)})
+	}
+	limit := 30
+	for step := 0; step < 6000; step++ {
+		if rng.IntN(3) == 0 {
+			add(Update{Member: rng.IntN(1000), State: Suspect, Incarnation: uint64(1000 + step)})
+			continue
+		}
+		if rng.IntN(200) == 0 && limit > 4 {
+			limit-- // the group shrank
+		}
+		max := 1 + rng.IntN(8)
+		slices.SortFunc(model, func(x, y entry) int { // fewest transmits, then newest
+			return cmp.Or(cmp.Compare(x.transmits, y.transmits), cmp.Compare(y.seq, x.seq))
+		})
+		var want []Update
+		for i := 0; i < len(model) && len(want) < max; i++ {
+			want = append(want, model[i].u)
+			model[i].transmits++
+		}
+		model = slices.DeleteFunc(model, func(e entry) bool { return e.transmits >= limit })
+		got := q.take(max, limit)
+		require.Equal(t, want, got, "take(%d, %d) at step %d, with %d updates queued", max, limit, step, len(model))
+		require.Equal(t, len(model), q.Len(), "queue length after take(%d, %d) at step %d", max, limit, step)
+	}
 }

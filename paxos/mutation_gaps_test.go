@@ -284,3 +284,153 @@ func TestMinSurvivesRestart5A(t *testing.T) {
 		require.GreaterOrEqual(t, restarted.Min(), before, "peer 0's Min was %d before a crash and is %d after: it forgot instances without saving the Done values that let it (persist what heardDone changes)", before, restarted.Min())
 	})
 }
+
+// A new leader accepts, in its own ballot, every value it adopted in phase
+// 1, and counts its own acceptance toward choosing them: so it must have
+// saved those acceptances first, as an acceptor saves any other. Here a
+// value is chosen by the leader and one follower; the leader crashes, and
+// its next incarnation must report that value to the next candidate, not
+// the older one it had accepted before it led.
+//
+// Peer 0 leads in b1 and accepts A in slot 1, alone (its Accepts are lost).
+// Peer 2 leads in b2 and accepts B in slot 1, alone. Peer 0 campaigns in b3
+// with peer 2's promise, which reports B: it adopts B, and B is chosen in
+// b3 by peers 0 and 2. Peer 0 crashes and restarts. Peer 1 campaigns in b4
+// with the promise of peer 0 alone: if peer 0 had not saved B in b3, it
+// would report A (b1), and A would be chosen in slot 1 too.
+func TestLeaderSavesWhatItAdopts5B(t *testing.T) {
+	tests.Run(t, func(t *tests.T) {
+		chosen := map[int]any{}
+		var envs [3]labrpc.Env
+		boot := func(env labrpc.Env) *MultiPaxos {
+			me := env.Me()
+			envs[me] = env
+			return Make(env, env.Persister(), func(m ApplyMsg) {
+				if !m.CommandValid {
+					return
+				}
+				if prev, ok := chosen[m.CommandIndex]; ok && prev != m.Command {
+					t.Fatalf("slot %d: n%d applied %v, but %v was applied there before: two commands chosen for one slot, because a new leader counted its own acceptance of an adopted value before saving it, and a crash lost it", m.CommandIndex, me, m.Command, prev)
+				}
+				chosen[m.CommandIndex] = m.Command
+			})
+		}
+		hn := tests.NewHandNet(t, 3, t.Seed, func(env labrpc.Env) any { return boot(env) })
+		mp := func(i int) *MultiPaxos { return hn.Nodes[i].(*MultiPaxos) }
+		leads := func(i int) bool { _, isLeader := mp(i).GetState(); return isLeader }
+
+		mp(0).campaign() // b1
+		hn.Settle()
+		hn.Exchange(0, 1, "Prepare")
+		hn.LoseAll(0, 2, "Prepare")
+		hn.Settle()
+		require.True(t, leads(0))
+		_, _, ok := mp(0).Start("A")
+		require.True(t, ok)
+		hn.Settle()
+		hn.LoseAll(0, 1, "Accept")
+		hn.LoseAll(0, 2, "Accept")
+
+		mp(2).campaign() // b2
+		hn.Settle()
+		hn.Exchange(2, 1, "Prepare")
+		hn.Deliver(2, 0, "Prepare") // peer 0 hears of b2 and steps down; the reply is lost
+		hn.LoseAll(2, 0, "Prepare")
+		hn.Settle()
+		require.True(t, leads(2))
+		require.False(t, leads(0))
+		_, _, ok = mp(2).Start("B")
+		require.True(t, ok)
+		hn.Settle()
+		hn.LoseAll(2, 0, "Accept")
+		hn.LoseAll(2, 1, "Accept")
+
+		mp(0).campaign() // b3
+		hn.Settle()
+		hn.Exchange(0, 2, "Prepare") // reports B in b2
+		hn.LoseAll(0, 1, "Prepare")
+		hn.Settle()
+		require.True(t, leads(0), "peer 0 leads in b3 with peer 2's promise")
+		hn.LoseAll(0, 1, "Accept")
+		hn.ExchangeAll(0, 2, "Accept")
+		require.Equal(t, "B", chosen[1], "B is chosen in slot 1 by peers 0 and 2, in b3")
+
+		hn.Nodes[0] = boot(envs[0]) // peer 0 crashes and restarts from what it saved
+		mp(1).campaign()            // b4
+		hn.Settle()
+		hn.Exchange(1, 0, "Prepare")
+		hn.LoseAll(1, 2, "Prepare")
+		hn.Settle()
+		require.True(t, leads(1), "peer 1 leads in b4 with peer 0's promise")
+		hn.ExchangeAll(1, 0, "Accept")
+	})
+}
+
+// TestGroupOfOneRestartsMidCommand5B: a group of one peer crashes after
+// Start saved a command and before the event that chooses it. Restarted,
+// the peer leads again and proposes what it had accepted; being its own
+// majority, it must choose it at once, and every slot after it too.
+func TestGroupOfOneRestartsMidCommand5B(t *testing.T) {
+	tests.Run(t, func(t *tests.T) {
+		w := t.NewWorld(labrpc.Config{Nodes: 1})
+		var mp *MultiPaxos
+		applied := map[int]any{}
+		w.Start(0, func(env labrpc.Env) any {
+			mp = Make(env, env.Persister(), func(m ApplyMsg) {
+				if m.CommandValid {
+					applied[m.CommandIndex] = m.Command
+				}
+			})
+			return mp
+		})
+		leads := func() bool { _, l := mp.GetState(); return l }
+		require.True(t, w.WaitUntil(leads, 10*time.Millisecond, 5*time.Second), "a lone peer elects itself")
+		index, _, ok := mp.Start(101)
+		require.True(t, ok)
+		w.Crash(0) // before the event that would choose slot index
+		w.Restart(0)
+		require.True(t, w.WaitUntil(leads, 10*time.Millisecond, 5*time.Second), "the restarted peer elects itself")
+		next, _, ok := mp.Start(102)
+		require.True(t, ok)
+		require.True(t, w.WaitUntil(func() bool { return applied[next] != nil }, time.Millisecond, 2*time.Second),
+			"a group of one peer restarted with slot %d accepted but not chosen, led again and started slot %d: neither is applied within 2 s (a new leader proposes what it adopted, and with one peer its own acceptance of each slot is a majority)", index, next)
+		require.Equal(t, 101, applied[index], "the command accepted before the crash")
+	})
+}
+
+// A reply that never came carries nothing: not the replier's Done value
+// either. Peer 0 decides instance 0 and calls Done(0); peers 1 and 2
+// never call Done. Then every Prepare and Accept peer 0 sends for
+// instance 1 is lost: the callbacks run with empty replies, whose Done
+// field is 0. Read as "peer 1 is done with 0", it would let peer 0 forget
+// instance 0, which peers 1 and 2 may still ask about. The same for
+// instance 2, whose Prepares are answered and whose Accepts are lost.
+func TestLostRepliesCarryNoDone5A(t *testing.T) {
+	tests.Run(t, func(t *tests.T) {
+		hn, px, _, _ := handSynods(t, 3)
+		px(0).Start(0, "a")
+		hn.Flush()
+		px(0).Done(0)
+		px(0).Start(1, "b")
+		for round := 0; round < 5; round++ { // phase 1 and its retries, every message lost
+			hn.Settle()
+			for _, p := range []int{1, 2} {
+				hn.LoseAll(0, p, "Prepare")
+				hn.LoseAll(0, p, "Accept")
+			}
+			hn.Advance(retryPauseMax)
+		}
+		require.Equal(t, 0, px(0).Min(), "peers 1 and 2 never called Done and never answered, yet peer 0's Min is %d: a lost reply was read as the peer's Done value (merge Done only from replies that came)", px(0).Min())
+
+		px(0).Start(2, "c")
+		for round := 0; round < 5; round++ { // phase 1 answered, every Accept lost
+			hn.Settle()
+			for _, p := range []int{1, 2} {
+				hn.ExchangeAll(0, p, "Prepare")
+				hn.LoseAll(0, p, "Accept")
+			}
+			hn.Advance(retryPauseMax)
+		}
+		require.Equal(t, 0, px(0).Min(), "peers 1 and 2 never called Done, yet peer 0's Min is %d after its Accepts were lost: a lost reply was read as the peer's Done value", px(0).Min())
+	})
+}
