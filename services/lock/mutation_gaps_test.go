@@ -110,3 +110,61 @@ func TestMachineSessionsInOrder6C(t *testing.T) {
 		require.Equal(t, want, m.Sessions(), "the live sessions, in id order")
 	}
 }
+
+// The answer to a TryAcquire that the servers granted reaches the client
+// only after the client has learned that the session it asked in expired
+// (the answer was slow, and the client was cut off long enough for the
+// servers to expire the session). The grant belonged to the lost session,
+// whose locks are gone: the client must answer ErrNoSession, never OK (and
+// never OK with an empty sequencer).
+func TestGrantAnsweredAfterSessionLost6C(t *testing.T) {
+	forEngine(t, func(t *tests.T, e replog.Engine) {
+		c := newCell(t, e, 1, DefaultConfig, labrpc.Config{})
+		b := c.Clients[0]
+		cl := c.Client(b)
+		sess := cl.Session()
+		leader := -1
+		require.True(t, c.W.WaitUntil(func() bool {
+			for _, id := range c.Servers {
+				if ls := c.Server(id); ls != nil && ls.IsLeader() {
+					leader = id
+					return true
+				}
+			}
+			return false
+		}, time.Millisecond, 5*time.Second), "no lock server leads")
+
+		// Just after a KeepAlive is answered (the next is a third of a local
+		// lease away), the leader's answers to b become slow, and b asks.
+		end := cl.LeaseEnd()
+		require.True(t, c.W.WaitUntil(func() bool { return cl.LeaseEnd() != end }, time.Millisecond, 2*time.Second), "no KeepAlive answered within 2 s")
+		c.W.SetLinkDelay(leader, b, 3*time.Second, 3*time.Second)
+		var answers []Err
+		var got Sequencer
+		cl.TryAcquire("L", func(seq Sequencer, err Err) { answers = append(answers, err); got = seq })
+		require.True(t, c.W.WaitUntil(func() bool {
+			holder, _ := c.Server(leader).Machine().Holder("L")
+			return holder == sess
+		}, time.Millisecond, 2*time.Second), "the leader did not grant L within 2 s")
+
+		// The grant's answer is on its way (3 s). b is cut off until the
+		// servers expire its session, then learns so and opens another.
+		c.W.SetLinkDelay(leader, b, time.Millisecond, 5*time.Millisecond)
+		for _, id := range c.Servers {
+			c.W.Cut(b, id)
+		}
+		require.True(t, c.W.WaitUntil(func() bool {
+			live, _ := c.Server(leader).Machine().Live(sess)
+			return !live
+		}, 5*time.Millisecond, 3*time.Second), "the servers did not expire b's session")
+		require.Empty(t, answers, "the grant's answer came before the session expired (the scenario needs it slower)")
+		for _, id := range c.Servers {
+			c.W.Uncut(b, id)
+		}
+		require.True(t, c.W.WaitUntil(func() bool { return len(answers) > 0 }, 5*time.Millisecond, 5*time.Second), "TryAcquire not answered within 5 s")
+		require.NotEqual(t, sess, cl.Session(), "the client should have learned its session expired before the grant's answer came")
+		require.Equal(t, []Err{ErrNoSession}, answers, "a grant to a session the client has lost, answered after it learned so (sequencer %v)", got)
+		_, holds := cl.Holds("L")
+		require.False(t, holds, "a grant to a lost session")
+	})
+}
