@@ -163,3 +163,97 @@ func TestPiggybackQueueLargeGroup3B(t *testing.T) {
 		require.Equal(t, len(model), q.Len(), "queue length after take(%d, %d) at step %d", max, limit, step)
 	}
 }
+
+// TestConfirmationsFromOthersShortenSuspicion3C: under Lifeguard, news that
+// other members suspect a member this one already suspects is what
+// shortens its timer (§4.2): the suspicion starts at the maximum and comes
+// down to the minimum once the SuspicionMult-2 confirmations expected are
+// in. Member 0 hears n5 suspected by n1, then by n2, n3, n4 and n6, all at
+// once: n5 must be declared dead at the minimum timeout, not the maximum.
+func TestConfirmationsFromOthersShortenSuspicion3C(t *testing.T) {
+	tests.Run(t, func(t *tests.T) {
+		const n, suspect = 8, 5
+		w := t.NewWorld(labrpc.Config{Nodes: n})
+		cfg := DefaultSwimConfig()
+		cfg.Lifeguard = true
+		g := newGroup(w, n, cfg)
+		g.start(0)
+		s := g.member(0)
+		for id := 1; id < n; id++ {
+			s.apply(Update{Member: id, State: Alive, Incarnation: 1, From: id})
+		}
+		min := suspicionTimeout(cfg.SuspicionMult, n, cfg.ProbeInterval)
+		start := w.Now()
+		for _, from := range []int{1, 2, 3, 4, 6} {
+			s.apply(Update{Member: suspect, State: Suspect, Incarnation: 1, From: from})
+		}
+		w.Sleep(min + time.Millisecond)
+		info, _ := s.Lookup(suspect)
+		require.Equal(t, Dead, info.State,
+			"n%d suspected by n1 and confirmed by n2, n3, n4 and n6 (the %d confirmations expected) at %v: by %v it must be dead, the minimum timeout (a member already suspected counts another member's suspicion as a confirmation, Lifeguard §4.2)",
+			suspect, cfg.SuspicionMult-2, start, start+min)
+	})
+}
+
+// TestSuspectedMemberLosesHealth3C: under Lifeguard, having to refute a
+// suspicion of oneself is a sign of being the slow one (§4.1): the health
+// score rises by one, and the member's probe interval stretches with it.
+func TestSuspectedMemberLosesHealth3C(t *testing.T) {
+	tests.Run(t, func(t *tests.T) {
+		w := t.NewWorld(labrpc.Config{Nodes: 2})
+		cfg := DefaultSwimConfig()
+		cfg.Lifeguard = true
+		g := newGroup(w, 2, cfg)
+		g.start(0)
+		s := g.member(0)
+		s.apply(Update{Member: 1, State: Alive, Incarnation: 0, From: 1})
+		s.apply(Update{Member: 0, State: Suspect, Incarnation: 0, From: 1})
+		require.Equal(t, uint64(1), s.Incarnation(), "n0 refutes the suspicion")
+		require.Equal(t, 1, s.Health(), "n0 was suspected and had to refute: under Lifeguard its health score rises by one (§4.1)")
+	})
+}
+
+// TestNacksKeepProberHealthy3C: a member whose probe target has crashed
+// asks helpers, which cannot reach the target either and say so in time
+// (nacks). Every nack it expected came: the target is the problem, not the
+// prober, whose health score must stay 0 (Lifeguard §4.1: a failed probe
+// counts one for each missing nack).
+func TestNacksKeepProberHealthy3C(t *testing.T) {
+	tests.Run(t, func(t *tests.T) {
+		hn := tests.NewHandNet(t, 5, t.Seed, func(env labrpc.Env) any {
+			cfg := DefaultSwimConfig()
+			cfg.Lifeguard = true
+			if env.Me() != 0 {
+				cfg.ProbeInterval, cfg.ProbeTimeout = time.Hour, time.Hour/2 // only member 0 probes
+			}
+			return MakeSwim(env, cfg)
+		})
+		sw := func(i int) *Swim { return hn.Nodes[i].(*Swim) }
+		for step := 0; step < 3000 && len(sw(0).Members()) < 5; step++ {
+			hn.Flush()
+			hn.Advance(10 * time.Millisecond)
+		}
+		require.Len(t, sw(0).Members(), 5, "the group forms")
+		for sw(0).Health() > 0 { // acks on time bring the score back to 0
+			target := nextProbe(t, hn)
+			hn.Exchange(0, target, "Ping")
+		}
+		cfg := DefaultSwimConfig()
+
+		target := nextProbe(t, hn) // the target has crashed: nothing reaches it
+		hn.Lose(0, target, "Ping", false)
+		hn.Advance(cfg.ProbeTimeout)
+		helpers := hn.Targets(0, "PingReq")
+		require.NotEmpty(t, helpers, "no ack: member 0 asks helpers")
+		for _, h := range helpers {
+			hn.Exchange(0, h, "PingReq")
+			hn.Lose(h, target, "Ping", false)
+		}
+		hn.Advance(cfg.ProbeTimeout * 8 / 10) // the helpers' nack timers
+		for _, h := range helpers {
+			hn.Exchange(h, 0, "IndirectAck")
+		}
+		hn.Advance(cfg.ProbeInterval - cfg.ProbeTimeout - cfg.ProbeTimeout*8/10) // the period ends
+		require.Equal(t, 0, sw(0).Health(), "member 0's probe of n%d failed, but each of its %d helpers sent the nack it expected: the target is the problem, and member 0's health score must stay 0 (Lifeguard §4.1)", target, len(helpers))
+	})
+}
