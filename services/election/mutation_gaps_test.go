@@ -198,3 +198,89 @@ func TestResignWhileAnswerOnItsWay6D(t *testing.T) {
 		t.Logf("B resigned with the answer on its way in %d attempt(s)", hits)
 	})
 }
+
+// A queued candidate's query is answered "you head the queue" (the leader
+// has just resigned), but the answer is slow, and before it arrives the
+// client is cut off long enough for the servers to expire its session, and
+// learns so, and opens another. The answer is about the lost session's
+// candidacy: the client must not lead with it (done with a term of a
+// session that is gone), and must campaign again in its new session, once,
+// and lead there.
+func TestHeadAnswerAfterSessionLost6D(t *testing.T) {
+	forEngine(t, func(t *tests.T, e replog.Engine) {
+		c := newCell(t, e, 2, lock.DefaultConfig)
+		a, b := c.Clients[0], c.Clients[1]
+		lc := c.Election(b).lc
+		server := func(id int) *lock.LockServer {
+			ls, _ := c.W.Service(id, "LockServer").(*lock.LockServer)
+			return ls
+		}
+		for attempt := 0; ; attempt++ {
+			require.Less(t, attempt, 3, "in 3 attempts, B's query was never applied after A's Resign with its answer still to come")
+			campaign(t, c, a, "A")(5 * time.Second)
+			var terms []Leader
+			c.Election(b).Campaign("B", func(l Leader) { terms = append(terms, l) })
+			queued(t, c, b)
+			old := lc.Session()
+			leader := -1
+			require.True(t, c.W.WaitUntil(func() bool {
+				for _, id := range c.Servers {
+					if ls := server(id); ls != nil && ls.IsLeader() {
+						leader = id
+						return true
+					}
+				}
+				return false
+			}, time.Millisecond, 5*time.Second), "no server leads")
+
+			// Just after a KeepAlive is answered (the next is a third of a
+			// local lease away), A resigns; as soon as the leader has applied
+			// that, its answers to B become slow (3 s).
+			end := lc.LeaseEnd()
+			require.True(t, c.W.WaitUntil(func() bool { return lc.LeaseEnd() != end }, time.Millisecond, 2*time.Second), "no KeepAlive answered within 2 s")
+			c.Election(a).Resign(func() {})
+			var base uint64
+			require.True(t, c.W.WaitUntil(func() bool {
+				m := c.Machine(leader)
+				h := m.History(c.Name)
+				base = m.Ops()
+				return len(h) > 0 && h[len(h)-1].Session == old
+			}, time.Millisecond, 2*time.Second), "A's Resign was not applied within 2 s")
+			c.W.SetLinkDelay(leader, b, 3*time.Second, 3*time.Second)
+			_, bLeads := c.Election(b).Leads()
+			c.W.WaitUntil(func() bool {
+				_, bLeads = c.Election(b).Leads()
+				return c.Machine(leader).Ops() > base || bLeads
+			}, time.Millisecond, time.Second)
+			c.W.SetLinkDelay(leader, b, time.Millisecond, 5*time.Millisecond)
+			if bLeads { // its query was applied with A's Resign, and the answer came fast: again
+				resign(t, c, b)
+				continue
+			}
+
+			// The answer ("B heads the queue") is on its way. B is cut off
+			// until the servers expire its session.
+			for _, id := range c.Servers {
+				c.W.Cut(b, id)
+			}
+			require.True(t, c.W.WaitUntil(func() bool {
+				live, _ := server(leader).Machine().Live(old)
+				return !live
+			}, 5*time.Millisecond, 3*time.Second), "the servers did not expire B's session")
+			require.Empty(t, terms, "B took the answer before its session expired (the scenario needs it slower)")
+			for _, id := range c.Servers {
+				c.W.Uncut(b, id)
+			}
+			require.True(t, c.W.WaitUntil(func() bool { return len(terms) > 0 }, 5*time.Millisecond, 5*time.Second),
+				"B did not lead within 5 s of being back (it must campaign again in its new session)")
+			c.W.Sleep(2 * c.Cfg.Lease)
+			require.Len(t, terms, 1, "done of B's campaign: once")
+			require.NotEqual(t, old, terms[0].Session, "B led with the candidacy of its lost session %d", old)
+			require.Equal(t, lc.Session(), terms[0].Session, "B leads in its current session")
+			got, leads := c.Election(b).Leads()
+			require.True(t, leads)
+			require.Equal(t, terms[0], got)
+			return
+		}
+	})
+}
