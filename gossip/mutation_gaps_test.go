@@ -257,3 +257,19 @@ func TestNacksKeepProberHealthy3C(t *testing.T) {
 		require.Equal(t, 0, sw(0).Health(), "member 0's probe of n%d failed, but each of its %d helpers sent the nack it expected: the target is the problem, and member 0's health score must stay 0 (Lifeguard §4.1)", target, len(helpers))
 	})
 }
+
+// TestJoinRetriedUntilSeedAnswers3B: a member that starts while its seed is
+// down gets no answer to its join. Nobody knows of it, so nobody will probe
+// or sync with it: it must try the seed again (every probe interval) until
+// one answers, and then join.
+func TestJoinRetriedUntilSeedAnswers3B(t *testing.T) {
+	tests.Run(t, func(t *tests.T) {
+		w := t.NewWorld(labrpc.Config{Nodes: 2})
+		g := newGroup(w, 2, DefaultSwimConfig())
+		g.start(1) // its seed, n0, is not up yet
+		w.Sleep(3 * time.Second)
+		g.start(0)
+		require.True(t, w.WaitUntil(g.converged, 100*time.Millisecond, 10*time.Second),
+			"10 s after the seed came up, n1 (whose first join got no answer) has not joined: retry the join until a seed answers:\n%s", g.views())
+	})
+}

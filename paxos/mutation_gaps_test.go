@@ -434,3 +434,65 @@ func TestLostRepliesCarryNoDone5A(t *testing.T) {
 		require.Equal(t, 0, px(0).Min(), "peers 1 and 2 never called Done, yet peer 0's Min is %d after its Accepts were lost: a lost reply was read as the peer's Done value", px(0).Min())
 	})
 }
+
+// TestReadWithFollowerDown6B: a read needs a majority, not everyone. Of
+// three peers, peer 2 is down (every message to it is lost): the leader's
+// read is confirmed by peer 1 and itself, and answered.
+func TestReadWithFollowerDown6B(t *testing.T) {
+	tests.Run(t, func(t *tests.T) {
+		hn, mp, applied := handPaxos(t, 3)
+		mp(0).campaign()
+		hn.Settle()
+		hn.Exchange(0, 1, "Prepare")
+		hn.LoseAll(0, 2, "Prepare")
+		hn.Settle()
+		index, _, ok := mp(0).Start("A")
+		require.True(t, ok)
+		hn.Settle()
+		hn.LoseAll(0, 2, "Accept")
+		hn.ExchangeAll(0, 1, "Accept")
+		require.Equal(t, "A", applied[0][index])
+
+		hn.Advance(time.Millisecond)
+		var got []int
+		mp(0).ReadIndex(func(i int, ok bool) {
+			if ok {
+				got = append(got, i)
+			} else {
+				got = append(got, -1)
+			}
+		})
+		for step := 0; step < 10 && len(got) == 0; step++ {
+			hn.Settle()
+			hn.LoseAll(0, 2, "Accept")
+			hn.ExchangeAll(0, 1, "Accept")
+			hn.Advance(heartbeatInterval / 2)
+		}
+		require.Equal(t, []int{index}, got, "with peer 1 answering and peer 2 down, the leader and peer 1 are a majority of three: the read must be confirmed at index %d within a few heartbeats", index)
+	})
+}
+
+// TestLoneReadTimesOut6B: a leader cut off from every other peer keeps
+// its role (it hears no higher ballot), so its read can never be
+// confirmed: after readTimeout it must fail, even when it is the only read
+// waiting, so that the client tries elsewhere.
+func TestLoneReadTimesOut6B(t *testing.T) {
+	tests.Run(t, func(t *tests.T) {
+		hn, mp, _ := handPaxos(t, 3)
+		mp(0).campaign()
+		hn.Flush()
+		_, isLeader := mp(0).GetState()
+		require.True(t, isLeader)
+
+		hn.Advance(time.Millisecond)
+		var answers []bool
+		mp(0).ReadIndex(func(_ int, ok bool) { answers = append(answers, ok) })
+		for elapsed := time.Duration(0); elapsed <= readTimeout+heartbeatInterval; elapsed += heartbeatInterval / 2 {
+			for _, p := range []int{1, 2} {
+				hn.LoseAll(0, p, "Accept") // cut off
+			}
+			hn.Advance(heartbeatInterval / 2)
+		}
+		require.Equal(t, []bool{false}, answers, "a read at a leader cut off from the majority must fail once it has waited readTimeout (%v)", readTimeout)
+	})
+}
