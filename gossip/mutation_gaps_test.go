@@ -273,3 +273,46 @@ func TestJoinRetriedUntilSeedAnswers3B(t *testing.T) {
 			"10 s after the seed came up, n1 (whose first join got no answer) has not joined: retry the join until a seed answers:\n%s", g.views())
 	})
 }
+
+// TestLifeguardGroupOfFiveDetection3C: the small-group rule of
+// TestLifeguardSmallGroupDetection3C at its edge. In a group of
+// SuspicionMult-1 = 5, only n-2 = 3 others can confirm a suspicion, one
+// fewer than the SuspicionMult-2 = 4 Lifeguard would wait for: so it waits
+// for none, and each member that suspects the crashed one declares it dead
+// at most the minimum suspicion timeout later (waiting for 4 confirmations
+// when 3 can come keeps it 4 s longer: max - (max-min)·log 4/log 5).
+func TestLifeguardGroupOfFiveDetection3C(t *testing.T) {
+	tests.Run(t, func(t *tests.T) {
+		cfg := DefaultSwimConfig()
+		cfg.Lifeguard = true
+		n, victim := cfg.SuspicionMult-1, 3
+		w := t.NewWorld(labrpc.Config{Nodes: n})
+		g := newGroup(w, n, cfg)
+		suspectedAt := map[int]time.Duration{} // member → when it first suspected the victim
+		notify := g.cfg.Notify
+		g.cfg.Notify = func(e Event) {
+			if _, ok := suspectedAt[e.Node]; !ok && e.Member == victim && e.To == Suspect {
+				suspectedAt[e.Node] = e.At
+			}
+			notify(e)
+		}
+		g.checkFalse = true
+		g.startAll()
+		require.True(t, w.WaitUntil(g.converged, 100*time.Millisecond, 20*time.Second), "views differ:\n%s", g.views())
+
+		g.crash(victim)
+		crashed := w.Now()
+		T := cfg.ProbeInterval
+		min := suspicionTimeout(cfg.SuspicionMult, n, T)
+		bound := time.Duration(n-1)*T + T + min + 2*T
+		ok := w.WaitUntil(func() bool { _, all := g.allDeclaredDead(victim, crashed); return all }, 10*time.Millisecond, bound)
+		require.True(t, ok, "%v after n%d crashed in a group of %d, not everyone has declared it dead\n%s", bound, victim, n, g.views())
+		for _, id := range g.live() {
+			if at, ok := suspectedAt[id]; ok {
+				dead := g.deadAt[[2]int{id, victim}]
+				require.LessOrEqual(t, dead-at, min,
+					"n%d suspected n%d at %v and declared it dead at %v: in a group of %d, %d others can confirm a suspicion, fewer than the %d Lifeguard would wait for, so the timeout must be the minimum, %v", id, victim, at, dead, n, n-2, cfg.SuspicionMult-2, min)
+			}
+		}
+	})
+}
