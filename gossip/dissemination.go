@@ -101,6 +101,9 @@ func (q *broadcastQueue) add(u Update) {
 func (q *broadcastQueue) take(max, limit int) []Update {
 	//lab:solution 3B
 	var out []Update
+	if n := min(max, len(q.heap)); n > 0 {
+		out = make([]Update, 0, n) // one allocation, not one per doubling
+	}
 	q.taken = q.taken[:0]
 	for len(out) < max && len(q.heap) > 0 {
 		it := q.pop()
@@ -262,7 +265,11 @@ func (s *Swim) piggyback(to int) []Update {
 	// that suspicion first (the buddy system).
 	//lab:end
 	//lab:solution 3B
-	out = append(out, s.queue.take(s.cfg.MaxPiggyback, retransmitLimit(s.cfg.RetransmitMult, s.numMembers()))...)
+	taken := s.queue.take(s.cfg.MaxPiggyback, retransmitLimit(s.cfg.RetransmitMult, s.numMembers()))
+	if out == nil {
+		return taken // nothing goes first: no need to copy
+	}
+	out = append(out, taken...)
 	//lab:stub
 	// TODO(3B): take up to s.cfg.MaxPiggyback updates from s.queue, with
 	// the retransmit limit for the group's current size.
