@@ -316,3 +316,38 @@ func TestLifeguardGroupOfFiveDetection3C(t *testing.T) {
 		}
 	})
 }
+
+// TestHealKillsNobodyOnItsOwnSide3B: after a partition, each side's tables
+// hold the other side dead. When the halves meet again by push-pull, a
+// member takes the other side's "dead" about a member of its own side as a
+// suspicion, not a verdict (as memberlist does): the accused member, alive
+// and reachable, refutes in time, and nobody declares a member of its own
+// side dead.
+func TestHealKillsNobodyOnItsOwnSide3B(t *testing.T) {
+	tests.Run(t, func(t *tests.T) {
+		const n = 10
+		w := t.NewWorld(labrpc.Config{Nodes: n})
+		g := newGroup(w, n, DefaultSwimConfig())
+		side := func(id int) int { return id / 5 }
+		var healed time.Duration
+		var wrong []Event
+		notify := g.cfg.Notify
+		g.cfg.Notify = func(e Event) {
+			if healed > 0 && e.To == Dead && side(e.Node) == side(e.Member) {
+				wrong = append(wrong, e)
+			}
+			notify(e)
+		}
+		g.startAll()
+		require.True(t, w.WaitUntil(g.converged, 100*time.Millisecond, 20*time.Second), "views differ:\n%s", g.views())
+		w.Partition(seq(5), []int{5, 6, 7, 8, 9})
+		w.Sleep(time.Minute)
+		w.Heal()
+		healed = w.Now()
+		bound := 4 * g.cfg.PushPullInterval
+		require.True(t, w.WaitUntil(g.converged, 100*time.Millisecond, bound), "%v after the heal, views differ:\n%s", bound, g.views())
+		for _, e := range wrong {
+			t.Errorf("n%d declared n%d dead at %v, %v after the heal, though both were on the same side of the partition and never lost touch: a remote table's \"dead\" must be merged as a suspicion, which the accused can refute", e.Node, e.Member, e.At, e.At-healed)
+		}
+	})
+}
