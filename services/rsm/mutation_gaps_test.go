@@ -169,22 +169,26 @@ func TestReadWaitsForApply6B(t *testing.T) {
 		peer.commit(8, other(8))
 		c.w.Sleep(time.Millisecond)
 
-		// A snapshot that covers a waiting read's index answers it.
+		// A snapshot that covers a waiting read's index answers it (a leader
+		// confirms a read, is deposed, and installs the new leader's snapshot).
 		f := c.read(0)
 		peer.answerRead(t, 12, true)
+		peer.leader, peer.term = false, 2
 		snap := newCounters()
 		snap.applied = 12
 		var buf bytes.Buffer
 		require.NoError(t, labgob.NewEncoder(&buf).Encode(snapshot{State: snap.Snapshot()}))
-		peer.apply(replog.Msg{SnapshotValid: true, Snapshot: buf.Bytes(), SnapshotTerm: 1, SnapshotIndex: 12})
+		peer.apply(replog.Msg{SnapshotValid: true, Snapshot: buf.Bytes(), SnapshotTerm: 2, SnapshotIndex: 12})
 		c.w.Sleep(time.Millisecond)
 		require.Equal(t, 1, f.calls, "a read confirmed at index 12 must be answered once a snapshot through index 12 is installed")
 		require.Equal(t, OK, f.err)
 		require.Equal(t, 12, f.applied)
 
 		// The layer goes on from the snapshot: the entry after it applies,
-		// and a read at an index already applied is answered at once.
+		// and a read at an index already applied is answered at once (the
+		// peer leads again).
 		peer.commit(13, other(13))
+		peer.leader, peer.term = true, 3
 		g := c.read(0)
 		peer.answerRead(t, 13, true)
 		c.w.Sleep(time.Millisecond)
@@ -325,9 +329,11 @@ func TestReadWithoutReadIndex6B(t *testing.T) {
 		lost := c.read(0)
 		c.w.Sleep(time.Millisecond)
 		require.Len(t, peer.started, 2)
-		peer.commit(3, other(3)) // a new leader's operation took the read's index
-		c.w.Sleep(time.Millisecond)
-		require.Equal(t, 1, lost.calls, "a read whose index another operation took must be answered")
+		peer.leader = false      // deposed: a new leader's operation takes the read's index
+		peer.commit(3, other(3)) // (a leader never sees that in its own term)
+		require.True(t, c.w.WaitUntil(func() bool { return lost.calls > 0 }, time.Millisecond, time.Second),
+			"a read whose index another operation took must be answered")
+		require.Equal(t, 1, lost.calls)
 		require.Equal(t, ErrWrongLeader, lost.err, "a read whose index another operation took")
 	})
 }
