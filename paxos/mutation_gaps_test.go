@@ -1,6 +1,7 @@
 package paxos
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -494,5 +495,101 @@ func TestLoneReadTimesOut6B(t *testing.T) {
 			hn.Advance(heartbeatInterval / 2)
 		}
 		require.Equal(t, []bool{false}, answers, "a read at a leader cut off from the majority must fail once it has waited readTimeout (%v)", readTimeout)
+	})
+}
+
+// A peer that missed the decision of an instance, and the Done values that
+// let the others forget it, may still propose for it: its Prepare, or its
+// Accept, then reaches acceptors that have forgotten the instance. They
+// must say so (Forgotten), not crash on the state they no longer have, and
+// the proposer must stop.
+//
+// Peers 1 and 2 decide instances 0 and 1 without peer 0. Peer 0 calls
+// Done(1) and says so to them; they call Done(1) too and tell each other,
+// so both forget instances 0 and 1, but their answers never reach peer 0.
+// Peer 0 then proposes for instance 0 (its Prepares reach acceptors that
+// forgot it), and the Accepts it sent for instance 1, after a phase 1 run
+// while they still remembered it, reach them only now.
+func TestProposerOnForgottenInstance5A(t *testing.T) {
+	tests.Run(t, func(t *tests.T) {
+		hn, px, _, _ := handSynods(t, 3)
+		deafZero := func() { // nothing reaches peer 0
+			for _, from := range []int{1, 2} {
+				for _, m := range []string{"Prepare", "Accept", "Learn"} {
+					hn.LoseAll(from, 0, m)
+				}
+			}
+		}
+		for seq := 0; seq <= 1; seq++ {
+			px(1).Start(seq, fmt.Sprint("v", seq))
+			for i := 0; i < 5; i++ {
+				hn.Settle()
+				deafZero()
+				hn.ExchangeAll(1, 2, "Prepare")
+				hn.ExchangeAll(1, 2, "Accept")
+				hn.ExchangeAll(1, 2, "Learn")
+			}
+		}
+		fate, _ := px(2).Status(1)
+		require.Equal(t, Decided, fate, "peers 1 and 2 decide instance 1 without peer 0")
+
+		px(0).Start(1, "late1") // phase 1 for instance 1, answered; nothing else
+		for try := 0; try < 5 && len(hn.Matching(0, 1, "Accept", false)) == 0; try++ {
+			hn.Settle()
+			for _, p := range []int{1, 2} {
+				hn.ExchangeAll(0, p, "Prepare") // they carry peer 0's Done: -1
+			}
+			hn.Settle()
+			if len(hn.Matching(0, 1, "Accept", false)) == 0 {
+				hn.Advance(retryPauseMax) // refused (a lower ballot): peer 0 tries again, higher
+			}
+		}
+		accepts := [][]*tests.HandCall{hn.Matching(0, 1, "Accept", false), hn.Matching(0, 2, "Accept", false)}
+		require.NotEmpty(t, accepts[0], "peer 0 has a majority of promises for instance 1 and sends Accepts")
+
+		px(0).Done(1)
+		px(0).Start(5, "five") // its Prepares carry Done = 1; the answers are lost
+		hn.Settle()
+		for _, p := range []int{1, 2} {
+			hn.Deliver(0, p, "Prepare")
+			hn.Lose(0, p, "Prepare", true)
+		}
+		px(1).Done(1)
+		px(2).Done(1)
+		px(1).Start(6, "six") // peers 1 and 2 tell each other their Done values
+		for i := 0; i < 5; i++ {
+			hn.Settle()
+			deafZero()
+			hn.ExchangeAll(1, 2, "Prepare")
+			hn.ExchangeAll(1, 2, "Accept")
+			hn.ExchangeAll(1, 2, "Learn")
+			hn.LoseAll(0, 1, "Prepare")
+			hn.LoseAll(0, 2, "Prepare")
+		}
+		require.Equal(t, 2, px(1).Min(), "peer 1 has forgotten instances 0 and 1")
+		require.Equal(t, 2, px(2).Min(), "peer 2 has forgotten instances 0 and 1")
+		require.Equal(t, 0, px(0).Min(), "peer 0 has not heard their Done values")
+
+		px(0).Start(0, "late0") // a Prepare for instance 0, which both acceptors forgot
+		hn.Settle()
+		for _, p := range []int{1, 2} {
+			hn.ExchangeAll(0, p, "Prepare")
+		}
+		for i := range accepts { // instance 1's Accepts, to peers 1 and 2, after the forgetting
+			for _, c := range accepts[i] {
+				hn.Handle(c)
+				hn.Reply(c)
+			}
+		}
+		hn.Settle()
+		for _, p := range []int{1, 2} {
+			hn.ExchangeAll(0, p, "Prepare")
+			hn.ExchangeAll(0, p, "Accept")
+		}
+		hn.Settle()
+		for seq := 0; seq <= 1; seq++ {
+			fate, _ := px(0).Status(seq)
+			require.NotEqual(t, Decided, fate, "instance %d: peer 0 decided a value of its own although every acceptor had forgotten the instance", seq)
+		}
 	})
 }
