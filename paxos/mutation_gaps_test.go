@@ -593,3 +593,29 @@ func TestProposerOnForgottenInstance5A(t *testing.T) {
 		}
 	})
 }
+
+// TestMaxCountsDoneValues5A: Max is the highest instance this peer has
+// heard of, whatever told it. Peer 2 misses instances 0 to 3; peer 0 calls
+// Done(3). Peer 2 then proposes for instance 0, and peer 0's answer says
+// it is done with 3: instance 3 exists, and peer 2's Max must say so.
+func TestMaxCountsDoneValues5A(t *testing.T) {
+	tests.Run(t, func(t *tests.T) {
+		hn, px, _, _ := handSynods(t, 3)
+		for seq := 0; seq <= 3; seq++ {
+			px(0).Start(seq, seq)
+			for i := 0; i < 5; i++ {
+				hn.Settle()
+				for _, m := range []string{"Prepare", "Accept", "Learn"} {
+					hn.LoseAll(0, 2, m)
+					hn.ExchangeAll(0, 1, m)
+				}
+			}
+		}
+		require.Equal(t, -1, px(2).Max(), "peer 2 heard nothing")
+		px(0).Done(3)
+		px(2).Start(0, "x")
+		hn.Settle()
+		hn.Exchange(2, 0, "Prepare") // the answer carries Done = 3
+		require.GreaterOrEqual(t, px(2).Max(), 3, "peer 0 told peer 2 it is done with instances up to 3, so peer 2 has heard of instance 3: Max is the highest instance heard of")
+	})
+}
