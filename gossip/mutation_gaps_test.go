@@ -234,10 +234,12 @@ func TestNacksKeepProberHealthy3C(t *testing.T) {
 			hn.Advance(10 * time.Millisecond)
 		}
 		require.Len(t, sw(0).Members(), 5, "the group forms")
+		hn.Flush()
 		for sw(0).Health() > 0 { // acks on time bring the score back to 0
 			target := nextProbe(t, hn)
 			hn.Exchange(0, target, "Ping")
 		}
+		hn.Flush() // no ping of an earlier period left on the wire
 		cfg := DefaultSwimConfig()
 
 		target := nextProbe(t, hn) // the target has crashed: nothing reaches it
@@ -249,11 +251,11 @@ func TestNacksKeepProberHealthy3C(t *testing.T) {
 			hn.Exchange(0, h, "PingReq")
 			hn.Lose(h, target, "Ping", false)
 		}
-		hn.Advance(cfg.ProbeTimeout * 8 / 10) // the helpers' nack timers
+		hn.Advance(cfg.ProbeInterval - cfg.ProbeTimeout - time.Millisecond) // the helpers' nack timers fire
 		for _, h := range helpers {
 			hn.Exchange(h, 0, "IndirectAck")
 		}
-		hn.Advance(cfg.ProbeInterval - cfg.ProbeTimeout - cfg.ProbeTimeout*8/10) // the period ends
+		hn.Advance(time.Millisecond) // the period ends
 		require.Equal(t, 0, sw(0).Health(), "member 0's probe of n%d failed, but each of its %d helpers sent the nack it expected: the target is the problem, and member 0's health score must stay 0 (Lifeguard §4.1)", target, len(helpers))
 	})
 }
