@@ -137,8 +137,6 @@ var searchCatalogue = map[string]map[string]searchRow{
 		"refusal-counted-as-promise":     notSafety("safety, not searched: it needs a candidate one promise short of a majority whose next reply is a refusal, then a command accepted by peers that accepted an earlier one; no search was shown to reach that schedule (TestRefusalIsNotAPromise5B)"),
 		"adopted-values-not-saved":       notSafety("safety, not searched: it needs a new leader that adopted another peer's value to crash between its election and its next save, with the value chosen meanwhile; no search was shown to reach that schedule (TestLeaderSavesWhatItAdopts5B)"),
 		"deposed-reads-kept":             notSafety("safety of reads, not searched: it needs a leader deposed with a read pending that leads again within the read time-out, after another leader's write (TestDeposedLeaderReadFails6B)"),
-		"lone-leader-skips-last-adopted": notSafety("liveness: a group of one restarted between Start and the event that chooses the slot never chooses it, and the log stops there (TestGroupOfOneRestartsMidCommand5B)"),
-		"learn-reply-without-done":       notSafety("the forgetting interface (Done/Min), not agreement: an empty Learn reply reads as Done(0) (TestLearnReplyCarriesDone5A)"),
 		"decisions-lost-in-restart":      notSafety("the peer's own Status after a restart, not agreement: it learns the value again (TestDoneMaxRestart5A)"),
 		"dones-lost-in-restart":          notSafety("the forgetting interface (Done/Min), not agreement (TestDoneMaxRestart5A)"),
 	},
