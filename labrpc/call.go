@@ -10,18 +10,55 @@ import (
 
 // call is one RPC in flight. A duplicated request shares its call; the
 // first completion wins and later ones are ignored.
+//
+// Calls are recycled (see release): a round trip would otherwise allocate
+// its call record, the largest thing it allocates besides the copies, and
+// the garbage collector's work grows with the bytes allocated. refs counts
+// the events in the queue that carry the call; once it is finished and no
+// event carries it any more, nothing can reach it, and the next send
+// reuses it. A call that something else may still hold (a deferred
+// handler's respond, a paused node's held events) is marked keep and left
+// to the garbage collector instead.
 type call struct {
 	id       int64 // Line.Call
 	from, to int
 	fromInc  uint32
+	refs     int32 // events in the queue that carry this call
+	finished bool
+	keep     bool // held outside the queue: never recycled
 	method   string
 	route    *route
 	args     reflect.Value // the receiver's own copy, decoded at send time
 	reply    any           // the caller's reply pointer, filled on arrival
 	done     func(ok bool)
 	start    time.Duration
-	finished bool
 	answer   any // the handler's reply, for the trace line of a lost reply
+}
+
+// newCall returns a call record, a recycled one if there is one. Every
+// field is set anew, so nothing of the call it was before survives.
+func (w *World) newCall(c call) *call {
+	if n := len(w.freeCalls); n > 0 {
+		p := w.freeCalls[n-1]
+		w.freeCalls = w.freeCalls[:n-1]
+		*p = c
+		return p
+	}
+	p := new(call)
+	*p = c
+	return p
+}
+
+// release lets go of the call an event carried, once that event has run or
+// been skipped; the last one of a finished call recycles it. The free list
+// keeps what the call last pointed at (its reply, its callback) until the
+// call is reused: clearing it here would cost as much as the allocation it
+// saves, and the list is never longer than the most calls once in flight.
+func (w *World) release(c *call) {
+	c.refs--
+	if c.refs == 0 && c.finished && !c.keep {
+		w.freeCalls = append(w.freeCalls, c)
+	}
 }
 
 // send starts an RPC from endpoint `from`. Everything a caller can get wrong
@@ -58,9 +95,9 @@ func (w *World) send(from int, fromInc uint32, to int, method string, args, repl
 	w.totalRPCs++
 	w.totalBytes += int64(n)
 	w.calls++
-	w.trace(Line{Node: from, Kind: KindSend, Peer: to, Method: method, Bytes: n, Call: w.calls})
-	c := &call{id: w.calls, from: from, to: to, fromInc: fromInc, method: method, route: r,
-		args: reflect.ValueOf(cp), reply: reply, done: done, start: w.now}
+	w.traceCall(Line{Node: from, Kind: KindSend, Peer: to, Method: method, Bytes: n, Call: w.calls}, r)
+	c := w.newCall(call{id: w.calls, from: from, to: to, fromInc: fromInc, method: method, route: r,
+		args: reflect.ValueOf(cp), reply: reply, done: done, start: w.now})
 	w.transmit(c)
 	if w.chance(w.profile.Duplicate) {
 		w.transmit(c)
@@ -90,7 +127,7 @@ func (w *World) transmit(c *call) {
 	case w.chance(w.profile.DropRequest):
 		w.drop(c, c.from, c.to, "request lost", false)
 	default:
-		w.schedule(w.now+w.delay(c.from, c.to), event{kind: evDeliver, node: int32(c.to), c: c})
+		w.scheduleCall(w.now+w.delay(c.from, c.to), event{kind: evDeliver, node: int32(c.to), c: c})
 	}
 }
 
@@ -100,9 +137,9 @@ func (w *World) drop(c *call, from, to int, why string, unreachable bool) {
 	if from == c.to {
 		l.reply = c.answer // a lost reply: what the server had answered
 	}
-	w.trace(l)
+	w.traceCall(l, c.route)
 	at := max(c.start+w.lossTimeout(unreachable), w.now)
-	w.schedule(at, event{kind: evLost, node: int32(c.from), inc: c.fromInc, c: c})
+	w.scheduleCall(at, event{kind: evLost, node: int32(c.from), inc: c.fromInc, c: c})
 }
 
 // deliver runs the handler on the server, then sends the reply back.
@@ -130,15 +167,17 @@ func (w *World) deliver(c *call) {
 		return
 	}
 	w.ends[c.to].events++
-	w.trace(Line{Node: c.to, Kind: KindRecv, Peer: c.from, Method: c.method, Call: c.id})
+	w.traceCall(Line{Node: c.to, Kind: KindRecv, Peer: c.from, Method: c.method, Call: c.id}, c.route)
 	reply := reflect.New(c.route.h.replyType.Elem())
 	if c.route.h.deferred {
 		w.deliverDeferred(c, n, rcvr, reply)
 		return
 	}
-	w.argBuf[0], w.argBuf[1], w.argBuf[2] = rcvr, c.args, reply
-	w.runAt(c.to, ctxNode, c.route.handlerWhat, func() { c.route.h.fn.Call(w.argBuf[:3]) })
-	w.argBuf = [4]reflect.Value{}
+	// The arguments live on the stack (reflect's Call does not keep them):
+	// storing them in the World would cost a write barrier per pointer
+	// while the garbage collector runs, and as many again to clear them.
+	in := [3]reflect.Value{rcvr, c.args, reply}
+	w.runAt(c.to, ctxNode, c.route.handlerWhat, func() { c.route.h.fn.Call(in[:]) })
 	if w.err != nil {
 		return
 	}
@@ -162,7 +201,7 @@ func (w *World) sendReply(c *call, reply reflect.Value) {
 	case w.chance(w.profile.DropReply):
 		w.drop(c, c.to, c.from, "reply lost", false)
 	default:
-		w.schedule(w.now+w.delay(c.to, c.from), event{kind: evReply, node: int32(c.from), inc: c.fromInc, c: c, val: cp, n: int32(size)})
+		w.scheduleCall(w.now+w.delay(c.to, c.from), event{kind: evReply, node: int32(c.from), inc: c.fromInc, c: c, val: cp, n: int32(size)})
 	}
 }
 
@@ -181,7 +220,7 @@ func (w *World) arrive(c *call, val any, size int) {
 	c.finished = true
 	reflect.ValueOf(c.reply).Elem().Set(reflect.ValueOf(val).Elem())
 	w.ends[c.from].events++
-	w.trace(Line{Node: c.from, Kind: KindReply, Peer: c.to, Method: c.method, Bytes: size, Call: c.id, reply: val})
+	w.traceCall(Line{Node: c.from, Kind: KindReply, Peer: c.to, Method: c.method, Bytes: size, Call: c.id, reply: val}, c.route)
 	w.complete(c, true)
 }
 
@@ -192,7 +231,7 @@ func (w *World) giveUp(c *call) {
 	}
 	c.finished = true
 	w.ends[c.from].events++
-	w.trace(Line{Node: c.from, Kind: KindLost, Peer: c.to, Method: c.method, Text: "no reply", Call: c.id})
+	w.traceCall(Line{Node: c.from, Kind: KindLost, Peer: c.to, Method: c.method, Text: "no reply", Call: c.id}, c.route)
 	w.complete(c, false)
 }
 

@@ -6,17 +6,19 @@ import "time"
 // a time, in (at, seq) order: seq breaks ties in the order events were
 // scheduled, which makes the order total and the run deterministic.
 type event struct {
-	at   time.Duration
-	seq  uint64
+	at  time.Duration
+	seq uint64
+	fn  func()
+	tm  *timer
+	c   *call
+	p   *proc
+	val any // a reply's decoded copy
+	// The small fields last, packed together: an event is copied into the
+	// queue and out again, so its size counts (80 bytes, not 96).
 	kind eventKind
 	node int32  // owner for timers and call completions; -1 for the world
 	inc  uint32 // owner's incarnation: an event of a crashed incarnation is skipped
-	fn   func()
-	tm   *timer
-	c    *call
-	p    *proc
-	val  any   // a reply's decoded copy
-	n    int32 // a reply's size in bytes; the node of evResume and evDrain
+	n    int32  // a reply's size in bytes; the node of evResume and evDrain
 }
 
 type eventKind uint8
@@ -104,8 +106,12 @@ func (q *queue) pop() event {
 		}
 		h[i] = last
 	}
+	// The slot is not cleared: the next push overwrites it, and clearing
+	// an event's pointers costs a write barrier each while the garbage
+	// collector runs, on every event. What a free slot still points at (a
+	// fired timer's closure, a reply) stays reachable until then; the slab
+	// is never longer than the most events once pending.
 	e := q.slab[top.idx]
-	q.slab[top.idx] = event{} // drop references so closures can be collected
 	q.free = append(q.free, top.idx)
 	return e
 }

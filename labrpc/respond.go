@@ -29,13 +29,13 @@ type deferred struct {
 // deliverDeferred runs a deferred handler, giving it the respond function
 // for this request.
 func (w *World) deliverDeferred(c *call, n *node, rcvr, reply reflect.Value) {
+	c.keep = true // d holds c until respond, and respond's checks read it after
 	d := &deferred{c: c, reply: reply, inc: n.inc}
 	n.waiting = append(n.waiting, d)
 	n.unanswered++
 	respond := reflect.ValueOf(func() { w.respond(d) })
-	w.argBuf[0], w.argBuf[1], w.argBuf[2], w.argBuf[3] = rcvr, c.args, reply, respond
-	w.runAt(c.to, ctxNode, c.route.handlerWhat, func() { c.route.h.fn.Call(w.argBuf[:4]) })
-	w.argBuf = [4]reflect.Value{}
+	in := [4]reflect.Value{rcvr, c.args, reply, respond} // on the stack, as in deliver
+	w.runAt(c.to, ctxNode, c.route.handlerWhat, func() { c.route.h.fn.Call(in[:]) })
 }
 
 // respond sends a deferred reply.
@@ -86,9 +86,9 @@ func (w *World) loseUnanswered(n *node) {
 			continue
 		}
 		d.sent = true
-		w.trace(Line{Node: c.to, Kind: KindDrop, Peer: c.from, Method: c.method, Text: w.Name(c.to) + " crashed before it responded", Call: c.id})
+		w.traceCall(Line{Node: c.to, Kind: KindDrop, Peer: c.from, Method: c.method, Text: w.Name(c.to) + " crashed before it responded", Call: c.id}, c.route)
 		at := max(c.start+w.lossTimeout(true), w.now)
-		w.schedule(at, event{kind: evLost, node: int32(c.from), inc: c.fromInc, c: c})
+		w.scheduleCall(at, event{kind: evLost, node: int32(c.from), inc: c.fromInc, c: c})
 	}
 	n.waiting, n.unanswered = nil, 0
 }

@@ -154,6 +154,7 @@ type route struct {
 	// What a node runs for this method, as the watchdog names it: built
 	// once here rather than at every call.
 	handlerWhat, callbackWhat string
+	mixer                     *strMixer // hashes the method's name for the digest (trace.go)
 }
 
 // resolve finds the handler a caller names, or explains why there is none.
@@ -193,7 +194,7 @@ func lookup(method string, svcByName map[string]*serviceType) (*route, error) {
 		}
 		return nil, fmt.Errorf("labrpc: Call(%q): %s has no method %s%s; its handlers are: %s", method, svcName, mName, hint, listOrNone(names))
 	}
-	return &route{svc: st, h: h, handlerWhat: method + " handler", callbackWhat: method + " reply callback"}, nil
+	return &route{svc: st, h: h, handlerWhat: method + " handler", callbackWhat: method + " reply callback", mixer: mixerOf(method)}, nil
 }
 
 func listOrNone(names []string) string {

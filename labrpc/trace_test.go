@@ -2,6 +2,7 @@ package labrpc
 
 import (
 	"bytes"
+	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -98,9 +99,9 @@ func fixBytes(lines []string) []string {
 func TestOutcomeNotInDigest(t *testing.T) {
 	a, b := newTrace(0, nil, 1), newTrace(0, nil, 1)
 	l := Line{Kind: KindReply, Node: 1, Peer: 0, Method: "S.M", Bytes: 9}
-	a.add(l)
+	a.add(&l, nil)
 	l.Outcome, l.reply = "ErrVersion", &ErrReply{Err: "ErrVersion"}
-	b.add(l)
+	b.add(&l, nil)
 	require.Equal(t, a.digest, b.digest)
 }
 
@@ -155,4 +156,21 @@ func TestLostReplyKeepsItsOutcome(t *testing.T) {
 	require.Contains(t, tl.String(), "n0 drop →c0 Put → ErrVersion: reply link down", "the lost reply, and what it said")
 	require.Contains(t, tl.String(), "c0 drop →n0 Put: link down", "a lost request has no answer to show")
 	require.Equal(t, 1, w.Service(0, "verdictNode").(*verdictNode).served)
+}
+
+// TestStrMixer checks the digest's shortcut for method names (strMixer)
+// against mixStr itself, byte for byte, for many states and names.
+func TestStrMixer(t *testing.T) {
+	names := []string{"", "a", "echoNode.Echo", "Raft.AppendEntries", "KV.Get", "\xff\x00odd", strings.Repeat("x", 300)}
+	r := rand.New(rand.NewPCG(1, 2))
+	for _, s := range names {
+		m := newStrMixer(s)
+		for range 2000 {
+			h := r.Uint64()
+			require.Equal(t, mixStr(h, s), m.mix(h), "name %q, h %#x", s, h)
+		}
+		for b := range uint64(256) {
+			require.Equal(t, mixStr(b, s), m.mix(b), "name %q, h %#x", s, b)
+		}
+	}
 }

@@ -5,7 +5,6 @@ import (
 	"io"
 	"math"
 	"math/rand/v2"
-	"reflect"
 	"runtime"
 	"runtime/debug"
 	"strings"
@@ -187,10 +186,10 @@ type World struct {
 	watching int
 
 	totalRPCs, totalBytes int64
-	calls                 int64 // calls made so far; the last one's Line.Call
-	holding               int   // nodes paused or with held events (pause.go)
-	argBuf                [4]reflect.Value
-	logBuf                []byte // scratch for env.Logf's lines (logf.go)
+	calls                 int64   // calls made so far; the last one's Line.Call
+	holding               int     // nodes paused or with held events (pause.go)
+	freeCalls             []*call // finished calls to reuse (call.go)
+	logBuf                []byte  // scratch for env.Logf's lines (logf.go)
 }
 
 type runContext uint8
@@ -365,13 +364,19 @@ func IsStopped(v any) (Stopped, bool) {
 // trace records a message line (one with a peer) at the current step.
 func (w *World) trace(l Line) {
 	l.Step, l.At = w.steps, w.now
-	w.tr.add(l)
+	w.tr.add(&l, nil)
+}
+
+// traceCall is trace for a line of a call to route r (its Method is r's).
+func (w *World) traceCall(l Line, r *route) {
+	l.Step, l.At = w.steps, w.now
+	w.tr.add(&l, r.mixer)
 }
 
 // mark records a line that involves no peer: a start, a crash, a log line,
 // a fault, a note. node is -1 for the world.
 func (w *World) mark(node int, kind Kind, text string) {
-	w.tr.add(Line{Step: w.steps, At: w.now, Node: node, Kind: kind, Peer: -1, Text: text})
+	w.tr.add(&Line{Step: w.steps, At: w.now, Node: node, Kind: kind, Peer: -1, Text: text}, nil)
 }
 
 func (w *World) fault(text string) { w.mark(-1, KindFault, text) }
@@ -453,6 +458,15 @@ func (w *World) schedule(at time.Duration, e event) {
 	w.q.push(e)
 }
 
+// scheduleCall is schedule for an event that carries a call, counting it
+// in the call's refs (call.go) if it is queued.
+func (w *World) scheduleCall(at time.Duration, e event) {
+	if w.q.len() < w.cfg.MaxPending {
+		e.c.refs++
+	}
+	w.schedule(at, e)
+}
+
 // At runs f at virtual time now+d, as the world rather than as a node: the
 // harness's way to schedule faults (partitions, crashes) and checks. f must
 // not block.
@@ -501,6 +515,9 @@ func (w *World) step() (ok bool) {
 		}
 		ev := w.q.pop()
 		if w.stale(&ev) {
+			if ev.c != nil {
+				w.release(ev.c)
+			}
 			continue
 		}
 		if w.chooser != nil {
@@ -521,6 +538,9 @@ func (w *World) step() (ok bool) {
 			return false
 		}
 		w.fire(&ev)
+		if ev.c != nil {
+			w.release(ev.c)
+		}
 		for _, check := range w.checks {
 			if w.err != nil {
 				break
