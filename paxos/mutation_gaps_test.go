@@ -405,7 +405,8 @@ func TestGroupOfOneRestartsMidCommand5B(t *testing.T) {
 // instance 1 is lost: the callbacks run with empty replies, whose Done
 // field is 0. Read as "peer 1 is done with 0", it would let peer 0 forget
 // instance 0, which peers 1 and 2 may still ask about. The same for
-// instance 2, whose Prepares are answered and whose Accepts are lost.
+// instance 2, whose Prepares are answered and whose Accepts are lost, and
+// for instance 3, whose announcements are lost.
 func TestLostRepliesCarryNoDone5A(t *testing.T) {
 	tests.Run(t, func(t *tests.T) {
 		hn, px, _, _ := handSynods(t, 3)
@@ -433,6 +434,20 @@ func TestLostRepliesCarryNoDone5A(t *testing.T) {
 			hn.Advance(retryPauseMax)
 		}
 		require.Equal(t, 0, px(0).Min(), "peers 1 and 2 never called Done, yet peer 0's Min is %d after its Accepts were lost: a lost reply was read as the peer's Done value", px(0).Min())
+
+		px(0).Start(3, "d") // phases 1 and 2 answered, the announcements lost
+		for round := 0; round < 5; round++ {
+			hn.Settle()
+			for _, p := range []int{1, 2} {
+				hn.ExchangeAll(0, p, "Prepare")
+				hn.ExchangeAll(0, p, "Accept")
+				hn.LoseAll(0, p, "Learn")
+			}
+			hn.Advance(retryPauseMax)
+		}
+		fate, _ := px(0).Status(3)
+		require.Equal(t, Decided, fate, "instance 3 is chosen")
+		require.Equal(t, 0, px(0).Min(), "peers 1 and 2 never called Done, yet peer 0's Min is %d after its announcements were lost: a lost reply was read as the peer's Done value", px(0).Min())
 	})
 }
 
