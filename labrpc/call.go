@@ -108,12 +108,19 @@ func (w *World) send(from int, fromInc uint32, to int, method string, args, repl
 // returns the copy and its size on that link.
 func (w *World) copyOn(from, to int, v any) (any, int, error) {
 	l := link{int32(from), int32(to)}
-	st := w.links[l]
+	e := &w.ends[from]
+	var st labgob.Link
+	if e.lastTo == int32(to)+1 {
+		st = e.lastLink // the same as w.links[l]: both are written below
+	} else {
+		st = w.links[l]
+	}
 	was := st
 	cp, n, err := w.wire.Copy(&st, v)
 	if st != was {
 		w.links[l] = st
 	}
+	e.lastTo, e.lastLink = int32(to)+1, st
 	return cp, n, err
 }
 

@@ -149,8 +149,9 @@ var respondType = reflect.TypeOf(func() {})
 
 // route is a resolved "Service.Method" name.
 type route struct {
-	svc *serviceType
-	h   *handler
+	method string // "Service.Method"
+	svc    *serviceType
+	h      *handler
 	// What a node runs for this method, as the watchdog names it: built
 	// once here rather than at every call.
 	handlerWhat, callbackWhat string
@@ -160,12 +161,21 @@ type route struct {
 // resolve finds the handler a caller names, or explains why there is none.
 // Resolved names are cached per world.
 func (w *World) resolve(method string) (*route, error) {
+	// A node usually calls the same method many times running (heartbeats,
+	// a broadcast to every peer): comparing with the last name resolved is
+	// cheaper than hashing it, since a name passed as the same constant is
+	// the same string and compares by its pointer.
+	if r := w.lastRoute; r != nil && r.method == method {
+		return r, nil
+	}
 	if r, ok := w.routes[method]; ok {
+		w.lastRoute = r
 		return r, nil
 	}
 	r, err := lookup(method, w.svcByName)
 	if err == nil {
 		w.routes[method] = r
+		w.lastRoute = r
 	}
 	return r, err
 }
@@ -194,7 +204,7 @@ func lookup(method string, svcByName map[string]*serviceType) (*route, error) {
 		}
 		return nil, fmt.Errorf("labrpc: Call(%q): %s has no method %s%s; its handlers are: %s", method, svcName, mName, hint, listOrNone(names))
 	}
-	return &route{svc: st, h: h, handlerWhat: method + " handler", callbackWhat: method + " reply callback", mixer: mixerOf(method)}, nil
+	return &route{method: method, svc: st, h: h, handlerWhat: method + " handler", callbackWhat: method + " reply callback", mixer: mixerOf(method)}, nil
 }
 
 func listOrNone(names []string) string {

@@ -155,6 +155,7 @@ type World struct {
 	links     map[link]labgob.Link // what each link has carried, for exact byte counts
 	svcByName map[string]*serviceType
 	routes    map[string]*route
+	lastRoute *route // the last one resolve found (service.go)
 	tr        *trace
 	checks    []func() error
 
@@ -204,13 +205,19 @@ const (
 // endpoint is one address on the network: a node or a client. Clients are
 // kept small, since a test may create a hundred thousand of them.
 type endpoint struct {
-	node     *node // nil for clients
-	rand     *rand.Rand
-	rpcs     int64 // RPCs sent
-	bytes    int64 // bytes sent, requests and replies
-	events   int64 // events run at this endpoint
-	timers   int64 // timers set (After), for Silence
-	group    int32
+	node   *node // nil for clients
+	rand   *rand.Rand
+	rpcs   int64 // RPCs sent
+	bytes  int64 // bytes sent, requests and replies
+	events int64 // events run at this endpoint
+	timers int64 // timers set (After), for Silence
+	group  int32
+	// The Link of the last link this endpoint sent on, and that link's
+	// peer plus one (0: none yet): a copy's per-link state found without
+	// a lookup in World.links when a node sends to the peer it sent to
+	// last (a server's replies to its one client, a client's calls).
+	lastTo   int32
+	lastLink labgob.Link
 	disabled bool
 	deaf     bool // requests to it are lost; see Deafen
 }
