@@ -16,9 +16,10 @@ import (
 // the garbage collector's work grows with the bytes allocated. refs counts
 // the events in the queue that carry the call; once it is finished and no
 // event carries it any more, nothing can reach it, and the next send
-// reuses it. A call that something else may still hold (a deferred
-// handler's respond, a paused node's held events) is marked keep and left
-// to the garbage collector instead.
+// reuses it. A deferred handler's respond may still read its call after
+// the reply has arrived, so such a call is marked keep and left to the
+// garbage collector; so is, in effect, one whose event a paused node held
+// (pause.go): a held event is never counted down.
 type call struct {
 	id       int64 // Line.Call
 	from, to int

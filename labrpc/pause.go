@@ -79,9 +79,6 @@ func (w *World) hold(ev *event) bool {
 	if !p.paused && len(p.held) == 0 {
 		return false
 	}
-	if ev.c != nil {
-		ev.c.keep = true // the held copy carries it past the queue's count (call.go)
-	}
 	p.held = append(p.held, *ev)
 	return true
 }

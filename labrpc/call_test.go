@@ -1,0 +1,59 @@
+package labrpc
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// TestRecycledCallsKeepTheirOwnReplies runs many calls through duplicates,
+// losses, a crash and a pause, while the world recycles call records
+// (call.go): every call must complete exactly once, with the reply to its
+// own request. A record reused while an event still carried it (a
+// duplicate's delivery, a late reply) would hand one call's reply, or a
+// second completion, to another.
+func TestRecycledCallsKeepTheirOwnReplies(t *testing.T) {
+	w := NewWorld(Config{Seed: 5, Nodes: 3, Profile: MustProfile("duplicating")})
+	defer w.Close()
+	w.Start(1, bootEcho)
+	w.Start(2, bootEcho)
+	done := map[int]int{} // call number -> completions
+	sent, good := 0, 0
+	w.Start(0, func(env Env) any {
+		var tick func()
+		tick = func() {
+			if env.Now() > 2*time.Second {
+				return
+			}
+			k, peer := sent, 1+env.Rand().IntN(2)
+			sent++
+			reply := &EchoReply{}
+			env.Call(peer, "echoNode.Echo", &EchoArgs{From: k, Text: fmt.Sprint("m", k)}, reply, func(ok bool) {
+				done[k]++
+				if ok {
+					good++
+					require.Equal(t, strings.ToUpper(fmt.Sprint("m", k)), reply.Text, "call %d got another call's reply", k)
+					require.Equal(t, peer, reply.By, "call %d answered by the wrong node", k)
+				}
+			})
+			env.After(time.Millisecond, tick)
+		}
+		env.After(0, tick)
+		return &echoNode{env: env}
+	})
+	w.At(500*time.Millisecond, func() { w.Crash(2) })
+	w.At(800*time.Millisecond, func() { w.Restart(2) })
+	w.At(1200*time.Millisecond, func() { w.Pause(1, 300*time.Millisecond) })
+	w.Sleep(3 * time.Second)
+	require.NoError(t, w.Err())
+	require.Greater(t, sent, 1000)
+	require.Len(t, done, sent, "every call completes")
+	for k, n := range done {
+		require.Equal(t, 1, n, "call %d completed %d times", k, n)
+	}
+	require.Greater(t, good, sent/2)
+	require.NotEmpty(t, w.freeCalls, "calls were recycled")
+}
