@@ -634,3 +634,45 @@ func TestMaxCountsDoneValues5A(t *testing.T) {
 		require.GreaterOrEqual(t, px(2).Max(), 3, "peer 0 told peer 2 it is done with instances up to 3, so peer 2 has heard of instance 3: Max is the highest instance heard of")
 	})
 }
+
+// TestSnapshotInstallKeepsLeader5B: a follower that missed slots the
+// leader has compacted gets the leader's snapshot. Its answer, accepting
+// the leader's ballot, is good news: the leader must keep leading, in the
+// same ballot, not step down as if outbid (each catch-up would cost an
+// election).
+func TestSnapshotInstallKeepsLeader5B(t *testing.T) {
+	tests.Run(t, func(t *tests.T) {
+		hn := tests.NewHandNet(t, 3, t.Seed, func(env labrpc.Env) any {
+			var mp *MultiPaxos
+			mp = Make(env, env.Persister(), func(m ApplyMsg) {
+				if m.CommandValid {
+					mp.Snapshot(m.CommandIndex, []byte(fmt.Sprint(m.Command))) // the service snapshots after every command
+				}
+			})
+			return mp
+		})
+		mp := func(i int) *MultiPaxos { return hn.Nodes[i].(*MultiPaxos) }
+		mp(0).campaign()
+		hn.Flush()
+		ballot, isLeader := mp(0).GetState()
+		require.True(t, isLeader)
+		for c := 1; c <= 3; c++ { // peer 2 hears nothing of these
+			_, _, ok := mp(0).Start(c)
+			require.True(t, ok)
+			for i := 0; i < 3; i++ {
+				hn.Settle()
+				hn.LoseAll(0, 2, "Accept")
+				hn.ExchangeAll(0, 1, "Accept")
+			}
+		}
+		for i := 0; i < 10 && len(hn.Matching(0, 2, "InstallSnapshot", false)) == 0; i++ {
+			hn.ExchangeAll(0, 2, "Accept") // peer 2 answers; the leader learns it is behind
+			hn.ExchangeAll(0, 1, "Accept")
+			hn.Advance(heartbeatInterval / 2)
+		}
+		require.NotEmpty(t, hn.Matching(0, 2, "InstallSnapshot", false), "the leader sends its snapshot to peer 2, which is behind it")
+		hn.ExchangeAll(0, 2, "InstallSnapshot")
+		now, isLeader := mp(0).GetState()
+		require.True(t, isLeader && now == ballot, "peer 2 installed the leader's snapshot and accepted its ballot (%d), yet the leader now says ballot %d, leader %v: an accepted snapshot is no reason to step down", ballot, now, isLeader)
+	})
+}
