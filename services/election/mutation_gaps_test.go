@@ -215,8 +215,8 @@ func TestHeadAnswerAfterSessionLost6D(t *testing.T) {
 			ls, _ := c.W.Service(id, "LockServer").(*lock.LockServer)
 			return ls
 		}
-		for attempt := 0; ; attempt++ {
-			require.Less(t, attempt, 3, "in 3 attempts, B's query was never applied after A's Resign with its answer still to come")
+		for try := 0; ; try++ {
+			require.Less(t, try, 3, "in 3 attempts, B's query was never applied after A's Resign with its answer still to come")
 			campaign(t, c, a, "A")(5 * time.Second)
 			var terms []Leader
 			c.Election(b).Campaign("B", func(l Leader) { terms = append(terms, l) })
