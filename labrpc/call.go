@@ -36,18 +36,15 @@ type call struct {
 	answer   any // the handler's reply, for the trace line of a lost reply
 }
 
-// newCall returns a call record, a recycled one if there is one. Every
-// field is set anew, so nothing of the call it was before survives.
-func (w *World) newCall(c call) *call {
+// newCall returns a call record for the next call, a recycled one if there
+// is one. The caller sets every field (send assigns a whole call{...}).
+func (w *World) newCall() *call {
 	if n := len(w.freeCalls); n > 0 {
-		p := w.freeCalls[n-1]
+		c := w.freeCalls[n-1]
 		w.freeCalls = w.freeCalls[:n-1]
-		*p = c
-		return p
+		return c
 	}
-	p := new(call)
-	*p = c
-	return p
+	return new(call)
 }
 
 // release lets go of the call an event carried, once that event has run or
@@ -97,8 +94,11 @@ func (w *World) send(from int, fromInc uint32, to int, method string, args, repl
 	w.totalBytes += int64(n)
 	w.calls++
 	w.traceCall(Line{Node: from, Kind: KindSend, Peer: to, Method: method, Bytes: n, Call: w.calls}, r)
-	c := w.newCall(call{id: w.calls, from: from, to: to, fromInc: fromInc, method: method, route: r,
-		args: reflect.ValueOf(cp), reply: reply, done: done, start: w.now})
+	// Assigned whole, so that nothing of a recycled record's last call
+	// survives, and straight into the record rather than through a copy.
+	c := w.newCall()
+	*c = call{id: w.calls, from: from, to: to, fromInc: fromInc, method: method, route: r,
+		args: reflect.ValueOf(cp), reply: reply, done: done, start: w.now}
 	w.transmit(c)
 	if w.chance(w.profile.Duplicate) {
 		w.transmit(c)
