@@ -111,8 +111,10 @@ var searchCatalogue = map[string]map[string]searchRow{
 		"promise-not-persisted-5b":       search("TestSearchLogAgreement5B"),
 		"accepted-not-persisted-5b":      search("TestSearchLogAgreement5B"),
 		"old-campaign-promise-counted":   search("TestSearchCampaigns5B"),
+		"refusal-counted-as-promise":     search("TestSearchCampaigns5B"),
 		"stale-accept-reply-counted":     search("TestSearchLogAgreement5B"),
 		"start-not-persisted":            search("TestSearchLogAgreement5B"),
+		"adopted-values-not-saved":       search("TestSearchLogAgreement5B"),
 
 		"promise-without-snapshot-at-from":  search("TestSearchSnapshots5B"),
 		"snapshot-not-applied":              search("TestSearchSnapshots5B"),
@@ -121,6 +123,7 @@ var searchCatalogue = map[string]map[string]searchRow{
 		"read-without-confirmation":     search("TestSearchReads6B"),
 		"read-confirmed-by-old-answers": search("TestSearchReads6B"),
 		"read-at-commit-index":          search("TestSearchReads6B"),
+		"deposed-reads-kept":            search("TestSearchReads6B"),
 
 		"leader-never-steps-down":        notSafety("liveness: the deposed leader's Accepts are refused, so it commits nothing while it believes it leads (TestStaleLeaderStepsDown5B)"),
 		"deposed-leader-keeps-leading":   notSafety("liveness: it tells clients it leads but can choose nothing, as its acceptors promised the higher ballot (TestDeposedLeaderSaysSo5B)"),
@@ -134,9 +137,6 @@ var searchCatalogue = map[string]map[string]searchRow{
 		"forgotten-resurrected":          notSafety("the forgetting interface (Done/Min), not agreement (TestForget5A, TestDoneMaxRestart5A)"),
 		"min-is-own-done":                notSafety("the forgetting interface (Done/Min), not agreement (TestForget5A)"),
 		"done-not-max":                   notSafety("the forgetting interface (Done/Min), not agreement (TestLateDoneDoesNotLowerMin5A)"),
-		"refusal-counted-as-promise":     notSafety("safety, not searched: it needs a candidate one promise short of a majority whose next reply is a refusal, then a command accepted by peers that accepted an earlier one; no search was shown to reach that schedule (TestRefusalIsNotAPromise5B)"),
-		"adopted-values-not-saved":       notSafety("safety, not searched: it needs a new leader that adopted another peer's value to crash between its election and its next save, with the value chosen meanwhile; no search was shown to reach that schedule (TestLeaderSavesWhatItAdopts5B)"),
-		"deposed-reads-kept":             notSafety("safety of reads, not searched: it needs a leader deposed with a read pending that leads again within the read time-out, after another leader's write (TestDeposedLeaderReadFails6B)"),
 		"decisions-lost-in-restart":      notSafety("the peer's own Status after a restart, not agreement: it learns the value again (TestDoneMaxRestart5A)"),
 		"dones-lost-in-restart":          notSafety("the forgetting interface (Done/Min), not agreement (TestDoneMaxRestart5A)"),
 	},
