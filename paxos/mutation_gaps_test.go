@@ -200,14 +200,7 @@ func TestDuplicateAndLateLearn5A(t *testing.T) {
 		hn, px, decisions, _ := handSynods(t, 3)
 		px(0).Start(0, "a")
 		hn.Settle()
-		for _, p := range []int{1, 2} {
-			hn.Exchange(0, p, "Prepare")
-		}
-		hn.Settle()
-		for _, p := range []int{1, 2} {
-			hn.Exchange(0, p, "Accept")
-		}
-		hn.Settle()
+		prepareAndAccept(hn, 0, 1, 2)
 		learn := hn.Matching(0, 1, "Learn", false)
 		require.Len(t, learn, 1, "peer 0 announces the decision of instance 0 to peer 1")
 		hn.Handle(learn[0])
@@ -266,14 +259,7 @@ func TestMinSurvivesRestart5A(t *testing.T) {
 		px(0).Done(3)
 		px(0).Start(4, 4)
 		hn.Settle()
-		for _, p := range []int{1, 2} {
-			hn.Exchange(0, p, "Prepare")
-		}
-		hn.Settle()
-		for _, p := range []int{1, 2} {
-			hn.Exchange(0, p, "Accept")
-		}
-		hn.Settle()
+		prepareAndAccept(hn, 0, 1, 2)
 		px(1).Done(3) // after their answers to phases 1 and 2
 		px(2).Done(3)
 		for _, p := range []int{1, 2} {
@@ -675,4 +661,16 @@ func TestSnapshotInstallKeepsLeader5B(t *testing.T) {
 		now, isLeader := mp(0).GetState()
 		require.True(t, isLeader && now == ballot, "peer 2 installed the leader's snapshot and accepted its ballot (%d), yet the leader now says ballot %d, leader %v: an accepted snapshot is no reason to step down", ballot, now, isLeader)
 	})
+}
+
+// prepareAndAccept delivers from's Prepare to each peer of to and their
+// answers, then its Accept the same way: one full round of instance
+// proposals on the hand-driven network.
+func prepareAndAccept(hn *tests.HandNet, from int, to ...int) {
+	for _, phase := range []string{"Prepare", "Accept"} {
+		for _, p := range to {
+			hn.Exchange(from, p, phase)
+		}
+		hn.Settle()
+	}
 }
