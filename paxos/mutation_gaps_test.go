@@ -674,3 +674,35 @@ func prepareAndAccept(hn *tests.HandNet, from int, to ...int) {
 		hn.Settle()
 	}
 }
+
+// A proposer's retry waits out a random pause; when it fires, its instance
+// may be gone: every peer called Done for it and this peer forgot it. The
+// retry must see that and stop, not reach into the instance it no longer
+// has (issue 10: an event that arrives after its instance moved on).
+//
+// Peer 0 proposes for instance 0; its Prepares are lost, so it schedules a
+// retry. Before the pause ends, every peer calls Done(0), and peers 1 and 2
+// tell peer 0 so with the Prepares of instances 1 and 2: peer 0 forgets
+// instance 0. Then the retry fires.
+func TestRetryAfterForgotten5A(t *testing.T) {
+	tests.Run(t, func(t *tests.T) {
+		hn, px, _, _ := handSynods(t, 3)
+		px(0).Start(0, "zero")
+		hn.Settle()
+		for _, p := range []int{1, 2} {
+			hn.LoseAll(0, p, "Prepare") // a majority refuses: peer 0 retries after a pause
+		}
+		for i := range 3 {
+			px(i).Done(0)
+		}
+		for _, p := range []int{1, 2} {
+			px(p).Start(p, fmt.Sprint("v", p)) // its Prepares carry Done = 0
+			hn.Settle()
+			hn.ExchangeAll(p, 0, "Prepare")
+		}
+		require.Equal(t, 1, px(0).Min(), "peer 0 has forgotten instance 0 before its retry")
+		hn.Advance(retryPauseMax) // the retry fires on a forgotten instance
+		fate, _ := px(0).Status(0)
+		require.Equal(t, Forgotten, fate, "instance 0 stays forgotten at peer 0")
+	})
+}
