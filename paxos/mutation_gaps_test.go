@@ -706,3 +706,90 @@ func TestRetryAfterForgotten5A(t *testing.T) {
 		require.Equal(t, Forgotten, fate, "instance 0 stays forgotten at peer 0")
 	})
 }
+
+// A leader's heartbeat loop belongs to its ballot: once the peer steps down
+// it must stop, and above all it must not go on after the peer campaigns
+// again, when it would send Accepts in the new ballot before any phase 1 of
+// that ballot has learned what was chosen (issue 10: an event that arrives
+// after its sender moved on, the same peer campaigning again).
+//
+// Peer 0 leads in b1 and accepts Y in slot 1, but its Accepts are lost.
+// Peer 1 wins b2 with peer 2's promise and gets V chosen in slot 1 (peer 0
+// hears nothing of it). Peer 0's next heartbeat is refused by peer 2, and
+// it steps down; then it campaigns in b3, and peer 1 promises b3. If peer
+// 0's old heartbeat loop still ran, it would send peer 1 an Accept of b3
+// for Y in slot 1; peer 1 would take it over V, and peer 2, campaigning in
+// b4 with peer 1's promise, would adopt Y from it (the highest ballot
+// reported): a second command chosen in slot 1.
+func TestHeartbeatStopsAtStepDown5B(t *testing.T) {
+	tests.Run(t, func(t *tests.T) {
+		hn, mp, applied := handPaxos(t, 3)
+		chosen := map[int]any{}
+		hn.Check = func() {
+			for i := range applied {
+				for slot, cmd := range applied[i] {
+					if prev, ok := chosen[slot]; ok && prev != cmd {
+						t.Fatalf("slot %d: n%d applied %v, but %v was applied there before: two commands chosen for one slot, because a deposed leader's heartbeat loop went on and sent Accepts in its new ballot before its phase 1 (Paxos Made Simple §2.2)", slot, i, cmd, prev)
+					}
+					chosen[slot] = cmd
+				}
+			}
+		}
+		leads := func(i int) bool { _, isLeader := mp(i).GetState(); return isLeader }
+
+		mp(0).campaign() // b1
+		hn.Flush()
+		require.True(t, leads(0), "peer 0 leads in b1")
+		_, _, ok := mp(0).Start("Y")
+		require.True(t, ok)
+		hn.Settle()
+		hn.LoseAll(0, 1, "Accept") // Y stays at peer 0 alone
+		hn.LoseAll(0, 2, "Accept")
+
+		mp(1).campaign() // b2
+		hn.Settle()
+		hn.LoseAll(1, 0, "Prepare")
+		hn.Exchange(1, 2, "Prepare")
+		hn.Settle()
+		require.True(t, leads(1), "peer 1 leads in b2 with peer 2's promise")
+		_, _, ok = mp(1).Start("V")
+		require.True(t, ok)
+		hn.Settle()
+		hn.LoseAll(1, 0, "Accept")
+		hn.ExchangeAll(1, 2, "Accept")
+		require.Equal(t, "V", applied[1][1], "V is chosen in slot 1 by peers 1 and 2")
+
+		for try := 0; try < 10 && leads(0); try++ { // peer 0's heartbeats reach peer 2, which refuses b1
+			hn.Advance(heartbeatInterval / 2)
+			hn.LoseAll(0, 1, "Accept")
+			hn.ExchangeAll(0, 2, "Accept")
+			hn.LoseAll(1, 0, "Accept")
+			hn.LoseAll(1, 2, "Accept") // peer 2 does not learn that slot 1 is chosen
+		}
+		require.False(t, leads(0), "peer 0 stepped down on peer 2's refusal")
+
+		mp(0).campaign() // b3
+		hn.Settle()
+		hn.LoseAll(0, 2, "Prepare")
+		hn.Deliver(0, 1, "Prepare") // peer 1 promises b3; its answer waits
+		for i := 0; i < 4; i++ {
+			hn.Advance(heartbeatInterval / 2)
+			hn.ExchangeAll(0, 1, "Accept") // a heartbeat loop left over from b1 would send them
+			hn.LoseAll(0, 2, "Accept")
+			hn.LoseAll(1, 0, "Accept")
+			hn.LoseAll(1, 2, "Accept")
+		}
+		hn.Lose(0, 1, "Prepare", true) // peer 0 never leads in b3
+
+		mp(2).campaign() // b4
+		hn.Settle()
+		hn.LoseAll(2, 0, "Prepare")
+		hn.Exchange(2, 1, "Prepare")
+		hn.Settle()
+		require.True(t, leads(2), "peer 2 leads in b4 with peer 1's promise")
+		hn.LoseAll(2, 0, "Accept")
+		hn.ExchangeAll(2, 1, "Accept")
+		hn.Settle()
+		require.Equal(t, "V", applied[2][1], "peer 2 applies V in slot 1, the command chosen there in b2")
+	})
+}
