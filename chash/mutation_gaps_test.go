@@ -2,6 +2,8 @@ package chash
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -156,4 +158,162 @@ func TestBoundedAddMembersAfterKeys2B(t *testing.T) {
 	require.NoError(t, err)
 	_, err = b.AddMembers("c", "a")
 	require.Error(t, err, "AddMembers with a name already a member, before any key")
+}
+
+// inverseOdd is the inverse of an odd a modulo 2⁶⁴ (Newton's iteration;
+// each step doubles the bits that are right).
+func inverseOdd(a uint64) uint64 {
+	v := a
+	for range 6 {
+		v *= 2 - a*v
+	}
+	return v
+}
+
+// unxorshift inverts y = x ^ x>>k.
+func unxorshift(y uint64, k uint) uint64 {
+	x := y
+	for range 64/k + 1 {
+		x = y ^ x>>k
+	}
+	return x
+}
+
+// keyWithHash returns a 16-byte key whose HashKey is h: the final mix is a
+// bijection, undone step by step, and the second word of the key brings
+// the FNV state to what the mix needs.
+func keyWithHash(h uint64) string {
+	const (
+		offset = 0xcbf29ce484222325
+		prime  = 0x100000001b3
+		golden = 0x9e3779b97f4a7c15
+	)
+	x := unxorshift(h, 31) * inverseOdd(0x94d049bb133111eb)
+	x = unxorshift(x, 27) * inverseOdd(0xbf58476d1ce4e5b9)
+	x = unxorshift(x, 30)
+	length, g := uint64(16), uint64(golden)
+	w1 := uint64(0x2f79656b2f626f75) // any first word
+	w2 := x*inverseOdd(prime) ^ (uint64(offset)^length*g^w1)*prime
+	var le [16]byte
+	for at := range 8 {
+		le[at], le[8+at] = byte(w1>>(8*at)), byte(w2>>(8*at))
+	}
+	return string(le[:])
+}
+
+// TestBoundedKeysOnArcEnds2B: a key whose hash lies exactly on a member's
+// point belongs to that point's arc, and a key one past a point to the next
+// arc. Keys are made with exactly those hashes (one before, on and one after
+// every point, in both insertion orders, so that some sit at their home slot
+// and some were pushed past it), and members join and leave, among them the
+// one whose arc wraps past zero: every change must move exactly the keys
+// that bounded loads, worked out the plain way, moves.
+func TestBoundedKeysOnArcEnds2B(t *testing.T) {
+	const vnodes = 8
+	var names []string
+	for m := range 10 {
+		names = append(names, fmt.Sprintf("m%d", m))
+	}
+	// The member of the smallest point owns the arc that wraps past zero.
+	wrap, lowest := "", uint64(0)
+	var keys []string
+	seen := map[uint64]bool{}
+	for m, name := range names {
+		for i := range vnodes {
+			p := HashKey(vnodeName(name, i))
+			if wrap == "" || p < lowest {
+				wrap, lowest = name, p
+			}
+			order := []uint64{p - 1, p, p + 1}
+			if (m+i)%2 == 1 {
+				order = []uint64{p, p - 1, p + 1}
+			}
+			for _, h := range order {
+				if !seen[h] {
+					seen[h] = true
+					key := keyWithHash(h)
+					require.Equal(t, h, HashKey(key), "the test's key made for hash %#x", h)
+					keys = append(keys, key)
+				}
+			}
+		}
+	}
+	for k := range 100 {
+		keys = append(keys, fmt.Sprintf("plain-%d", k))
+	}
+	// Six members at first, never the wrapping one, which joins later.
+	var first, later []string
+	for _, name := range names {
+		if len(first) < 6 && name != wrap {
+			first = append(first, name)
+		} else {
+			later = append(later, name)
+		}
+	}
+	for _, c := range []float64{1.0, 1.25} {
+		b, err := NewBounded(c, vnodes)
+		require.NoError(t, err)
+		n := &naiveBounded{ring: NewRing(vnodes), cMilli: b.cMilli, owner: map[string]string{}, load: map[string]int{}}
+		join := func(name string) {
+			got, err := b.AddMember(name)
+			require.NoError(t, err)
+			require.NoError(t, n.ring.Add(name))
+			n.load[name] = 0
+			capNow := n.capacity()
+			var want []Move
+			for _, key := range slices.Sorted(maps.Keys(n.owner)) {
+				if n.load[name] >= capNow {
+					break
+				}
+				from := n.owner[key]
+				if n.walk(HashKey(key), func(x string) bool { return x == name || x == from }) == name {
+					want = n.move(key, name, want)
+				}
+			}
+			requireSameMoves(t, n.shed(want), got, "c=%v: join of %s", c, name)
+		}
+		leave := func(name string) {
+			got, err := b.RemoveMember(name)
+			require.NoError(t, err)
+			require.NoError(t, n.ring.Remove(name))
+			delete(n.load, name)
+			capNow := n.capacity()
+			var want []Move
+			for _, key := range slices.Sorted(maps.Keys(n.owner)) {
+				if n.owner[key] == name {
+					n.load[name]++ // counted until it moves
+					want = n.move(key, n.walk(HashKey(key), func(x string) bool { return x != name && n.load[x] < capNow }), want)
+					delete(n.load, name)
+				}
+			}
+			requireSameMoves(t, want, got, "c=%v: leave of %s", c, name)
+		}
+		for _, name := range first {
+			join(name)
+		}
+		for _, key := range keys {
+			to, err := b.AddKey(key)
+			require.NoError(t, err)
+			n.owner[key] = ""
+			capNow := n.capacity()
+			n.owner[key] = n.walk(HashKey(key), func(x string) bool { return n.load[x] < capNow })
+			n.load[n.owner[key]]++
+			require.Equal(t, n.owner[key], to, "c=%v: AddKey(%q)", c, key)
+		}
+		steps := []func(){}
+		for _, name := range later {
+			steps = append(steps, func() { join(name) })
+		}
+		for _, name := range []string{wrap, first[1], first[3], later[0]} {
+			steps = append(steps, func() { leave(name) })
+		}
+		steps = append(steps, func() { join(wrap) }, func() { join(first[1]) })
+		for i, step := range steps {
+			step()
+			require.NoError(t, b.checkIndex(), "c=%v step %d: the index after the change", c, i)
+			for _, key := range keys {
+				require.Equal(t, n.owner[key], b.Lookup(key), "c=%v step %d: Lookup(%q)", c, i, key)
+			}
+		}
+	}
 }
