@@ -115,6 +115,7 @@ var searchCatalogue = map[string]map[string]searchRow{
 		"stale-accept-reply-counted":     search("TestSearchLogAgreement5B"),
 		"start-not-persisted":            search("TestSearchLogAgreement5B"),
 		"adopted-values-not-saved":       search("TestSearchLogAgreement5B"),
+		"heartbeat-outlives-reign":       search("TestSearchCampaigns5B"),
 
 		"promise-without-snapshot-at-from":  search("TestSearchSnapshots5B"),
 		"snapshot-not-applied":              search("TestSearchSnapshots5B"),
