@@ -181,7 +181,7 @@ func unxorshift(y uint64, k uint) uint64 {
 
 // keyWithHash returns a 16-byte key whose HashKey is h: the final mix is a
 // bijection, undone step by step, and the second word of the key brings
-// the FNV state to what the mix needs.
+// the FNV state to what the mix needs. Its bytes are any of the 256.
 func keyWithHash(h uint64) string {
 	const (
 		offset = 0xcbf29ce484222325
@@ -192,7 +192,9 @@ func keyWithHash(h uint64) string {
 	x = unxorshift(x, 27) * inverseOdd(0xbf58476d1ce4e5b9)
 	x = unxorshift(x, 30)
 	length, g := uint64(16), uint64(golden)
-	w1 := uint64(0x2f79656b2f626f75) // any first word
+	// Any first word will do; one that varies with h, over all 256 byte
+	// values, makes the keys' order by name depend on every bit of it.
+	w1 := h * g
 	w2 := x*inverseOdd(prime) ^ (uint64(offset)^length*g^w1)*prime
 	var le [16]byte
 	for at := range 8 {
@@ -207,7 +209,8 @@ func keyWithHash(h uint64) string {
 // every point, in both insertion orders, so that some sit at their home slot
 // and some were pushed past it), and members join and leave, among them the
 // one whose arc wraps past zero: every change must move exactly the keys
-// that bounded loads, worked out the plain way, moves.
+// that bounded loads, worked out the plain way, moves (and, the keys' bytes
+// being any of the 256, take them in the order of their names as bytes).
 func TestBoundedKeysOnArcEnds2B(t *testing.T) {
 	const vnodes = 8
 	var names []string
