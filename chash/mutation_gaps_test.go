@@ -179,10 +179,10 @@ func unxorshift(y uint64, k uint) uint64 {
 	return x
 }
 
-// keyWithHash returns a 16-byte key whose HashKey is h: the final mix is a
-// bijection, undone step by step, and the second word of the key brings
-// the FNV state to what the mix needs. Its bytes are any of the 256.
-func keyWithHash(h uint64) string {
+// secondWord is the second word of a 16-byte key with first word w1 and
+// HashKey h: the final mix is a bijection, undone step by step, and the
+// second word brings the FNV state to what the mix needs.
+func secondWord(h, w1 uint64) uint64 {
 	const (
 		offset = 0xcbf29ce484222325
 		prime  = 0x100000001b3
@@ -192,10 +192,17 @@ func keyWithHash(h uint64) string {
 	x = unxorshift(x, 27) * inverseOdd(0xbf58476d1ce4e5b9)
 	x = unxorshift(x, 30)
 	length, g := uint64(16), uint64(golden)
+	return x*inverseOdd(prime) ^ (uint64(offset)^length*g^w1)*prime
+}
+
+// keyWithHash returns a 16-byte key whose HashKey is h. Its bytes are any
+// of the 256.
+func keyWithHash(h uint64) string {
+	g := uint64(0x9e3779b97f4a7c15)
 	// Any first word will do; one that varies with h, over all 256 byte
 	// values, makes the keys' order by name depend on every bit of it.
 	w1 := h * g
-	w2 := x*inverseOdd(prime) ^ (uint64(offset)^length*g^w1)*prime
+	w2 := secondWord(h, w1)
 	var le [16]byte
 	for at := range 8 {
 		le[at], le[8+at] = byte(w1>>(8*at)), byte(w2>>(8*at))
@@ -254,54 +261,13 @@ func TestBoundedKeysOnArcEnds2B(t *testing.T) {
 		}
 	}
 	for _, c := range []float64{1.0, 1.25} {
-		b, err := NewBounded(c, vnodes)
-		require.NoError(t, err)
-		n := &naiveBounded{ring: NewRing(vnodes), cMilli: b.cMilli, owner: map[string]string{}, load: map[string]int{}}
-		join := func(name string) {
-			got, err := b.AddMember(name)
-			require.NoError(t, err)
-			require.NoError(t, n.ring.Add(name))
-			n.load[name] = 0
-			capNow := n.capacity()
-			var want []Move
-			for _, key := range slices.Sorted(maps.Keys(n.owner)) {
-				if n.load[name] >= capNow {
-					break
-				}
-				from := n.owner[key]
-				if n.walk(HashKey(key), func(x string) bool { return x == name || x == from }) == name {
-					want = n.move(key, name, want)
-				}
-			}
-			requireSameMoves(t, n.shed(want), got, "c=%v: join of %s", c, name)
-		}
-		leave := func(name string) {
-			got, err := b.RemoveMember(name)
-			require.NoError(t, err)
-			require.NoError(t, n.ring.Remove(name))
-			delete(n.load, name)
-			capNow := n.capacity()
-			var want []Move
-			for _, key := range slices.Sorted(maps.Keys(n.owner)) {
-				if n.owner[key] == name {
-					n.load[name]++ // counted until it moves
-					want = n.move(key, n.walk(HashKey(key), func(x string) bool { return x != name && n.load[x] < capNow }), want)
-					delete(n.load, name)
-				}
-			}
-			requireSameMoves(t, want, got, "c=%v: leave of %s", c, name)
-		}
+		tw := newTwin(t, c, vnodes)
+		b, n, join, leave := tw.b, tw.n, tw.join, tw.leave
 		for _, name := range first {
 			join(name)
 		}
 		for _, key := range keys {
-			to, err := b.AddKey(key)
-			require.NoError(t, err)
-			n.owner[key] = ""
-			capNow := n.capacity()
-			n.owner[key] = n.walk(HashKey(key), func(x string) bool { return n.load[x] < capNow })
-			n.load[n.owner[key]]++
-			require.Equal(t, n.owner[key], to, "c=%v: AddKey(%q)", c, key)
+			tw.addKey(key)
 		}
 		steps := []func(){}
 		for _, name := range later {
@@ -316,6 +282,150 @@ func TestBoundedKeysOnArcEnds2B(t *testing.T) {
 			require.NoError(t, b.checkIndex(), "c=%v step %d: the index after the change", c, i)
 			for _, key := range keys {
 				require.Equal(t, n.owner[key], b.Lookup(key), "c=%v step %d: Lookup(%q)", c, i, key)
+			}
+		}
+	}
+}
+
+// twin is a Bounded and the plain model beside it: each change is made to
+// both, and the moves must be the same.
+type twin struct {
+	t *testing.T
+	c float64
+	b *Bounded
+	n *naiveBounded
+}
+
+func newTwin(t *testing.T, c float64, vnodes int) *twin {
+	b, err := NewBounded(c, vnodes)
+	require.NoError(t, err)
+	n := &naiveBounded{ring: NewRing(vnodes), cMilli: b.cMilli, owner: map[string]string{}, load: map[string]int{}}
+	return &twin{t, c, b, n}
+}
+
+func (tw *twin) addKey(key string) {
+	t, b, n := tw.t, tw.b, tw.n
+	to, err := b.AddKey(key)
+	require.NoError(t, err)
+	n.owner[key] = ""
+	capNow := n.capacity()
+	n.owner[key] = n.walk(HashKey(key), func(x string) bool { return n.load[x] < capNow })
+	n.load[n.owner[key]]++
+	require.Equal(t, n.owner[key], to, "c=%v: AddKey(%q)", tw.c, key)
+}
+
+func (tw *twin) join(name string) {
+	t, b, n := tw.t, tw.b, tw.n
+	got, err := b.AddMember(name)
+	require.NoError(t, err)
+	require.NoError(t, n.ring.Add(name))
+	n.load[name] = 0
+	capNow := n.capacity()
+	var want []Move
+	for _, key := range slices.Sorted(maps.Keys(n.owner)) {
+		if n.load[name] >= capNow {
+			break
+		}
+		from := n.owner[key]
+		if n.walk(HashKey(key), func(x string) bool { return x == name || x == from }) == name {
+			want = n.move(key, name, want)
+		}
+	}
+	requireSameMoves(t, n.shed(want), got, "c=%v: join of %q", tw.c, name)
+}
+
+func (tw *twin) leave(name string) {
+	t, b, n := tw.t, tw.b, tw.n
+	got, err := b.RemoveMember(name)
+	require.NoError(t, err)
+	require.NoError(t, n.ring.Remove(name))
+	delete(n.load, name)
+	capNow := n.capacity()
+	var want []Move
+	for _, key := range slices.Sorted(maps.Keys(n.owner)) {
+		if n.owner[key] == name {
+			n.load[name]++ // counted until it moves
+			want = n.move(key, n.walk(HashKey(key), func(x string) bool { return x != name && n.load[x] < capNow }), want)
+			delete(n.load, name)
+		}
+	}
+	requireSameMoves(t, want, got, "c=%v: leave of %q", tw.c, name)
+}
+
+// memberOnPoint returns a member name of 14 bytes, starting with "A" (so
+// that it sorts before the "m…" names), whose first point, the hash of
+// name+"#0", lies exactly at h: the second word of that 16-byte string is
+// solved for, and first words are tried until it ends in "#0".
+func memberOnPoint(h uint64) string {
+	for c := uint64(0); ; c++ {
+		w1 := uint64('A') | c<<8
+		w2 := secondWord(h, w1)
+		if byte(w2>>48) != '#' || byte(w2>>56) != '0' {
+			continue
+		}
+		var le [16]byte
+		for at := range 8 {
+			le[at], le[8+at] = byte(w1>>(8*at)), byte(w2>>(8*at))
+		}
+		return string(le[:14])
+	}
+}
+
+// TestBoundedMembersSharingAPosition2B: two members' points can lie on one
+// position of the ring (names may be anything, so their points' hashes can
+// be equal); the smaller name then comes first there. A member joins with a
+// point on the position of another's, where keys overflowed from the member
+// before land: the keys that now meet it first, and only those, must move.
+func TestBoundedMembersSharingAPosition2B(t *testing.T) {
+	const vnodes = 8
+	var names []string
+	for m := range 6 {
+		names = append(names, fmt.Sprintf("m%d", m))
+	}
+	// A point of m0 whose previous point is another member's.
+	r := NewRing(vnodes)
+	require.NoError(t, r.Add(names...))
+	at := -1
+	for i := range r.points {
+		prev := (i + len(r.points) - 1) % len(r.points)
+		if r.names[r.owners[i]] == "m0" && r.names[r.owners[prev]] != "m0" {
+			at = i
+			break
+		}
+	}
+	require.GreaterOrEqual(t, at, 0)
+	pos, prev := r.points[at], r.points[(at+len(r.points)-1)%len(r.points)]
+	shared := memberOnPoint(pos)
+	require.Equal(t, pos, HashKey(vnodeName(shared, 0)), "the test's member made to share a position")
+
+	var keys []string
+	for k := range 40 { // they start at prev's member, and many overflow on to m0
+		keys = append(keys, keyWithHash(prev-uint64(k)))
+	}
+	keys = append(keys, keyWithHash(pos-1), keyWithHash(pos), keyWithHash(pos+1))
+	for k := range 100 {
+		keys = append(keys, fmt.Sprintf("plain-%d", k))
+	}
+	for _, c := range []float64{1.0, 1.25} {
+		tw := newTwin(t, c, vnodes)
+		for _, name := range names {
+			tw.join(name)
+		}
+		for _, key := range keys {
+			tw.addKey(key)
+		}
+		steps := []func(){
+			func() { tw.join(shared) },
+			func() { tw.leave("m0") },
+			func() { tw.join("m0") },
+			func() { tw.leave(shared) },
+			func() { tw.join(shared) },
+		}
+		for i, step := range steps {
+			step()
+			require.NoError(t, tw.b.checkIndex(), "c=%v step %d: the index after the change", c, i)
+			for _, key := range keys {
+				require.Equal(t, tw.n.owner[key], tw.b.Lookup(key), "c=%v step %d: Lookup(%q)", c, i, key)
 			}
 		}
 	}
