@@ -220,6 +220,14 @@ func TestCheckerRestartMustRestoreTheSnapshot(t *testing.T) {
 	k = NewChecker("honest", 1)
 	k.Boot(0)
 	require.True(t, k.Booted(0), "a peer that never took a snapshot starts from index 1")
+
+	// The snapshot its own service took counts too, with no snapshot ever
+	// applied through the engine: a restart must start from it.
+	k = feed(1, apply{0, cmd(1, "a")}, apply{0, cmd(2, "b")})
+	k.Snapshotted(0, 2)
+	k.Boot(0)
+	require.False(t, k.Booted(0), "restarted without the snapshot its service took")
+	require.ErrorContains(t, k.Err(), "n0 restarted with its state at index 0, but it had a snapshot through index 2 before it crashed")
 }
 
 func TestCheckerCommitByAPlayedPeer(t *testing.T) {
