@@ -430,3 +430,41 @@ func TestBoundedMembersSharingAPosition2B(t *testing.T) {
 		}
 	}
 }
+
+// paperJump is jump consistent hash as the paper (Lamping and Veach 2014)
+// states it: the jumps are computed in floating point and truncated before
+// each comparison with the bucket count.
+func paperJump(key uint64, buckets int) int {
+	b, j := int64(-1), int64(0)
+	for j < int64(buckets) {
+		b = j
+		key = key*2862933555777941757 + 1
+		j = int64(float64(b+1) * (float64(int64(1)<<31) / float64((key>>33)+1)))
+	}
+	return int(b)
+}
+
+// TestJumpFirstJumpEdges2C: keys whose first random number puts the first
+// jump exactly on, or just either side of, a whole number (2³¹/k for small
+// k), where a jump computed a little differently, or compared with the
+// bucket count before or after truncating in a different way, lands in
+// another bucket, or one past the last.
+func TestJumpFirstJumpEdges2C(t *testing.T) {
+	const mult = 2862933555777941757
+	inv := inverseOdd(mult)
+	for k := uint64(1); k <= 64; k++ {
+		q := (uint64(1) << 31) / k
+		for _, x := range []uint64{q - 2, q - 1, q, q + 1} {
+			if x >= 1<<31 {
+				continue // the generator gives 31 bits
+			}
+			// The generator's first step gives x in the top 31 bits.
+			key := (x<<33 - 1) * inv
+			require.Equal(t, x, (key*mult+1)>>33)
+			for n := 1; n <= 70; n++ {
+				want := paperJump(key, n)
+				require.Equal(t, want, jumpBucket(key, n), "jumpBucket(%#x, %d): the first jump is 2³¹/%d", key, n, x+1)
+			}
+		}
+	}
+}
