@@ -461,10 +461,10 @@ func TestJumpFirstJumpEdges2C(t *testing.T) {
 	require.Equal(t, placementDigest(0x880a6ec1e7c27e21), d, "jump's buckets differ from the paper's for keys whose jumps lie on or beside a whole number (the digest of 17,780 lookups)")
 }
 
-// TestCacheHandoffsFromMemberZero2D: node 0 is a member like any other, so
+// TestCacheHandoffsMemberZero2D: node 0 is a member like any other, so
 // when it leaves, or gives arcs to a newcomer, the keys it held are handed
-// off from it too.
-func TestCacheHandoffsFromMemberZero2D(t *testing.T) {
+// off from it, and when it joins, or takes a leaver's arcs, to it.
+func TestCacheHandoffsMemberZero2D(t *testing.T) {
 	view := func(epoch int, members ...int) placement {
 		return newPlacement(Config{Epoch: epoch, Members: members})
 	}
@@ -472,4 +472,8 @@ func TestCacheHandoffsFromMemberZero2D(t *testing.T) {
 		"a leave of node 0: it hands arcs to the others")
 	require.Equal(t, []handoff{{0, 3}, {1, 3}, {2, 3}}, handoffs(view(1, 0, 1, 2), view(2, 0, 1, 2, 3)),
 		"a join: every old member, node 0 too, hands arcs to the newcomer")
+	require.Equal(t, []handoff{{1, 0}, {2, 0}}, handoffs(view(1, 1, 2), view(2, 0, 1, 2)),
+		"a join of node 0: the others hand arcs to it")
+	require.Equal(t, []handoff{{1, 0}, {1, 2}}, handoffs(view(1, 0, 1, 2), view(2, 0, 2)),
+		"a leave: the leaver hands arcs to the others, node 0 among them")
 }
