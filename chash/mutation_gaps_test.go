@@ -477,3 +477,20 @@ func TestCacheHandoffsMemberZero2D(t *testing.T) {
 	require.Equal(t, []handoff{{1, 0}, {1, 2}}, handoffs(view(1, 0, 1, 2), view(2, 0, 2)),
 		"a leave: the leaver hands arcs to the others, node 0 among them")
 }
+
+// TestCacheWaitsForMemberZero2D: a member still waiting for node 0's
+// handoff must not serve the keys node 0 owned before, as for any other
+// sender; once node 0 is no longer waited for, it may.
+func TestCacheWaitsForMemberZero2D(t *testing.T) {
+	prev := newPlacement(Config{Epoch: 1, Members: []int{0, 1}})
+	c := &Cache{me: 1, prev: prev, cur: newPlacement(Config{Epoch: 2, Members: []int{1}}), waiting: map[int]bool{0: true}}
+	key := ""
+	for i := 0; key == ""; i++ {
+		if k := fmt.Sprintf("key-%d", i); prev.owner(k) == 0 {
+			key = k
+		}
+	}
+	require.False(t, c.arrived(key), "key %q came from node 0, whose handoff has not arrived", key)
+	delete(c.waiting, 0)
+	require.True(t, c.arrived(key), "node 0's handoff is in: key %q has arrived", key)
+}
