@@ -121,17 +121,7 @@ func TestDeposedLeaderReadFails6B(t *testing.T) {
 func TestRefusalIsNotAPromise5B(t *testing.T) {
 	tests.Run(t, func(t *tests.T) {
 		hn, mp, applied := handPaxos(t, 5)
-		chosen := map[int]any{}
-		hn.Check = func() {
-			for i := range applied {
-				for slot, cmd := range applied[i] {
-					if prev, ok := chosen[slot]; ok && prev != cmd {
-						t.Fatalf("slot %d: n%d applied %v, but %v was applied there before: two commands chosen for one slot, because a candidate counted a refusal as a promise (Paxos Made Simple §2.2: a proposer needs promises from a majority, and learns from them what was accepted)", slot, i, cmd, prev)
-					}
-					chosen[slot] = cmd
-				}
-			}
-		}
+		checkOneCommandPerSlot(t, hn, applied, "because a candidate counted a refusal as a promise (Paxos Made Simple §2.2: a proposer needs promises from a majority, and learns from them what was accepted)")
 		leads := func(i int) bool { _, isLeader := mp(i).GetState(); return isLeader }
 
 		mp(2).campaign() // a = 1.2, promised by everyone
@@ -724,17 +714,7 @@ func TestRetryAfterForgotten5A(t *testing.T) {
 func TestHeartbeatStopsAtStepDown5B(t *testing.T) {
 	tests.Run(t, func(t *tests.T) {
 		hn, mp, applied := handPaxos(t, 3)
-		chosen := map[int]any{}
-		hn.Check = func() {
-			for i := range applied {
-				for slot, cmd := range applied[i] {
-					if prev, ok := chosen[slot]; ok && prev != cmd {
-						t.Fatalf("slot %d: n%d applied %v, but %v was applied there before: two commands chosen for one slot, because a deposed leader's heartbeat loop went on and sent Accepts in its new ballot before its phase 1 (Paxos Made Simple §2.2)", slot, i, cmd, prev)
-					}
-					chosen[slot] = cmd
-				}
-			}
-		}
+		checkOneCommandPerSlot(t, hn, applied, "because a deposed leader's heartbeat loop went on and sent Accepts in its new ballot before its phase 1 (Paxos Made Simple §2.2)")
 		leads := func(i int) bool { _, isLeader := mp(i).GetState(); return isLeader }
 
 		mp(0).campaign() // b1
@@ -792,4 +772,21 @@ func TestHeartbeatStopsAtStepDown5B(t *testing.T) {
 		hn.Settle()
 		require.Equal(t, "V", applied[2][1], "peer 2 applies V in slot 1, the command chosen there in b2")
 	})
+}
+
+// checkOneCommandPerSlot fails the test as soon as two peers have applied
+// different commands in one slot (state-machine safety); why names the bug
+// the test is written for.
+func checkOneCommandPerSlot(t *tests.T, hn *tests.HandNet, applied []map[int]any, why string) {
+	chosen := map[int]any{}
+	hn.Check = func() {
+		for i := range applied {
+			for slot, cmd := range applied[i] {
+				if prev, ok := chosen[slot]; ok && prev != cmd {
+					t.Fatalf("slot %d: n%d applied %v, but %v was applied there before: two commands chosen for one slot, %s", slot, i, cmd, prev, why)
+				}
+				chosen[slot] = cmd
+			}
+		}
+	}
 }
