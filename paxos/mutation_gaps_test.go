@@ -51,7 +51,7 @@ func handPaxos(t *tests.T, n int) (*tests.HandNet, func(i int) *MultiPaxos, []ma
 func TestDeposedLeaderReadFails6B(t *testing.T) {
 	tests.Run(t, func(t *tests.T) {
 		hn, mp, applied := handPaxos(t, 3)
-		leads := func(i int) bool { _, isLeader := mp(i).GetState(); return isLeader }
+		leads := leaderTest(mp)
 
 		mp(0).campaign() // b1
 		hn.Flush()
@@ -122,7 +122,7 @@ func TestRefusalIsNotAPromise5B(t *testing.T) {
 	tests.Run(t, func(t *tests.T) {
 		hn, mp, applied := handPaxos(t, 5)
 		checkOneCommandPerSlot(t, hn, applied, "because a candidate counted a refusal as a promise (Paxos Made Simple §2.2: a proposer needs promises from a majority, and learns from them what was accepted)")
-		leads := func(i int) bool { _, isLeader := mp(i).GetState(); return isLeader }
+		leads := leaderTest(mp)
 
 		mp(2).campaign() // a = 1.2, promised by everyone
 		hn.Settle()
@@ -294,7 +294,7 @@ func TestLeaderSavesWhatItAdopts5B(t *testing.T) {
 		}
 		hn := tests.NewHandNet(t, 3, t.Seed, func(env labrpc.Env) any { return boot(env) })
 		mp := func(i int) *MultiPaxos { return hn.Nodes[i].(*MultiPaxos) }
-		leads := func(i int) bool { _, isLeader := mp(i).GetState(); return isLeader }
+		leads := leaderTest(mp)
 
 		mp(0).campaign() // b1
 		hn.Settle()
@@ -715,7 +715,7 @@ func TestHeartbeatStopsAtStepDown5B(t *testing.T) {
 	tests.Run(t, func(t *tests.T) {
 		hn, mp, applied := handPaxos(t, 3)
 		checkOneCommandPerSlot(t, hn, applied, "because a deposed leader's heartbeat loop went on and sent Accepts in its new ballot before its phase 1 (Paxos Made Simple §2.2)")
-		leads := func(i int) bool { _, isLeader := mp(i).GetState(); return isLeader }
+		leads := leaderTest(mp)
 
 		mp(0).campaign() // b1
 		hn.Flush()
@@ -789,4 +789,10 @@ func checkOneCommandPerSlot(t *tests.T, hn *tests.HandNet, applied []map[int]any
 			}
 		}
 	}
+}
+
+// leaderTest reports, for a peer of a hand-driven group, whether it
+// believes it leads.
+func leaderTest(mp func(i int) *MultiPaxos) func(i int) bool {
+	return func(i int) bool { _, isLeader := mp(i).GetState(); return isLeader }
 }
