@@ -48,14 +48,20 @@ func ReadLearnerInfo(root string) (info LearnerInfo, ok bool, err error) {
 	return info, true, nil
 }
 
+// ReferenceTestSuffix ends the name of a test file that tests the reference's own
+// private structures (a self-check of an index, say). It stays with the instructors:
+// the mutation run counts it, a learner's copy never holds it.
+const ReferenceTestSuffix = "_reference_test.go"
+
 // IsInstructorFile reports whether a file of the reference (slash-separated, relative
 // to the module root) stays out of every learner's copy: what holds or derives from
 // the solution (the mutants files, whose "-" lines are reference code, and the
 // mutation triage, which quotes mutated solution lines), the
 // instructors' guides, the grading configuration, the reference's CI, the tool's own
-// tests and fixtures (they test the instructor subcommands against the reference), and
-// the docs check (its failure samples put in the mutants; its figures are the
-// reference's).
+// tests and fixtures (they test the instructor subcommands against the reference), the
+// reference's tests of its own internals (files named *_reference_test.go: a learner's
+// copy has other private fields, so they would not compile there), and the docs check
+// (its failure samples put in the mutants; its figures are the reference's).
 // The reference's README.md and Makefile are replaced by the copy's own.
 func IsInstructorFile(p string) bool {
 	base := path.Base(p)
@@ -67,6 +73,8 @@ func IsInstructorFile(p string) bool {
 		strings.HasPrefix(p, "internal/course/testdata/"), strings.HasPrefix(p, "cmd/lab/testdata/"),
 		strings.HasPrefix(p, "internal/stories/testdata/"),
 		strings.HasPrefix(p, "internal/docscheck/"):
+		return true
+	case strings.HasSuffix(base, ReferenceTestSuffix):
 		return true
 	case strings.HasSuffix(base, "_test.go"):
 		// The tool's own tests: they run the demos and the runners on the
