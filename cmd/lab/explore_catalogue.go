@@ -140,6 +140,9 @@ var searchCatalogue = map[string]map[string]searchRow{
 		"done-not-max":                   notSafety("the forgetting interface (Done/Min), not agreement (TestLateDoneDoesNotLowerMin5A)"),
 		"decisions-lost-in-restart":      notSafety("the peer's own Status after a restart, not agreement: it learns the value again (TestDoneMaxRestart5A)"),
 		"dones-lost-in-restart":          notSafety("the forgetting interface (Done/Min), not agreement (TestDoneMaxRestart5A)"),
+		"lone-leader-skips-last-adopted": notSafety("liveness: a group of one restarted between Start and the event that chooses the slot never chooses it, and the log stops there (TestGroupOfOneRestartsMidCommand5B)"),
+		"learn-reply-without-done":       notSafety("the forgetting interface (Done/Min), not agreement: an empty Learn reply reads as Done(0) (TestLearnReplyCarriesDone5A)"),
+		"retry-after-forgotten":          notSafety("a crash on the forgetting path (a retry after its instance is forgotten), not agreement (TestRetryAfterForgotten5A)"),
 	},
 }
 
