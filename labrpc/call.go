@@ -37,7 +37,7 @@ type call struct {
 }
 
 // newCall returns a call record for the next call, a recycled one if there
-// is one. The caller sets every field (send assigns a whole call{...}).
+// is one. The caller sets every field (init).
 func (w *World) newCall() *call {
 	if n := len(w.freeCalls); n > 0 {
 		c := w.freeCalls[n-1]
@@ -45,6 +45,17 @@ func (w *World) newCall() *call {
 		return c
 	}
 	return new(call)
+}
+
+// init sets every field of a call record for a new call, in place: a
+// recycled record keeps nothing of its last call, and nothing is built
+// aside and copied in (see trace.addCall for why that costs). A field added
+// to call must be set here too; TestCallInitSetsEveryField checks it.
+func (c *call) init(id int64, from, to int, fromInc uint32, r *route, args reflect.Value, reply any, done func(bool), start time.Duration) {
+	c.id, c.from, c.to, c.fromInc = id, from, to, fromInc
+	c.refs, c.finished, c.keep = 0, false, false
+	c.method, c.route, c.args, c.reply, c.done = r.method, r, args, reply, done
+	c.start, c.answer = start, nil
 }
 
 // release lets go of the call an event carried, once that event has run or
@@ -93,12 +104,9 @@ func (w *World) send(from int, fromInc uint32, to int, method string, args, repl
 	w.totalRPCs++
 	w.totalBytes += int64(n)
 	w.calls++
-	w.traceCall(Line{Node: from, Kind: KindSend, Peer: to, Method: method, Bytes: n, Call: w.calls}, r)
-	// Assigned whole, so that nothing of a recycled record's last call
-	// survives, and straight into the record rather than through a copy.
+	w.traceCall(from, KindSend, to, r, n, "", w.calls, nil)
 	c := w.newCall()
-	*c = call{id: w.calls, from: from, to: to, fromInc: fromInc, method: method, route: r,
-		args: reflect.ValueOf(cp), reply: reply, done: done, start: w.now}
+	c.init(w.calls, from, to, fromInc, r, reflect.ValueOf(cp), reply, done, w.now)
 	w.transmit(c)
 	if w.chance(w.profile.Duplicate) {
 		w.transmit(c)
@@ -135,19 +143,19 @@ func (w *World) transmit(c *call) {
 	case w.chance(w.profile.DropRequest):
 		w.drop(c, c.from, c.to, "request lost", false)
 	default:
-		w.scheduleCall(w.now+w.delay(c.from, c.to), event{kind: evDeliver, node: int32(c.to), c: c})
+		w.scheduleCall(w.now+w.delay(c.from, c.to), evDeliver, int32(c.to), 0, c, nil, 0)
 	}
 }
 
 // drop records a lost message and schedules the caller's ok=false.
 func (w *World) drop(c *call, from, to int, why string, unreachable bool) {
-	l := Line{Node: from, Kind: KindDrop, Peer: to, Method: c.method, Text: why, Call: c.id}
+	var answer any
 	if from == c.to {
-		l.reply = c.answer // a lost reply: what the server had answered
+		answer = c.answer // a lost reply: what the server had answered
 	}
-	w.traceCall(l, c.route)
+	w.traceCall(from, KindDrop, to, c.route, 0, why, c.id, answer)
 	at := max(c.start+w.lossTimeout(unreachable), w.now)
-	w.scheduleCall(at, event{kind: evLost, node: int32(c.from), inc: c.fromInc, c: c})
+	w.scheduleCall(at, evLost, int32(c.from), c.fromInc, c, nil, 0)
 }
 
 // deliver runs the handler on the server, then sends the reply back.
@@ -175,7 +183,7 @@ func (w *World) deliver(c *call) {
 		return
 	}
 	w.ends[c.to].events++
-	w.traceCall(Line{Node: c.to, Kind: KindRecv, Peer: c.from, Method: c.method, Call: c.id}, c.route)
+	w.traceCall(c.to, KindRecv, c.from, c.route, 0, "", c.id, nil)
 	reply := reflect.New(c.route.h.replyType.Elem())
 	if c.route.h.deferred {
 		w.deliverDeferred(c, n, rcvr, reply)
@@ -209,7 +217,7 @@ func (w *World) sendReply(c *call, reply reflect.Value) {
 	case w.chance(w.profile.DropReply):
 		w.drop(c, c.to, c.from, "reply lost", false)
 	default:
-		w.scheduleCall(w.now+w.delay(c.to, c.from), event{kind: evReply, node: int32(c.from), inc: c.fromInc, c: c, val: cp, n: int32(size)})
+		w.scheduleCall(w.now+w.delay(c.to, c.from), evReply, int32(c.from), c.fromInc, c, cp, int32(size))
 	}
 }
 
@@ -228,7 +236,7 @@ func (w *World) arrive(c *call, val any, size int) {
 	c.finished = true
 	reflect.ValueOf(c.reply).Elem().Set(reflect.ValueOf(val).Elem())
 	w.ends[c.from].events++
-	w.traceCall(Line{Node: c.from, Kind: KindReply, Peer: c.to, Method: c.method, Bytes: size, Call: c.id, reply: val}, c.route)
+	w.traceCall(c.from, KindReply, c.to, c.route, size, "", c.id, val)
 	w.complete(c, true)
 }
 
@@ -239,7 +247,7 @@ func (w *World) giveUp(c *call) {
 	}
 	c.finished = true
 	w.ends[c.from].events++
-	w.traceCall(Line{Node: c.from, Kind: KindLost, Peer: c.to, Method: c.method, Text: "no reply", Call: c.id}, c.route)
+	w.traceCall(c.from, KindLost, c.to, c.route, 0, "no reply", c.id, nil)
 	w.complete(c, false)
 }
 

@@ -2,6 +2,7 @@ package labrpc
 
 import (
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -56,4 +57,27 @@ func TestRecycledCallsKeepTheirOwnReplies(t *testing.T) {
 	}
 	require.Greater(t, good, sent/2)
 	require.NotEmpty(t, w.freeCalls, "calls were recycled")
+}
+
+// TestCallInitSetsEveryField guards the recycling of call records: init
+// must set every field, or a reused record would carry its last call's
+// state (a finished flag, an answer) into the next one.
+func TestCallInitSetsEveryField(t *testing.T) {
+	r := &route{method: "echoNode.Echo"}
+	dirty := call{id: 7, from: 1, to: 2, fromInc: 3, refs: 4, finished: true, keep: true,
+		method: "old.Method", route: &route{}, args: reflect.ValueOf(1), reply: 2,
+		done: func(bool) {}, start: 5, answer: 6}
+	v := reflect.ValueOf(dirty)
+	for i := 0; i < v.NumField(); i++ {
+		if v.Field(i).IsZero() {
+			t.Fatalf("this test's dirty record leaves call.%s zero: give it a value, and make sure call.init sets it", v.Type().Field(i).Name)
+		}
+	}
+	args := reflect.ValueOf(&EchoArgs{})
+	reply := &EchoReply{}
+	dirty.init(8, 0, 1, 2, r, args, reply, nil, 9)
+	want := call{id: 8, from: 0, to: 1, fromInc: 2, method: r.method, route: r, args: args, reply: reply, start: 9}
+	if !reflect.DeepEqual(dirty, want) {
+		t.Errorf("after init the record is\n%+v\nwant\n%+v\n(init leaves a field of the last call)", dirty, want)
+	}
 }

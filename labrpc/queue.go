@@ -56,17 +56,26 @@ func (a qkey) before(b qkey) bool {
 
 func (q *queue) len() int { return len(q.keys) }
 
-func (q *queue) push(e event) {
+// push queues e.
+func (q *queue) push(e event) { *q.add(e.at, e.seq) = e }
+
+// add queues an event due at (at, seq) and returns its slot, for the caller
+// to fill in: every field, since the slot keeps whatever its last event
+// left there (see popSlot). Filling an event in place, rather than building
+// it and copying it in, is what makes this the fast way: a copy reads the
+// fields just written back in 16-byte pieces, and the processor then waits
+// for those writes to land, a stall that cost more than the rest of
+// scheduling together.
+func (q *queue) add(at time.Duration, seq uint64) *event {
 	var idx int32
 	if n := len(q.free); n > 0 {
 		idx = q.free[n-1]
 		q.free = q.free[:n-1]
-		q.slab[idx] = e
 	} else {
 		idx = int32(len(q.slab))
-		q.slab = append(q.slab, e)
+		q.slab = append(q.slab, event{})
 	}
-	k := qkey{e.at, e.seq, idx}
+	k := qkey{at, seq, idx}
 	q.keys = append(q.keys, k)
 	h := q.keys
 	i := len(h) - 1
@@ -79,9 +88,23 @@ func (q *queue) push(e event) {
 		i = parent
 	}
 	h[i] = k
+	e := &q.slab[idx]
+	e.at, e.seq = at, seq
+	return e
 }
 
+// pop takes the next event out of the queue.
 func (q *queue) pop() event {
+	idx := q.popSlot()
+	e := q.slab[idx]
+	q.freeSlot(idx)
+	return e
+}
+
+// popSlot removes the next event from the queue and returns its slot,
+// which stays the caller's until it hands it back with freeSlot: the event
+// loop runs an event from its slot rather than from a copy (see add).
+func (q *queue) popSlot() int32 {
 	h := q.keys
 	top := h[0]
 	last := h[len(h)-1]
@@ -106,12 +129,13 @@ func (q *queue) pop() event {
 		}
 		h[i] = last
 	}
-	// The slot is not cleared: the next push overwrites it, and clearing
-	// an event's pointers costs a write barrier each while the garbage
-	// collector runs, on every event. What a free slot still points at (a
-	// fired timer's closure, a reply) stays reachable until then; the slab
-	// is never longer than the most events once pending.
-	e := q.slab[top.idx]
-	q.free = append(q.free, top.idx)
-	return e
+	return top.idx
 }
+
+// freeSlot hands a popped event's slot back for the next add. The slot is
+// not cleared: the next add overwrites it, and clearing an event's pointers
+// costs a write barrier each while the garbage collector runs, on every
+// event. What a free slot still points at (a fired timer's closure, a
+// reply) stays reachable until then; the slab is never longer than the most
+// events once pending.
+func (q *queue) freeSlot(idx int32) { q.free = append(q.free, idx) }

@@ -86,9 +86,9 @@ func (w *World) loseUnanswered(n *node) {
 			continue
 		}
 		d.sent = true
-		w.traceCall(Line{Node: c.to, Kind: KindDrop, Peer: c.from, Method: c.method, Text: w.Name(c.to) + " crashed before it responded", Call: c.id}, c.route)
+		w.traceCall(c.to, KindDrop, c.from, c.route, 0, w.Name(c.to)+" crashed before it responded", c.id, nil)
 		at := max(c.start+w.lossTimeout(true), w.now)
-		w.scheduleCall(at, event{kind: evLost, node: int32(c.from), inc: c.fromInc, c: c})
+		w.scheduleCall(at, evLost, int32(c.from), c.fromInc, c, nil, 0)
 	}
 	n.waiting, n.unanswered = nil, 0
 }

@@ -197,24 +197,55 @@ func newTrace(keep int, out io.Writer, nodes int) *trace {
 }
 
 // add records l. It takes l by pointer because a Line is large and this
-// runs several times per RPC: a copy less per line. m, if not nil, is
+// runs for every event: a copy less per line. m, if not nil, is
 // l.Method's strMixer, which hashes it as mixStr would, faster.
 func (t *trace) add(l *Line, m *strMixer) {
-	h := t.digest
-	h = mixInt(h, uint64(l.Step))
-	h = mixInt(h, uint64(l.At))
-	h = mixInt(h, uint64(int64(l.Node)))
-	h = mixInt(h, uint64(l.Kind))
-	h = mixInt(h, uint64(int64(l.Peer)))
-	h = mixInt(h, uint64(l.Bytes))
+	h := mixFields(t.digest, l.Step, l.At, l.Node, l.Kind, l.Peer, l.Bytes)
 	if m != nil {
 		h = m.mix(h)
 	} else {
 		h = mixStr(h, l.Method)
 	}
-	h = mixStr(h, l.Text)
-	t.digest = h
+	t.digest = mixStr(h, l.Text)
 	t.count++
+	t.keep(l)
+}
+
+// addCall is add for a line of a call to route r, with the line's fields
+// passed one by one: an RPC's three lines are written straight into the
+// ring, field by field, instead of being built as a Line and copied there
+// (reading back a struct just written, in larger pieces than it was
+// written, stalls the processor until the writes land). The digest is the
+// same as add's.
+func (t *trace) addCall(step int64, at time.Duration, node int, kind Kind, peer int, r *route, bytes int, text string, call int64, reply any) {
+	h := mixFields(t.digest, step, at, node, kind, peer, bytes)
+	t.digest = mixStr(r.mixer.mix(h), text)
+	t.count++
+	if t.out != nil || len(t.sinks) > 0 || len(t.ring) == 0 {
+		t.keep(&Line{Step: step, At: at, Node: node, Kind: kind, Peer: peer, Method: r.method, Bytes: bytes, Text: text, Call: call, reply: reply})
+		return
+	}
+	l := &t.ring[t.next]
+	l.Step, l.At, l.Node, l.Kind, l.Peer, l.Method = step, at, node, kind, peer, r.method
+	l.Bytes, l.Text, l.Call, l.Outcome, l.reply = bytes, text, call, "", reply
+	t.advance()
+}
+
+// mixFields folds a line's numeric fields into the digest h, in the
+// digest's order: step, time, node, kind, peer, bytes (then the method and
+// the text, by the caller).
+func mixFields(h uint64, step int64, at time.Duration, node int, kind Kind, peer, bytes int) uint64 {
+	h = mixInt(h, uint64(step))
+	h = mixInt(h, uint64(at))
+	h = mixInt(h, uint64(int64(node)))
+	h = mixInt(h, uint64(kind))
+	h = mixInt(h, uint64(int64(peer)))
+	return mixInt(h, uint64(bytes))
+}
+
+// keep puts l in the ring of recent lines and hands it to whoever reads
+// every line: the trace file, the sinks.
+func (t *trace) keep(l *Line) {
 	if l.reply != nil && (t.out != nil || len(t.sinks) > 0) {
 		// Someone reads every line: word the reply now, once, and let go
 		// of it, so that what they get is plain data.
@@ -222,10 +253,7 @@ func (t *trace) add(l *Line, m *strMixer) {
 	}
 	if len(t.ring) > 0 {
 		t.ring[t.next] = *l
-		t.next++
-		if t.next == len(t.ring) {
-			t.next, t.full = 0, true
-		}
+		t.advance()
 	}
 	if t.out != nil {
 		t.outMu.Lock()
@@ -239,6 +267,14 @@ func (t *trace) add(l *Line, m *strMixer) {
 	}
 	for _, f := range t.sinks {
 		f(*l)
+	}
+}
+
+// advance moves the ring past the line just written.
+func (t *trace) advance() {
+	t.next++
+	if t.next == len(t.ring) {
+		t.next, t.full = 0, true
 	}
 }
 

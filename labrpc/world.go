@@ -374,10 +374,11 @@ func (w *World) trace(l Line) {
 	w.tr.add(&l, nil)
 }
 
-// traceCall is trace for a line of a call to route r (its Method is r's).
-func (w *World) traceCall(l Line, r *route) {
-	l.Step, l.At = w.steps, w.now
-	w.tr.add(&l, r.mixer)
+// traceCall records a line of a call to route r (its Method is r's) at
+// the current step. It takes the line's fields rather than a Line: see
+// trace.addCall.
+func (w *World) traceCall(node int, kind Kind, peer int, r *route, bytes int, text string, call int64, reply any) {
+	w.tr.addCall(w.steps, w.now, node, kind, peer, r, bytes, text, call, reply)
 }
 
 // mark records a line that involves no peer: a start, a crash, a log line,
@@ -453,25 +454,40 @@ func (w *World) checkID(id int) bool {
 }
 
 func (w *World) schedule(at time.Duration, e event) {
+	if s := w.newEvent(at); s != nil {
+		e.at, e.seq = s.at, s.seq
+		*s = e
+	}
+}
+
+// newEvent queues an event due at at and returns it for the caller to fill
+// in, every field but at and seq (queue.add); nil if MaxPending events are
+// pending already, which stops the run.
+func (w *World) newEvent(at time.Duration) *event {
 	if w.q.len() >= w.cfg.MaxPending {
 		if w.err == nil {
 			w.Fail(fmt.Errorf("labrpc: %d events are pending at once at %s, the limit (Config.MaxPending)%s: a timer that sets more than one timer, or messages that each send more? Raise Config.MaxPending if the run really needs more",
 				w.q.len(), fmtTime(w.now), w.busiest()))
 		}
-		return
+		return nil
 	}
-	e.at, e.seq = at, w.seq
+	e := w.q.add(at, w.seq)
 	w.seq++
-	w.q.push(e)
+	return e
 }
 
-// scheduleCall is schedule for an event that carries a call, counting it
-// in the call's refs (call.go) if it is queued.
-func (w *World) scheduleCall(at time.Duration, e event) {
-	if w.q.len() < w.cfg.MaxPending {
-		e.c.refs++
+// scheduleCall queues an event of call c (a request's delivery, a reply's
+// arrival with its copy val of size bytes, a loss) for endpoint node's
+// incarnation inc, counting it in the call's refs (call.go). It fills the
+// event in place: this is the path every RPC takes, twice.
+func (w *World) scheduleCall(at time.Duration, kind eventKind, node int32, inc uint32, c *call, val any, size int32) {
+	e := w.newEvent(at)
+	if e == nil {
+		return
 	}
-	w.schedule(at, e)
+	c.refs++
+	e.fn, e.tm, e.c, e.p, e.val = nil, nil, c, nil, val
+	e.kind, e.node, e.inc, e.n = kind, node, inc, size
 }
 
 // At runs f at virtual time now+d, as the world rather than as a node: the
@@ -520,18 +536,27 @@ func (w *World) step() (ok bool) {
 		if w.err != nil || w.q.len() == 0 {
 			return false
 		}
-		ev := w.q.pop()
-		if w.stale(&ev) {
+		idx := w.q.popSlot()
+		ev := &w.q.slab[idx] // run from its slot, not a copy (queue.add)
+		if w.stale(ev) {
 			if ev.c != nil {
 				w.release(ev.c)
 			}
+			w.q.freeSlot(idx)
 			continue
 		}
-		if w.chooser != nil {
-			ev = w.orderTies(ev) // which of the events due now runs first (choice.go)
-		}
-		if w.holding > 0 && w.hold(&ev) {
-			continue // its node is paused (pause.go)
+		if w.chooser != nil || w.holding > 0 {
+			// Ordering ties puts events back in the queue, and holding
+			// keeps them: both take the event out of its slot first.
+			own := *ev
+			w.q.freeSlot(idx)
+			idx, ev = -1, &own
+			if w.chooser != nil {
+				own = w.orderTies(own) // which of the events due now runs first (choice.go)
+			}
+			if w.holding > 0 && w.hold(ev) {
+				continue // its node is paused (pause.go)
+			}
 		}
 		if ev.at > w.cfg.MaxTime {
 			w.Fail(fmt.Errorf("labrpc: virtual time passed its budget of %v (Config.MaxTime) at step %d: is the test waiting for something that never happens?%s", w.cfg.MaxTime, w.steps, w.unansweredNote()))
@@ -544,9 +569,15 @@ func (w *World) step() (ok bool) {
 				w.cfg.MaxEvents, fmtTime(w.now), w.busiest()))
 			return false
 		}
-		w.fire(&ev)
+		// The slot stays taken while the event runs, so the events it
+		// schedules cannot overwrite it; if they grow the slab, ev still
+		// points at the old one, which holds the same event.
+		w.fire(ev)
 		if ev.c != nil {
 			w.release(ev.c)
+		}
+		if idx >= 0 {
+			w.q.freeSlot(idx)
 		}
 		for _, check := range w.checks {
 			if w.err != nil {
