@@ -176,6 +176,35 @@ func TestCheckSkeletonOfFixture(t *testing.T) {
 	}
 }
 
+// A test of the reference's private code (*_reference_test.go) does not compile in
+// a skeleton that stubs that code; the learner never gets it, and the check leaves
+// it out too, while the reference still runs it.
+func TestCheckSkeletonLeavesOutReferenceTests(t *testing.T) {
+	needGo(t)
+	root := copyFixture(t)
+	edit(t, root, "adder/adder.go", "\treturn strings.ToUpper(s) + \"!\"\n", "\treturn loud(s)\n")
+	edit(t, root, "adder/adder.go", "// Shout returns", `//lab:solution 1B
+func loud(s string) string { return strings.ToUpper(s) + "!" }
+//lab:end
+
+// Shout returns`)
+	ref := "package adder\n\nimport \"testing\"\n\nfunc TestLoud1B(t *testing.T) {\n\tif loud(\"a\") != \"A!\" {\n\t\tt.Fatal(\"loud\")\n\t}\n}\n"
+	if err := os.WriteFile(filepath.Join(root, "adder", "adder"+ReferenceTestSuffix), []byte(ref), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res, err := CheckSkeleton(context.Background(), CheckOptions{Root: root, Course: fixtureCourse, Timeout: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkRows(t, res, []string{
+		"1A | ok | - | ok (2 of 2 fail)",
+		"1B | ok | ok (2 tests) | ok (1 of 1 fail)",
+	})
+	if !res.OK() {
+		t.Error("res.OK() = false: the reference's own test must stay out of the skeletons and pass on the reference")
+	}
+}
+
 // Two workers check the parts at once, each in a copy of its own, and
 // report the same rows, in course order, as one worker does.
 func TestCheckSkeletonWithWorkers(t *testing.T) {
