@@ -26,9 +26,8 @@ type call struct {
 	fromInc  uint32
 	refs     int32 // events in the queue that carry this call
 	finished bool
-	keep     bool // held outside the queue: never recycled
-	method   string
-	route    *route
+	keep     bool          // held outside the queue: never recycled
+	route    *route        // the method called: route.method is its name
 	args     reflect.Value // the receiver's own copy, decoded at send time
 	reply    any           // the caller's reply pointer, filled on arrival
 	done     func(ok bool)
@@ -54,7 +53,7 @@ func (w *World) newCall() *call {
 func (c *call) init(id int64, from, to int, fromInc uint32, r *route, args reflect.Value, reply any, done func(bool), start time.Duration) {
 	c.id, c.from, c.to, c.fromInc = id, from, to, fromInc
 	c.refs, c.finished, c.keep = 0, false, false
-	c.method, c.route, c.args, c.reply, c.done = r.method, r, args, reply, done
+	c.route, c.args, c.reply, c.done = r, args, reply, done
 	c.start, c.answer = start, nil
 }
 
@@ -175,16 +174,16 @@ func (w *World) deliver(c *call) {
 	}
 	var rcvr reflect.Value
 	if n != nil {
-		rcvr = n.services[c.route.svc.name]
+		rcvr = n.receiver(c.route.svc)
 	}
 	if !rcvr.IsValid() {
 		w.misuse(fmt.Errorf("labrpc: Call(%q) to %s, which runs no %s service (it runs: %s)",
-			c.method, w.Name(c.to), c.route.svc.name, listOrNone(sortedKeys(servicesOf(n)))))
+			c.route.method, w.Name(c.to), c.route.svc.name, listOrNone(sortedKeys(servicesOf(n)))))
 		return
 	}
 	w.ends[c.to].events++
 	w.traceCall(c.to, KindRecv, c.from, c.route, 0, "", c.id, nil)
-	reply := reflect.New(c.route.h.replyType.Elem())
+	reply := reflect.New(c.route.h.replyElem)
 	if c.route.h.deferred {
 		w.deliverDeferred(c, n, rcvr, reply)
 		return
@@ -192,7 +191,10 @@ func (w *World) deliver(c *call) {
 	// The arguments live on the stack (reflect's Call does not keep them):
 	// storing them in the World would cost a write barrier per pointer
 	// while the garbage collector runs, and as many again to clear them.
-	in := [3]reflect.Value{rcvr, c.args, reply}
+	// They are set one by one: a composite literal is built aside and
+	// copied in, which reads its fresh writes back and stalls (queue.add).
+	var in [3]reflect.Value
+	in[0], in[1], in[2] = rcvr, c.args, reply
 	w.runAt(c.to, ctxNode, c.route.handlerWhat, func() { c.route.h.fn.Call(in[:]) })
 	if w.err != nil {
 		return
@@ -205,7 +207,7 @@ func (w *World) deliver(c *call) {
 func (w *World) sendReply(c *call, reply reflect.Value) {
 	cp, size, err := w.copyOn(c.to, c.from, reply.Interface())
 	if err != nil {
-		w.misuse(fmt.Errorf("labrpc: reply of %s: %w", c.method, err))
+		w.misuse(fmt.Errorf("labrpc: reply of %s: %w", c.route.method, err))
 		return
 	}
 	w.ends[c.to].bytes += int64(size)

@@ -65,7 +65,7 @@ func TestRecycledCallsKeepTheirOwnReplies(t *testing.T) {
 func TestCallInitSetsEveryField(t *testing.T) {
 	r := &route{method: "echoNode.Echo"}
 	dirty := call{id: 7, from: 1, to: 2, fromInc: 3, refs: 4, finished: true, keep: true,
-		method: "old.Method", route: &route{}, args: reflect.ValueOf(1), reply: 2,
+		route: &route{}, args: reflect.ValueOf(1), reply: 2,
 		done: func(bool) {}, start: 5, answer: 6}
 	v := reflect.ValueOf(dirty)
 	for i := 0; i < v.NumField(); i++ {
@@ -76,7 +76,7 @@ func TestCallInitSetsEveryField(t *testing.T) {
 	args := reflect.ValueOf(&EchoArgs{})
 	reply := &EchoReply{}
 	dirty.init(8, 0, 1, 2, r, args, reply, nil, 9)
-	want := call{id: 8, from: 0, to: 1, fromInc: 2, method: r.method, route: r, args: args, reply: reply, start: 9}
+	want := call{id: 8, from: 0, to: 1, fromInc: 2, route: r, args: args, reply: reply, start: 9}
 	if !reflect.DeepEqual(dirty, want) {
 		t.Errorf("after init the record is\n%+v\nwant\n%+v\n(init leaves a field of the last call)", dirty, want)
 	}

@@ -112,14 +112,7 @@ func (c *Choice) Seeded() int64 {
 		}
 		return 0
 	case ChoiceDelay:
-		d := c.Lo
-		if c.Hi > c.Lo {
-			d += time.Duration(w.netRand.Int64N(int64(c.Hi - c.Lo + 1)))
-		}
-		if p := w.profile.LongReorder; p > 0 && w.netRand.Float64() < p {
-			d += w.profile.ReorderMin + time.Duration(w.netRand.Int64N(int64(w.profile.ReorderMax-w.profile.ReorderMin+1)))
-		}
-		return int64(d)
+		return int64(w.seededDelay(c.Lo, c.Hi))
 	case ChoiceTimeout:
 		if c.unreachable && w.profile.DeadTimeout > 0 {
 			return w.netRand.Int64N(int64(w.profile.DeadTimeout)) + 1
@@ -160,7 +153,26 @@ func (w *World) askChooser(c Choice) int64 {
 // The world's three network choices, as network.go and call.go take them.
 
 func (w *World) chooseDelay(from, to int, lo, hi time.Duration) time.Duration {
+	if w.chooser == nil {
+		// Every message takes this path: it skips building a Choice,
+		// which is copied on its way to Seeded (a stall; see queue.add).
+		return w.seededDelay(lo, hi)
+	}
 	return time.Duration(w.choose(Choice{Kind: ChoiceDelay, From: from, To: to, Lo: lo, Hi: hi}))
+}
+
+// seededDelay is a message's delay as the seed's network stream gives it
+// (Choice.Seeded for ChoiceDelay): uniform in [lo, hi], plus, with the
+// profile's LongReorder probability, a long reordering delay.
+func (w *World) seededDelay(lo, hi time.Duration) time.Duration {
+	d := lo
+	if hi > lo {
+		d += time.Duration(w.netRand.Int64N(int64(hi - lo + 1)))
+	}
+	if p := w.profile.LongReorder; p > 0 && w.netRand.Float64() < p {
+		d += w.profile.ReorderMin + time.Duration(w.netRand.Int64N(int64(w.profile.ReorderMax-w.profile.ReorderMin+1)))
+	}
+	return d
 }
 
 func (w *World) chooseLoss(p float64) bool {

@@ -46,7 +46,7 @@ func (c *Choice) StateHash() (h uint64, ok bool) {
 		}
 		switch ev.kind {
 		case evDeliver, evReply, evLost:
-			pending += mix(uint64(ev.kind)<<40 ^ uint64(ev.c.from)<<20 ^ uint64(ev.c.to) ^ methodHash(ev.c.method))
+			pending += mix(uint64(ev.kind)<<40 ^ uint64(ev.c.from)<<20 ^ uint64(ev.c.to) ^ methodHash(ev.c.route.method))
 		case evTimer:
 			pending += mix(uint64(ev.kind)<<40 ^ uint64(uint32(ev.node)))
 		}

@@ -23,6 +23,12 @@ type node struct {
 	services  map[string]reflect.Value
 	persister *Persister
 
+	// The service this incarnation was last called on, and its receiver:
+	// a delivery to the service called last (the usual case) finds it
+	// without hashing the service's name (receiver).
+	lastSvc  *serviceType
+	lastRcvr reflect.Value
+
 	// Requests taken by deferred handlers (respond.go), in arrival order,
 	// and how many of them still wait for respond.
 	waiting    []*deferred
@@ -55,6 +61,7 @@ func (w *World) Start(id int, boot Boot) {
 	n.alive = true
 	n.boot = boot
 	n.services = map[string]reflect.Value{}
+	n.lastSvc, n.lastRcvr = nil, reflect.Value{}
 	env := &nodeEnv{w: w, n: n, inc: n.inc, rand: w.randStream(streamNode, uint64(id), uint64(n.inc))}
 	w.mark(id, KindStart, fmt.Sprintf("incarnation %d", n.inc))
 	var obj any
@@ -76,6 +83,19 @@ func (w *World) Start(id int, boot Boot) {
 			return
 		}
 	}
+}
+
+// receiver is the object of this incarnation that serves st, or the zero
+// Value if it runs no such service.
+func (n *node) receiver(st *serviceType) reflect.Value {
+	if n.lastSvc == st {
+		return n.lastRcvr
+	}
+	rcvr := n.services[st.name]
+	if rcvr.IsValid() {
+		n.lastSvc, n.lastRcvr = st, rcvr
+	}
+	return rcvr
 }
 
 func (w *World) register(n *node, obj any) error {
@@ -110,6 +130,7 @@ func (w *World) Crash(id int) {
 	}
 	n.alive = false
 	n.services = nil
+	n.lastSvc, n.lastRcvr = nil, reflect.Value{}
 	n.persister = n.persister.copy()
 	w.mark(id, KindCrash, "")
 	if n.pause.paused {

@@ -42,7 +42,7 @@ func (w *World) deliverDeferred(c *call, n *node, rcvr, reply reflect.Value) {
 func (w *World) respond(d *deferred) {
 	c := d.c
 	if !w.owned() {
-		w.strayCall("respond ("+c.method+")", c.to)
+		w.strayCall("respond ("+c.route.method+")", c.to)
 	}
 	n := w.ends[c.to].node
 	if w.err != nil || !n.alive || n.inc != d.inc {
@@ -50,7 +50,7 @@ func (w *World) respond(d *deferred) {
 	}
 	if d.sent {
 		w.misuse(fmt.Errorf("labrpc: %s called respond twice for %s (call %d from %s): a request gets one reply; call respond exactly once, when the reply is complete",
-			w.Name(c.to), c.method, c.id, w.Name(c.from)))
+			w.Name(c.to), c.route.method, c.id, w.Name(c.from)))
 		return
 	}
 	d.sent = true
@@ -62,7 +62,7 @@ func (w *World) respond(d *deferred) {
 	case len(n.waiting) > 64 && len(n.waiting) > 2*n.unanswered:
 		n.waiting = compactWaiting(n.waiting)
 	}
-	w.trace(Line{Node: c.to, Kind: KindLog, Peer: -1, Text: "respond: " + shortMethod(c.method) + " to " + w.Name(c.from)})
+	w.trace(Line{Node: c.to, Kind: KindLog, Peer: -1, Text: "respond: " + shortMethod(c.route.method) + " to " + w.Name(c.from)})
 	w.sendReply(c, d.reply)
 }
 
@@ -114,7 +114,7 @@ func (w *World) unansweredNote() string {
 				b.WriteString(" ...")
 				break
 			}
-			fmt.Fprintf(&b, " %s from %s (call %d, sent at %s);", d.c.method, w.Name(d.c.from), d.c.id, fmtTime(d.c.start))
+			fmt.Fprintf(&b, " %s from %s (call %d, sent at %s);", d.c.route.method, w.Name(d.c.from), d.c.id, fmtTime(d.c.start))
 			shown++
 		}
 	}

@@ -44,6 +44,7 @@ type handler struct {
 	fn        reflect.Value // the method's func, receiver first
 	argType   reflect.Type  // as declared: *T or T
 	replyType reflect.Type  // always a pointer
+	replyElem reflect.Type  // what it points to: deliver makes a fresh one per call
 	deferred  bool          // takes a respond func() and replies when it is called (respond.go)
 }
 
@@ -141,7 +142,7 @@ func asHandler(svc string, m reflect.Method) (*handler, string, error) {
 			return nil, "", fmt.Errorf("labrpc: handler %s: %w", name, err)
 		}
 	}
-	return &handler{name: m.Name, fn: m.Func, argType: args, replyType: reply, deferred: deferred}, "", nil
+	return &handler{name: m.Name, fn: m.Func, argType: args, replyType: reply, replyElem: reply.Elem(), deferred: deferred}, "", nil
 }
 
 // respondType is the type of a deferred handler's last parameter.

@@ -226,8 +226,21 @@ func (t *trace) addCall(step int64, at time.Duration, node int, kind Kind, peer 
 		return
 	}
 	l := &t.ring[t.next]
-	l.Step, l.At, l.Node, l.Kind, l.Peer, l.Method = step, at, node, kind, peer, r.method
-	l.Bytes, l.Text, l.Call, l.Outcome, l.reply = bytes, text, call, "", reply
+	l.Step, l.At, l.Node, l.Kind, l.Peer = step, at, node, kind, peer
+	l.Bytes, l.Call, l.reply = bytes, call, reply
+	// The slot's strings often hold these values already (the same method
+	// a few thousand lines ago, no text, no outcome): each is written only
+	// if it differs, since writing a pointer costs a write barrier
+	// whenever the garbage collector is marking.
+	if l.Method != r.method {
+		l.Method = r.method
+	}
+	if l.Text != text {
+		l.Text = text
+	}
+	if l.Outcome != "" {
+		l.Outcome = ""
+	}
 	t.advance()
 }
 

@@ -486,8 +486,15 @@ func (w *World) scheduleCall(at time.Duration, kind eventKind, node int32, inc u
 		return
 	}
 	c.refs++
-	e.fn, e.tm, e.c, e.p, e.val = nil, nil, c, nil, val
+	e.c, e.val = c, val
 	e.kind, e.node, e.inc, e.n = kind, node, inc, size
+	// A call's event has no function, timer or process. The slot's are nil
+	// already unless its last event had one: writing a pointer costs a
+	// write barrier whenever the garbage collector is marking, so they are
+	// cleared only then.
+	if e.fn != nil || e.tm != nil || e.p != nil {
+		e.fn, e.tm, e.p = nil, nil, nil
+	}
 }
 
 // At runs f at virtual time now+d, as the world rather than as a node: the
