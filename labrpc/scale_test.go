@@ -15,8 +15,14 @@ import (
 //     its args (EchoArgs) one way and its reply (EchoReply) the other, warm,
 //     through a Wire as the world's: the cost of isolation alone;
 //   - rpc-ns: one simulated round trip of that call (the same two copies,
-//     dispatch by reflection, four events, the trace), and rpc/copy, their
-//     ratio: what the world adds to the copies;
+//     dispatch by reflection, four events, the trace), the caller making a
+//     fresh args, reply and callback for each call as node code usually
+//     does; and rpc/copy, their ratio: what the world adds to the copies;
+//   - rpc-reuse-ns and rpc-reuse/copy: the same, the caller reusing one
+//     args value and one callback (Call copies the args when it is made)
+//     and making only the fresh reply the world requires. The bare copies
+//     reuse their values too, so this ratio leaves out the caller's own
+//     allocations and counts only what the world adds;
 //   - events/cpu-s: bare timer events, 100 nodes re-arming their timers.
 //
 // The bars: rpc/copy at most 1.5, events/cpu-s at least 5 M.
@@ -37,10 +43,13 @@ func BenchmarkScaleWorld(b *testing.B) {
 			}
 		})
 		rpcNs := cpuPer(rpcs, func() { roundTrips(b, rpcs) })
+		reuseNs := cpuPer(rpcs, func() { roundTripsReusing(b, rpcs) })
 		eventNs := cpuPer(events, func() { timerEvents(b, events) })
 		b.ReportMetric(copyNs, "copy-ns")
 		b.ReportMetric(rpcNs, "rpc-ns")
 		b.ReportMetric(rpcNs/copyNs, "rpc/copy")
+		b.ReportMetric(reuseNs, "rpc-reuse-ns")
+		b.ReportMetric(reuseNs/copyNs, "rpc-reuse/copy")
 		b.ReportMetric(1e9/eventNs, "events/cpu-s")
 	}
 }
@@ -70,6 +79,33 @@ func roundTrips(b *testing.B, n int) {
 		})
 	}
 	w.Start(0, func(env Env) any { send(env); return &echoNode{env: env} })
+	for done < n {
+		if !w.step() {
+			b.Fatal(w.Err())
+		}
+	}
+}
+
+// roundTripsReusing is roundTrips with a caller that makes one args value
+// and one callback for all its calls, and a fresh reply for each.
+func roundTripsReusing(b *testing.B, n int) {
+	w := NewWorld(Config{Nodes: 2, MaxEvents: 1 << 62, MaxTime: 1 << 62})
+	defer w.Close()
+	w.Start(1, bootEcho)
+	done := 0
+	var env Env
+	args := &EchoArgs{From: 0, Text: "ping"}
+	var again func(ok bool)
+	again = func(ok bool) {
+		if done++; done < n {
+			env.Call(1, "echoNode.Echo", args, &EchoReply{}, again)
+		}
+	}
+	w.Start(0, func(e Env) any {
+		env = e
+		env.Call(1, "echoNode.Echo", args, &EchoReply{}, again)
+		return &echoNode{env: e}
+	})
 	for done < n {
 		if !w.step() {
 			b.Fatal(w.Err())
