@@ -32,7 +32,6 @@ type call struct {
 	reply    any           // the caller's reply pointer, filled on arrival
 	done     func(ok bool)
 	start    time.Duration
-	answer   any // the handler's reply, for the trace line of a lost reply
 }
 
 // newCall returns a call record for the next call, a recycled one if there
@@ -54,7 +53,7 @@ func (c *call) init(id int64, from, to int, fromInc uint32, r *route, args refle
 	c.id, c.from, c.to, c.fromInc = id, from, to, fromInc
 	c.refs, c.finished, c.keep = 0, false, false
 	c.route, c.args, c.reply, c.done = r, args, reply, done
-	c.start, c.answer = start, nil
+	c.start = start
 }
 
 // release lets go of the call an event carried, once that event has run or
@@ -136,22 +135,20 @@ func (w *World) copyOn(from, to int, v any) (any, int, error) {
 func (w *World) transmit(c *call) {
 	switch {
 	case !w.reachable(c.from, c.to):
-		w.drop(c, c.from, c.to, "link down", true)
+		w.drop(c, c.from, c.to, "link down", true, nil)
 	case w.ends[c.to].deaf:
-		w.drop(c, c.from, c.to, w.Name(c.to)+" is deaf", true)
+		w.drop(c, c.from, c.to, w.Name(c.to)+" is deaf", true, nil)
 	case w.chance(w.profile.DropRequest):
-		w.drop(c, c.from, c.to, "request lost", false)
+		w.drop(c, c.from, c.to, "request lost", false, nil)
 	default:
 		w.scheduleCall(w.now+w.delay(c.from, c.to), evDeliver, int32(c.to), 0, c, nil, 0)
 	}
 }
 
 // drop records a lost message and schedules the caller's ok=false.
-func (w *World) drop(c *call, from, to int, why string, unreachable bool) {
-	var answer any
-	if from == c.to {
-		answer = c.answer // a lost reply: what the server had answered
-	}
+// answer is the server's reply when the message lost is a reply (for the
+// trace line: what the server had answered), nil for a request.
+func (w *World) drop(c *call, from, to int, why string, unreachable bool, answer any) {
 	w.traceCall(from, KindDrop, to, c.route, 0, why, c.id, answer)
 	at := max(c.start+w.lossTimeout(unreachable), w.now)
 	w.scheduleCall(at, evLost, int32(c.from), c.fromInc, c, nil, 0)
@@ -161,15 +158,15 @@ func (w *World) drop(c *call, from, to int, why string, unreachable bool) {
 func (w *World) deliver(c *call) {
 	n := w.ends[c.to].node
 	if n != nil && !n.alive {
-		w.drop(c, c.from, c.to, w.Name(c.to)+" is down", true)
+		w.drop(c, c.from, c.to, w.Name(c.to)+" is down", true, nil)
 		return
 	}
 	if !w.reachable(c.from, c.to) {
-		w.drop(c, c.from, c.to, "link went down", true)
+		w.drop(c, c.from, c.to, "link went down", true, nil)
 		return
 	}
 	if w.ends[c.to].deaf {
-		w.drop(c, c.from, c.to, w.Name(c.to)+" went deaf", true)
+		w.drop(c, c.from, c.to, w.Name(c.to)+" went deaf", true, nil)
 		return
 	}
 	var rcvr reflect.Value
@@ -212,12 +209,11 @@ func (w *World) sendReply(c *call, reply reflect.Value) {
 	}
 	w.ends[c.to].bytes += int64(size)
 	w.totalBytes += int64(size)
-	c.answer = cp
 	switch {
 	case !w.reachable(c.to, c.from):
-		w.drop(c, c.to, c.from, "reply link down", true)
+		w.drop(c, c.to, c.from, "reply link down", true, cp)
 	case w.chance(w.profile.DropReply):
-		w.drop(c, c.to, c.from, "reply lost", false)
+		w.drop(c, c.to, c.from, "reply lost", false, cp)
 	default:
 		w.scheduleCall(w.now+w.delay(c.to, c.from), evReply, int32(c.from), c.fromInc, c, cp, int32(size))
 	}

@@ -66,7 +66,7 @@ func TestCallInitSetsEveryField(t *testing.T) {
 	r := &route{method: "echoNode.Echo"}
 	dirty := call{id: 7, from: 1, to: 2, fromInc: 3, refs: 4, finished: true, keep: true,
 		route: &route{}, args: reflect.ValueOf(1), reply: 2,
-		done: func(bool) {}, start: 5, answer: 6}
+		done: func(bool) {}, start: 5}
 	v := reflect.ValueOf(dirty)
 	for i := 0; i < v.NumField(); i++ {
 		if v.Field(i).IsZero() {
