@@ -1,7 +1,13 @@
 package replog
 
-// The read scenarios' liars (readindex.go): a read through the log, and a
-// stale read served when confirmation fails.
+import "time"
+
+// The read scenarios' liars (readindex.go): a read through the log, a
+// stale read served when confirmation fails or on a confirmation taken for
+// a lease, a read index above the commit index, followers that serve reads,
+// reads that hang, reads that cost a round each, and reads whose answers
+// leak state from one run to the next. What each kills is in
+// docs/mutation.md (the read scenarios' rows).
 func init() {
 	// The churn meets a stale read on some seeds only (this liar is caught
 	// on seeds 1, 4, 7, 8 and 9 of the first eleven), so its self-test
@@ -38,5 +44,44 @@ func init() {
 		liarCase{"ReadIndexSameSeedSameRun/state-outside-the-world", TestReadIndexSameSeedSameRun,
 			func() *liar { return &liar{leaky: true} },
 			[]string{"not deterministic"}},
+		liarCase{"ReadIndexBasic/answers-above-the-commit-index", TestReadIndexBasic,
+			func() *liar { return &liar{readAbove: 3} },
+			[]string{"the read index must be committed"}},
+		liarCase{"ReadIndexBasic/followers-serve-reads", TestReadIndexBasic,
+			func() *liar { return &liar{readOnFollowers: true} },
+			[]string{"only the leader may serve one"}},
+		liarCase{"ReadIndexBasic/serves-only-four-reads", TestReadIndexBasic,
+			func() *liar { return &liar{readsServed: 4} },
+			[]string{"no leader served a read in 5 tries"}},
+		liarCase{"ReadIndexBasic/serves-only-seven-reads", TestReadIndexBasic,
+			func() *liar { return &liar{readsServed: 7} },
+			[]string{"of a healthy cluster did not serve a read within a second"}},
+		liarCase{"ReadIndexDeposedLeader/a-confirmation-taken-for-a-lease", TestReadIndexDeposedLeader,
+			func() *liar { return &liar{readLease: 100 * time.Millisecond} },
+			[]string{"the cut-off leader"}},
+		liarCase{"ReadIndexDeposedLeader/never-fails-a-read", TestReadIndexDeposedLeader,
+			func() *liar { return &liar{readsHang: true} },
+			[]string{"is still unanswered"}},
+		liarCase{"ReadIndexBatching/reads-begun-together-share-no-round", TestReadIndexBatching,
+			func() *liar { return &liar{readTogetherCostly: true} },
+			[]string{"reads begun at one instant cost"}},
+		liarCase{"ReadIndexSameSeedSameRun/a-confirmed-read-leaks", TestReadIndexSameSeedSameRun,
+			func() *liar { return &liar{readLeak: func(ok bool) bool { return ok }} },
+			[]string{"not deterministic"}},
+		liarCase{"ReadIndexSameSeedSameRun/a-failed-read-leaks", TestReadIndexSameSeedSameRun,
+			func() *liar { return &liar{readLeak: func(ok bool) bool { return !ok }} },
+			[]string{"not deterministic"}},
+		liarCase{"ReadIndexNewLeader/serves-before-its-term-commits", TestReadIndexNewLeader,
+			func() *liar { return &liar{readFallback: true} },
+			[]string{"the read misses a completed write"}},
+		liarCase{"ReadIndexNewLeader/serves-before-its-term-commits-from-term-4", TestReadIndexNewLeader,
+			func() *liar { return &liar{readFallbackFromTerm: 4} },
+			[]string{"the read misses a completed write"}},
+		liarCase{"ReadIndexNewLeader/stalls-after-1", TestReadIndexNewLeader,
+			func() *liar { return &liar{stallAfter: 1} },
+			[]string{"did not apply its own write"}},
+		liarCase{"ReadIndexNewLeader/unanimous-votes", TestReadIndexNewLeader,
+			func() *liar { return &liar{unanimous: true} },
+			[]string{"no new leader within 3s"}},
 	)
 }

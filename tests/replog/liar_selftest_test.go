@@ -90,9 +90,34 @@ type liar struct {
 	// the same instant) sends two needless RPCs (a read that does not wait
 	// for the round in flight).
 	readCostly bool
+	// readTogetherCostly: a read begun at the same instant as the one
+	// before sends a round of needless RPCs of its own (reads begun
+	// together do not share a round).
+	readTogetherCostly bool
 	// readCold > 0: a read begun 200ms or more after the one before sends
 	// that many needless RPCs (a read that is dear after a quiet spell).
 	readCold int
+	// readAbove > 0: a read answered ok carries an index that much above
+	// the real one (a read index not yet committed).
+	readAbove int
+	// readOnFollowers: a follower answers every read ok, with the last index
+	// it applied (only the leader may serve one).
+	readOnFollowers bool
+	// readLease > 0: a leader answers a read at once, with the last index
+	// it applied, if it confirmed a read less than readLease ago (a lease
+	// taken for a confirmation: no majority answers after the read began).
+	readLease time.Duration
+	// readsHang: a read the leader could not confirm is never answered (it
+	// should fail, done(0, false), so that the client tries elsewhere).
+	readsHang bool
+	// readLeak, if set: a read the reference answers after ReadIndex has
+	// returned (after a round, or when leadership is lost), with an ok
+	// readLeak accepts, has its done run late by a count of such reads kept
+	// from one run to the next (state outside the world in the read path).
+	readLeak func(ok bool) bool
+	// readFallbackFromTerm > 0: readFallback, but only on a leader of that
+	// term or a later one (met only after that many elections).
+	readFallbackFromTerm int
 	// persistAlias: Snapshot keeps the caller's buffer and, at the next
 	// Start, persists it (Snapshot without a copy, persisted later).
 	persistAlias bool
@@ -135,6 +160,7 @@ type liar struct {
 	reads     int                // readsServed: reads asked for so far
 	sulking   map[int]bool       // sulk: the peers that have lost a call
 	reelected bool               // leakAfterReelection: a vote was asked for a term above 1
+	readLeaks int                // readLeak: the leaking reads, in every run
 }
 
 // engine is Raft with l's bugs.
@@ -198,6 +224,9 @@ type Raft struct {
 	persister *labrpc.Persister
 	snapshot  []byte        // persistAlias: the buffer the service passed to Snapshot
 	lastRead  time.Duration // readCostly: when the last read began
+	// readLease: when this peer last confirmed a read, if it has.
+	confirmed   bool
+	confirmedAt time.Duration
 }
 
 func (p *Raft) Start(command any) (int, int, bool) {
@@ -236,7 +265,10 @@ func (p *Raft) ReadIndex(done func(index int, ok bool)) {
 			p.env.Call(to, "Raft.RequestVote", &raft.RequestVoteArgs{CandidateId: p.me}, &raft.RequestVoteReply{}, func(bool) {})
 		}
 	}
-	if now := p.env.Now(); p.l.readCostly || p.l.readCold > 0 {
+	if now := p.env.Now(); p.l.readCostly || p.l.readTogetherCostly || p.l.readCold > 0 {
+		if p.l.readTogetherCostly && now == p.lastRead {
+			needless(len(p.env.Peers()) - 1)
+		}
 		if p.l.readCostly && now != p.lastRead && now-p.lastRead < 5*time.Millisecond {
 			needless(2)
 		}
@@ -245,16 +277,41 @@ func (p *Raft) ReadIndex(done func(index int, ok bool)) {
 		}
 		p.lastRead = now
 	}
-	_, led := p.Raft.GetState()
+	term, led := p.Raft.GetState()
+	if !led && p.l.readOnFollowers {
+		done(p.l.applied[p.me], true)
+		return
+	}
+	if led && p.l.readLease > 0 && p.confirmed && p.env.Now()-p.confirmedAt < p.l.readLease {
+		done(p.l.applied[p.me], true)
+		return
+	}
+	inCall := true
 	p.Raft.ReadIndex(func(index int, ok bool) {
-		if !ok && led && p.l.readFallback {
+		if leak := p.l.readLeak; leak != nil && !inCall && leak(ok) {
+			p.l.readLeaks++
+			p.env.After(time.Duration(p.l.readLeaks)*time.Microsecond, func() { done(index, ok) })
+			return
+		}
+		if ok {
+			p.confirmed, p.confirmedAt = true, p.env.Now()
+		}
+		fallback := p.l.readFallback || p.l.readFallbackFromTerm > 0 && term >= p.l.readFallbackFromTerm
+		if !ok && led && fallback {
 			index, ok = p.l.applied[p.me], true
+		}
+		if !ok && led && p.l.readsHang {
+			return
+		}
+		if ok {
+			index += p.l.readAbove
 		}
 		done(index, ok)
 		if p.l.readTwice {
 			done(index, ok)
 		}
 	})
+	inCall = false
 }
 
 func (p *Raft) Snapshot(index int, snapshot []byte) {
