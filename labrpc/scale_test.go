@@ -1,6 +1,7 @@
 package labrpc
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -29,19 +30,7 @@ import (
 func BenchmarkScaleWorld(b *testing.B) {
 	const copies, rpcs, events = 100_000, 100_000, 2_000_000
 	for b.Loop() {
-		copyNs := cpuPer(copies, func() {
-			wire := labgob.NewWire()
-			var there, back labgob.Link
-			args, reply := &EchoArgs{From: 0, Text: "ping"}, &EchoReply{Text: "ping", By: 1}
-			for i := 0; i < copies; i++ {
-				if _, _, err := wire.Copy(&there, args); err != nil {
-					b.Fatal(err)
-				}
-				if _, _, err := wire.Copy(&back, reply); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
+		copyNs := cpuPer(copies, func() { bareCopies(b, copies) })
 		rpcNs := cpuPer(rpcs, func() { roundTrips(b, rpcs) })
 		reuseNs := cpuPer(rpcs, func() { roundTripsReusing(b, rpcs) })
 		eventNs := cpuPer(events, func() { timerEvents(b, events) })
@@ -51,6 +40,44 @@ func BenchmarkScaleWorld(b *testing.B) {
 		b.ReportMetric(reuseNs, "rpc-reuse-ns")
 		b.ReportMetric(reuseNs/copyNs, "rpc-reuse/copy")
 		b.ReportMetric(1e9/eventNs, "events/cpu-s")
+	}
+}
+
+// BenchmarkRoundTripRatio is BenchmarkScaleWorld's rpc/copy, measured so
+// that a busy machine's noise averages out: the bare copies and the round
+// trips run by turns, 15 times each in one process, and it reports the
+// median of each and their ratio (about 5 s). Compare two versions of the
+// code by running this for each, several times, one after the other.
+func BenchmarkRoundTripRatio(b *testing.B) {
+	const n, rounds = 100_000, 15
+	for b.Loop() {
+		var copyNs, rpcNs []float64
+		for range rounds {
+			copyNs = append(copyNs, cpuPer(n, func() { bareCopies(b, n) }))
+			rpcNs = append(rpcNs, cpuPer(n, func() { roundTrips(b, n) }))
+		}
+		slices.Sort(copyNs)
+		slices.Sort(rpcNs)
+		c, r := copyNs[rounds/2], rpcNs[rounds/2]
+		b.ReportMetric(c, "copy-ns")
+		b.ReportMetric(r, "rpc-ns")
+		b.ReportMetric(r/c, "rpc/copy")
+	}
+}
+
+// bareCopies copies a small RPC's args and reply n times each, warm,
+// through a Wire as the world's.
+func bareCopies(b *testing.B, n int) {
+	wire := labgob.NewWire()
+	var there, back labgob.Link
+	args, reply := &EchoArgs{From: 0, Text: "ping"}, &EchoReply{Text: "ping", By: 1}
+	for i := 0; i < n; i++ {
+		if _, _, err := wire.Copy(&there, args); err != nil {
+			b.Fatal(err)
+		}
+		if _, _, err := wire.Copy(&back, reply); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
 
