@@ -65,10 +65,10 @@ type liar struct {
 	// later one hand their service nothing (a restarted peer that never
 	// applies again).
 	muteAtBoot int
-	// refuseOnce: the first leader refuses the tenth command started on
-	// it (isLeader false, as a leader deposed and re-elected would), once;
-	// a scenario must start again, not fail.
-	refuseOnce bool
+	// refuseOnce > 0: a leader refuses the refuseOnce-th command started
+	// on a leader (isLeader false, as a leader deposed and re-elected
+	// would), once; a scenario that can start again must not fail.
+	refuseOnce int
 	// bloat: after every index it applies, a peer pads its stable state
 	// to 9000 bytes more (a log never cut at its snapshots).
 	bloat bool
@@ -149,6 +149,40 @@ type liar struct {
 	// count the liar keeps from one run to the next (state outside the
 	// world: the same seed no longer gives the same run).
 	leaky bool
+	// neverLeads: GetState never reports a leader (the peers still elect
+	// one inside, and its Start still takes commands).
+	neverLeads bool
+	// applyInStart: a leader hands its service each command it takes inside
+	// Start, before Start returns and before the command commits (a group
+	// of one that applies at once; a leader that applies what it may lose).
+	applyInStart bool
+	// snapshotsLost: every InstallSnapshot is lost (a peer far behind never
+	// catches up).
+	snapshotsLost bool
+	// fourOfFive: like unanimous, but a candidate may miss one vote (it
+	// needs all but one of the others: no leader while two peers of five
+	// are cut off).
+	fourOfFive bool
+	// persistLate: with persistAlias, the caller's buffer is persisted
+	// 100ms after the Start, not at once.
+	persistLate bool
+	// muteAfterLoss: once a call of a peer is lost, that peer hands its
+	// service nothing more (a peer cut off never applies again).
+	muteAfterLoss bool
+	// startedWins: a peer hands its service, at an index where it took a
+	// command as leader, that command, whatever was committed there (a
+	// deposed leader that keeps its own uncommitted entries).
+	startedWins bool
+	// muteDeposed: a peer that has led and is deposed hands its service
+	// nothing more.
+	muteDeposed bool
+	// muteFromBoot > 0: from the cluster's muteFromBoot-th boot (counting
+	// every node's), each new incarnation hands its service nothing.
+	muteFromBoot int
+	// ignoreSnapshot: Snapshot does nothing (the log is never cut).
+	ignoreSnapshot bool
+	// leakFromIndex > 0: like leaky, once some peer has applied that index.
+	leakFromIndex int
 
 	ballots   map[[2]int]*ballot // unanimous: (candidate, term) -> its votes so far
 	applied   map[int]int        // node -> the last index its current incarnation applied
@@ -158,9 +192,11 @@ type liar struct {
 	boots     map[int]int        // node -> its incarnations so far
 	starts    int                // refuseOnce: commands started on leaders so far
 	reads     int                // readsServed: reads asked for so far
-	sulking   map[int]bool       // sulk: the peers that have lost a call
+	sulking   map[int]bool       // sulk, muteAfterLoss: the peers that have lost a call
 	reelected bool               // leakAfterReelection: a vote was asked for a term above 1
 	readLeaks int                // readLeak: the leaking reads, in every run
+	allBoots  int                // muteFromBoot: the boots of every node so far
+	top       int                // leakFromIndex: the highest index any peer applied
 }
 
 // engine is Raft with l's bugs.
@@ -177,11 +213,24 @@ func (l *liar) boot(env labrpc.Env, persister *labrpc.Persister, apply func(repl
 	}
 	l.applied[me] = 0
 	l.boots[me]++
-	muted := l.muteAtBoot > 0 && l.boots[me] >= l.muteAtBoot
-	p := &Raft{l: l, me: me, env: env, persister: persister}
+	l.allBoots++
+	muted := l.muteAtBoot > 0 && l.boots[me] >= l.muteAtBoot || l.muteFromBoot > 0 && l.allBoots >= l.muteFromBoot
+	p := &Raft{l: l, me: me, env: env, persister: persister, apply: apply, started: map[int]any{}}
 	p.Raft = raft.Make(liarEnv{Env: env, l: l}, persister, func(m replog.Msg) {
-		if muted {
+		if muted || m.CommandValid && m.CommandIndex <= p.appliedInStart || l.muteAfterLoss && l.sulking[me] {
 			return
+		}
+		if l.muteDeposed {
+			_, leads := p.Raft.GetState()
+			if p.led = p.led || leads; p.led && !leads {
+				return
+			}
+		}
+		if cmd, ok := p.started[m.CommandIndex]; ok && m.CommandValid && l.startedWins {
+			m.Command = cmd
+		}
+		if m.CommandValid {
+			l.top = max(l.top, m.CommandIndex)
 		}
 		if l.bloat {
 			defer func() { persister.Save(append(persister.ReadState(), make([]byte, 9000)...), persister.ReadSnapshot()) }()
@@ -222,11 +271,17 @@ type Raft struct {
 	me        int
 	env       labrpc.Env
 	persister *labrpc.Persister
-	snapshot  []byte        // persistAlias: the buffer the service passed to Snapshot
-	lastRead  time.Duration // readCostly: when the last read began
+	snapshot  []byte           // persistAlias: the buffer the service passed to Snapshot
+	lastRead  time.Duration    // readCostly: when the last read began
+	apply     func(replog.Msg) // applyInStart: the service's apply
 	// readLease: when this peer last confirmed a read, if it has.
 	confirmed   bool
 	confirmedAt time.Duration
+	// applyInStart: the last index handed to the service inside Start (the
+	// engine's own apply of it, later, is dropped)
+	appliedInStart int
+	started        map[int]any // startedWins: index -> the command this incarnation took there as leader
+	led            bool        // muteDeposed: this incarnation has led
 }
 
 func (p *Raft) Start(command any) (int, int, bool) {
@@ -236,14 +291,24 @@ func (p *Raft) Start(command any) (int, int, bool) {
 	if term, leads := p.Raft.GetState(); leads && p.l.refuseAlways {
 		return 0, term, false
 	}
-	if term, leads := p.Raft.GetState(); leads && p.l.refuseOnce {
-		if p.l.starts++; p.l.starts == 10 {
+	if term, leads := p.Raft.GetState(); leads && p.l.refuseOnce > 0 {
+		if p.l.starts++; p.l.starts == p.l.refuseOnce {
 			return 0, term, false
 		}
 	}
 	index, term, ok := p.Raft.Start(command)
-	if p.snapshot != nil {
+	if p.snapshot != nil && p.l.persistLate {
+		p.env.After(100*time.Millisecond, func() { p.persister.Save(p.persister.ReadState(), p.snapshot) })
+	} else if p.snapshot != nil {
 		p.persister.Save(p.persister.ReadState(), p.snapshot)
+	}
+	if ok {
+		p.started[index] = command
+	}
+	if ok && p.l.applyInStart && index == p.appliedInStart+1 {
+		p.appliedInStart = index
+		p.l.applied[p.me] = index
+		p.apply(replog.Msg{CommandValid: true, Command: command, CommandIndex: index})
 	}
 	if ok && p.l.startIndex != nil {
 		index = p.l.startIndex(index)
@@ -321,6 +386,9 @@ func (p *Raft) Snapshot(index int, snapshot []byte) {
 	if p.l.persistAlias {
 		p.snapshot = snapshot
 	}
+	if p.l.ignoreSnapshot {
+		return
+	}
 	p.Raft.Snapshot(index, snapshot)
 }
 
@@ -328,6 +396,9 @@ func (p *Raft) GetState() (int, bool) {
 	term, isLeader := p.Raft.GetState()
 	if p.l.allLead {
 		return term, true
+	}
+	if p.l.neverLeads {
+		return term, false
 	}
 	return term, isLeader
 }
@@ -344,7 +415,7 @@ func (e liarEnv) lose(done func(bool)) {
 }
 
 func (e liarEnv) After(d time.Duration, f func()) func() {
-	if e.l.leaky || e.l.leakAfterReelection && e.l.reelected {
+	if e.l.leaky || e.l.leakAfterReelection && e.l.reelected || e.l.leakFromIndex > 0 && e.l.top >= e.l.leakFromIndex {
 		e.l.timers++
 		d += time.Duration(e.l.timers) * time.Microsecond
 	}
@@ -356,8 +427,8 @@ func (e liarEnv) Call(to int, method string, args, reply any, done func(bool)) {
 	if a, ok := args.(*raft.RequestVoteArgs); ok && a.Term > 1 {
 		l.reelected = true
 	}
-	if l.sulk {
-		me, sulks, inner := e.Me(), l.sulking[to], done
+	if l.sulk || l.muteAfterLoss {
+		me, sulks, inner := e.Me(), l.sulk && l.sulking[to], done
 		done = func(ok bool) {
 			if !ok {
 				l.sulking[me] = true
@@ -397,7 +468,7 @@ func (e liarEnv) Call(to int, method string, args, reply any, done func(bool)) {
 			e.Env.After(20*time.Millisecond, func() { e.Env.Call(to, method, args, reply, done) })
 			return
 		}
-	case l.unanimous && method == "Raft.RequestVote":
+	case (l.unanimous || l.fourOfFive) && method == "Raft.RequestVote":
 		a := args.(*raft.RequestVoteArgs)
 		key := [2]int{a.CandidateId, a.Term}
 		b := l.ballots[key]
@@ -409,7 +480,10 @@ func (e liarEnv) Call(to int, method string, args, reply any, done func(bool)) {
 		inner := done
 		done = func(ok bool) {
 			r := reply.(*raft.RequestVoteReply)
-			b.all = b.all && ok && r.VoteGranted
+			if !ok || !r.VoteGranted {
+				b.missed++
+			}
+			b.all = b.missed == 0 || l.fourOfFive && b.missed == 1
 			if b.released { // a retried request's answer
 				r.VoteGranted = r.VoteGranted && b.all
 				inner(ok)
@@ -427,7 +501,8 @@ func (e liarEnv) Call(to int, method string, args, reply any, done func(bool)) {
 				v.done(v.ok)
 			}
 		}
-	case l.snapshotToEmptyOnly && method == "Raft.InstallSnapshot" && l.applied[to] > 0:
+	case l.snapshotsLost && method == "Raft.InstallSnapshot",
+		l.snapshotToEmptyOnly && method == "Raft.InstallSnapshot" && l.applied[to] > 0:
 		e.lose(done)
 		return
 	case l.giveUpAfterLoss && method == "Raft.AppendEntries":
@@ -449,7 +524,8 @@ func (e liarEnv) Call(to int, method string, args, reply any, done func(bool)) {
 // A ballot is a candidate's votes in one term, held back until every
 // other peer has answered.
 type ballot struct {
-	all      bool // so far every answer is a granted vote
+	all      bool // so far every answer is a granted vote (fourOfFive: all but one)
+	missed   int  // the answers that are not a granted vote
 	released bool // every peer has answered, and the answers were handed on
 	replies  []vote
 }
@@ -471,7 +547,11 @@ type liarCase struct {
 
 // pinnedSeed is the seed a case's child runs whatever -seed says, for the
 // cases whose scenario meets their bug on some seeds only.
-var pinnedSeed = map[string]string{}
+var pinnedSeed = map[string]string{
+	// On other seeds the first leader is deposed before the rounds, and
+	// the scenario fails at one(30).
+	"Partitions/mute-once-deposed": "1",
+}
 
 var liarCases = []liarCase{
 	{"BasicAgreement/stalls-after-4", TestBasicAgreement,
@@ -511,7 +591,7 @@ var liarCases = []liarCase{
 		func() *liar { return &liar{startIndex: func(i int) int { return i - 1 }} },
 		[]string{"command 119, started concurrently with 19 others, was not committed at the index Start gave"}},
 	{"ConcurrentStarts/refuses-once", TestConcurrentStarts,
-		func() *liar { return &liar{refuseOnce: true} },
+		func() *liar { return &liar{refuseOnce: 10} },
 		nil},
 	{"ConcurrentStarts/refuses-always", TestConcurrentStarts,
 		func() *liar { return &liar{refuseAlways: true} },
@@ -564,6 +644,69 @@ var liarCases = []liarCase{
 	{"StartKeepsItsOwnCopy/aliases-the-buffer", TestStartKeepsItsOwnCopy,
 		func() *liar { return &liar{aliasStart: true} },
 		[]string{"Start must copy a []byte command"}},
+	{"BasicAgreement/never-says-it-leads", TestBasicAgreement,
+		func() *liar { return &liar{neverLeads: true} },
+		[]string{"no leader among the connected peers after 5s"}},
+	{"Partitions/mute-after-a-loss", TestPartitions,
+		func() *liar { return &liar{muteAfterLoss: true} },
+		[]string{"one(30): "}},
+	{"Partitions/needs-four-votes-of-five", TestPartitions,
+		func() *liar { return &liar{fourOfFive: true} },
+		[]string{"one(2000): no agreement within 10s"}},
+	{"SnapshotKeepsItsOwnCopy/never-says-it-leads", TestSnapshotKeepsItsOwnCopy,
+		func() *liar { return &liar{neverLeads: true} },
+		[]string{"no leader after"}},
+	{"SnapshotKeepsItsOwnCopy/stalls-after-3", TestSnapshotKeepsItsOwnCopy,
+		func() *liar { return &liar{stallAfter: 3} },
+		[]string{"the leader applied 3 of 5 commands"}},
+	{"SnapshotKeepsItsOwnCopy/loses-every-snapshot", TestSnapshotKeepsItsOwnCopy,
+		func() *liar { return &liar{snapshotsLost: true} },
+		[]string{"far behind, installed no snapshot"}},
+	{"SnapshotKeepsItsOwnCopy/persists-the-callers-buffer-late", TestSnapshotKeepsItsOwnCopy,
+		func() *liar { return &liar{persistAlias: true, persistLate: true} },
+		[]string{"the leader persisted the snapshot"}},
+	{"GroupOfOne/never-says-it-leads", TestGroupOfOne,
+		func() *liar { return &liar{neverLeads: true} },
+		[]string{"a group of one peer has no leader after"}},
+	{"GroupOfOne/applies-inside-start", TestGroupOfOne,
+		func() *liar { return &liar{applyInStart: true} },
+		[]string{"the peer applied index 1 inside Start(1)"}},
+	{"GroupOfOne/stalls-after-4", TestGroupOfOne,
+		func() *liar { return &liar{stallAfter: 4} },
+		[]string{"after Start(5) and 100ms, the only peer applied 4 of the 5 commands started"}},
+	{"GroupOfOne/refuses-every-start", TestGroupOfOne,
+		func() *liar { return &liar{refuseAlways: true} },
+		[]string{"Start(1) on the only peer, which leads, returned false"}},
+	{"Partitions/refuses-the-second-start", TestPartitions,
+		func() *liar { return &liar{refuseOnce: 2} },
+		[]string{"stopped leading at once"}},
+	{"Partitions/a-deposed-leader-keeps-its-entries", TestPartitions,
+		func() *liar { return &liar{startedWins: true} },
+		[]string{"two commands committed at one index"}},
+	{"Partitions/mute-once-deposed", TestPartitions,
+		func() *liar { return &liar{muteDeposed: true} },
+		[]string{"one(3000): no agreement within 10s"}},
+	{"FollowerCatchUp/refuses-the-tenth-start", TestFollowerCatchUp,
+		func() *liar { return &liar{refuseOnce: 10} },
+		[]string{"stopped leading with a majority connected"}},
+	{"CrashRestart/mute-from-the-17th-boot", TestCrashRestart,
+		func() *liar { return &liar{muteFromBoot: 17} },
+		[]string{"one(141): no agreement within 10s"}},
+	{"CrashRestart/mute-from-the-18th-boot", TestCrashRestart,
+		func() *liar { return &liar{muteFromBoot: 18} },
+		[]string{"one(142): no agreement within 10s"}},
+	{"CrashRestart/mute-from-the-19th-boot", TestCrashRestart,
+		func() *liar { return &liar{muteFromBoot: 19} },
+		[]string{"one(200): no agreement within 10s"}},
+	{"Snapshots/never-cuts-its-log", TestSnapshots,
+		func() *liar { return &liar{ignoreSnapshot: true} },
+		[]string{"caught up without a snapshot"}},
+	{"Snapshots/mute-after-a-restart", TestSnapshots,
+		func() *liar { return &liar{muteAtBoot: 2} },
+		[]string{"restarted without handing its snapshot to the service"}},
+	{"SameSeedSameRun/state-outside-the-world-from-index-3", TestSameSeedSameRun,
+		func() *liar { return &liar{leakFromIndex: 3} },
+		[]string{"not deterministic"}},
 }
 
 const liarEnvVar = "PROTOLAB_REPLOG_LIAR"
