@@ -111,10 +111,17 @@ type liar struct {
 	// should fail, done(0, false), so that the client tries elsewhere).
 	readsHang bool
 	// readLeak, if set: a read the reference answers after ReadIndex has
-	// returned (after a round, or when leadership is lost), with an ok
-	// readLeak accepts, has its done run late by a count of such reads kept
-	// from one run to the next (state outside the world in the read path).
-	readLeak func(ok bool) bool
+	// returned (after a round, or when leadership is lost), that readLeak
+	// accepts (by its ok, and whether it began at the same instant as
+	// another read on this peer), has its done run late by a count of such
+	// reads kept from one run to the next (state outside the world in the
+	// read path).
+	readLeak func(ok, batched bool) bool
+	// readWaitInstead > 0: a leader serves a read it refused at once (no
+	// entry of its term committed yet) with the last index it applied, once
+	// readWaitInstead has passed since its first read in that term (a wait
+	// for a timer, not for a commit of its term).
+	readWaitInstead time.Duration
 	// readFallbackFromTerm > 0: readFallback, but only on a leader of that
 	// term or a later one (met only after that many elections).
 	readFallbackFromTerm int
@@ -277,6 +284,10 @@ type Raft struct {
 	// readLease: when this peer last confirmed a read, if it has.
 	confirmed   bool
 	confirmedAt time.Duration
+	began       time.Duration // readLeak: when the last read on this peer began
+	// readWaitInstead: the term of this peer's first read as leader, and when.
+	firstReadTerm int
+	firstReadAt   time.Duration
 	// applyInStart: the last index handed to the service inside Start (the
 	// engine's own apply of it, later, is dropped)
 	appliedInStart int
@@ -351,9 +362,16 @@ func (p *Raft) ReadIndex(done func(index int, ok bool)) {
 		done(p.l.applied[p.me], true)
 		return
 	}
-	inCall := true
+	if led && p.l.readWaitInstead > 0 && p.firstReadTerm != term {
+		p.firstReadTerm, p.firstReadAt = term, p.env.Now()
+	}
+	inCall, batched := true, p.began > 0 && p.env.Now() == p.began
+	p.began = p.env.Now()
 	p.Raft.ReadIndex(func(index int, ok bool) {
-		if leak := p.l.readLeak; leak != nil && !inCall && leak(ok) {
+		if p.l.readWaitInstead > 0 && inCall && !ok && led && p.env.Now()-p.firstReadAt >= p.l.readWaitInstead {
+			index, ok = p.l.applied[p.me], true
+		}
+		if leak := p.l.readLeak; leak != nil && !inCall && leak(ok, batched) {
 			p.l.readLeaks++
 			p.env.After(time.Duration(p.l.readLeaks)*time.Microsecond, func() { done(index, ok) })
 			return
