@@ -195,6 +195,10 @@ type liar struct {
 	// its service that command at the index after the last it applied (a
 	// peer cut off that commits alone).
 	loneCommits bool
+	// giveUpFromBoot > 0: like giveUpAfterLoss, but only for a lost
+	// AppendEntries that carried entries, once the cluster has booted
+	// giveUpFromBoot times (counting every node's boots).
+	giveUpFromBoot int
 
 	ballots   map[[2]int]*ballot // unanimous: (candidate, term) -> its votes so far
 	applied   map[int]int        // node -> the last index its current incarnation applied
@@ -558,14 +562,14 @@ func (e liarEnv) Call(to int, method string, args, reply any, done func(bool)) {
 		l.snapshotToEmptyOnly && method == "Raft.InstallSnapshot" && l.applied[to] > 0:
 		e.lose(done)
 		return
-	case l.giveUpAfterLoss && method == "Raft.AppendEntries":
+	case (l.giveUpAfterLoss || l.giveUpFromBoot > 0) && method == "Raft.AppendEntries":
 		if l.lost[link] {
 			e.lose(done)
 			return
 		}
-		inner := done
+		inner, carries := done, len(args.(*raft.AppendEntriesArgs).Entries) > 0
 		done = func(ok bool) {
-			if !ok {
+			if !ok && (l.giveUpAfterLoss || carries && l.allBoots >= l.giveUpFromBoot) {
 				l.lost[link] = true
 			}
 			inner(ok)
@@ -607,6 +611,10 @@ var pinnedSeed = map[string]string{
 	// The lone follower sees two calls in a row lost within the scenario's
 	// second on 7 of the first 11 seeds.
 	"LeaderFailure/a-lone-follower-commits": "1",
+	// On 8 of the first 11 seeds a loss of the entries sent to the crashed
+	// leader is reported after the 8th boot, and the liar gives up on it
+	// before the loop of follower crashes.
+	"CrashRestart/gives-up-on-a-follower-from-the-8th-boot": "1",
 }
 
 var liarCases = []liarCase{
@@ -751,6 +759,9 @@ var liarCases = []liarCase{
 	{"FollowerCatchUp/refuses-the-tenth-start", TestFollowerCatchUp,
 		func() *liar { return &liar{refuseOnce: 10} },
 		[]string{"stopped leading with a majority connected"}},
+	{"CrashRestart/gives-up-on-a-follower-from-the-8th-boot", TestCrashRestart,
+		func() *liar { return &liar{giveUpFromBoot: 8} },
+		[]string{"one(101): no agreement within 10s"}},
 	{"CrashRestart/mute-from-the-17th-boot", TestCrashRestart,
 		func() *liar { return &liar{muteFromBoot: 17} },
 		[]string{"one(141): no agreement within 10s"}},
