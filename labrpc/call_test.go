@@ -81,3 +81,28 @@ func TestCallInitSetsEveryField(t *testing.T) {
 		t.Errorf("after init the record is\n%+v\nwant\n%+v\n(init leaves a field of the last call)", dirty, want)
 	}
 }
+
+// TestCallEventReusesACancelledTimersSlot: an event's slot in the queue is
+// reused as it is (queue.add), so a call's event must clear what the
+// slot's last event left: a cancelled timer's mark would make the world
+// skip the request as stale, and the call would never complete.
+func TestCallEventReusesACancelledTimersSlot(t *testing.T) {
+	w := NewWorld(Config{Seed: 1, Nodes: 2})
+	defer w.Close()
+	w.Start(1, bootEcho)
+	completed := false
+	w.Start(0, func(env Env) any {
+		cancel := env.After(time.Millisecond, func() { t.Error("a cancelled timer fired") })
+		cancel() // its event stays queued until 1 ms, then is skipped and its slot freed
+		env.After(2*time.Millisecond, func() {
+			reply := &EchoReply{}
+			env.Call(1, "echoNode.Echo", &EchoArgs{Text: "x"}, reply, func(ok bool) {
+				completed = ok && reply.Text == "X"
+			})
+		})
+		return &echoNode{env: env}
+	})
+	w.Sleep(time.Second)
+	require.NoError(t, w.Err())
+	require.True(t, completed, "the call whose request took the cancelled timer's slot completes with its reply")
+}

@@ -229,17 +229,16 @@ func (t *trace) addCall(step int64, at time.Duration, node int, kind Kind, peer 
 	l.Step, l.At, l.Node, l.Kind, l.Peer = step, at, node, kind, peer
 	l.Bytes, l.Call, l.reply = bytes, call, reply
 	// The slot's strings often hold these values already (the same method
-	// a few thousand lines ago, no text, no outcome): each is written only
-	// if it differs, since writing a pointer costs a write barrier
-	// whenever the garbage collector is marking.
+	// a few thousand lines ago, no text): each is written only if it
+	// differs, since writing a pointer costs a write barrier whenever the
+	// garbage collector is marking. Its Outcome is empty: only keep words a
+	// reply, when someone reads every line, and then every later line
+	// takes the path above (readers are never removed: OnTrace).
 	if l.Method != r.method {
 		l.Method = r.method
 	}
 	if l.Text != text {
 		l.Text = text
-	}
-	if l.Outcome != "" {
-		l.Outcome = ""
 	}
 	t.advance()
 }

@@ -2,9 +2,11 @@ package labrpc
 
 import (
 	"bytes"
+	"io"
 	"math/rand/v2"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -172,5 +174,54 @@ func TestStrMixer(t *testing.T) {
 		for b := range uint64(256) {
 			require.Equal(t, mixStr(b, s), m.mix(b), "name %q, h %#x", s, b)
 		}
+	}
+}
+
+// TestRingInPlaceMatchesFile checks the trace's two ways of keeping a
+// call's line: written into the ring field by field (trace.addCall, when
+// nothing reads every line) and built whole and copied (when a trace file
+// does). The same run must keep the same lines both ways, on a lossy
+// network whose drops carry text and answers, in a ring so small that each
+// slot is reused many times over: a field left from a slot's last line
+// would show.
+func TestRingInPlaceMatchesFile(t *testing.T) {
+	run := func(out io.Writer) *World {
+		w := NewWorld(Config{Seed: 3, Nodes: 3, KeepTrace: 50, TraceTo: out, Profile: MustProfile("duplicating")})
+		w.Start(1, func(Env) any { return &verdictNode{} })
+		w.Start(2, func(Env) any { return &verdictNode{} })
+		w.Start(0, func(env Env) any {
+			var tick func()
+			n := 0
+			tick = func() {
+				for peer := 1; peer <= 2; peer++ {
+					n++ // replies alternate: "VoteGranted ...", "not VoteGranted ..."
+					env.Call(peer, "verdictNode.Vote", &VerdictArgs{N: n % 2}, &BoolReply{}, func(bool) {})
+				}
+				env.After(7*time.Millisecond, tick)
+			}
+			tick()
+			return &echoNode{env: env}
+		})
+		w.Sleep(2 * time.Second)
+		return w
+	}
+	inPlace := run(nil)
+	defer inPlace.Close()
+	var file bytes.Buffer
+	whole := run(&file)
+	defer whole.Close()
+	require.Equal(t, inPlace.Digest(), whole.Digest(), "the same run, traced two ways")
+	a, b := inPlace.Tail(-1), whole.Tail(-1)
+	require.Len(t, a, 50)
+	require.Len(t, b, 50)
+	kinds := map[Kind]bool{}
+	for i := range a {
+		kinds[a[i].Kind] = true
+		require.Equal(t, b[i].Format(3), a[i].Format(3), "line %d", i)
+		require.Equal(t, b[i].Call, a[i].Call, "line %d's call", i)
+		require.Equal(t, b[i].ReplyOutcome(), a[i].ReplyOutcome(), "line %d's outcome", i)
+	}
+	for _, k := range []Kind{KindSend, KindRecv, KindReply, KindDrop} {
+		require.True(t, kinds[k], "the kept lines include a %s line", k)
 	}
 }
