@@ -199,6 +199,10 @@ type liar struct {
 	// AppendEntries that carried entries, once the cluster has booted
 	// giveUpFromBoot times (counting every node's boots).
 	giveUpFromBoot int
+	// quietCommit: with lostIsAck, once an AppendEntries of a leader is
+	// lost, it tells its followers no commit index above the one it last
+	// sent before (only the leader applies what it commits alone).
+	quietCommit bool
 
 	ballots   map[[2]int]*ballot // unanimous: (candidate, term) -> its votes so far
 	applied   map[int]int        // node -> the last index its current incarnation applied
@@ -214,6 +218,8 @@ type liar struct {
 	allBoots  int                // muteFromBoot: the boots of every node so far
 	top       int                // leakFromIndex: the highest index any peer applied
 	lostRun   map[int]int        // loneCommits: node -> its calls lost in a row
+	told      map[int]int        // quietCommit: node -> the commit index it last sent before a loss
+	quiet     map[int]bool       // quietCommit: the nodes that have lost an AppendEntries
 	loneTerm  map[int]int        // loneCommits: node -> its term when its second call in a row was lost
 }
 
@@ -221,6 +227,7 @@ type liar struct {
 func (l *liar) engine() replog.Engine {
 	l.ballots, l.applied, l.aliases, l.lost, l.boots = map[[2]int]*ballot{}, map[int]int{}, map[string][]byte{}, map[[2]int]bool{}, map[int]int{}
 	l.sulking, l.lostRun, l.loneTerm = map[int]bool{}, map[int]int{}, map[int]int{}
+	l.told, l.quiet = map[int]int{}, map[int]bool{}
 	return replog.Engine{Name: "raft", Boot: l.boot}
 }
 
@@ -501,8 +508,18 @@ func (e liarEnv) Call(to int, method string, args, reply any, done func(bool)) {
 	}
 	switch {
 	case l.lostIsAck && method == "Raft.AppendEntries":
+		if a, me := args.(*raft.AppendEntriesArgs), e.Me(); l.quietCommit && l.quiet[me] {
+			b := *a
+			b.LeaderCommit = min(b.LeaderCommit, l.told[me])
+			args = &b
+		} else if l.quietCommit {
+			l.told[me] = a.LeaderCommit
+		}
 		inner := done
 		done = func(ok bool) {
+			if !ok && l.quietCommit {
+				l.quiet[e.Me()] = true
+			}
 			if !ok {
 				a, r := args.(*raft.AppendEntriesArgs), reply.(*raft.AppendEntriesReply)
 				r.Term, r.Success = a.Term, true
@@ -639,6 +656,9 @@ var liarCases = []liarCase{
 	{"Partitions/commits-without-a-majority", TestPartitions,
 		func() *liar { return &liar{lostIsAck: true} },
 		[]string{"committed index 2 with a leader cut off from the majority"}},
+	{"Partitions/commits-without-a-majority-on-the-leader-only", TestPartitions,
+		func() *liar { return &liar{lostIsAck: true, quietCommit: true} },
+		[]string{"1 peers committed index 2 with a leader cut off from the majority"}},
 	{"Partitions/unanimous-votes", TestPartitions,
 		func() *liar { return &liar{unanimous: true} },
 		[]string{"one(2000): no agreement within 10s"}},
