@@ -209,3 +209,61 @@ func mutationVerdicts(stdout string) map[string]string {
 	}
 	return v
 }
+
+// A test that runs the code it tests in a child process (as tests/replog's
+// self-tests run each scenario in the test binary again) covers that code: the
+// child's counters, written where -test.gocoverdir says, count for the parent
+// test. Before the baseline gave each test a coverage directory of its own, such
+// lines were "not covered" and their mutants never ran.
+func TestMutationCountsChildProcessCoverage(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs go test; skipped in -short mode")
+	}
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("no go command")
+	}
+	root := t.TempDir()
+	os.MkdirAll(filepath.Join(root, "sign"), 0o755)
+	for name, text := range map[string]string{
+		"go.mod":       "module fixture\n\ngo 1.22\n",
+		"sign/sign.go": signSource,
+		"sign/sign_test.go": `package sign
+
+import (
+	"flag"
+	"os"
+	"os/exec"
+	"testing"
+)
+
+// TestSignInAChild checks Sign(0) in a child process only, passing on the
+// parent's coverage directory as tests/replog does.
+func TestSignInAChild(t *testing.T) {
+	if os.Getenv("SIGN_CHILD") == "1" {
+		if Sign(-1) != -1 || Sign(0) != 0 || Sign(1) != 1 {
+			t.Fatal("wrong sign")
+		}
+		return
+	}
+	args := []string{"-test.run=^TestSignInAChild$"}
+	if f := flag.Lookup("test.gocoverdir"); f != nil && f.Value.String() != "" {
+		args = append(args, "-test.gocoverdir="+f.Value.String())
+	}
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Env = append(os.Environ(), "SIGN_CHILD=1")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("the child failed: %v\n%s", err, out)
+	}
+}
+`,
+	} {
+		if err := os.WriteFile(filepath.Join(root, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	code, stdout, stderr := lab(t, root, "mutation", "sign", "--ops", "boundary")
+	want := "sign: generated 2, run 2: killed 2, survived 0, timed out 0, not covered 0"
+	if code != exitOK || !strings.Contains(stdout, want) {
+		t.Errorf("a test whose child runs Sign: exit status %d, no %q in:\n%s\n%s", code, want, stdout, stderr)
+	}
+}

@@ -84,8 +84,20 @@ func selectiveBaseline(ctx context.Context, opts MutationOptions, copyDir, bindi
 		}
 		for i, name := range names {
 			profile := filepath.Join(bindir, fmt.Sprintf("cover-%d.out", i))
-			args := append([]string{"-test.run", "^" + regexp.QuoteMeta(name) + "$", "-test.count=1", "-test.coverprofile=" + profile}, rest...)
+			// A test may run part of its work in a child process (tests/replog's
+			// self-tests run each scenario in this binary again). The child writes
+			// its counters to the directory -test.gocoverdir names, and the parent
+			// merges every counter file found there into its profile; without a
+			// directory of our own the children's counters go to a temporary one
+			// that nobody reads, and the lines only they run look "not covered".
+			covdir := filepath.Join(bindir, fmt.Sprintf("covdata-%d", i))
+			if err := os.MkdirAll(covdir, 0o755); err != nil {
+				return nil, 0, err
+			}
+			args := append([]string{"-test.run", "^" + regexp.QuoteMeta(name) + "$", "-test.count=1",
+				"-test.coverprofile=" + profile, "-test.gocoverdir=" + covdir}, rest...)
 			r := runBinary(ctx, bin, pkgDir, gotool.DefaultTimeout, args)
+			os.RemoveAll(covdir)
 			if r.status != Survived {
 				return nil, 0, fmt.Errorf("%s of %s fails when it runs alone without any mutant, so the selective mode cannot judge mutants by it; run with --whole, or fix the test.\n%s", name, pkg, gotool.Tail(r.output, 30))
 			}
