@@ -203,6 +203,10 @@ type liar struct {
 	// lost, it tells its followers no commit index above the one it last
 	// sent before (only the leader applies what it commits alone).
 	quietCommit bool
+	// snapshotToLeadersOnly: InstallSnapshot reaches only a peer that has
+	// sent an AppendEntries (has led) itself; a follower that never led and
+	// fell behind never catches up.
+	snapshotToLeadersOnly bool
 
 	ballots   map[[2]int]*ballot // unanimous: (candidate, term) -> its votes so far
 	applied   map[int]int        // node -> the last index its current incarnation applied
@@ -220,6 +224,7 @@ type liar struct {
 	lostRun   map[int]int        // loneCommits: node -> its calls lost in a row
 	told      map[int]int        // quietCommit: node -> the commit index it last sent before a loss
 	quiet     map[int]bool       // quietCommit: the nodes that have lost an AppendEntries
+	haveLed   map[int]bool       // snapshotToLeadersOnly: the nodes that have sent an AppendEntries
 	loneTerm  map[int]int        // loneCommits: node -> its term when its second call in a row was lost
 }
 
@@ -227,7 +232,7 @@ type liar struct {
 func (l *liar) engine() replog.Engine {
 	l.ballots, l.applied, l.aliases, l.lost, l.boots = map[[2]int]*ballot{}, map[int]int{}, map[string][]byte{}, map[[2]int]bool{}, map[int]int{}
 	l.sulking, l.lostRun, l.loneTerm = map[int]bool{}, map[int]int{}, map[int]int{}
-	l.told, l.quiet = map[int]int{}, map[int]bool{}
+	l.told, l.quiet, l.haveLed = map[int]int{}, map[int]bool{}, map[int]bool{}
 	return replog.Engine{Name: "raft", Boot: l.boot}
 }
 
@@ -506,7 +511,13 @@ func (e liarEnv) Call(to int, method string, args, reply any, done func(bool)) {
 			inner(ok)
 		}
 	}
+	if l.snapshotToLeadersOnly && method == "Raft.AppendEntries" {
+		l.haveLed[e.Me()] = true
+	}
 	switch {
+	case l.snapshotToLeadersOnly && method == "Raft.InstallSnapshot" && !l.haveLed[to]:
+		e.lose(done)
+		return
 	case l.lostIsAck && method == "Raft.AppendEntries":
 		if a, me := args.(*raft.AppendEntriesArgs), e.Me(); l.quietCommit && l.quiet[me] {
 			b := *a
@@ -790,6 +801,9 @@ var liarCases = []liarCase{
 		[]string{"one(142): no agreement within 10s"}},
 	{"CrashRestart/mute-from-the-19th-boot", TestCrashRestart,
 		func() *liar { return &liar{muteFromBoot: 19} },
+		[]string{"one(200): no agreement within 10s"}},
+	{"Snapshots/only-to-a-peer-that-led", TestSnapshots,
+		func() *liar { return &liar{snapshotToLeadersOnly: true} },
 		[]string{"one(200): no agreement within 10s"}},
 	{"Snapshots/never-cuts-its-log", TestSnapshots,
 		func() *liar { return &liar{ignoreSnapshot: true} },
