@@ -207,6 +207,10 @@ type liar struct {
 	// sent an AppendEntries (has led) itself; a follower that never led and
 	// fell behind never catches up.
 	snapshotToLeadersOnly bool
+	// muteFollowersFromBoot > 0: from the cluster's muteFollowersFromBoot-th
+	// boot (counting every node's), an incarnation of a node that has never
+	// sent an AppendEntries (never led) hands its service nothing.
+	muteFollowersFromBoot int
 
 	ballots   map[[2]int]*ballot // unanimous: (candidate, term) -> its votes so far
 	applied   map[int]int        // node -> the last index its current incarnation applied
@@ -244,7 +248,8 @@ func (l *liar) boot(env labrpc.Env, persister *labrpc.Persister, apply func(repl
 	l.applied[me] = 0
 	l.boots[me]++
 	l.allBoots++
-	muted := l.muteAtBoot > 0 && l.boots[me] >= l.muteAtBoot || l.muteFromBoot > 0 && l.allBoots >= l.muteFromBoot
+	muted := l.muteAtBoot > 0 && l.boots[me] >= l.muteAtBoot || l.muteFromBoot > 0 && l.allBoots >= l.muteFromBoot ||
+		l.muteFollowersFromBoot > 0 && l.allBoots >= l.muteFollowersFromBoot && !l.haveLed[me]
 	p := &Raft{l: l, me: me, env: env, persister: persister, apply: apply, started: map[int]any{}}
 	p.Raft = raft.Make(liarEnv{Env: env, l: l}, persister, func(m replog.Msg) {
 		if muted || m.CommandValid && m.CommandIndex <= p.appliedInStart || l.muteAfterLoss && l.sulking[me] {
@@ -511,7 +516,7 @@ func (e liarEnv) Call(to int, method string, args, reply any, done func(bool)) {
 			inner(ok)
 		}
 	}
-	if l.snapshotToLeadersOnly && method == "Raft.AppendEntries" {
+	if (l.snapshotToLeadersOnly || l.muteFollowersFromBoot > 0) && method == "Raft.AppendEntries" {
 		l.haveLed[e.Me()] = true
 	}
 	switch {
@@ -643,6 +648,10 @@ var pinnedSeed = map[string]string{
 	// leader is reported after the 8th boot, and the liar gives up on it
 	// before the loop of follower crashes.
 	"CrashRestart/gives-up-on-a-follower-from-the-8th-boot": "1",
+	// On most seeds every peer has led once before the loop of follower
+	// crashes, and the liar mutes nobody; on 9, 10 and 11 of the first 11 a
+	// follower that never led restarts in the loop.
+	"CrashRestart/mute-followers-from-the-9th-boot": "9",
 }
 
 var liarCases = []liarCase{
@@ -792,6 +801,9 @@ var liarCases = []liarCase{
 		[]string{"stopped leading with a majority connected"}},
 	{"CrashRestart/gives-up-on-a-follower-from-the-8th-boot", TestCrashRestart,
 		func() *liar { return &liar{giveUpFromBoot: 8} },
+		[]string{"one(101): no agreement within 10s"}},
+	{"CrashRestart/mute-followers-from-the-9th-boot", TestCrashRestart,
+		func() *liar { return &liar{muteFollowersFromBoot: 9} },
 		[]string{"one(101): no agreement within 10s"}},
 	{"CrashRestart/mute-from-the-17th-boot", TestCrashRestart,
 		func() *liar { return &liar{muteFromBoot: 17} },
