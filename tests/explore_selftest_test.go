@@ -84,13 +84,14 @@ func exploreOnFake(o explore.Options, body func(t *T)) (ft *testing.T, panicked 
 	return ft, panicked
 }
 
-// saveExploreFlags restores the search's flags when the test ends.
+// saveExploreFlags is saveFlags for the search's flags too.
 func saveExploreFlags(t *testing.T) {
 	saveFlags(t)
-	e, b, r, s, out, ch, seed := *exploreFlag, *budgetFlag, *runsFlag, *exploreSeedsFlag, *outFlag, *choicesFlag, *seedFlag
+	e, b, r, s, out, ch := *exploreFlag, *budgetFlag, *runsFlag, *exploreSeedsFlag, *outFlag, *choicesFlag
 	t.Cleanup(func() {
-		*exploreFlag, *budgetFlag, *runsFlag, *exploreSeedsFlag, *outFlag, *choicesFlag, *seedFlag = e, b, r, s, out, ch, seed
+		*exploreFlag, *budgetFlag, *runsFlag, *exploreSeedsFlag, *outFlag, *choicesFlag = e, b, r, s, out, ch
 	})
+	*exploreFlag, *budgetFlag, *runsFlag, *exploreSeedsFlag, *outFlag, *choicesFlag = "", 0, 0, 0, "", ""
 }
 
 // A search that finds a broken invariant fails the test, saves the choices

@@ -137,10 +137,15 @@ func TestTailZeroShowsNoLine(t *testing.T) {
 	require.Len(t, got, 2)
 }
 
-// saveFlags restores the harness's flags when the test ends.
+// saveFlags sets the harness's flags to their defaults for the test (go test
+// ./tests -seed=7 -twice must not change what it checks), and restores them
+// when it ends.
 func saveFlags(t *testing.T) {
-	seeds, twice, trace, tail, filter := *seedsFlag, *twiceFlag, *traceFlag, *tailFlag, *filterFlag
-	t.Cleanup(func() { *seedsFlag, *twiceFlag, *traceFlag, *tailFlag, *filterFlag = seeds, twice, trace, tail, filter })
+	seed, seeds, twice, trace, tail, filter := *seedFlag, *seedsFlag, *twiceFlag, *traceFlag, *tailFlag, *filterFlag
+	t.Cleanup(func() {
+		*seedFlag, *seedsFlag, *twiceFlag, *traceFlag, *tailFlag, *filterFlag = seed, seeds, twice, trace, tail, filter
+	})
+	*seedFlag, *seedsFlag, *twiceFlag, *traceFlag, *tailFlag, *filterFlag = 1, 1, false, "", 60, ""
 }
 
 // With -seeds=1 (the default) Run runs the body once, in the test itself
