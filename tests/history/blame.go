@@ -44,9 +44,12 @@ func blamed(model porcupine.Model, ops []porcupine.Operation, info porcupine.Lin
 		if p >= len(partials) {
 			break
 		}
+		// The longest; of equal ones, the least in order of operation ids:
+		// porcupine hands them over in an order that changes from run to
+		// run (it collects them in a map), and a seed's trace must not.
 		var longest []int
 		for _, lin := range partials[p] {
-			if len(lin) > len(longest) {
+			if len(lin) > len(longest) || len(lin) == len(longest) && slices.Compare(lin, longest) < 0 {
 				longest = lin
 			}
 		}
