@@ -1,6 +1,9 @@
 package tests
 
 import (
+	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -306,5 +309,237 @@ func TestScriptTogglesLossAndReordering(t *testing.T) {
 		require.Positive(t, w.Profile().LongReorder)
 		w.Sleep(100 * time.Millisecond)
 		require.Zero(t, w.Profile().LongReorder, "LongReordering(false) turns it off")
+	})
+}
+
+// What the nemesis says it does: each fault it schedules is noted in the
+// trace ("nemesis: ..."), the note at the instant of the fault and the
+// fault right after it, one fault an act; a learner's timeline reads its
+// schedule from these notes.
+
+// quiet boots a node that does nothing: the trace holds only the faults.
+func quiet(env labrpc.Env) any { return &struct{}{} }
+
+// quietWorld is a world of n idle nodes that keeps its whole trace.
+func quietWorld(t *T, n int) *labrpc.World {
+	w := t.NewWorld(labrpc.Config{Nodes: n, KeepTrace: 1 << 16})
+	for i := range n {
+		w.Start(i, quiet)
+	}
+	return w
+}
+
+// nemesisNotes returns the nemesis's notes in w's trace, each with the line
+// after it.
+func nemesisNotes(w *labrpc.World) (notes []labrpc.Line, next []labrpc.Line) {
+	lines := w.Tail(-1)
+	for i, l := range lines {
+		if l.Kind == labrpc.KindNote && strings.HasPrefix(l.Text, "nemesis: ") {
+			notes = append(notes, l)
+			if i+1 < len(lines) {
+				next = append(next, lines[i+1])
+			} else {
+				next = append(next, labrpc.Line{})
+			}
+		}
+	}
+	return notes, next
+}
+
+func TestNemesisNotesEachFaultAsItHappens(t *testing.T) {
+	for _, c := range []struct {
+		n    Nemesis
+		note string
+	}{
+		{Nemesis{Partitions: true}, "nemesis: partition "},
+		{Nemesis{Partitions: true}, "nemesis: heal"},
+		{Nemesis{Crashes: true}, "nemesis: crash n"},
+		{Nemesis{Crashes: true}, "nemesis: restart n"},
+		{Nemesis{Outages: true}, "nemesis: outage: n"},
+		{Nemesis{Unreliable: true}, "nemesis: unreliable true"},
+		{Nemesis{Unreliable: true}, "nemesis: unreliable false"},
+		{Nemesis{Reorder: true}, "nemesis: long reordering true"},
+		{Nemesis{Reorder: true}, "nemesis: long reordering false"},
+		{Nemesis{Pauses: true}, "nemesis: pause n"},
+	} {
+		Run(t, func(t *T) {
+			w := quietWorld(t, 5)
+			n := c.n
+			n.Nodes, n.Every, n.For = five, 100*time.Millisecond, 3*time.Second
+			n.Start(w)
+			w.Sleep(n.For + time.Second)
+			require.NoError(t, w.Err())
+			notes, next := nemesisNotes(w)
+			seen := false
+			for i, note := range notes {
+				seen = seen || strings.HasPrefix(note.Text, c.note)
+				if i > 0 {
+					require.Less(t, notes[i-1].At, note.At, "two faults at %v: an act applies one fault (%q, %q)", note.At, notes[i-1].Text, note.Text)
+				}
+				if note.Text == "nemesis: done; heal, restore the network, restart the crashed" {
+					continue
+				}
+				require.True(t, next[i].At == note.At && next[i].Kind != labrpc.KindNote,
+					"the note %q at %v is not followed by its fault (a fault, crash or start line at the same time): %+v", note.Text, note.At, next[i])
+			}
+			require.True(t, seen, "a nemesis %+v acting every 100ms for 3s never noted %q", c.n, c.note)
+		})
+	}
+}
+
+// A split is of every node listed, into two sides that are both non-empty;
+// any node may fall on either side, and the smaller side may be one node
+// alone or two (of five).
+func TestNemesisSplitsAreOfEveryNodeAndAnySize(t *testing.T) {
+	Run(t, func(t *T) {
+		w := quietWorld(t, 5)
+		Nemesis{Nodes: five, Every: 50 * time.Millisecond, For: 4 * time.Second, Partitions: true}.Start(w)
+		w.Sleep(5 * time.Second)
+		smaller := map[int]bool{} // sizes of the smaller side
+		alone := map[int]bool{}   // nodes on the smaller side
+		splits := 0
+		notes, _ := nemesisNotes(w)
+		for _, note := range notes {
+			sides, ok := strings.CutPrefix(note.Text, "nemesis: partition ")
+			if !ok {
+				continue
+			}
+			splits++
+			var a, b []int
+			for i, side := range strings.Split(sides, " | ") {
+				fields := strings.Fields(strings.Trim(side, "[]"))
+				require.NotEmpty(t, fields, "a side of the split %q is empty: it cuts nothing", sides)
+				for _, f := range fields {
+					id, err := strconv.Atoi(f)
+					require.NoError(t, err, sides)
+					if i == 0 {
+						a = append(a, id)
+					} else {
+						b = append(b, id)
+					}
+				}
+			}
+			require.ElementsMatch(t, five, append(slices.Clone(a), b...), "the split %q is not of the nodes listed", sides)
+			if len(b) < len(a) {
+				a, b = b, a
+			}
+			smaller[len(a)] = true
+			for _, id := range a {
+				alone[id] = true
+			}
+		}
+		require.Greater(t, splits, 10)
+		require.Equal(t, map[int]bool{1: true, 2: true}, smaller, "the smaller sides of %d splits of five", splits)
+		require.Len(t, alone, 5, "in %d splits, only %v were ever on the smaller side", splits, alone)
+	})
+}
+
+// A nemesis that does not toggle loss or reordering leaves the profile to
+// the test: a change the test makes while it acts stays after its end.
+func TestNemesisLeavesTheTestsOwnProfileChange(t *testing.T) {
+	Run(t, func(t *T) {
+		w := quietWorld(t, 5)
+		Nemesis{Nodes: five, Every: 100 * time.Millisecond, For: 2 * time.Second, Partitions: true, Crashes: true}.Start(w)
+		w.Sleep(time.Second)
+		w.SetReliable(false)
+		lossy := w.Profile()
+		w.Sleep(2 * time.Second)
+		require.Equal(t, lossy, w.Profile(), "the nemesis put back a profile it never changed")
+	})
+}
+
+// A nanosecond is a time like any other.
+func TestNemesisOfOneNanosecond(t *testing.T) {
+	Run(t, func(t *T) {
+		w := quietWorld(t, 5)
+		Nemesis{Nodes: five, Every: 1, For: 1, Crashes: true}.Start(w)
+		w.Sleep(time.Millisecond)
+		require.NoError(t, w.Err())
+		notes, _ := nemesisNotes(w)
+		require.NotEmpty(t, notes)
+		require.Equal(t, "nemesis: done; heal, restore the network, restart the crashed", notes[len(notes)-1].Text)
+	})
+}
+
+// Crashes reach every listed node, the last one running too, and a MaxDown
+// above the nodes listed is not an error.
+func TestNemesisCrashesTheLastNodeUp(t *testing.T) {
+	for _, maxDown := range []int{2, 3} {
+		Run(t, func(t *T) {
+			w := quietWorld(t, 5)
+			Nemesis{Nodes: []int{3, 4}, Every: 20 * time.Millisecond, For: 2 * time.Second, Crashes: true, MaxDown: maxDown}.Start(w)
+			both := false
+			for w.Now() < 2*time.Second {
+				w.Sleep(5 * time.Millisecond)
+				both = both || !w.Alive(3) && !w.Alive(4)
+			}
+			require.NoError(t, w.Err())
+			require.True(t, both, "MaxDown %d of 2 nodes: both were never down at once", maxDown)
+		})
+	}
+}
+
+// Outages reach a lone listed node, one after another; a node the test cut
+// off itself is left to the test.
+func TestNemesisOutagesOfOneNode(t *testing.T) {
+	Run(t, func(t *T) {
+		w := quietWorld(t, 5)
+		Nemesis{Nodes: []int{2}, Every: 100 * time.Millisecond, For: 4 * time.Second, Outages: true}.Start(w)
+		w.Sleep(5 * time.Second)
+		require.NoError(t, w.Err())
+		outages := 0
+		notes, _ := nemesisNotes(w)
+		for _, note := range notes {
+			if strings.HasPrefix(note.Text, "nemesis: outage: n2 cut off for ") {
+				outages++
+			}
+		}
+		require.GreaterOrEqual(t, outages, 2, "4s of outages of 100ms to 1s, one at a time: n2 was cut off %d times", outages)
+	})
+	Run(t, func(t *T) {
+		w := quietWorld(t, 5)
+		w.Disconnect(2)
+		Nemesis{Nodes: []int{2}, Every: 50 * time.Millisecond, For: time.Second, Outages: true}.Start(w)
+		w.Sleep(500 * time.Millisecond)
+		require.NoError(t, w.Err())
+		require.False(t, w.Connected(2), "the nemesis reconnected a node the test had cut off, before its end")
+	})
+}
+
+// Pauses reach the last node running, and never a node that is down.
+func TestNemesisPausesOnlyRunningNodes(t *testing.T) {
+	Run(t, func(t *T) {
+		w := quietWorld(t, 5)
+		for id := range 4 {
+			w.Crash(id)
+		}
+		Nemesis{Nodes: five, Every: 100 * time.Millisecond, For: 3 * time.Second, Pauses: true}.Start(w)
+		paused := false
+		for w.Now() < 3*time.Second {
+			w.Sleep(5 * time.Millisecond)
+			paused = paused || w.Paused(4)
+		}
+		require.NoError(t, w.Err(), "the nemesis paused a node that is down")
+		require.True(t, paused, "n4, the one node running, was never paused")
+	})
+}
+
+// A script notes each fault by name, at its time.
+func TestScriptNotesEachFault(t *testing.T) {
+	Run(t, func(t *T) {
+		w := quietWorld(t, 3)
+		Script(w,
+			Step{At: 100 * time.Millisecond, Fault: CrashNode(2)},
+			Step{At: 200 * time.Millisecond, Fault: PartitionInto([]int{0}, []int{1})},
+			Step{At: 300 * time.Millisecond, Fault: RestartNode(2)},
+		)
+		w.Sleep(time.Second)
+		notes, next := nemesisNotes(w)
+		var got []string
+		for i, note := range notes {
+			got = append(got, fmt.Sprintf("%v %s", note.At, note.Text))
+			require.True(t, next[i].At == note.At && next[i].Kind != labrpc.KindNote, "the note %q is not followed by its fault: %+v", note.Text, next[i])
+		}
+		require.Equal(t, []string{"100ms nemesis: crash n2", "200ms nemesis: partition [[0] [1]]", "300ms nemesis: restart n2"}, got)
 	})
 }
