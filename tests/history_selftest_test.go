@@ -38,12 +38,46 @@ func TestHistoryRecordsVirtualCallAndReturnTimes(t *testing.T) {
 	require.Equal(t, 2, h.Len())
 	ops := h.Operations()
 	require.Equal(t, porcupine.Operation{ClientId: 3, Input: [2]int{0, 5}, Call: int64(7 * time.Millisecond), Output: nil, Return: int64(17 * time.Millisecond)}, ops[0])
-	require.Equal(t, porcupine.Operation{ClientId: 4, Input: [2]int{1, 0}, Call: int64(7 * time.Millisecond), Output: nil, Return: math.MaxInt64}, ops[1],
-		"an operation that never returns has no return time: it may take effect any time after its call")
+	require.Equal(t, porcupine.Operation{ClientId: 4, Input: [2]int{1, 0}, Call: int64(7*time.Millisecond + 1), Output: nil, Return: math.MaxInt64}, ops[1],
+		"an operation that never returns has no return time: it may take effect any time after its call; "+
+			"called in the same instant as the one before, after it, it is recorded a nanosecond later")
 	w.Sleep(time.Millisecond)
 	pending.End(5)
 	require.Equal(t, int64(18*time.Millisecond), h.Operations()[1].Return)
 	require.Equal(t, 5, h.Operations()[1].Output)
+}
+
+// Events of one instant happen one after another, and the history keeps
+// their order: a read a client begins at the instant its write returned
+// follows the write (a stale read fails), and a write that returns at the
+// instant a read began is concurrent with it (the read may miss it).
+func TestHistoryKeepsTheOrderOfOneInstant(t *testing.T) {
+	check := func(writeFirst bool, read int) error {
+		w := labrpc.NewWorld(labrpc.Config{Seed: 1, Nodes: 1})
+		defer w.Close()
+		h := NewHistory(w)
+		write := h.Begin(0, [2]int{0, 1})
+		w.Sleep(5 * time.Millisecond)
+		var op Op
+		if writeFirst {
+			write.End(nil)
+			op = h.Begin(0, [2]int{1, 0})
+		} else {
+			op = h.Begin(1, [2]int{1, 0})
+			write.End(nil)
+		}
+		w.Sleep(3 * time.Millisecond)
+		op.End(read)
+		ops := h.Operations()
+		require.Zero(t, ops[0].Call, "the history's first event, at time 0")
+		require.Equal(t, int64(5*time.Millisecond), min(ops[0].Return, ops[1].Call),
+			"the first event of the instant is recorded at its virtual time")
+		return h.Check(registerModel, time.Second)
+	}
+	require.ErrorContains(t, check(true, 0), "not linearizable", "the client's read began after its write returned, in the same instant, and missed it")
+	require.NoError(t, check(true, 1))
+	require.NoError(t, check(false, 0), "the read began before the write returned, in the same instant: it may miss it")
+	require.NoError(t, check(false, 1))
 }
 
 // register runs a write of 1 by client 0 and two reads by client 1, each a
@@ -232,7 +266,8 @@ func TestBlameNamesTheOnlyOperationPlacedBeforeIt(t *testing.T) {
 }
 
 // Each key is checked apart; the blamed reads of every key are noted in
-// order of call, then of client, whatever order the keys came in.
+// order of call, whatever order the keys came in (calls of one instant in
+// the order they were made: the History keeps it, see stamp).
 func TestBlameNamesEveryKeysStaleReadsInOrderOfCall(t *testing.T) {
 	var ops []porcupine.Operation
 	for k := range 5 {
@@ -241,7 +276,7 @@ func TestBlameNamesEveryKeysStaleReadsInOrderOfCall(t *testing.T) {
 	ops = append(ops,
 		get(4, 1, 0, 20, 60), // key 1 before key 0, though called later
 		get(3, 0, 0, 30, 60),
-		get(6, 2, 0, 50, 60), // three called at once: by client
+		get(6, 2, 0, 50, 60), // three called in one instant: in the order called
 		get(5, 3, 0, 50, 60),
 		get(7, 4, 0, 50, 60),
 		get(2, 0, 1, 40, 60), // a good read
@@ -251,8 +286,8 @@ func TestBlameNamesEveryKeysStaleReadsInOrderOfCall(t *testing.T) {
 	require.Equal(t, []string{
 		"c4 [0.020000s, 0.060000s] get(k1) → 0 (after put(k1, 1) by c0)",
 		"c3 [0.030000s, 0.060000s] get(k0) → 0 (after get(k0) → 1 by c2)",
-		"c5 [0.050000s, 0.060000s] get(k3) → 0 (after put(k3, 1) by c0)",
 		"c6 [0.050000s, 0.060000s] get(k2) → 0 (after put(k2, 1) by c0)",
+		"c5 [0.050000s, 0.060000s] get(k3) → 0 (after put(k3, 1) by c0)",
 		"c7 [0.050000s, 0.060000s] get(k4) → 0 (after put(k4, 1) by c0)",
 	}, notes)
 }

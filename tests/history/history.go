@@ -20,13 +20,28 @@ import (
 // A History records client operations with their virtual call and return
 // times, for the linearizability checker. Client processes take turns, so
 // recording needs no lock.
+//
+// Events of one instant of virtual time still happen one after another, and
+// porcupine takes a call and a return at the same time as concurrent: a read
+// a client begins at the instant its write returned could be placed before
+// the write, and a stale read would pass. So each time recorded is the
+// virtual time, made a nanosecond later than the time recorded before it
+// when they would be equal: the times keep the order the events happened in.
 type History struct {
-	w   *labrpc.World
-	ops []porcupine.Operation
+	w    *labrpc.World
+	ops  []porcupine.Operation
+	last int64 // the last time recorded
 }
 
 // New returns an empty history timed by w's clock.
-func New(w *labrpc.World) *History { return &History{w: w} }
+func New(w *labrpc.World) *History { return &History{w: w, last: -1} }
+
+// stamp is the time of an event recorded now: the virtual time, or a
+// nanosecond after the last time recorded if that is not earlier.
+func (h *History) stamp() int64 {
+	h.last = max(int64(h.w.Now()), h.last+1)
+	return h.last
+}
 
 // An Op is an operation that has been called and not yet returned.
 type Op struct {
@@ -34,20 +49,20 @@ type Op struct {
 	i int
 }
 
-// Begin records that client called an operation with input, now.
+// Begin records that client called an operation with input, now (see stamp).
 func (h *History) Begin(client int, input any) Op {
-	h.ops = append(h.ops, porcupine.Operation{ClientId: client, Input: input, Call: int64(h.w.Now()), Return: math.MaxInt64})
+	h.ops = append(h.ops, porcupine.Operation{ClientId: client, Input: input, Call: h.stamp(), Return: math.MaxInt64})
 	return Op{h, len(h.ops) - 1}
 }
 
-// End records that the operation returned output, now. An operation that
-// never ends (its client gave up, or the run ended first) stays in the
-// history with a nil output and no return time: the model must accept a nil
-// output as "no answer seen", since such an operation may or may not have
-// taken effect.
+// End records that the operation returned output, now (see stamp). An
+// operation that never ends (its client gave up, or the run ended first)
+// stays in the history with a nil output and no return time: the model must
+// accept a nil output as "no answer seen", since such an operation may or
+// may not have taken effect.
 func (o Op) End(output any) {
 	o.h.ops[o.i].Output = output
-	o.h.ops[o.i].Return = int64(o.h.w.Now())
+	o.h.ops[o.i].Return = o.h.stamp()
 }
 
 // Len is the number of operations recorded.
