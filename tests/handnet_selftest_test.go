@@ -221,3 +221,29 @@ func TestHandNetFailsClearly(t *testing.T) {
 type oddEcho struct{}
 
 func (*oddEcho) Odd(args *EchoArgs, reply any) {}
+
+// NewHandNet boots n peers; DeliverAll runs the handlers and holds the
+// replies, AnswerAll delivers them, Answer the earliest one handled, and
+// Exchange does both for one call.
+func TestHandNetDeliversAndAnswers(t *testing.T) {
+	hn, nodes := echoNet(t, 3)
+	require.Len(t, hn.Nodes, 3)
+	require.Len(t, nodes, 3)
+	require.Equal(t, []int{0, 1, 2}, nodes[2].env.Peers())
+
+	nodes[0].send(1, "a")
+	nodes[0].send(1, "b")
+	hn.DeliverAll(0, 1, "Echo")
+	require.Equal(t, []string{"a", "b"}, nodes[1].handled)
+	require.Empty(t, nodes[0].heard, "the replies wait")
+	hn.Answer(0, 1, "Echo")
+	require.Equal(t, []string{`a true "a!"`}, nodes[0].heard, "the earliest handled first")
+	hn.AnswerAll(0, 1, "Echo")
+	require.Equal(t, []string{`a true "a!"`, `b true "b!"`}, nodes[0].heard)
+
+	nodes[2].send(0, "c")
+	hn.Exchange(2, 0, "Echo")
+	require.Equal(t, []string{"c"}, nodes[0].handled)
+	require.Equal(t, []string{`c true "c!"`}, nodes[2].heard)
+	require.Empty(t, hn.Open())
+}
