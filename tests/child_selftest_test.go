@@ -117,11 +117,15 @@ func TestHarnessChild(t *testing.T) {
 // runChild runs the child on which and returns its output and error.
 func runChild(t *testing.T, which string) (string, error) {
 	args := []string{"-test.run=^TestHarnessChild$", "-test.count=1", "-test.v", "-test.timeout=20s", "-seed=1"}
+	env := append(os.Environ(), childEnvVar+"="+which)
 	if f := flag.Lookup("test.gocoverdir"); f != nil && f.Value.String() != "" {
+		// GOCOVERDIR too: a child that ends in os.Exit (the hung run) writes
+		// its counters from the runtime's exit hook, which reads only that.
 		args = append(args, "-test.gocoverdir="+f.Value.String())
+		env = append(env, "GOCOVERDIR="+f.Value.String())
 	}
 	cmd := exec.Command(os.Args[0], args...)
-	cmd.Env = append(os.Environ(), childEnvVar+"="+which)
+	cmd.Env = env
 	out, err := cmd.CombinedOutput()
 	return string(out), err
 }

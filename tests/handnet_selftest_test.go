@@ -142,6 +142,8 @@ func TestHandNetRunsTimersInOrder(t *testing.T) {
 	hn.Advance(10 * time.Millisecond)
 	require.Equal(t, []string{"now@0s", "a@10ms", "c@10ms", "b@20ms"}, ran)
 	require.Equal(t, 20*time.Millisecond, env.Now())
+	hn.Advance(5 * time.Millisecond)
+	require.Equal(t, 25*time.Millisecond, env.Now(), "the clock moves by d, timers or not")
 }
 
 // ExchangeAll and Flush deliver, besides the calls open, those the replies
