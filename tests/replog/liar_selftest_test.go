@@ -652,6 +652,16 @@ var pinnedSeed = map[string]string{
 	// crashes, and the liar mutes nobody; on 9, 10 and 11 of the first 11 a
 	// follower that never led restarts in the loop.
 	"CrashRestart/mute-followers-from-the-9th-boot": "9",
+	// A seed sweep of the self-test (-seed=1 to 200, one at a time) found
+	// three more cases whose liar is met differently on a few seeds: on
+	// seeds 53, 66 and 86 the sulking peer stalls the scenario already at
+	// one(102), before the step the case names; on 50 and 98 the deposed
+	// leader's unconfirmed read is caught by the stale-read check before
+	// the read that misses a write; on 151 the churn passes on the liar
+	// (that seed's schedule never waits on a peer the liar muted).
+	"LeaderFailure/sulks-after-a-loss":                "1",
+	"ReadIndexDeposedLeader/serves-unconfirmed-reads": "1",
+	"UnreliableChurn/mute-after-a-restart":            "1",
 }
 
 var liarCases = []liarCase{
