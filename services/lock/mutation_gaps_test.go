@@ -10,6 +10,7 @@ import (
 
 	"protolab/labrpc"
 	"protolab/replog"
+	"protolab/replog/harness"
 	"protolab/services/rsm"
 	"protolab/tests"
 )
@@ -170,44 +171,16 @@ func TestGrantAnsweredAfterSessionLost6C(t *testing.T) {
 	})
 }
 
-// scriptedPeer is a scripted engine peer for one lock server: the test says
-// whether it leads and in which term, sees every command Start took, and
-// commits by handing a command to apply. It keeps the replicated-log
-// contract (replog): Start answers only while it leads, and apply runs from
-// the peer's own events, in index order.
-type scriptedPeer struct {
-	env     labrpc.Env
-	apply   func(replog.Msg)
-	term    int
-	leader  bool
-	next    int   // the index the next Start gives out
-	started []any // every command Start took, in order
-}
-
-func (p *scriptedPeer) Start(cmd any) (int, int, bool) {
-	if !p.leader {
-		return -1, p.term, false
-	}
-	p.env.Logf("start", "%+v at %d in term %d", cmd, p.next, p.term)
-	p.started = append(p.started, cmd)
-	p.next++
-	return p.next - 1, p.term, true
-}
-func (p *scriptedPeer) GetState() (int, bool) { return p.term, p.leader }
-func (p *scriptedPeer) Snapshot(int, []byte)  {}
-
-// commit applies cmd at index, from an event of the peer's node, as the
-// engine does once the entry is committed.
-func (p *scriptedPeer) commit(index int, cmd any) {
-	p.env.After(0, func() {
-		p.apply(replog.Msg{CommandValid: true, Command: cmd, CommandIndex: index})
-	})
+// commitFromPeer commits cmd at index from an event of the peer's node, as
+// an engine's apply runs, not from the test's driver.
+func commitFromPeer(p *harness.ScriptedPeer, index int, cmd any) {
+	p.Env.After(0, func() { p.Commit(index, cmd) })
 }
 
 // expires lists the Expire operations among the commands Start took.
-func (p *scriptedPeer) expires() []Expire {
+func expires(p *harness.ScriptedPeer) []Expire {
 	var es []Expire
-	for _, cmd := range p.started {
+	for _, cmd := range p.Started {
 		if op, ok := cmd.(rsm.Op); ok {
 			if e, ok := op.Op.(Expire); ok {
 				es = append(es, e)
@@ -228,9 +201,9 @@ func (p *scriptedPeer) expires() []Expire {
 // as long as this server leads.
 func TestLostExpireProposedAgain6C(t *testing.T) {
 	tests.Run(t, func(t *tests.T) {
-		var peer *scriptedPeer
+		var peer *harness.ScriptedPeer
 		e := replog.Engine{Name: "scripted", Boot: func(env labrpc.Env, _ *labrpc.Persister, apply func(replog.Msg)) replog.Peer {
-			peer = &scriptedPeer{env: env, apply: apply, term: 1, leader: true, next: 1}
+			peer = &harness.ScriptedPeer{Env: env, Apply: apply, Term: 1, Leader: true, Next: 1}
 			return peer
 		}}
 		w := t.NewWorld(labrpc.Config{Nodes: 1 + 1 + 1})
@@ -240,37 +213,37 @@ func TestLostExpireProposedAgain6C(t *testing.T) {
 		ls := c.Server(0)
 
 		// Term 1: a session opens and takes L, then is never kept alive.
-		peer.commit(1, rsm.Op{Origin: 9, Id: 1, Request: rsm.Request{Op: OpenSession{}}})
+		commitFromPeer(peer, 1, rsm.Op{Origin: 9, Id: 1, Request: rsm.Request{Op: OpenSession{}}})
 		w.Sleep(time.Millisecond)
 		require.Len(t, ls.Machine().Sessions(), 1)
 		sess := ls.Machine().Sessions()[0]
-		peer.commit(2, rsm.Op{Origin: 9, Id: 2, Request: rsm.Request{Op: Acquire{Session: sess, Lock: "L"}}})
-		peer.next = 3
+		commitFromPeer(peer, 2, rsm.Op{Origin: 9, Id: 2, Request: rsm.Request{Op: Acquire{Session: sess, Lock: "L"}}})
+		peer.Next = 3
 		w.Sleep(time.Millisecond)
 		holder, _ := ls.Machine().Holder("L")
 		require.Equal(t, sess, holder)
 
 		// Its lease ends on the leader's clock: the leader proposes its Expire.
-		require.True(t, w.WaitUntil(func() bool { return len(peer.expires()) > 0 }, time.Millisecond, 2*DefaultConfig.Lease),
+		require.True(t, w.WaitUntil(func() bool { return len(expires(peer)) > 0 }, time.Millisecond, 2*DefaultConfig.Lease),
 			"the leader did not propose an Expire within %v of the session's last KeepAlive (lease %v)", 2*DefaultConfig.Lease, DefaultConfig.Lease)
-		require.Equal(t, []Expire{{Session: sess, Beats: 0}}, peer.expires())
+		require.Equal(t, []Expire{{Session: sess, Beats: 0}}, expires(peer))
 
 		// Term 1 is lost before the Expire commits; another leader holds
 		// term 2 and commits nothing. The entry never applies.
-		peer.leader, peer.term = false, 2
+		peer.Leader, peer.Term = false, 2
 		w.Sleep(3 * DefaultConfig.Lease / expireTicks)
-		require.Len(t, peer.expires(), 1, "a peer that does not lead took a command")
+		require.Len(t, expires(peer), 1, "a peer that does not lead took a command")
 
 		// Term 3: the same server leads again, with the lost entry gone from
 		// its log (the next index is the lost Expire's).
-		peer.leader, peer.term, peer.next = true, 3, 3
-		require.True(t, w.WaitUntil(func() bool { return len(peer.expires()) > 1 }, time.Millisecond, DefaultConfig.Lease/2),
+		peer.Leader, peer.Term, peer.Next = true, 3, 3
+		require.True(t, w.WaitUntil(func() bool { return len(expires(peer)) > 1 }, time.Millisecond, DefaultConfig.Lease/2),
 			"the server leads again in term 3, and session %d's Expire (proposed in term 1, lost with the term, never applied) was not proposed again within %v: a lost proposal must not count as in flight (its Submit's done, ErrWrongLeader, ends it), or the dead session keeps its locks while this server leads",
 			sess, DefaultConfig.Lease/2)
-		again := peer.expires()
+		again := expires(peer)
 		require.Len(t, again, 2, "one Expire for one dead session, proposed again once")
 		require.Equal(t, Expire{Session: sess, Beats: 0}, again[1])
-		peer.commit(3, peer.started[len(peer.started)-1])
+		commitFromPeer(peer, 3, peer.Started[len(peer.Started)-1])
 		w.Sleep(time.Millisecond)
 		live, _ := ls.Machine().Live(sess)
 		require.False(t, live, "the Expire applied, yet session %d is live", sess)

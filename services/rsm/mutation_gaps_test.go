@@ -11,6 +11,7 @@ import (
 	"protolab/labgob"
 	"protolab/labrpc"
 	"protolab/replog"
+	"protolab/replog/harness"
 	"protolab/tests"
 )
 
@@ -21,34 +22,18 @@ import (
 // index ReadIndex confirmed, which the contract allows ("apply may still be
 // behind: wait for it").
 
-// scriptedReader is a scripted engine peer that also offers ReadIndex. The
-// test answers each ReadIndex (answerRead), and commits by calling apply.
+// scriptedReader is a scripted engine peer (harness.ScriptedPeer) that also
+// offers ReadIndex. The test answers each ReadIndex (answerRead), and commits
+// with Commit.
 type scriptedReader struct {
-	env     labrpc.Env
-	apply   func(replog.Msg)
-	term    int
-	leader  bool
-	next    int   // the index the next Start gives out
-	started []any // every command Start took, in order
-	reads   []func(index int, ok bool)
+	*harness.ScriptedPeer
+	reads []func(index int, ok bool)
 }
-
-func (p *scriptedReader) Start(cmd any) (int, int, bool) {
-	if !p.leader {
-		return -1, p.term, false
-	}
-	p.env.Logf("start", "%+v at %d in term %d", cmd, p.next, p.term)
-	p.started = append(p.started, cmd)
-	p.next++
-	return p.next - 1, p.term, true
-}
-func (p *scriptedReader) GetState() (int, bool) { return p.term, p.leader }
-func (p *scriptedReader) Snapshot(int, []byte)  {}
 
 // ReadIndex: a peer that does not lead says so at once, before it returns
 // (the contract allows it); a leader's answer waits for the test.
 func (p *scriptedReader) ReadIndex(done func(index int, ok bool)) {
-	if !p.leader {
+	if !p.Leader {
 		done(0, false)
 		return
 	}
@@ -64,17 +49,12 @@ func (p *scriptedReader) answerRead(t *tests.T, index int, ok bool) {
 	done(index, ok)
 }
 
-// commit applies cmd at index, as the engine does once it is committed.
-func (p *scriptedReader) commit(index int, cmd any) {
-	p.apply(replog.Msg{CommandValid: true, Command: cmd, CommandIndex: index})
-}
-
 // scriptedCluster boots one server of the counters service on a scripted
 // reader that leads in term 1 and gives out index 1 first.
 func scriptedCluster(t *tests.T, timeout time.Duration) (*cluster, *scriptedReader) {
 	var peer *scriptedReader
 	e := replog.Engine{Name: "scripted", Boot: func(env labrpc.Env, _ *labrpc.Persister, apply func(replog.Msg)) replog.Peer {
-		peer = &scriptedReader{env: env, apply: apply, term: 1, leader: true, next: 1}
+		peer = &scriptedReader{ScriptedPeer: &harness.ScriptedPeer{Env: env, Apply: apply, Term: 1, Leader: true, Next: 1}}
 		return peer
 	}}
 	c := newCluster(t, e, 1, -1, "reliable")
@@ -125,16 +105,16 @@ func TestReadWaitsForApply6B(t *testing.T) {
 	tests.Run(t, func(t *tests.T) {
 		const timeout = 300 * time.Millisecond
 		c, peer := scriptedCluster(t, timeout)
-		peer.commit(1, other(1))
+		peer.Commit(1, other(1))
 
 		a := c.read(0)
 		peer.answerRead(t, 3, true) // every write that completed before the read is at or below 3
 		c.w.Sleep(time.Millisecond)
 		require.Zero(t, a.calls, "a read confirmed at index 3 was answered with only index 1 applied (a stale read)")
-		peer.commit(2, other(2))
+		peer.Commit(2, other(2))
 		c.w.Sleep(time.Millisecond)
 		require.Zero(t, a.calls, "a read confirmed at index 3 was answered with only index 2 applied (a stale read)")
-		peer.commit(3, other(3))
+		peer.Commit(3, other(3))
 		c.w.Sleep(time.Millisecond)
 		require.Equal(t, 1, a.calls, "a read confirmed at index 3 must be answered once index 3 is applied")
 		require.Equal(t, OK, a.err)
@@ -145,13 +125,13 @@ func TestReadWaitsForApply6B(t *testing.T) {
 		b, d := c.read(0), c.read(0)
 		peer.answerRead(t, 5, true)
 		peer.answerRead(t, 6, true)
-		peer.commit(4, other(4))
-		peer.commit(5, other(5))
+		peer.Commit(4, other(4))
+		peer.Commit(5, other(5))
 		c.w.Sleep(time.Millisecond)
 		require.Equal(t, 1, b.calls, "the read confirmed at index 5, after index 5 was applied")
 		require.Equal(t, OK, b.err)
 		require.Zero(t, d.calls, "the read confirmed at index 6 was answered with index 5 applied")
-		peer.commit(6, other(6))
+		peer.Commit(6, other(6))
 		c.w.Sleep(time.Millisecond)
 		require.Equal(t, 1, d.calls, "the read confirmed at index 6, after index 6 was applied (a waiting read must stay waiting while another is answered)")
 		require.Equal(t, 6, d.applied)
@@ -165,20 +145,20 @@ func TestReadWaitsForApply6B(t *testing.T) {
 		require.Equal(t, 1, e.calls, "a read whose index is not applied within the time-out must end with ErrTimeout")
 		require.Equal(t, ErrTimeout, e.err)
 		require.LessOrEqual(t, e.at-start, timeout+time.Millisecond, "the read's time-out")
-		peer.commit(7, other(7))
-		peer.commit(8, other(8))
+		peer.Commit(7, other(7))
+		peer.Commit(8, other(8))
 		c.w.Sleep(time.Millisecond)
 
 		// A snapshot that covers a waiting read's index answers it (a leader
 		// confirms a read, is deposed, and installs the new leader's snapshot).
 		f := c.read(0)
 		peer.answerRead(t, 12, true)
-		peer.leader, peer.term = false, 2
+		peer.Leader, peer.Term = false, 2
 		snap := newCounters()
 		snap.applied = 12
 		var buf bytes.Buffer
 		require.NoError(t, labgob.NewEncoder(&buf).Encode(snapshot{State: snap.Snapshot()}))
-		peer.apply(replog.Msg{SnapshotValid: true, Snapshot: buf.Bytes(), SnapshotTerm: 2, SnapshotIndex: 12})
+		peer.Apply(replog.Msg{SnapshotValid: true, Snapshot: buf.Bytes(), SnapshotTerm: 2, SnapshotIndex: 12})
 		c.w.Sleep(time.Millisecond)
 		require.Equal(t, 1, f.calls, "a read confirmed at index 12 must be answered once a snapshot through index 12 is installed")
 		require.Equal(t, OK, f.err)
@@ -187,8 +167,8 @@ func TestReadWaitsForApply6B(t *testing.T) {
 		// The layer goes on from the snapshot: the entry after it applies,
 		// and a read at an index already applied is answered at once (the
 		// peer leads again).
-		peer.commit(13, other(13))
-		peer.leader, peer.term = true, 3
+		peer.Commit(13, other(13))
+		peer.Leader, peer.Term = true, 3
 		g := c.read(0)
 		peer.answerRead(t, 13, true)
 		c.w.Sleep(time.Millisecond)
@@ -206,21 +186,21 @@ func TestReadWaitsForApply6B(t *testing.T) {
 func TestReadAtFollowerAndFreshLeader6B(t *testing.T) {
 	tests.Run(t, func(t *tests.T) {
 		c, peer := scriptedCluster(t, time.Second)
-		peer.commit(1, other(1))
+		peer.Commit(1, other(1))
 
-		peer.leader = false
+		peer.Leader = false
 		o := c.read(0)
 		c.w.Sleep(time.Millisecond)
 		require.Equal(t, 1, o.calls, "a follower's read must be answered at once")
 		require.Equal(t, ErrWrongLeader, o.err, "a follower answered a read from its own state: it may be behind (a stale read)")
 
-		peer.leader, peer.term, peer.next = true, 2, 2
+		peer.Leader, peer.Term, peer.Next = true, 2, 2
 		fresh := c.read(0)
 		peer.answerRead(t, 0, false) // leads, but nothing of its term is committed yet
 		c.w.Sleep(time.Millisecond)
 		require.Zero(t, fresh.calls, "a leader that cannot confirm a read yet answered it (%q) before anything of its term committed", fresh.err)
-		require.Len(t, peer.started, 1, "the read must go through the log: one entry Started")
-		peer.commit(2, peer.started[0])
+		require.Len(t, peer.Started, 1, "the read must go through the log: one entry Started")
+		peer.Commit(2, peer.Started[0])
 		c.w.Sleep(time.Millisecond)
 		require.Equal(t, 1, fresh.calls, "the read that went through the log must be answered once its entry applies")
 		require.Equal(t, OK, fresh.err)
@@ -252,7 +232,7 @@ func TestLoneRequestAtLeaderThatStepsDown6A(t *testing.T) {
 		c, peer := scriptedCluster(t, 5*time.Second)
 		o := c.submit(0, add(1, 1, "a"))
 		c.w.Sleep(time.Millisecond)
-		peer.leader = false // the same term, no longer leading
+		peer.Leader = false // the same term, no longer leading
 		start := c.w.Now()
 		c.await(o, 10*time.Second)
 		require.Equal(t, ErrWrongLeader, o.err, "the one request of a leader that stepped down")
@@ -309,18 +289,18 @@ func TestReadWithoutReadIndex6B(t *testing.T) {
 	tests.Run(t, func(t *tests.T) {
 		var peer *scriptedReader
 		e := replog.Engine{Name: "scripted-log-only", Boot: func(env labrpc.Env, _ *labrpc.Persister, apply func(replog.Msg)) replog.Peer {
-			peer = &scriptedReader{env: env, apply: apply, term: 1, leader: true, next: 2}
+			peer = &scriptedReader{ScriptedPeer: &harness.ScriptedPeer{Env: env, Apply: apply, Term: 1, Leader: true, Next: 2}}
 			return &logOnlyPeer{peer}
 		}}
 		c := newCluster(t, e, 1, -1, "reliable")
 		require.False(t, c.rsms[0].CanReadIndex())
-		peer.commit(1, other(1))
+		peer.Commit(1, other(1))
 
 		o := c.read(0)
 		c.w.Sleep(time.Millisecond)
 		require.Zero(t, o.calls, "a read on an engine without ReadIndex was answered (%q) before its log entry applied", o.err)
-		require.Len(t, peer.started, 1, "the read must go through the log: one entry Started")
-		peer.commit(2, peer.started[0])
+		require.Len(t, peer.Started, 1, "the read must go through the log: one entry Started")
+		peer.Commit(2, peer.Started[0])
 		c.w.Sleep(time.Millisecond)
 		require.Equal(t, 1, o.calls, "the read must be answered once its entry applies")
 		require.Equal(t, OK, o.err)
@@ -328,9 +308,9 @@ func TestReadWithoutReadIndex6B(t *testing.T) {
 
 		lost := c.read(0)
 		c.w.Sleep(time.Millisecond)
-		require.Len(t, peer.started, 2)
-		peer.leader = false      // deposed: a new leader's operation takes the read's index
-		peer.commit(3, other(3)) // (a leader never sees that in its own term)
+		require.Len(t, peer.Started, 2)
+		peer.Leader = false      // deposed: a new leader's operation takes the read's index
+		peer.Commit(3, other(3)) // (a leader never sees that in its own term)
 		require.True(t, c.w.WaitUntil(func() bool { return lost.calls > 0 }, time.Millisecond, time.Second),
 			"a read whose index another operation took must be answered")
 		require.Equal(t, 1, lost.calls)

@@ -8,30 +8,9 @@ import (
 
 	"protolab/labrpc"
 	"protolab/replog"
+	"protolab/replog/harness"
 	"protolab/tests"
 )
-
-// scriptedPeer is an engine peer whose answers the test sets: the term it
-// leads in and the next index Start gives out. It never commits anything.
-type scriptedPeer struct {
-	env    labrpc.Env
-	term   int
-	leader bool
-	next   int
-}
-
-// Start traces what it was given (the layer's Op, with the id it drew from
-// the node's random stream), so that the run's digest depends on the seed.
-func (p *scriptedPeer) Start(cmd any) (int, int, bool) {
-	if !p.leader {
-		return -1, p.term, false
-	}
-	p.next++
-	p.env.Logf("start", "%+v at %d in term %d", cmd, p.next-1, p.term)
-	return p.next - 1, p.term, true
-}
-func (p *scriptedPeer) GetState() (int, bool) { return p.term, p.leader }
-func (p *scriptedPeer) Snapshot(int, []byte)  {}
 
 // A peer that lost the term it started a request in, and leads again in a
 // later one before the layer's leadership check, gives the same index out
@@ -41,15 +20,15 @@ func (p *scriptedPeer) Snapshot(int, []byte)  {}
 // time-out finds another request at its index).
 func TestIndexGivenOutAgain6A(t *testing.T) {
 	tests.Run(t, func(t *tests.T) {
-		var peer *scriptedPeer
+		var peer *harness.ScriptedPeer
 		e := replog.Engine{Name: "scripted", Boot: func(env labrpc.Env, _ *labrpc.Persister, _ func(replog.Msg)) replog.Peer {
-			peer = &scriptedPeer{env: env, term: 1, leader: true, next: 1}
+			peer = &harness.ScriptedPeer{Env: env, Term: 1, Leader: true, Next: 1}
 			return peer
 		}}
 		c := newCluster(t, e, 1, -1, "reliable")
 		a := c.submit(0, add(1, 1, "a"))
 		c.w.Sleep(time.Millisecond) // less than a leadership check
-		peer.term, peer.next = 2, 1 // deposed and elected again; index 1 lost
+		peer.Term, peer.Next = 2, 1 // deposed and elected again; index 1 lost
 		b := c.submit(0, add(2, 1, "a"))
 		c.await(a, 2*DefaultTimeout)
 		require.Equal(t, ErrWrongLeader, a.err, "the request whose index was given out again in a later term")
