@@ -16,6 +16,7 @@ import (
 // and a leave cost time in the keys they can move; the index must not
 // change a single move.
 type naiveBounded struct {
+	t      testing.TB
 	ring   *Ring
 	cMilli int
 	owner  map[string]string
@@ -45,6 +46,16 @@ func (n *naiveBounded) move(key, to string, moves []Move) []Move {
 	return append(moves, Move{key, from, to})
 }
 
+// requireRoom stops the test when the model's walk found no member with
+// room: the capacity, from the code under test, leaves none, and shedding
+// would go on forever.
+func (n *naiveBounded) requireRoom(to string, c int) {
+	n.t.Helper()
+	if to == "" {
+		n.t.Fatalf("no member has a load below the capacity %d (%d keys, %d members, c = %d/1000): the capacity must be at least the mean load, rounded up", c, len(n.owner), len(n.load), n.cMilli)
+	}
+}
+
 func (n *naiveBounded) shed(moves []Move) []Move {
 	c := n.capacity()
 	for _, m := range slices.Sorted(maps.Keys(n.load)) {
@@ -63,6 +74,7 @@ func (n *naiveBounded) shed(moves []Move) []Move {
 			n.load[m]--
 			to := n.walk(HashKey(best), func(x string) bool { return x != m && n.load[x] < c })
 			n.load[m]++
+			n.requireRoom(to, c)
 			moves = n.move(best, to, moves)
 		}
 	}
@@ -98,7 +110,7 @@ func TestBoundedIndexMatchesNaive2B(t *testing.T) {
 		}
 		b, err := NewBounded(c, 8)
 		require.NoError(t, err)
-		n := &naiveBounded{ring: NewRing(8), cMilli: b.cMilli, owner: map[string]string{}, load: map[string]int{}}
+		n := &naiveBounded{t: t, ring: NewRing(8), cMilli: b.cMilli, owner: map[string]string{}, load: map[string]int{}}
 		var members []string
 		next := 0
 		join := func() {
@@ -135,6 +147,7 @@ func TestBoundedIndexMatchesNaive2B(t *testing.T) {
 					n.owner[key] = ""
 					c := n.capacity()
 					n.owner[key] = n.walk(HashKey(key), func(x string) bool { return n.load[x] < c })
+					n.requireRoom(n.owner[key], c)
 					n.load[n.owner[key]]++
 				}
 				require.Equal(t, n.owner[key], to, "c=%v step %d: AddKey(%s)", c, step, key)

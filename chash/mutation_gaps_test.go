@@ -299,7 +299,7 @@ type twin struct {
 func newTwin(t *testing.T, c float64, vnodes int) *twin {
 	b, err := NewBounded(c, vnodes)
 	require.NoError(t, err)
-	n := &naiveBounded{ring: NewRing(vnodes), cMilli: b.cMilli, owner: map[string]string{}, load: map[string]int{}}
+	n := &naiveBounded{t: t, ring: NewRing(vnodes), cMilli: b.cMilli, owner: map[string]string{}, load: map[string]int{}}
 	return &twin{t, c, b, n}
 }
 
@@ -310,6 +310,7 @@ func (tw *twin) addKey(key string) {
 	n.owner[key] = ""
 	capNow := n.capacity()
 	n.owner[key] = n.walk(HashKey(key), func(x string) bool { return n.load[x] < capNow })
+	n.requireRoom(n.owner[key], capNow)
 	n.load[n.owner[key]]++
 	require.Equal(t, n.owner[key], to, "c=%v: AddKey(%q)", tw.c, key)
 }
