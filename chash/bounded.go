@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	//lab:solution 2B
+	"cmp"
 	"slices"
 	"strings"
 	//lab:end
@@ -285,7 +286,7 @@ func (b *Bounded) AddMember(name string) ([]Move, error) {
 		return b.shed(moves), nil
 	}
 	// It cannot take them all: the first in name order.
-	b.sortByName(cands)
+	b.sortFirstByName(cands, capNow)
 	for _, i := range cands[:capNow] {
 		moves = append(moves, b.move(i, id))
 	}
@@ -686,39 +687,77 @@ func (b *Bounded) firstChoices(slots []int, capLimit int) []int32 {
 	return first
 }
 
-// sortByName sorts slots by their keys' names. Comparing names through the
-// table reads two scattered places per comparison; so each name's first
-// eight bytes are read once, as a big-endian word (zero-padded) that
-// compares as the bytes do, and the full names are compared only when
-// those are equal.
-func (b *Bounded) sortByName(slots []int) {
+// sortByName sorts slots by their keys' names.
+func (b *Bounded) sortByName(slots []int) { b.sortFirstByName(slots, len(slots)) }
+
+// sortFirstByName puts first, in the order of their names, the n slots
+// whose keys' names are the smallest; the others follow in no order. A join
+// or a shed often needs a few hundred keys out of thousands, and sorting
+// them all was most of its time.
+//
+// Comparing names through the table reads two scattered places per
+// comparison; so each name's first sixteen bytes are read once, as two
+// big-endian words (zero-padded) that compare as the bytes do, and the full
+// names are compared only when those are equal.
+func (b *Bounded) sortFirstByName(slots []int, n int) {
 	type sortable struct {
-		prefix uint64
+		hi, lo uint64
 		slot   int
 	}
 	s := make([]sortable, len(slots))
 	for i, slot := range slots {
 		name := b.slots[slot].name
-		var p uint64
-		for j := range 8 {
-			p <<= 8
+		var w [2]uint64
+		for j := range 16 {
+			w[j/8] <<= 8
 			if j < len(name) {
-				p |= uint64(name[j])
+				w[j/8] |= uint64(name[j])
 			}
 		}
-		s[i] = sortable{p, slot}
+		s[i] = sortable{w[0], w[1], slot}
 	}
-	slices.SortFunc(s, func(x, y sortable) int {
-		if x.prefix != y.prefix {
-			if x.prefix < y.prefix {
-				return -1
-			}
-			return 1
+	byName := func(x, y sortable) int {
+		if x.hi != y.hi {
+			return cmp.Compare(x.hi, y.hi)
+		}
+		if x.lo != y.lo {
+			return cmp.Compare(x.lo, y.lo)
 		}
 		return strings.Compare(b.slots[x.slot].name, b.slots[y.slot].name)
-	})
+	}
+	selectSmallest(s, n, byName)
+	slices.SortFunc(s[:n], byName)
 	for i := range s {
 		slots[i] = s[i].slot
+	}
+}
+
+// selectSmallest reorders s so that its n smallest elements, by compare,
+// come first (in no particular order): quickselect (Hoare, 1961), which
+// partitions only the side that holds the n-th element. The elements must
+// be distinct, as keys are; then the first n are the same set whatever the
+// pivots, and so is everything that follows from them.
+func selectSmallest[T any](s []T, n int, compare func(x, y T) int) {
+	// s[:lo] are smaller than everything in s[lo:], and s[hi:] larger
+	// than everything in s[:hi].
+	lo, hi := 0, len(s)
+	for lo < n && n < hi {
+		mid := lo + (hi-lo)/2
+		s[mid], s[hi-1] = s[hi-1], s[mid]
+		pivot, p := s[hi-1], lo
+		for i := lo; i < hi-1; i++ {
+			if compare(s[i], pivot) < 0 {
+				s[i], s[p] = s[p], s[i]
+				p++
+			}
+		}
+		s[p], s[hi-1] = s[hi-1], s[p]
+		// Now s[lo:p] < s[p] < s[p+1:hi].
+		if p < n {
+			lo = p + 1
+		} else {
+			hi = p
+		}
 	}
 }
 
@@ -859,10 +898,11 @@ func (b *Bounded) evictees(id int32, n int) []int {
 	for _, o := range b.members[id].over {
 		out = append(out, b.find(o.h))
 	}
-	b.sortByName(out)
 	if len(out) >= n {
+		b.sortFirstByName(out, n)
 		return out[:n]
 	}
+	b.sortByName(out)
 	// The keys at home are those in the arcs of its points that it holds.
 	var home []int
 	r := b.ring
@@ -873,7 +913,7 @@ func (b *Bounded) evictees(id int32, n int) []int {
 		}
 	}
 	home = slices.DeleteFunc(home, func(i int) bool { return b.slots[i].at != id })
-	b.sortByName(home)
+	b.sortFirstByName(home, n-len(out))
 	return append(out, home[:n-len(out)]...)
 }
 
