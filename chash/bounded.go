@@ -5,6 +5,7 @@ import (
 	"math"
 	//lab:solution 2B
 	"cmp"
+	"encoding/binary"
 	"slices"
 	"strings"
 	//lab:end
@@ -706,15 +707,9 @@ func (b *Bounded) sortFirstByName(slots []int, n int) {
 	}
 	s := make([]sortable, len(slots))
 	for i, slot := range slots {
-		name := b.slots[slot].name
-		var w [2]uint64
-		for j := range 16 {
-			w[j/8] <<= 8
-			if j < len(name) {
-				w[j/8] |= uint64(name[j])
-			}
-		}
-		s[i] = sortable{w[0], w[1], slot}
+		var prefix [16]byte
+		copy(prefix[:], b.slots[slot].name)
+		s[i] = sortable{binary.BigEndian.Uint64(prefix[:8]), binary.BigEndian.Uint64(prefix[8:]), slot}
 	}
 	byName := func(x, y sortable) int {
 		if x.hi != y.hi {
