@@ -32,6 +32,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"syscall"
@@ -157,9 +158,17 @@ func cpu() time.Duration {
 // used 20 ms, so that short calls are timed over many, in batches that
 // take at least a millisecond each: reading the CPU clock is a system
 // call of about a microsecond, as long as a small build, and must not be
-// counted in it. A garbage collection runs before every timing, so that
-// one side does not pay for the other's garbage.
+// counted in it.
+//
+// The collector is off while they run, and a collection runs before every
+// timing. With it on, a build's time was mostly the marking of everything
+// else this process keeps (every structure's 2^17 keys), and varied from
+// run to run by more than the difference between the libraries (chash's
+// rendezvous build measured 0.62 to 1.39 times dgryski's at N = 512 in
+// four runs, where go test's benchmark gives 1.5 to 1.7 every time); what
+// each build allocates is the same either way.
 func best(fns ...func()) []time.Duration {
+	defer debug.SetGCPercent(debug.SetGCPercent(-1))
 	out := make([]time.Duration, len(fns))
 	batch := make([]int, len(fns))
 	for i, fn := range fns {
