@@ -48,7 +48,6 @@ var (
 type searchRun struct {
 	counter *countingChooser
 	goalAt  int
-	gaveUp  string // the test's own failure: the schedule is inconclusive
 }
 
 // countingChooser counts the choices taken, for Goal.

@@ -22,8 +22,7 @@ import (
 // the test advances the clock. Everything stays deterministic.
 type HandNet struct {
 	t      testing.TB
-	Nodes  []any // the peers' objects, whose exported methods are the handlers
-	envs   []*handEnv
+	Nodes  []any       // the peers' objects, whose exported methods are the handlers
 	calls  []*HandCall // in the order they were sent
 	timers []*handTimer
 	now    time.Duration
@@ -71,7 +70,6 @@ func NewHandNet(t testing.TB, n int, seed int64, boot func(env labrpc.Env) any) 
 	for i := 0; i < n; i++ {
 		env := &handEnv{hn: hn, me: i, peers: slices.Clone(peers), persister: labrpc.NewPersister(),
 			rand: rand.New(rand.NewPCG(uint64(seed), uint64(i)))}
-		hn.envs = append(hn.envs, env)
 		hn.Nodes = append(hn.Nodes, nil)
 		hn.Nodes[i] = boot(env)
 	}
