@@ -175,6 +175,7 @@ func TestHarnessOutputAsALearnerReadsIt(t *testing.T) {
 
 	s = section(t, out, "twice-fails")
 	require.Contains(t, s, "the scenario failed with seed 1; replay: go test ./tests -run '^TestHarnessChild$' -seed=1")
+	require.Regexp(t, `child_selftest_test\.go:\d+: the scenario failed with seed 1`, s, "reported at the line of the test that called RunTwice, not inside the harness")
 	require.Equal(t, 1, reports(s), "the failed run's report, once:\n%s", s)
 	require.Len(t, regexp.MustCompile(`_test\.go:\d+: broken in the world`).FindAllString(s, -1), 1, "the check stops at the first failed run:\n%s", s)
 

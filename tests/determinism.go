@@ -24,9 +24,11 @@ func RunTwice(t *testing.T, scenario func(t *T)) {
 			scenario(st)
 		}, true)
 		if t.Failed() {
-			t.Fatalf("the scenario failed with seed %d; replay: %s", s, ReplayCommand(t.Name(), s))
+			// Returned, not reported here: RunTwice reports it, at the
+			// line of the test that called it.
+			return runResult{failed: fmt.Errorf("the scenario failed with seed %d; replay: %s", s, ReplayCommand(t.Name(), s))}
 		}
-		return runResult{st.Digest(), st.draws()}
+		return runResult{digest: st.Digest(), draws: st.draws()}
 	}
 	r, err := compareRuns(seed, run)
 	if err != nil {
@@ -46,6 +48,7 @@ func RunTwice(t *testing.T, scenario func(t *T)) {
 type runResult struct {
 	digest string
 	draws  int64
+	failed error // the run failed: there is nothing to compare
 }
 
 // compareRuns runs a scenario twice with seed and once with seed+1 and
@@ -53,13 +56,24 @@ type runResult struct {
 // driven by the seed". It returns the seed's run.
 func compareRuns(seed int64, run func(seed int64, trace io.Writer) runResult) (runResult, error) {
 	var a, b bytes.Buffer
-	r1, r2 := run(seed, &a), run(seed, &b)
+	r1 := run(seed, &a)
+	if r1.failed != nil {
+		return r1, r1.failed
+	}
+	r2 := run(seed, &b)
+	if r2.failed != nil {
+		return r1, r2.failed
+	}
 	if r1.digest != r2.digest {
 		return r1, fmt.Errorf("not deterministic: seed %d gave digests %s and %s.\n"+
 			"Node code must not read the wall clock, use global randomness, start goroutines or depend on map order.\n"+
 			"The runs parted here:\n%s", seed, r1.digest, r2.digest, firstDifference(a.Bytes(), b.Bytes()))
 	}
-	if r3 := run(seed+1, nil); r3.digest == r1.digest && r1.draws > 0 {
+	r3 := run(seed+1, nil)
+	if r3.failed != nil {
+		return r1, r3.failed
+	}
+	if r3.digest == r1.digest && r1.draws > 0 {
 		return r1, fmt.Errorf("seeds %d and %d gave the same digest %s, though the run drew %d random numbers: the seed does not reach the run", seed, seed+1, r1.digest, r1.draws)
 	}
 	return r1, nil

@@ -2,6 +2,7 @@ package tests
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -295,8 +296,23 @@ func TestPackageDirOutsideAModule(t *testing.T) {
 // number is already driven by the seed; a trace one empty line longer
 // differs.
 func TestCompareRunsAtTheEdges(t *testing.T) {
-	oneDraw := func(seed int64, trace io.Writer) runResult { return runResult{"d", 1} }
+	oneDraw := func(seed int64, trace io.Writer) runResult { return runResult{digest: "d", draws: 1} }
 	_, err := compareRuns(1, oneDraw)
 	require.ErrorContains(t, err, "though the run drew 1 random numbers: the seed does not reach the run")
 	require.Equal(t, "  line 2, both runs: x\n  first run:  \n  second run: ", firstDifference([]byte("x\n\n"), []byte("x\n")))
+
+	// A failed run ends the check with its error: there is nothing to
+	// compare, and no reason to run again.
+	for failing := 1; failing <= 3; failing++ {
+		runs := 0
+		failsOnce := func(seed int64, trace io.Writer) runResult {
+			if runs++; runs == failing {
+				return runResult{failed: fmt.Errorf("run %d failed", runs)}
+			}
+			return runResult{digest: fmt.Sprint(seed), draws: 1}
+		}
+		_, err := compareRuns(1, failsOnce)
+		require.EqualError(t, err, fmt.Sprintf("run %d failed", failing))
+		require.Equal(t, failing, runs, "no run after the failed one")
+	}
 }

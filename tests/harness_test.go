@@ -67,7 +67,7 @@ func TestCompareRunsCatchesNondeterminism(t *testing.T) {
 		})
 		w.Sleep(time.Second)
 		w.Close()
-		return runResult{w.Digest(), w.Draws()}
+		return runResult{digest: w.Digest(), draws: w.Draws()}
 	}
 	_, err := compareRuns(1, leaky)
 	require.ErrorContains(t, err, "not deterministic")
@@ -80,7 +80,7 @@ func TestCompareRunsCatchesNondeterminism(t *testing.T) {
 		w.Start(0, bootPinger)
 		w.Sleep(time.Second)
 		w.Close()
-		return runResult{w.Digest(), w.Draws()}
+		return runResult{digest: w.Digest(), draws: w.Draws()}
 	}
 	_, err = compareRuns(1, deaf)
 	require.ErrorContains(t, err, "the seed does not reach the run")
@@ -93,7 +93,7 @@ func TestCompareRunsCatchesNondeterminism(t *testing.T) {
 		}
 		w.Sleep(time.Second)
 		w.Close()
-		return runResult{w.Digest(), w.Draws()}
+		return runResult{digest: w.Digest(), draws: w.Draws()}
 	}
 	r, err := compareRuns(1, good)
 	require.NoError(t, err)
@@ -109,7 +109,7 @@ func TestCompareRunsCatchesNondeterminism(t *testing.T) {
 		})
 		w.Sleep(time.Second)
 		w.Close()
-		return runResult{w.Digest(), w.Draws()}
+		return runResult{digest: w.Digest(), draws: w.Draws()}
 	}
 	r, err = compareRuns(1, scripted)
 	require.NoError(t, err)
