@@ -5,7 +5,6 @@ import (
 	"math"
 	//lab:solution 2B
 	"cmp"
-	"encoding/binary"
 	"slices"
 	"strings"
 	//lab:end
@@ -709,7 +708,7 @@ func (b *Bounded) sortFirstByName(slots []int, n int) {
 	for i, slot := range slots {
 		var prefix [16]byte
 		copy(prefix[:], b.slots[slot].name)
-		s[i] = sortable{binary.BigEndian.Uint64(prefix[:8]), binary.BigEndian.Uint64(prefix[8:]), slot}
+		s[i] = sortable{bigEndian(prefix[:8]), bigEndian(prefix[8:]), slot}
 	}
 	byName := func(x, y sortable) int {
 		if x.hi != y.hi {
@@ -725,6 +724,14 @@ func (b *Bounded) sortFirstByName(slots []int, n int) {
 	for i := range s {
 		slots[i] = s[i].slot
 	}
+}
+
+// bigEndian reads b[:8] as a big-endian word: one load and a byte swap,
+// once the compiler has combined the shifts.
+func bigEndian(b []byte) uint64 {
+	_ = b[7]
+	return uint64(b[0])<<56 | uint64(b[1])<<48 | uint64(b[2])<<40 | uint64(b[3])<<32 |
+		uint64(b[4])<<24 | uint64(b[5])<<16 | uint64(b[6])<<8 | uint64(b[7])
 }
 
 // selectSmallest reorders s so that its n smallest elements, by compare,

@@ -345,11 +345,11 @@ func (r *Ring) drop(names []string) {
 // relabel gives the points with the hashes that member index from owns the
 // owner index to instead, and appends their positions to at.
 func (r *Ring) relabel(at []int, hashes []uint64, from, to int32) []int {
-	for _, h := range hashes {
+	for _, position := range hashes {
 		// A member's point is among those on its hash; it may share the
 		// position with other members' points, and, rarely, with another
 		// of its own (then the earlier is already relabelled).
-		i := lowerBound(r.points, h)
+		i := lowerBound(r.points, position)
 		for r.owners[i] != from {
 			i++
 		}
