@@ -2,6 +2,8 @@ package chash
 
 import (
 	"fmt"
+	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -136,5 +138,61 @@ func TestCheckIndexNamesTheDamage2B(t *testing.T) {
 			require.Error(t, err, "checkIndex must notice %s", tc.damage)
 			require.Contains(t, err.Error(), tc.want, "checkIndex must name the damage (%s)", tc.damage)
 		})
+	}
+}
+
+// sortFirstByName must order keys as their names compare, whatever bytes
+// they hold and however long a prefix they share: it compares 16-byte
+// prefixes read as two big-endian words, then whole names, and selects the
+// n smallest before sorting only those. Names here draw bytes from a small
+// alphabet that includes 0x00, 0x7f, 0x80 and 0xff, at lengths 0 to 24,
+// and share most of their bytes, so that they tie on prefixes of every
+// length and differ at every byte.
+func TestSortFirstByNameIsByteOrder(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	alphabet := []byte{0x00, 0x01, 'a', 'b', 0x7f, 0x80, 0xfe, 0xff}
+	for round := range 300 {
+		seen := map[string]bool{}
+		var names []string
+		// Each name is one base name with one to three bytes changed and
+		// cut at a random length, so two names often agree up to the
+		// byte where one of them was changed.
+		base := make([]byte, 24)
+		for i := range base {
+			base[i] = alphabet[rng.IntN(len(alphabet))]
+		}
+		for count := 1 + rng.IntN(60); len(names) < count; {
+			name := slices.Clone(base[:rng.IntN(25)])
+			for range 1 + rng.IntN(3) {
+				if len(name) > 0 {
+					name[rng.IntN(len(name))] = alphabet[rng.IntN(len(alphabet))]
+				}
+			}
+			if !seen[string(name)] {
+				seen[string(name)] = true
+				names = append(names, string(name))
+			}
+		}
+		b := &Bounded{slots: make([]keySlot, len(names))}
+		slots := make([]int, len(names))
+		for i, name := range names {
+			b.slots[i].name = name
+			slots[i] = i
+		}
+		n := rng.IntN(len(names) + 1)
+		b.sortFirstByName(slots, n)
+		got := make([]string, n)
+		for i, s := range slots[:n] {
+			got[i] = b.slots[s].name
+		}
+		want := slices.Sorted(slices.Values(names))[:n]
+		require.Equal(t, want, got, "round %d: the %d smallest of %d names, in order", round, n, len(names))
+		require.ElementsMatch(t, names, func() []string {
+			all := make([]string, len(slots))
+			for i, s := range slots {
+				all[i] = b.slots[s].name
+			}
+			return all
+		}(), "round %d: every slot is still there", round)
 	}
 }
