@@ -315,11 +315,12 @@ func (r *Ring) insert() {
 // new member order. The points to remove are found by searching for their
 // hashes, then the runs between them move down, each in one copy.
 func (r *Ring) drop(names []string) {
-	var at []int      // where the removed points are
-	var gone []uint64 // their hashes
+	var at []int // where the removed points are
 	for _, name := range names {
 		i, last := r.index(name), len(r.members)-1
-		gone = append(gone, r.members[i].hashes...)
+		if i < 0 {
+			continue // listed twice: already gone
+		}
 		at = r.relabel(at, r.members[i].hashes, int32(i), -1)
 		if i != last {
 			r.relabel(nil, r.members[last].hashes, int32(last), int32(i))
@@ -327,7 +328,14 @@ func (r *Ring) drop(names []string) {
 		}
 		r.members, r.names = r.members[:last], r.names[:last]
 	}
+	if len(at) == 0 {
+		return // nothing named
+	}
 	slices.Sort(at)
+	gone := make([]uint64, len(at)) // their hashes, in order
+	for t, p := range at {
+		gone[t] = r.points[p]
+	}
 	k := at[0]
 	for t, p := range at {
 		end := len(r.points)
@@ -338,7 +346,6 @@ func (r *Ring) drop(names []string) {
 		k += copy(r.points[k:], r.points[p+1:end])
 	}
 	r.points, r.owners = r.points[:k], r.owners[:k]
-	slices.Sort(gone)
 	r.shiftBuckets(gone, -1)
 }
 

@@ -52,6 +52,9 @@ func TestRingInPlaceChangesMatchRebuild(t *testing.T) {
 						gone = append(gone, on[i])
 						on = slices.Delete(on, i, i+1)
 					}
+					if rng.IntN(5) == 0 {
+						gone = append(gone, gone[0]) // a name listed twice
+					}
 					require.NoError(t, r.Remove(gone...))
 				}
 				f := rebuiltLike(r)
@@ -64,4 +67,15 @@ func TestRingInPlaceChangesMatchRebuild(t *testing.T) {
 			}
 		}
 	}
+}
+
+func TestRingRemoveNothingOrTwice(t *testing.T) {
+	r := NewRing(10)
+	require.NoError(t, r.Add("a", "b", "c"))
+	before := slices.Clone(r.points)
+	require.NoError(t, r.Remove(), "removing no member")
+	require.Equal(t, before, r.points, "removing no member changes nothing")
+	require.NoError(t, r.Remove("a", "a"), "a member listed twice")
+	require.Equal(t, []string{"b", "c"}, r.Members())
+	require.Equal(t, rebuiltLike(r).points, r.points)
 }
